@@ -1,0 +1,44 @@
+# Trợ lý số xã — the two commands are `make run` and `make test`; both set up whatever is missing first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DATA   ?= $(or $(TROLYSO_DATA_DIR),var)
+export TROLYSO_DATA_DIR := $(DATA)
+
+.PHONY: run test setup index eval bench lint clean
+
+run: setup index
+	$(BIN)/trolyso chat
+
+test: setup index
+	$(BIN)/python -m pytest -q
+	$(BIN)/trolyso eval --gate
+
+setup: $(VENV)/.installed $(DATA)/models/e5-small/modules.json
+
+# torch is asked for first and exactly (2.13.0, the CPU build on local disk) so pip never pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e '.[test]'
+	touch $@
+
+$(DATA)/models/e5-small/modules.json: $(VENV)/.installed
+	$(BIN)/trolyso setup
+
+index: setup
+	$(BIN)/trolyso index --quiet
+
+eval: index
+	$(BIN)/trolyso eval -v
+
+bench: index
+	$(BIN)/trolyso bench
+
+lint: setup
+	$(BIN)/trolyso lint
+
+clean:
+	rm -rf $(DATA)/index $(DATA)/index.new

