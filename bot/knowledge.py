@@ -130,8 +130,10 @@ def parse_document(text: str, path: str) -> Document:
         meta = yaml.safe_load("\n".join(fm_lines)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "stream" in problem and getattr(exc, "context_mark", None) is not None:
+            mark = exc.context_mark  # an unclosed bracket or quote: point at where it was opened
+        line = min(mark.line + 2, end) if mark is not None else 1
         raise KnowledgeFileError(KnowledgeError(path, line, f"front matter is not valid YAML: {problem}")) from None
     if not isinstance(meta, dict):
         raise KnowledgeFileError(KnowledgeError(path, 2, "front matter must be 'key: value' lines"))
@@ -330,7 +332,7 @@ def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chun
             continue
         for group in _split_long(blocks, max_words):
             chunk_meta = dict(meta)
-            step = re.match(r"^Bước\s+(\d+)", path[-1]) if path else None
+            step = next((m for m in (re.match(r"^Bước\s+(\d+)", h) for h in path) if m), None)
             if step and doc.meta.get("kind") == "guide":
                 chunk_meta["step"] = int(step.group(1))
             chunks.append(Chunk(

@@ -1,0 +1,146 @@
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import (KnowledgeFileError, admin_heading_level, chunk_document, load_file, load_folder,
+                           parse_document)
+
+from .conftest import write
+
+GOOD = """---
+title: Kế hoạch thử
+kind: plan
+topics: [PLAN, NQ57]
+issuer: UBND xã Thử
+issued: 2026-04
+---
+Phần mở đầu của kế hoạch.
+
+## I. MỤC ĐÍCH, YÊU CẦU
+
+### 1. Mục đích
+
+- Nâng cao nhận thức của người dân.
+- Tạo đồng thuận trong xã hội.
+
+### 2. Yêu cầu
+
+Tuyên truyền kịp thời, thiết thực.
+
+## II. NỘI DUNG
+
+| Nội dung | Đơn vị |
+|---|---|
+| Tuyên truyền trực quan | Phòng Văn hóa - Xã hội |
+"""
+
+
+def test_parse_valid_document():
+    doc = parse_document(GOOD, "plans/thu.md")
+    assert doc.title == "Kế hoạch thử"
+    assert doc.meta["topics"] == ["PLAN", "NQ57"]
+    assert doc.meta["issued"] == "2026-04"
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("title: x\n", 1, "missing front matter"),
+    ("---\ntitle: x\nkind: plan\n", 1, "not closed"),
+    ("---\ntitle: x\nkind: plan\ntopics: [PLAN\n---\nbody\n", 4, "not valid YAML"),
+    ("---\ntitle: x\n  kind: plan\ntopics: [PLAN]\n---\nbody\n", 3, "not valid YAML"),
+    ("---\ntitle: x\nkind: pamphlet\ntopics: [PLAN]\n---\nbody\n", 3, "kind 'pamphlet'"),
+    ("---\ntitle: x\nkind: plan\ntopics: [PLAN, WEATHER]\n---\nbody\n", 4, "unknown topic 'WEATHER'"),
+    ("---\nkind: plan\ntopics: [PLAN]\n---\nbody\n", 1, "'title' is required"),
+    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\nissued: tháng tư\n---\nbody\n", 5, "'issued' must be a date"),
+    ("---\ntitle: x\nkind: faq\ntopics: [DVC]\n---\nbody\n", 3, "needs 'questions'"),
+    ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nflow: dvc\n---\nbody\n", 5, "also needs 'task'"),
+    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\ncolour: red\n---\nbody\n", 5, "unknown field 'colour'"),
+    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\n---\n\n", 6, "no text"),
+])
+def test_front_matter_errors_name_file_and_line(text, line, words):
+    with pytest.raises(KnowledgeFileError) as exc:
+        parse_document(text, "plans/broken.md")
+    err = exc.value.error
+    assert err.path == "plans/broken.md"
+    assert err.line == line, str(err)
+    assert words in err.message
+    assert str(err).startswith(f"plans/broken.md:{line}: ")
+
+
+def test_chunks_keep_heading_paths_lists_and_tables():
+    chunks = chunk_document(parse_document(GOOD, "plans/thu.md"))
+    paths = [c.heading_path for c in chunks]
+    assert paths == [[], ["I. MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"], ["I. MỤC ĐÍCH, YÊU CẦU", "2. Yêu cầu"],
+                     ["II. NỘI DUNG"]]
+    assert chunks[1].text == "- Nâng cao nhận thức của người dân.\n- Tạo đồng thuận trong xã hội."
+    assert chunks[3].text.startswith("| Nội dung | Đơn vị |\n|---|---|\n| Tuyên truyền")
+    assert chunks[1].section == "I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích"
+    assert "Kế hoạch thử — I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích" in chunks[1].passage()
+    assert chunks[1].meta["issuer"] == "UBND xã Thử"
+
+
+@pytest.mark.parametrize("line,level", [
+    ("I. MỤC ĐÍCH, YÊU CẦU", 2), ("IV. TỔ CHỨC THỰC HIỆN", 2), ("1. Mục đích", 3), ("2) Yêu cầu", 3),
+    ("1.1. Nội dung tuyên truyền", 4), ("2.3 Hình thức", 4), ("a) Tuyên truyền trực quan", 5),
+    ("- một gạch đầu dòng", None), ("Văn bản thường.", None), ("1. " + "rất dài " * 30, None),
+])
+def test_admin_numbering_levels(line, level):
+    assert admin_heading_level(line) == level
+
+
+def test_plain_text_document_is_chunked_by_administrative_numbering():
+    text = ("---\ntitle: Kế hoạch dán\nkind: plan\ntopics: [PLAN]\n---\nMở đầu.\nI. MỤC ĐÍCH\n1. Mục đích\n"
+            "- Ý một.\n2. Yêu cầu\nNội dung yêu cầu.\nII. NHIỆM VỤ\na) Tuyên truyền\nLàm tốt.\n")
+    chunks = chunk_document(parse_document(text, "plans/dan.md"))
+    assert [c.heading_path for c in chunks] == [[], ["I. MỤC ĐÍCH", "1. Mục đích"], ["I. MỤC ĐÍCH", "2. Yêu cầu"],
+                                                ["II. NHIỆM VỤ", "a) Tuyên truyền"]]
+
+
+def test_long_sections_are_split_and_keep_their_path():
+    items = "\n".join(f"- Ý số {i} " + "nội dung dài " * 10 for i in range(40))
+    text = f"---\ntitle: Dài\nkind: explainer\ntopics: [NQ57]\n---\n## Phần dài\n{items}\n"
+    chunks = chunk_document(parse_document(text, "explainers/dai.md"), max_words=100)
+    assert len(chunks) > 5
+    assert all(c.heading_path == ["Phần dài"] for c in chunks)
+    assert all(len(c.text.split()) <= 100 for c in chunks)
+    assert "".join(c.text for c in chunks).count("- Ý số") == 40
+
+
+def test_guide_steps_are_numbered():
+    text = ("---\ntitle: Hướng dẫn\nkind: guide\ntopics: [VNEID]\nflow: vneid\ntask: kich-hoat\n---\nGiới thiệu.\n"
+            "## Bước 1. Tải ứng dụng\nTải từ CH Play.\n### Nếu bị vướng\n- Không tìm thấy: gõ VNeID.\n"
+            "## Bước 2. Đăng nhập\nNhập số định danh.\n")
+    chunks = chunk_document(parse_document(text, "guides/g.md"))
+    assert [c.meta.get("step") for c in chunks] == [None, 1, 1, 2]
+    assert chunks[2].heading_path == ["Bước 1. Tải ứng dụng", "Nếu bị vướng"]
+    assert chunks[1].meta["flow"] == "vneid"
+
+
+def test_nfc_at_the_file_boundary(tmp_path: Path):
+    import unicodedata
+
+    write(tmp_path / "a.md", unicodedata.normalize("NFD", GOOD))
+    chunks, errors = load_file(tmp_path / "a.md", tmp_path)
+    assert not errors
+    assert chunks[0].title == "Kế hoạch thử"
+    assert all(unicodedata.is_normalized("NFC", c.text) for c in chunks)
+
+
+def test_broken_file_is_reported_and_the_rest_loads(tmp_path: Path):
+    write(tmp_path / "plans" / "good.md", GOOD)
+    write(tmp_path / "plans" / "bad.md", "---\ntitle: x\nkind: plan\ntopics: [PLAN\n---\nbody\n")
+    (tmp_path / "plans" / "latin1.md").write_bytes("---\ntitle: Kế\n".encode("cp1258", errors="replace") + b"\xff\xfe")
+    write(tmp_path / "_drafts" / "skip.md", "not even front matter")
+    write(tmp_path / "README.md", "not a knowledge file")
+    chunks, errors = load_folder(tmp_path)
+    assert {c.path for c in chunks} == {"plans/good.md"}
+    assert sorted(e.path for e in errors) == ["plans/bad.md", "plans/latin1.md"]
+    assert any("UTF-8" in e.message for e in errors)
+
+
+def test_shipped_knowledge_is_valid():
+    root = Path(__file__).resolve().parent.parent / "knowledge"
+    chunks, errors = load_folder(root)
+    assert not errors, [str(e) for e in errors]
+    kinds = {c.kind for c in chunks}
+    assert {"plan", "explainer", "guide"} <= kinds
+    assert len({c.path for c in chunks if c.kind == "plan"}) == 5

@@ -1,0 +1,54 @@
+import unicodedata
+
+from bot.text import (expand_abbreviations, fold, has_diacritics, hash_user_id, mask_personal_numbers, nfc,
+                      search_tokens, words)
+
+
+def test_nfc_composes_decomposed_vietnamese():
+    decomposed = unicodedata.normalize("NFD", "Nghị quyết")
+    assert decomposed != "Nghị quyết"
+    assert nfc(decomposed) == "Nghị quyết"
+    assert nfc("a\u00a0b\u200b") == "a b"
+    assert nfc(None) == ""
+
+
+def test_fold_strips_diacritics_and_d_bar():
+    assert fold("Đăng ký ĐỊNH DANH  điện tử") == "dang ky dinh danh dien tu"
+    assert fold(unicodedata.normalize("NFD", "Bình dân học vụ số")) == "binh dan hoc vu so"
+
+
+def test_has_diacritics():
+    assert has_diacritics("vneid mức 2")
+    assert has_diacritics("đăng ky")
+    assert not has_diacritics("vneid muc 2 lam o dau")
+    assert not has_diacritics("R&D 2% GDP?")
+
+
+def test_expand_teencode_and_abbreviations():
+    assert expand_abbreviations("ko biet dvc la j") == "không biet dịch vụ công la gì"
+    assert expand_abbreviations("cccd dc ko?") == "căn cước công dân được không?"
+    assert expand_abbreviations("NQ 57") == "nghị quyết 57"
+    # Words that merely contain an abbreviation are untouched.
+    assert expand_abbreviations("khoa học") == "khoa học"
+
+
+def test_words_and_search_tokens():
+    assert words("Nghị quyết 57-NQ/TW, 80%") == ["nghị", "quyết", "57-nq/tw", "80%"]
+    toks = search_tokens("Định danh mức 2")
+    assert "dinh" in toks and "dinh_danh" in toks and "muc_2" in toks
+
+
+def test_mask_phone_and_identity_numbers():
+    masked = mask_personal_numbers("SĐT 0912 345 678, CCCD 001203004567, CMND 123456789, +84 912345678")
+    assert "0912" not in masked and "345" not in masked
+    assert "001203004567" not in masked and "123456789" not in masked
+    assert "********78" in masked and "**********67" in masked
+    # Ordinary numbers stay.
+    assert mask_personal_numbers("Nghị quyết 57 năm 2024, 80%") == "Nghị quyết 57 năm 2024, 80%"
+
+
+def test_hash_user_id_is_stable_and_not_reversible():
+    a = hash_user_id("zalo:123", "salt")
+    assert a == hash_user_id("zalo:123", "salt")
+    assert a != hash_user_id("zalo:124", "salt")
+    assert "123" not in a and len(a) == 24
