@@ -251,8 +251,8 @@ class AnswerEngine:
         if chunk.heading_path:
             parts.append(chunk.heading_path[0] if chunk.kind == "guide" else chunk.section)
         who = ", ".join(x for x in (chunk.meta.get("issuer"), _vn_date(chunk.meta.get("issued", ""))) if x)
-        line = "Nguồn: " + " — ".join(parts)
-        return line + (f" ({who})" if who else "")
+        line = "Nguồn: " + " › ".join(parts)
+        return line + (f" · {who}" if who else "")
 
     # --- refusing and recording --------------------------------------------------------------------
     def _refuse(self, question: str, text: str, reason: str, score: float, hits: list[Hit], channel: str,
