@@ -250,7 +250,8 @@ class AnswerEngine:
         parts = [chunk.title]
         if chunk.heading_path:
             parts.append(chunk.heading_path[0] if chunk.kind == "guide" else chunk.section)
-        who = ", ".join(x for x in (chunk.meta.get("issuer"), _vn_date(chunk.meta.get("issued", ""))) if x)
+        number = f"số {chunk.meta['number']}" if chunk.meta.get("number") else ""
+        who = ", ".join(x for x in (chunk.meta.get("issuer"), number, _vn_date(chunk.meta.get("issued", ""))) if x)
         line = "Nguồn: " + " › ".join(parts)
         return line + (f" · {who}" if who else "")
 
