@@ -101,6 +101,7 @@ class AnswerEngine:
         self.store = store
         self.gate = gate or GateConfig()
         self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
+        self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
         self._by_path: dict[str, list[int]] = {}
@@ -174,6 +175,9 @@ class AnswerEngine:
             if first is not None and hits[0].dense < 0.86:
                 return self._guide_overview(top), [top]
         body = self._extract(query, top)
+        if top.kind == "plan" and top.heading_path:
+            # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").
+            body = top.heading_path[-1].rstrip(".:") + ":\n" + body
         return body + "\n\n" + self._source_line(top), [top]
 
     def _extract(self, query: Query, chunk: Chunk) -> str:

@@ -14,6 +14,13 @@ from .config import Settings
 GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90}
 
 
+def _default_question_files() -> list[Path]:
+    files = sorted(Path("eval").glob("*.jsonl"))
+    if not files:
+        raise click.ClickException("no question files in eval/")
+    return files
+
+
 def _settings() -> Settings:
     return Settings.from_env()
 
@@ -129,17 +136,18 @@ def chat(user_id: str) -> None:
 
 
 @main.command("eval")
-@click.option("--questions", "path", type=click.Path(exists=True, path_type=Path),
-              default=Path("eval/questions.jsonl"), show_default=True)
+@click.option("--questions", "paths", type=click.Path(exists=True, path_type=Path), multiple=True,
+              help="Question files (default: every eval/*.jsonl).")
 @click.option("--gate", is_flag=True, help=f"Exit 1 below the thresholds {GATES}.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every miss.")
 @click.option("--no-folded", is_flag=True, help="Only ask as typed.")
-def eval_cmd(path: Path, gate: bool, verbose: bool, no_folded: bool) -> None:
+def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from .evaluation import load_questions, run_eval
 
     engine = _engine(record=False)
-    items = load_questions(path)
+    items = [item for path in (paths or _default_question_files()) for item in load_questions(path)]
+    click.echo(f"{len(items)} questions from {', '.join(str(p) for p in (paths or _default_question_files()))}")
     for warm in items[:3]:
         engine.ask(warm["q"])
 
@@ -171,10 +179,8 @@ def eval_cmd(path: Path, gate: bool, verbose: bool, no_folded: bool) -> None:
 
 
 @main.command()
-@click.option("--questions", "path", type=click.Path(exists=True, path_type=Path),
-              default=Path("eval/questions.jsonl"), show_default=True)
 @click.option("--rounds", default=3, show_default=True)
-def bench(path: Path, rounds: int) -> None:
+def bench(rounds: int) -> None:
     """Measure warm per-question latency, full index build time and one-file re-index time."""
     import shutil
     import tempfile
@@ -195,7 +201,7 @@ def bench(path: Path, rounds: int) -> None:
         t0 = time.perf_counter()
         idx, rep = KnowledgeIndex.update(kdir, embedder, None)
         full_s = time.perf_counter() - t0
-        victim = sorted(kdir.rglob("*.md"))[len(rep.errors) and 0]
+        victim = sorted(kdir.rglob("*.md"))[0]
         victim.write_text(victim.read_text(encoding="utf-8") + "\nCập nhật: thêm một câu mới để thử lập chỉ mục.\n",
                           encoding="utf-8")
         t0 = time.perf_counter()
@@ -207,7 +213,7 @@ def bench(path: Path, rounds: int) -> None:
     click.echo(f"re-index after one changed file (in-process, incl. save): {inc_s:.2f}s "
                f"({rep2.files_changed} file, {rep2.chunks_embedded} chunks embedded)")
     engine = AnswerEngine(idx, embedder, store=None)
-    qs = [i["q"] for i in load_questions(path)]
+    qs = [i["q"] for p in _default_question_files() for i in load_questions(p)]
     from .text import fold
 
     qs = qs + [fold(q) for q in qs]
