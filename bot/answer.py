@@ -168,12 +168,8 @@ class AnswerEngine:
 
     def _compose(self, query: Query, hits: list[Hit]) -> tuple[str, list[Chunk]]:
         top = hits[0].chunk
-        if top.kind == "guide" and HOW_TO.search(fold(query.expanded)) and not top.meta.get("step"):
+        if top.kind == "guide" and HOW_TO.search(fold(query.expanded)):
             return self._guide_overview(top), [top]
-        if top.kind == "guide" and HOW_TO.search(fold(query.expanded)) and top.meta.get("step"):
-            first = self._guide_first(top)
-            if first is not None and hits[0].dense < 0.86:
-                return self._guide_overview(top), [top]
         body = self._extract(query, top)
         if top.kind == "plan" and top.heading_path:
             # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").
@@ -223,10 +219,6 @@ class AnswerEngine:
                 sep = "\n…\n" if not u.startswith("-") else "\n"
             joined = u if not joined else joined + sep + u
         return joined
-
-    def _guide_first(self, chunk: Chunk) -> Chunk | None:
-        ids = self._by_path.get(chunk.path, [])
-        return self.index.chunks[ids[0]] if ids else None
 
     def _guide_overview(self, chunk: Chunk) -> str:
         """A how-to question on a guide: the introduction's first sentence, then the steps as a numbered list."""

@@ -287,6 +287,17 @@ def _split_long(blocks: list[str], max_words: int) -> list[list[str]]:
     return groups
 
 
+def _merge_step_subsections(sections: list[tuple[list[str], list[str]]]) -> list[tuple[list[str], list[str]]]:
+    """In a guide, a step's sub-sections ("### Nếu bị vướng") stay with the step: one chunk per step."""
+    merged: list[tuple[list[str], list[str]]] = []
+    for path, body in sections:
+        if len(path) > 1 and merged and merged[-1][0] == path[:1]:
+            merged[-1][1].extend(["", path[-1] + ":", *body])
+        else:
+            merged.append((list(path), list(body)))
+    return merged
+
+
 def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chunk]:
     """Cut a document into section chunks, each carrying its heading path."""
     lines = doc.body.split("\n")
@@ -323,6 +334,8 @@ def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chun
             body.append(line)
     close()
 
+    if doc.meta.get("kind") == "guide":
+        sections = _merge_step_subsections(sections)
     meta = {k: doc.meta[k] for k in ("issuer", "number", "issued", "locality", "flow", "task", "button",
                                      "questions", "source", "reviewed") if doc.meta.get(k)}
     chunks: list[Chunk] = []

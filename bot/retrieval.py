@@ -16,6 +16,16 @@ from .knowledge import Chunk
 from .text import expand_abbreviations, fold, has_diacritics, nfc, search_tokens
 
 
+def restore_tones(text: str) -> str:
+    """Guess the diacritics of a question typed without them (pyvi's bundled CRF); unchanged if it fails."""
+    from pyvi import ViUtils
+
+    try:
+        return nfc(ViUtils.add_accents(fold(text)))
+    except (KeyError, IndexError, ValueError):  # pyvi trips on some character sequences
+        return text
+
+
 @dataclass
 class Query:
     text: str            # as typed (NFC)
@@ -37,9 +47,7 @@ class QueryAnalyzer:
         had = has_diacritics(text)
         dense_text = expanded
         if self.restore_tones and not had:
-            from pyvi import ViUtils
-
-            dense_text = ViUtils.add_accents(fold(expanded))
+            dense_text = restore_tones(expanded)
         return Query(text=text, expanded=expanded, dense_text=dense_text,
                      tokens=search_tokens(expanded + " " + text), had_diacritics=had)
 

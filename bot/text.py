@@ -70,10 +70,14 @@ ABBREVIATIONS: dict[str, str] = {
 _TOKEN_SPLIT = re.compile(r"(\s+)")
 
 
+_GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ|kh)[-.]?(\d+)", re.IGNORECASE)
+
+
 def expand_abbreviations(text: str) -> str:
     """Replace whole-token abbreviations and teencode with their full Vietnamese forms."""
     out = []
-    for part in _TOKEN_SPLIT.split(nfc(text)):
+    text = _GLUED_NUMBER.sub(r"\1 \2", nfc(text))  # "nq57" -> "nq 57"
+    for part in _TOKEN_SPLIT.split(text):
         core = part.strip("?!.,;:()\"'")
         key = core.lower()
         if key and key in ABBREVIATIONS and not part.isspace():

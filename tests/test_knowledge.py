@@ -110,8 +110,10 @@ def test_guide_steps_are_numbered():
             "## Bước 1. Tải ứng dụng\nTải từ CH Play.\n### Nếu bị vướng\n- Không tìm thấy: gõ VNeID.\n"
             "## Bước 2. Đăng nhập\nNhập số định danh.\n")
     chunks = chunk_document(parse_document(text, "guides/g.md"))
-    assert [c.meta.get("step") for c in chunks] == [None, 1, 1, 2]
-    assert chunks[2].heading_path == ["Bước 1. Tải ứng dụng", "Nếu bị vướng"]
+    assert [c.meta.get("step") for c in chunks] == [None, 1, 2]
+    # a step keeps its "Nếu bị vướng" sub-section in the same chunk
+    assert chunks[1].heading_path == ["Bước 1. Tải ứng dụng"]
+    assert chunks[1].text == "Tải từ CH Play.\nNếu bị vướng:\n- Không tìm thấy: gõ VNeID."
     assert chunks[1].meta["flow"] == "vneid"
 
 

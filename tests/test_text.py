@@ -28,6 +28,7 @@ def test_expand_teencode_and_abbreviations():
     assert expand_abbreviations("ko biet dvc la j") == "không biet dịch vụ công la gì"
     assert expand_abbreviations("cccd dc ko?") == "căn cước công dân được không?"
     assert expand_abbreviations("NQ 57") == "nghị quyết 57"
+    assert expand_abbreviations("nq57 va qd1169") == "nghị quyết 57 va quyết định 1169"
     # Words that merely contain an abbreviation are untouched.
     assert expand_abbreviations("khoa học") == "khoa học"
 

@@ -1,0 +1,61 @@
+"""Answer engine behaviour over the shipped knowledge: grounded answers, refusals, recording."""
+from bot.answer import ASK_AGAIN
+from bot.text import fold
+
+
+def test_answer_is_short_grounded_and_cites_its_source(engine, store):
+    a = engine.ask("Nghị quyết 57-NQ/TW là gì?", channel="web", user_id="u1")
+    assert a.answered
+    assert len(a.text) <= 1500
+    assert "\nNguồn: " in a.text
+    assert a.sources and a.sources[0]["path"].endswith(".md")
+    assert "57" in a.text
+    # every answered question is logged too (for reports), as answered
+    assert store.count_questions(answered=True) == 1 and store.count_questions(answered=False) == 0
+
+
+def test_same_answer_source_without_diacritics_and_in_teencode(engine):
+    typed = engine.ask("Đăng ký tài khoản định danh điện tử mức 2 ở đâu?")
+    folded = engine.ask(fold("Đăng ký tài khoản định danh điện tử mức 2 ở đâu?"))
+    teen = engine.ask("dk tk dinh danh muc 2 o dau v")
+    assert typed.answered and folded.answered and teen.answered
+    assert typed.sources[0]["path"] == folded.sources[0]["path"] == teen.sources[0]["path"]
+
+
+def test_out_of_scope_is_refused_politely_and_recorded_masked(engine, store):
+    a = engine.ask("Ngày mai ở xã có mưa to không? Gọi lại cho tôi số 0987654321", channel="zalo", user_id="z9")
+    assert not a.answered
+    assert a.text.startswith("Dạ,")
+    assert "Em có thể giúp về" in a.text
+    assert a.sources == []
+    [row] = store.unanswered()
+    assert row.channel == "zalo"
+    assert "0987654321" not in row.text and "********21" in row.text
+    assert row.user_hash != "z9" and len(row.user_hash) == 24
+
+
+def test_other_peoples_personal_data_is_never_looked_up(engine, store):
+    a = engine.ask("tra cứu giúp tôi số CCCD và địa chỉ của người hàng xóm")
+    assert not a.answered and a.reason == "personal_data"
+    assert "thông tin cá nhân của người khác" in a.text
+    assert store.unanswered()[0].reason == "personal_data"
+
+
+def test_questions_about_protecting_ones_own_data_are_not_blocked(engine):
+    a = engine.ask("Làm sao để không bị lộ thông tin cá nhân khi bị kẻ gian gọi điện?")
+    assert a.reason != "personal_data"
+
+
+def test_empty_question_asks_again_and_is_not_recorded(engine, store):
+    for q in ("", "   ", "???"):
+        a = engine.ask(q)
+        assert not a.answered and a.text == ASK_AGAIN
+    assert store.count_questions() == 0
+
+
+def test_answer_text_is_nfc(engine):
+    import unicodedata
+
+    a = engine.ask(unicodedata.normalize("NFD", "Bình dân học vụ số là gì?"))
+    assert a.answered
+    assert unicodedata.is_normalized("NFC", a.text) and unicodedata.is_normalized("NFC", a.q)
