@@ -18,12 +18,12 @@ from .embedding import Embedder
 from .index import KnowledgeIndex
 from .knowledge import Chunk
 from .retrieval import HybridRetriever, Hit, Query, QueryAnalyzer
-from .scope import asks_for_others_personal_data, examples
+from .scope import asks_for_others_personal_data, asks_for_wrongdoing, examples
 from .store import Store
 from .text import fold, nfc
 
 MAX_ANSWER_CHARS = 900       # body, before the source line: one phone screen
-SHORT_SECTION_CHARS = 420    # a section this short is quoted whole
+SHORT_SECTION_CHARS = 700    # a section this short is quoted whole
 
 HELP_TOPICS = ("Nghị quyết 57 và kế hoạch của xã; Bình dân học vụ số; tài khoản VNeID mức 2; "
                "dịch vụ công trực tuyến; thanh toán số; phòng chống lừa đảo trực tuyến")
@@ -37,6 +37,9 @@ REFUSAL_PERSONAL_DATA = ("Dạ, em không thể tra cứu hay cung cấp thông 
                          "của ai thì chỉ người đó (hoặc cơ quan có thẩm quyền) được xem. Nếu anh/chị cần "
                          "xác minh, xin liên hệ Công an xã/phường. "
                          f"Em có thể giúp về: {HELP_TOPICS}.")
+REFUSAL_WRONGDOING = ("Dạ, em không thể hướng dẫn việc làm giả giấy tờ, vượt qua bước xác thực hay xâm nhập tài "
+                      "khoản của người khác: đó là việc vi phạm pháp luật. Nếu anh/chị nghi mình bị lừa đảo, "
+                      "em có thể hướng dẫn cách xử lý và nơi báo cáo.")
 ASK_AGAIN = "Dạ, anh/chị muốn hỏi gì ạ? " + f"Em có thể giúp về: {HELP_TOPICS}."
 
 STOPWORDS = set("""
@@ -68,8 +71,9 @@ class Answer:
 class GateConfig:
     """Thresholds of the confidence gate (see README, 'How answers are judged')."""
     min_dense: float = 0.80        # cosine of the best section with the question
-    min_coverage: float = 0.35     # idf-weighted share of the question's content words found in that section
+    min_coverage: float = 0.30     # idf-weighted share of the question's content words found in that section
     oos_margin: float = 0.0        # refuse when an out-of-scope description is this much closer than the knowledge
+    oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
 
 
 def _units(text: str) -> list[str]:
@@ -93,10 +97,26 @@ def _units(text: str) -> list[str]:
     return units
 
 
+def _join_units(units: list[str]) -> str:
+    """Sentences of one paragraph run on; list items, tables and gaps go on their own lines."""
+    text = ""
+    for u in units:
+        starts_line = u == "…" or u.startswith(("-", "*", "+", "•", "|")) or bool(re.match(r"^\d{1,2}[.)]\s", u))
+        if not text:
+            text = u
+        elif starts_line or text.endswith((":", "…")) or text.split("\n")[-1].startswith(("-", "|")):
+            text += "\n" + u
+        else:
+            text += " " + u
+    return text
+
+
 class AnswerEngine:
     def __init__(self, index: KnowledgeIndex, embedder: Embedder, store: Store | None = None,
-                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 0.5):
+                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 0.5,
+                 rerank_depth: int = 10, rerank_weight: float = 0.5):
         self.index = index
+        self.rerank_depth, self.rerank_weight = rerank_depth, rerank_weight
         self.embedder = embedder
         self.store = store
         self.gate = gate or GateConfig()
@@ -122,15 +142,18 @@ class AnswerEngine:
             return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
         if asks_for_others_personal_data(question):
             return self._refuse(question, REFUSAL_PERSONAL_DATA, "personal_data", 0.0, [], channel, user_id)
-        query, hits = self.retriever.run(question, top_k=5)
+        if asks_for_wrongdoing(question):
+            return self._refuse(question, REFUSAL_WRONGDOING, "out_of_scope", 0.0, [], channel, user_id)
+        query, hits = self.retriever.run(question, top_k=self.rerank_depth)
         if not hits:
             return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id)
+        hits = self._rerank(query, hits)[:5]
         top = hits[0]
         coverage = self._coverage(query, top.chunk)
         oos = float(np.max(self._oos_vectors @ query.vector)) if query.vector is not None else 0.0
         best_dense = max(h.dense for h in hits)
         score = best_dense
-        if oos - best_dense > self.gate.oos_margin and coverage < 0.75:
+        if oos - best_dense > self.gate.oos_margin and coverage < self.gate.oos_override_coverage:
             return self._refuse(question, REFUSAL_OUT_OF_SCOPE, "out_of_scope", score, hits, channel, user_id)
         if best_dense < self.gate.min_dense or coverage < self.gate.min_coverage:
             return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id)
@@ -157,6 +180,25 @@ class AnswerEngine:
         total = sum(self._idf(t) for t in toks)
         return sum(self._idf(t) for t in toks if t in have) / total
 
+    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        """Prefer, among the fused candidates, the section holding a sentence that matches the question best.
+
+        final = fused / best fused + w · (best sentence's idf-weighted share of the question's content words,
+        counting the section heading as part of every sentence).
+        """
+        toks = self._content_tokens(query)
+        if not toks or len(hits) < 2 or not self.rerank_weight:
+            return hits
+        total = sum(self._idf(t) for t in toks)
+        top_fused = max(h.fused for h in hits) or 1.0
+
+        def lexical(chunk: Chunk) -> float:
+            head = " ".join(chunk.heading_path[-1:])
+            return max(self._unit_score(toks, head + " " + u) for u in _units(chunk.text) or [""]) / total
+
+        scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk), h) for h in hits]
+        return [h for _, h in sorted(scored, key=lambda x: -x[0])]
+
     # --- composing -------------------------------------------------------------------------------
     def _unit_score(self, query_toks: list[str], unit: str) -> float:
         have = set(re.findall(r"\w+", fold(unit)))
@@ -177,48 +219,61 @@ class AnswerEngine:
         return body + "\n\n" + self._source_line(top), [top]
 
     def _extract(self, query: Query, chunk: Chunk) -> str:
+        """The section's units (sentences, list items) that match the question, in document order."""
         text = chunk.text.strip()
         if len(text) <= SHORT_SECTION_CHARS:
             return text
         units = _units(text)
+        is_item = [u.startswith(("-", "*", "+", "•")) or bool(re.match(r"^\d{1,2}[.)]\s", u)) for u in units]
         toks = self._content_tokens(query)
         scores = [self._unit_score(toks, u) for u in units]
-        best = max(scores) if scores else 0
-        chosen: list[int] = []
+        chosen: set[int] = set()
+        size = 0
+
+        def take(i: int) -> bool:
+            nonlocal size
+            if i in chosen:
+                return True
+            if size + len(units[i]) > MAX_ANSWER_CHARS and chosen:
+                return False
+            chosen.add(i)
+            size += len(units[i])
+            return True
+
+        best = max(scores) if scores else 0.0
         if best > 0:
-            order = sorted(range(len(units)), key=lambda i: -scores[i])
-            keep = [i for i in order if scores[i] >= 0.5 * best]
-            chosen = []
-            size = 0
-            for i in keep:
-                if size + len(units[i]) > MAX_ANSWER_CHARS and chosen:
-                    continue
-                chosen.append(i)
-                size += len(units[i])
-            # The lead sentence names the subject; include it when it fits.
-            if 0 not in chosen and not units[0].startswith(("-", "|")) and size + len(units[0]) <= MAX_ANSWER_CHARS:
-                chosen.append(0)
+            for i in sorted(range(len(units)), key=lambda i: -scores[i]):
+                if scores[i] >= 0.5 * best:
+                    take(i)
         if not chosen:
-            size = 0
-            for i, u in enumerate(units):
-                if size + len(u) > SHORT_SECTION_CHARS * 1.5 and chosen:
+            for i in range(len(units)):
+                if not take(i) or size > SHORT_SECTION_CHARS:
                     break
-                chosen.append(i)
-                size += len(u)
-        chosen.sort()
+        # A chosen sentence that introduces a list ("...gồm:") brings the list; a chosen item brings its intro.
+        for i in sorted(chosen):
+            if units[i].rstrip().endswith(":"):
+                j = i + 1
+                while j < len(units) and is_item[j] and take(j):
+                    j += 1
+            elif is_item[i]:
+                j = i - 1
+                while j >= 0 and is_item[j]:
+                    j -= 1
+                if j >= 0 and units[j].rstrip().endswith(":"):
+                    take(j)
+        if 0 not in chosen and not is_item[0] and not units[0].startswith("|"):
+            take(0)  # the lead sentence names the subject
         out: list[str] = []
-        for i in chosen:
+        prev = None
+        for i in sorted(chosen):
             u = units[i]
             if len(u) > MAX_ANSWER_CHARS:
                 u = u[:MAX_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
+            if prev is not None and i - 1 != prev:
+                out.append("…")
             out.append(u)
-        joined = ""
-        for i, u in zip(chosen, out):
-            sep = "\n" if u.startswith(("-", "|")) or (joined and joined.split("\n")[-1].startswith("-")) else " "
-            if joined and chosen and i != chosen[0] and i - 1 not in chosen:
-                sep = "\n…\n" if not u.startswith("-") else "\n"
-            joined = u if not joined else joined + sep + u
-        return joined
+            prev = i
+        return _join_units(out)
 
     def _guide_overview(self, chunk: Chunk) -> str:
         """A how-to question on a guide: the introduction's first sentence, then the steps as a numbered list."""

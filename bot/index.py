@@ -22,7 +22,7 @@ from .embedding import DIM, MODEL_NAME, Embedder
 from .knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
 from .text import search_tokens
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -44,9 +44,11 @@ class UpdateReport:
 class KnowledgeIndex:
     """Chunks + vectors + faiss + BM25, with the manifest that makes updates incremental."""
 
-    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict):
+    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict,
+                 heading_vectors: np.ndarray | None = None):
         self.chunks = chunks
         self.vectors = vectors.astype("float32").reshape(-1, DIM)
+        self.heading_vectors = (heading_vectors if heading_vectors is not None else vectors).astype("float32").reshape(-1, DIM)
         self.manifest = manifest
         self.faiss = faiss.IndexFlatIP(DIM)
         if len(chunks):
@@ -64,7 +66,8 @@ class KnowledgeIndex:
     # --- persistence -------------------------------------------------------------------------------
     @classmethod
     def empty(cls) -> "KnowledgeIndex":
-        return cls([], np.zeros((0, DIM), "float32"), {"version": FORMAT_VERSION, "model": MODEL_NAME, "files": {}})
+        return cls([], np.zeros((0, DIM), "float32"), {"version": FORMAT_VERSION, "model": MODEL_NAME, "files": {}},
+                   np.zeros((0, DIM), "float32"))
 
     @classmethod
     def load(cls, index_dir: Path) -> "KnowledgeIndex":
@@ -78,9 +81,10 @@ class KnowledgeIndex:
         chunks = [Chunk.from_dict(json.loads(line)) for line in
                   (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
         vectors = np.load(index_dir / "vectors.npy")
-        if len(vectors) != len(chunks):
+        heading_vectors = np.load(index_dir / "heading_vectors.npy")
+        if not len(vectors) == len(heading_vectors) == len(chunks):
             raise FileNotFoundError(f"the index in {index_dir} is inconsistent: run 'trolyso index'")
-        return cls(chunks, vectors, manifest)
+        return cls(chunks, vectors, manifest, heading_vectors)
 
     def save(self, index_dir: Path) -> None:
         """Write to a fresh folder, then swap it in, so a reader never sees half an index."""
@@ -93,6 +97,7 @@ class KnowledgeIndex:
             for c in self.chunks:
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", self.vectors)
+        np.save(tmp / "heading_vectors.npy", self.heading_vectors)
         faiss.write_index(self.faiss, str(tmp / "dense.faiss"))
         (tmp / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         old = index_dir.with_name(index_dir.name + ".old")
@@ -117,6 +122,7 @@ class KnowledgeIndex:
         for i, c in enumerate(previous.chunks):
             by_path.setdefault(c.path, []).append(i)
         cache = {c.digest: previous.vectors[i] for i, c in enumerate(previous.chunks)}
+        cache.update({c.heading_digest: previous.heading_vectors[i] for i, c in enumerate(previous.chunks)})
         now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
         report = UpdateReport()
@@ -148,14 +154,21 @@ class KnowledgeIndex:
                           "title": new_chunks[0].title if new_chunks else "", "errors": []}
         report.files_removed = len(set(prev_files) - seen)
 
-        missing = [i for i, c in enumerate(chunks) if c.digest not in cache]
-        if missing:
-            vecs = embedder.encode_passages([chunks[i].passage() for i in missing], progress=progress)
-            for i, v in zip(missing, vecs):
-                cache[chunks[i].digest] = v
-        report.chunks_embedded = len(missing)
-        vectors = np.stack([cache[c.digest] for c in chunks]) if chunks else np.zeros((0, DIM), "float32")
+        todo: dict[str, str] = {}
+        for c in chunks:
+            if c.digest not in cache:
+                todo[c.digest] = c.passage()
+            if c.heading_digest not in cache:
+                todo[c.heading_digest] = c.heading()
+        if todo:
+            keys = list(todo)
+            for key, v in zip(keys, embedder.encode_passages([todo[k] for k in keys], progress=progress)):
+                cache[key] = v
+        report.chunks_embedded = sum(1 for c in chunks if c.digest in todo)
+        empty = np.zeros((0, DIM), "float32")
+        vectors = np.stack([cache[c.digest] for c in chunks]) if chunks else empty
+        heading_vectors = np.stack([cache[c.heading_digest] for c in chunks]) if chunks else empty
         manifest = {"version": FORMAT_VERSION, "model": MODEL_NAME, "built_at": now, "files": files}
         report.chunks = len(chunks)
         report.seconds = time.perf_counter() - start
-        return cls(chunks, vectors, manifest), report
+        return cls(chunks, vectors, manifest, heading_vectors), report

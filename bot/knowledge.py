@@ -67,9 +67,17 @@ class Chunk:
             extra = " ".join(self.meta["questions"]) + "\n"
         return f"{head}\n{extra}{self.text}"
 
+    def heading(self) -> str:
+        """Document title and heading path: explainer headings are phrased as residents' questions."""
+        return self.title + (" — " + " › ".join(self.heading_path) if self.heading_path else "")
+
     @property
     def digest(self) -> str:
         return hashlib.sha1(self.passage().encode("utf-8")).hexdigest()
+
+    @property
+    def heading_digest(self) -> str:
+        return hashlib.sha1(("heading|" + self.heading()).encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind, "topics": self.topics,

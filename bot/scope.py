@@ -36,7 +36,7 @@ OUT_OF_SCOPE_EXAMPLES: dict[str, list[str]] = {
 _DATA = r"(thong tin|so dien thoai|sdt|cccd|can cuoc|cmnd|dia chi|ngay sinh|so tai khoan|tai khoan|ho so|lich su|so dinh danh|tin nhan)"
 _OTHER = r"(nguoi khac|nguoi ta|hang xom|ong ay|ba ay|anh ay|chi ay|co ay|cua ong [a-z]|cua ba [a-z]|cua nguoi)"
 _LOOKUP = r"(xem|tra cuu|tra|tim|cho xin|xin|lay|biet|kiem tra|doc)"
-_PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|lua dao|mao danh|gia mao)"
+_PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|bi hack|bi xam nhap|bi chiem|lua dao|mao danh|gia mao)"
 
 
 def asks_for_others_personal_data(question: str) -> bool:
@@ -49,3 +49,16 @@ def asks_for_others_personal_data(question: str) -> bool:
 
 def examples() -> list[tuple[str, str]]:
     return [(kind, text) for kind, texts in OUT_OF_SCOPE_EXAMPLES.items() for text in texts]
+
+
+_FORGE = r"\b(lam|tao|mua|dat|in|che)\b.{0,30}\b(can cuoc|cccd|cmnd|giay to|bang cap|bang lai|giay phep|so do|ho chieu|con dau|chu ky|bien lai|hoa don|tai khoan ngan hang)\b.{0,15}\bgia\b"
+_BYPASS = r"\b(qua mat|lach|vuot qua|bypass|be khoa|hack|xam nhap|danh cap|lay trom|doc trom|theo doi trom)\b"
+_HOW = r"\b(cach|lam sao|lam the nao|chi|huong dan|giup|de)\b"
+
+
+def asks_for_wrongdoing(question: str) -> bool:
+    """True for requests to forge documents, get around identity checks or break into accounts."""
+    f = fold(question)
+    if re.search(_PROTECT, f) and not re.search(_FORGE, f):
+        return False  # "bị hack thì làm sao" is a victim asking for help
+    return bool(re.search(_FORGE, f) or (re.search(_BYPASS, f) and re.search(_HOW, f)))
