@@ -193,8 +193,11 @@ class AnswerEngine:
         top_fused = max(h.fused for h in hits) or 1.0
 
         def lexical(chunk: Chunk) -> float:
+            # Words of the document title are shared by all its sections, so they cannot tell them apart.
+            title = set(re.findall(r"\w+", fold(chunk.title)))
+            own = [t for t in toks if t not in title]
             head = " ".join(chunk.heading_path[-1:])
-            return max(self._unit_score(toks, head + " " + u) for u in _units(chunk.text) or [""]) / total
+            return max(self._unit_score(own, head + " " + u) for u in _units(chunk.text) or [""]) / total
 
         scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk), h) for h in hits]
         return [h for _, h in sorted(scored, key=lambda x: -x[0])]

@@ -141,13 +141,17 @@ def chat(user_id: str) -> None:
 @click.option("--gate", is_flag=True, help=f"Exit 1 below the thresholds {GATES}.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every miss.")
 @click.option("--no-folded", is_flag=True, help="Only ask as typed.")
-def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool) -> None:
+@click.option("--ablation", is_flag=True, help="Compare the pipeline with one part switched off at a time.")
+def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool, ablation: bool) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from .evaluation import load_questions, run_eval
 
     engine = _engine(record=False)
     items = [item for path in (paths or _default_question_files()) for item in load_questions(path)]
     click.echo(f"{len(items)} questions from {', '.join(str(p) for p in (paths or _default_question_files()))}")
+    if ablation:
+        _ablation(engine, items)
+        return
     for warm in items[:3]:
         engine.ask(warm["q"])
 
@@ -176,6 +180,31 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
         if failures:
             raise click.ClickException("eval gate failed: " + "; ".join(failures))
         click.echo("eval gate passed")
+
+
+def _ablation(engine, items) -> None:
+    from .answer import AnswerEngine
+    from .evaluation import run_eval
+    from .retrieval import QueryAnalyzer
+
+    variants = {
+        "full pipeline": {},
+        "no abbreviation table": {"analyzer": QueryAnalyzer(expand=False)},
+        "no tone restoration (raw)": {"analyzer": QueryAnalyzer(tones="raw")},
+        "tones: restored only (no blend)": {"analyzer": QueryAnalyzer(tones="restore")},
+        "tones: pyvi only (no corpus)": {"analyzer": QueryAnalyzer(corpus_tones=False)},
+        "dense only (no BM25)": {"bm25_weight": 0.0},
+        "BM25 weight 1.0": {"bm25_weight": 1.0},
+        "no heading vectors": {"heading_weight": 0.0},
+        "no lexical rerank": {"rerank_weight": 0.0},
+    }
+    click.echo(f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11}")
+    for name, kw in variants.items():
+        heading_weight = kw.pop("heading_weight", 0.5)
+        variant = AnswerEngine(engine.index, engine.embedder, None, **kw)
+        variant.retriever.heading_weight = heading_weight
+        typed, folded = run_eval(items, lambda q: (lambda a: (a.answered, a.text))(variant.ask(q)))
+        click.echo(f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}")
 
 
 @main.command()

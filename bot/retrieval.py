@@ -27,29 +27,80 @@ def restore_tones(text: str) -> str:
         return text
 
 
+class CorpusToneRestorer:
+    """Restores diacritics from the knowledge itself: each run of 2–3 syllables typed without marks takes the
+    accented form it most often has in the indexed text ("dinh danh" -> "định danh"); syllables no such run
+    covers keep pyvi's guess. The knowledge's own wording beats a general-purpose model on its own topics."""
+
+    def __init__(self, texts: list[str], min_count: int = 2):
+        from collections import Counter, defaultdict
+
+        counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+        for text in texts:
+            syl = re.findall(r"[^\W\d_]+", nfc(text).lower())
+            for n in (2, 3):
+                for i in range(len(syl) - n + 1):
+                    gram = tuple(syl[i:i + n])
+                    counts[tuple(fold(x) for x in gram)][gram] += 1
+        self.table = {k: c.most_common(1)[0][0] for k, c in counts.items() if c.most_common(1)[0][1] >= min_count}
+
+    def restore(self, text: str) -> str:
+        base = restore_tones(text)
+        parts = re.findall(r"\w+|\W+", base)
+        words = [i for i, p in enumerate(parts) if re.fullmatch(r"[^\W\d_]+", p)]
+        folded = [fold(parts[i]) for i in words]
+        k = 0
+        while k < len(words):
+            for n in (3, 2):
+                key = tuple(folded[k:k + n])
+                if len(key) == n and key in self.table and all(
+                        words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " " for j in range(n - 1)):
+                    for j, form in enumerate(self.table[key]):
+                        original = parts[words[k + j]]
+                        parts[words[k + j]] = form.capitalize() if original[:1].isupper() else form
+                    k += n
+                    break
+            else:
+                k += 1
+        return "".join(parts)
+
+
 @dataclass
 class Query:
     text: str            # as typed (NFC)
     expanded: str        # abbreviations and teencode spelled out
-    dense_text: str      # what the dense model reads (tones restored when the question had none)
+    dense_texts: list[str]  # what the dense model reads (tones restored when the question had none)
     tokens: list[str]    # BM25 tokens (folded syllables + bigrams)
     had_diacritics: bool
     vector: np.ndarray | None = None  # the dense query vector, once computed
 
 
 class QueryAnalyzer:
-    def __init__(self, expand: bool = True, restore_tones: bool = True):
+    """expand: spell out abbreviations. tones: for a question without diacritics, what the dense model reads:
+    "restore" (pyvi's guess), "raw" (as typed) or "blend" (the mean of both vectors)."""
+
+    def __init__(self, expand: bool = True, tones: str = "blend", restorer: CorpusToneRestorer | None = None,
+                 corpus_tones: bool = True):
+        if tones not in ("restore", "raw", "blend"):
+            raise ValueError(f"tones must be restore, raw or blend, not {tones!r}")
         self.expand = expand
-        self.restore_tones = restore_tones
+        self.tones = tones
+        self.restorer = restorer
+        self.corpus_tones = corpus_tones
+
+    def _restore(self, text: str) -> str:
+        return self.restorer.restore(text) if self.restorer is not None else restore_tones(text)
 
     def run(self, question: str) -> Query:
         text = " ".join(nfc(question).split())
         expanded = expand_abbreviations(text) if self.expand else text
         had = has_diacritics(text)
-        dense_text = expanded
-        if self.restore_tones and not had:
-            dense_text = restore_tones(expanded)
-        return Query(text=text, expanded=expanded, dense_text=dense_text,
+        dense_texts = [expanded]
+        if not had and self.tones == "restore":
+            dense_texts = [self._restore(expanded)]
+        elif not had and self.tones == "blend":
+            dense_texts = [self._restore(expanded), expanded]
+        return Query(text=text, expanded=expanded, dense_texts=dense_texts,
                      tokens=search_tokens(expanded + " " + text), had_diacritics=had)
 
 
@@ -68,7 +119,9 @@ class DenseRetriever:
 
     def run(self, query: Query, top_k: int = 30) -> tuple[list[int], np.ndarray]:
         """Ranked chunk positions, and the cosine of the query with every chunk (for scoring later)."""
-        vec = self.embedder.encode_queries([query.dense_text])
+        vecs = self.embedder.encode_queries(query.dense_texts)
+        vec = vecs.mean(axis=0, keepdims=True)
+        vec /= np.linalg.norm(vec)
         query.vector = vec[0]
         if not len(self.index):
             return [], np.zeros(0)
@@ -138,6 +191,8 @@ class HybridRetriever:
                  locality_boost: float = 1 / 60):
         self.index = index
         self.analyzer = analyzer or QueryAnalyzer()
+        if self.analyzer.corpus_tones and self.analyzer.restorer is None:
+            self.analyzer.restorer = CorpusToneRestorer([c.passage() for c in index.chunks])
         self.dense = DenseRetriever(index, embedder)
         self.headings = HeadingRetriever(index)
         self.sparse = BM25Retriever(index)

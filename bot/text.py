@@ -48,7 +48,7 @@ def search_tokens(text: str) -> list[str]:
 ABBREVIATIONS: dict[str, str] = {
     "ko": "không", "k": "không", "kh": "không", "hok": "không", "hong": "không", "khum": "không",
     "kg": "không", "khg": "không", "hk": "không",
-    "dc": "được", "dk": "được", "đc": "được", "đk": "được",
+    "dc": "được", "đc": "được", "dk": "đăng ký", "đk": "đăng ký", "dky": "đăng ký", "đky": "đăng ký",
     "j": "gì",
     "ntn": "như thế nào", "lm": "làm", "ns": "nói", "bn": "bao nhiêu", "bnhiu": "bao nhiêu",
     "vs": "với", "ng": "người", "r": "rồi", "ms": "mới", "mn": "mọi người",
