@@ -13,6 +13,8 @@ run: setup index
 test: setup index
 	$(BIN)/python -m pytest -q
 	$(BIN)/trolyso eval --gate
+	@echo "Held-out questions (reported, never tuned on):"
+	$(BIN)/trolyso eval --questions eval/holdout/holdout.jsonl
 
 setup: $(VENV)/.installed $(DATA)/models/e5-small/modules.json
 

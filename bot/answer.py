@@ -113,7 +113,7 @@ def _join_units(units: list[str]) -> str:
 
 class AnswerEngine:
     def __init__(self, index: KnowledgeIndex, embedder: Embedder, store: Store | None = None,
-                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 0.5,
+                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 1.0,
                  rerank_depth: int = 10, rerank_weight: float = 0.5):
         self.index = index
         self.rerank_depth, self.rerank_weight = rerank_depth, rerank_weight

@@ -194,15 +194,19 @@ def _ablation(engine, items) -> None:
         "tones: restored only (no blend)": {"analyzer": QueryAnalyzer(tones="restore")},
         "tones: pyvi only (no corpus)": {"analyzer": QueryAnalyzer(corpus_tones=False)},
         "dense only (no BM25)": {"bm25_weight": 0.0},
-        "BM25 weight 1.0": {"bm25_weight": 1.0},
+        "BM25 weight 0.5": {"bm25_weight": 0.5},
         "no heading vectors": {"heading_weight": 0.0},
         "no lexical rerank": {"rerank_weight": 0.0},
+        "no plan penalty": {"plan_penalty": 0.0},
     }
     click.echo(f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11}")
     for name, kw in variants.items():
         heading_weight = kw.pop("heading_weight", 0.5)
+        plan_penalty = kw.pop("plan_penalty", None)
         variant = AnswerEngine(engine.index, engine.embedder, None, **kw)
         variant.retriever.heading_weight = heading_weight
+        if plan_penalty is not None:
+            variant.retriever.plan_penalty = plan_penalty
         typed, folded = run_eval(items, lambda q: (lambda a: (a.answered, a.text))(variant.ask(q)))
         click.echo(f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}")
 

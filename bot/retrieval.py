@@ -163,6 +163,10 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[int], float]], k: int = 60)
     return fused
 
 
+PLAN_WORDS = re.compile(r"\b(ke hoach|xa|phuong|tinh|dia phuong|dia ban|uy ban|ubnd|phong van hoa|truong hoc|"
+                        r"thon|ban|to dan pho|huyen|chu tri|phoi hop|bao cao)\b")
+
+
 class LocalityBooster:
     """A question that names a place ("ở Con Cuông", "kế hoạch của Cao Bằng") prefers that place's documents."""
 
@@ -184,11 +188,11 @@ class LocalityBooster:
 
 
 class HybridRetriever:
-    """Dense (sections and headings) + BM25, fused by RRF; weights measured in the README."""
+    """Dense (sections and headings) + BM25, fused by RRF; weights measured in the README (trolyso eval --ablation)."""
 
     def __init__(self, index: KnowledgeIndex, embedder: Embedder, analyzer: QueryAnalyzer | None = None,
-                 bm25_weight: float = 0.5, dense_weight: float = 1.0, heading_weight: float = 0.5,
-                 locality_boost: float = 1 / 60):
+                 bm25_weight: float = 1.0, dense_weight: float = 1.0, heading_weight: float = 0.5,
+                 locality_boost: float = 1 / 60, plan_penalty: float = 0.5 / 60):
         self.index = index
         self.analyzer = analyzer or QueryAnalyzer()
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
@@ -199,6 +203,7 @@ class HybridRetriever:
         self.locality = LocalityBooster(index)
         self.bm25_weight, self.dense_weight, self.heading_weight = bm25_weight, dense_weight, heading_weight
         self.locality_boost = locality_boost
+        self.plan_penalty = plan_penalty
 
     def run(self, question: str | Query, top_k: int = 5) -> tuple[Query, list[Hit]]:
         query = question if isinstance(question, Query) else self.analyzer.run(question)
@@ -212,6 +217,11 @@ class HybridRetriever:
             for i in fused:
                 if self.index.chunks[i].path in places:
                     fused[i] += self.locality_boost
+        elif self.plan_penalty and not PLAN_WORDS.search(fold(query.expanded)):
+            # A general question ("Nghị quyết 57 là gì") is best answered by an explainer, not a local plan.
+            for i in fused:
+                if self.index.chunks[i].kind == "plan":
+                    fused[i] -= self.plan_penalty
         best = sorted(fused, key=fused.get, reverse=True)[:top_k]
         hits = [Hit(chunk=self.index.chunks[i], index=i, dense=float(dense_scores[i]) if len(dense_scores) else 0.0,
                     bm25=float(bm25_scores[i]) if len(bm25_scores) else 0.0, fused=fused[i]) for i in best]
