@@ -1,0 +1,52 @@
+"""Retrieval components on their own: fusion, tone restoration from the corpus, query analysis, locality."""
+from bot.knowledge import Chunk
+from bot.retrieval import (CorpusToneRestorer, LocalityBooster, QueryAnalyzer, reciprocal_rank_fusion,
+                           restore_tones)
+
+
+def test_reciprocal_rank_fusion_weights_and_ranks():
+    fused = reciprocal_rank_fusion([([1, 2, 3], 1.0), ([3, 1], 0.5)], k=60)
+    assert fused[1] == 1 / 61 + 0.5 / 62
+    assert fused[3] == 1 / 63 + 0.5 / 61
+    assert sorted(fused, key=fused.get, reverse=True)[0] == 1
+    assert reciprocal_rank_fusion([]) == {}
+
+
+def test_corpus_tone_restorer_prefers_the_knowledge_wording():
+    corpus = ["Đăng ký tài khoản định danh điện tử mức 2 tại Công an xã."] * 2 + ["Tải ứng dụng VNeID."] * 2
+    r = CorpusToneRestorer(corpus)
+    assert r.restore("dang ky tai khoan dinh danh dien tu muc 2") == "Đăng ký tài khoản định danh điện tử mức 2"
+    # a run seen only once is not trusted; pyvi's guess stays
+    assert CorpusToneRestorer(corpus[:1] + corpus[2:]).table.get(("dang", "ky")) is None
+
+
+def test_restore_tones_never_raises():
+    assert restore_tones("gia vang sjc hom nay") != ""  # pyvi raises KeyError on some inputs
+    assert restore_tones("") == ""
+
+
+def test_query_analyzer_expands_and_restores_only_unaccented_questions():
+    a = QueryAnalyzer(tones="restore", corpus_tones=False)
+    q = a.run("ko biet dvc la j")
+    assert q.expanded == "không biet dịch vụ công la gì"
+    assert not q.had_diacritics and len(q.dense_texts) == 1
+    assert "dich_vu" in q.tokens and "dvc" in q.tokens  # BM25 sees both the expansion and what was typed
+    typed = a.run("Dịch vụ công là gì")
+    assert typed.had_diacritics and typed.dense_texts == ["Dịch vụ công là gì"]
+    assert len(QueryAnalyzer(tones="blend", corpus_tones=False).run("dvc la gi").dense_texts) == 2
+
+
+def test_locality_booster_finds_places_named_in_a_question():
+    def chunk(path, locality):
+        return Chunk(id=path, path=path, title="t", kind="plan", topics=["PLAN"], heading_path=[], text="x",
+                     meta={"locality": locality})
+
+    class Index:
+        chunks = [chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"), chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
+                  chunk("explainers/x.md", "toàn quốc")]
+
+    booster = LocalityBooster(Index())
+    analyzer = QueryAnalyzer(corpus_tones=False)
+    assert booster.paths_for(analyzer.run("Kế hoạch của xã Con Cuông có gì?")) == {"plans/con-cuong.md"}
+    assert booster.paths_for(analyzer.run("ke hoach cua cao bang")) == {"plans/cao-bang.md"}
+    assert booster.paths_for(analyzer.run("nghị quyết 57 là gì")) == set()
