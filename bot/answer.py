@@ -184,7 +184,7 @@ class AnswerEngine:
         """Prefer, among the fused candidates, the section holding a sentence that matches the question best.
 
         final = fused / best fused + w · (best sentence's idf-weighted share of the question's content words,
-        counting the section heading as part of every sentence).
+        counting the document title and section heading as part of every sentence).
         """
         toks = self._content_tokens(query)
         if not toks or len(hits) < 2 or not self.rerank_weight:
@@ -193,11 +193,9 @@ class AnswerEngine:
         top_fused = max(h.fused for h in hits) or 1.0
 
         def lexical(chunk: Chunk) -> float:
-            # Words of the document title are shared by all its sections, so they cannot tell them apart.
-            title = set(re.findall(r"\w+", fold(chunk.title)))
-            own = [t for t in toks if t not in title]
-            head = " ".join(chunk.heading_path[-1:])
-            return max(self._unit_score(own, head + " " + u) for u in _units(chunk.text) or [""]) / total
+            # The document title and the section heading are context for every sentence of the section.
+            context = chunk.title + " | " + " ".join(chunk.heading_path[-1:]) + " | "
+            return max(self._unit_score(toks, context + u) for u in _units(chunk.text) or [""]) / total
 
         scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk), h) for h in hits]
         return [h for _, h in sorted(scored, key=lambda x: -x[0])]
