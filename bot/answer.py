@@ -173,12 +173,19 @@ class AnswerEngine:
         return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
 
     def _coverage(self, query: Query, chunk: Chunk) -> float:
+        """Idf-weighted share of the question's content words found in one sentence (or table row) of the
+        section, counting the document title and heading as part of every sentence."""
         toks = self._content_tokens(query)
         if not toks:
             return 0.0
-        have = set(re.findall(r"\w+", fold(chunk.passage())))
         total = sum(self._idf(t) for t in toks)
-        return sum(self._idf(t) for t in toks if t in have) / total
+        context = set(re.findall(r"\w+", fold(chunk.title + " " + " ".join(chunk.heading_path))))
+        best = 0.0
+        for unit in _units(chunk.text) or [""]:
+            for row in unit.split("\n"):
+                have = context | set(re.findall(r"\w+", fold(row)))
+                best = max(best, sum(self._idf(t) for t in toks if t in have))
+        return best / total
 
     def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
         """Prefer, among the fused candidates, the section holding a sentence that matches the question best.
