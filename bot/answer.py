@@ -22,8 +22,8 @@ from .scope import asks_for_others_personal_data, asks_for_wrongdoing, examples
 from .store import Store
 from .text import fold, nfc
 
-MAX_ANSWER_CHARS = 900       # body, before the source line: one phone screen
-SHORT_SECTION_CHARS = 700    # a section this short is quoted whole
+MAX_ANSWER_CHARS = 700       # body, before the source line: well within one phone screen
+SHORT_SECTION_CHARS = 500    # a section this short is quoted whole
 
 HELP_TOPICS = ("Nghị quyết 57 và kế hoạch của xã; Bình dân học vụ số; tài khoản VNeID mức 2; "
                "dịch vụ công trực tuyến; thanh toán số; phòng chống lừa đảo trực tuyến")
@@ -309,8 +309,13 @@ class AnswerEngine:
         parts = [chunk.title]
         if chunk.heading_path:
             parts.append(chunk.heading_path[0] if chunk.kind == "guide" else chunk.section)
-        number = f"số {chunk.meta['number']}" if chunk.meta.get("number") else ""
-        who = ", ".join(x for x in (chunk.meta.get("issuer"), number, _vn_date(chunk.meta.get("issued", ""))) if x)
+        if chunk.kind == "plan":  # an official document: who issued it, its number and date
+            number = f"số {chunk.meta['number']}" if chunk.meta.get("number") else ""
+            parts_who = (chunk.meta.get("issuer"), number, _vn_date(chunk.meta.get("issued", "")))
+        else:  # our own explainers, guides and FAQs: when a person last checked them
+            reviewed = chunk.meta.get("reviewed", "")
+            parts_who = (chunk.meta.get("issuer"), f"rà soát {_vn_date(reviewed)}" if reviewed else "")
+        who = ", ".join(x for x in parts_who if x)
         line = "Nguồn: " + " › ".join(parts)
         return line + (f" · {who}" if who else "")
 

@@ -21,6 +21,7 @@ task: kich-hoat
 button: Kích hoạt
 issuer: Trợ lý số xã (tổng hợp)
 issued: 2024
+reviewed: 2026-11-22
 ---
 Hướng dẫn này giúp anh/chị kích hoạt tài khoản định danh điện tử mức 2 trên ứng dụng VNeID.
 
@@ -105,7 +106,7 @@ def test_index_then_jsonl_contract(env):
     assert rows[1]["answered"] is False
     # a how-to question on a guide lists its steps
     assert rows[2]["answered"] and "1. Tải ứng dụng VNeID" in rows[2]["text"] and "3. Nhập mã OTP" in rows[2]["text"]
-    assert "Nguồn: Kích hoạt tài khoản VNeID · Trợ lý số xã (tổng hợp), 2024" in rows[2]["text"]
+    assert "Nguồn: Kích hoạt tài khoản VNeID · Trợ lý số xã (tổng hợp), rà soát 22/11/2026" in rows[2]["text"]
     assert rows[3]["answered"] is False and rows[3]["sources"] == []
     assert rows[4]["answered"] is False
     # refused questions are stored for the team, masked, with a hashed user id
