@@ -207,7 +207,7 @@ def _ablation(engine, items) -> None:
         variant.retriever.heading_weight = heading_weight
         if plan_penalty is not None:
             variant.retriever.plan_penalty = plan_penalty
-        typed, folded = run_eval(items, lambda q: (lambda a: (a.answered, a.text))(variant.ask(q)))
+        typed, folded = run_eval(items, lambda q, v=variant: (lambda a: (a.answered, a.text))(v.ask(q)))
         click.echo(f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}")
 
 
