@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 DATA   ?= $(or $(TROLYSO_DATA_DIR),var)
 export TROLYSO_DATA_DIR := $(DATA)
 
-.PHONY: run test setup index eval bench lint clean
+RASA_VENV := .venv-rasa
+
+.PHONY: run test setup index eval bench lint clean rasa-env
 
 run: setup index
 	$(BIN)/trolyso chat
@@ -44,3 +46,15 @@ lint: setup
 
 clean:
 	rm -rf $(DATA)/index $(DATA)/index.new
+
+# The dialogue environment (Rasa Open Source 3.6.21 on Python 3.11): its pinned dependency set first, then
+# rasa itself without its Python cap. Not yet used by `make test`; the Rasa dialogue work wires it in.
+rasa-env: $(RASA_VENV)/.installed
+
+$(RASA_VENV)/.installed: requirements-rasa.txt
+	test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade pip
+	$(RASA_VENV)/bin/pip install -q -r requirements-rasa.txt
+	$(RASA_VENV)/bin/pip install -q --no-deps --ignore-requires-python rasa==3.6.21 rasa-sdk==3.6.2
+	$(RASA_VENV)/bin/rasa --version
+	touch $@

@@ -49,6 +49,11 @@ nhiêu ai a ạ à hả với trong trên khi đến từ hay hoặc nếu mà r
 mình bạn xin chào cảm ơn vui lòng giúp nhỉ chứ đi ư ak ah việc người v ko k dc đc j ntn nhỉ hông hok
 """.split())
 
+# What kind of answer a question wants; a section whose heading asks the same ("… ở đâu, cần mang gì") is
+# likely the one that answers it. Folded, matched as whole phrases.
+QUESTION_WORDS = ("o dau", "bao nhieu", "khi nao", "ngay nao", "nam nao", "luc nao", "ai", "may", "the nao",
+                  "nhu the nao", "lam sao", "cach", "la gi", "gom", "khac")
+
 HOW_TO = re.compile(r"\b(lam sao|lam the nao|the nao|cach|huong dan|cac buoc|buoc nao|quy trinh|thu tuc|"
                     r"lam gi|phai lam|can lam|nhu the nao|ntn|lam ntn)\b")
 
@@ -120,9 +125,10 @@ BIGRAM_WEIGHT = 1.0
 class AnswerEngine:
     def __init__(self, index: KnowledgeIndex, embedder: Embedder, store: Store | None = None,
                  analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 1.0,
-                 rerank_depth: int = 10, rerank_weight: float = 0.5):
+                 rerank_depth: int = 10, rerank_weight: float = 0.5, question_weight: float = 0.15):
         self.index = index
         self.rerank_depth, self.rerank_weight = rerank_depth, rerank_weight
+        self.question_weight = question_weight
         self.embedder = embedder
         self.store = store
         self.gate = gate or GateConfig()
@@ -199,7 +205,8 @@ class AnswerEngine:
         """Prefer, among the fused candidates, the section holding a sentence that matches the question best.
 
         final = fused / best fused + w · (best sentence's idf-weighted share of the question's content words,
-        counting the document title and section heading as part of every sentence).
+        counting the document title and section heading as part of every sentence)
+        + q · (share of the question's question words — ở đâu, bao nhiêu, khi nào… — that its heading asks too).
         """
         toks = self._content_tokens(query)
         if not toks or len(hits) < 2 or not self.rerank_weight:
@@ -211,7 +218,16 @@ class AnswerEngine:
             context = chunk.title + " | " + " ".join(chunk.heading_path[-1:]) + " | "
             return max(self._unit_score(toks, context + u) for u in _units(chunk.text) or [""])
 
-        scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk), h) for h in hits]
+        asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", fold(query.dense_texts[0]))]
+
+        def same_question(chunk: Chunk) -> float:
+            heading = fold(" ".join(chunk.heading_path[-1:]))
+            if not asked or not heading:
+                return 0.0
+            return sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
+
+        scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk)
+                   + self.question_weight * same_question(h.chunk), h) for h in hits]
         return [h for _, h in sorted(scored, key=lambda x: -x[0])]
 
     # --- composing -------------------------------------------------------------------------------

@@ -196,7 +196,8 @@ def _ablation(engine, items) -> None:
         "dense only (no BM25)": {"bm25_weight": 0.0},
         "BM25 weight 0.5": {"bm25_weight": 0.5},
         "no heading vectors": {"heading_weight": 0.0},
-        "no lexical rerank": {"rerank_weight": 0.0},
+        "no lexical rerank": {"rerank_weight": 0.0, "question_weight": 0.0},
+        "no question-type match": {"question_weight": 0.0},
         "no plan penalty": {"plan_penalty": 0.0},
     }
     click.echo(f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11}")
