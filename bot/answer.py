@@ -179,8 +179,10 @@ class AnswerEngine:
     def _content_tokens(self, query: Query) -> list[str]:
         """The question's content words, folded. Stop words are judged on the accented text (for a question
         typed without diacritics, on its restored form)."""
-        words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
-        return [t for t in dict.fromkeys(fold(w) for w in words if w not in STOPWORDS)]
+        if query.content_tokens is None:  # computed once per question: the gate, rerank and extraction share it
+            words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
+            query.content_tokens = list(dict.fromkeys(fold(w) for w in words if w not in STOPWORDS))
+        return query.content_tokens
 
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25
@@ -218,7 +220,8 @@ class AnswerEngine:
             context = chunk.title + " | " + " ".join(chunk.heading_path[-1:]) + " | "
             return max(self._unit_score(toks, context + u) for u in _units(chunk.text) or [""])
 
-        asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", fold(query.dense_texts[0]))]
+        folded_question = fold(query.dense_texts[0])
+        asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", folded_question)]
 
         def same_question(chunk: Chunk) -> float:
             heading = fold(" ".join(chunk.heading_path[-1:]))

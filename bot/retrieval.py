@@ -73,6 +73,7 @@ class Query:
     tokens: list[str]    # BM25 tokens (folded syllables + bigrams)
     had_diacritics: bool
     vector: np.ndarray | None = None  # the dense query vector, once computed
+    content_tokens: list[str] | None = None  # folded content words, once computed (answer engine)
 
 
 class QueryAnalyzer:
