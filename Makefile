@@ -7,16 +7,26 @@ export TROLYSO_DATA_DIR := $(DATA)
 
 RASA_VENV := .venv-rasa
 
-.PHONY: run test setup index eval bench lint clean rasa-env
+RASA_BIN  := $(RASA_VENV)/bin/rasa
+MODEL     := models/trolyso.tar.gz
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
 
-run: setup index
-	$(BIN)/trolyso chat
+.PHONY: run test setup index eval bench bench-dialogue lint clean rasa-env train
 
-test: setup index
-	$(BIN)/python -m pytest -q
+# Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
+run: setup index train
+	$(BIN)/trolyso up --chat
+
+test: setup index train
+	TROLYSO_E2E=1 $(BIN)/python -m pytest -q
 	$(BIN)/trolyso eval --gate
 	@echo "Held-out questions (reported, never tuned on):"
 	$(BIN)/trolyso eval --questions eval/holdout/holdout.jsonl
+	$(BIN)/python -m nlu.evaluate --model $(MODEL) --min-f1 0.90
+	$(RASA_BIN) test core --model $(MODEL) --stories tests/stories --out $(DATA)/results/core \
+	    --fail-on-prediction-errors --no-plot --quiet
+	@echo "rasa test core: every test story passed"
 
 setup: $(VENV)/.installed $(DATA)/models/e5-small/modules.json
 
@@ -41,6 +51,17 @@ eval: index
 bench: index
 	$(BIN)/trolyso bench
 
+# Reply latency through the Rasa REST channel (starts the services itself).
+bench-dialogue: setup index train
+	$(BIN)/trolyso bench-dialogue
+
+# The dialogue model: retrained only when the NLU data, rules, domain, config or tokenizer change.
+train: $(MODEL)
+
+$(MODEL): $(RASA_VENV)/.installed config.yml domain.yml $(wildcard data/*.yml) nlu/vietnamese.py
+	$(RASA_BIN) train --fixed-model-name trolyso --out models --quiet
+	touch $@
+
 lint: setup
 	$(BIN)/trolyso lint
 
@@ -48,7 +69,7 @@ clean:
 	rm -rf $(DATA)/index $(DATA)/index.new
 
 # The dialogue environment (Rasa Open Source 3.6.21 on Python 3.11): its pinned dependency set first, then
-# rasa itself without its Python cap. Not yet used by `make test`; the Rasa dialogue work wires it in.
+# rasa itself without its Python cap (Rasa 3.6 declares Python <3.11; README, "The dialogue environment").
 rasa-env: $(RASA_VENV)/.installed
 
 $(RASA_VENV)/.installed: requirements-rasa.txt

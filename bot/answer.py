@@ -67,6 +67,7 @@ class Answer:
     score: float = 0.0
     reason: str = "answered"
     hits: list[Hit] = field(default_factory=list, repr=False)
+    record_id: int | None = None     # the stored question's id, when the engine records questions
 
     def to_json(self) -> dict[str, Any]:
         return {"q": self.q, "answered": self.answered, "text": self.text, "sources": self.sources,
@@ -368,7 +369,7 @@ class AnswerEngine:
 
     def _record(self, answer: Answer, channel: str, user_id: str | None) -> None:
         if self.store is not None:
-            self.store.record_question(answer.q, channel=channel, user_id=user_id, answered=answer.answered,
+            answer.record_id = self.store.record_question(answer.q, channel=channel, user_id=user_id, answered=answer.answered,
                                        reason=answer.reason, score=answer.score, sources=answer.sources)
 
 

@@ -281,3 +281,72 @@ def bench(rounds: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- the services: Rasa + actions ------------------------------------------------------------------
+
+def _print_replies(replies) -> list[dict]:
+    """Show Rasa's replies; returns the buttons of the last message that had any (numbered for typing)."""
+    buttons: list[dict] = []
+    for r in replies:
+        click.echo("Trợ lý: " + r.text.replace("\n", "\n        "))
+        if r.buttons:
+            buttons = r.buttons
+            for i, b in enumerate(r.buttons, 1):
+                click.echo(click.style(f"        [{i}] {b['title']}", fg="cyan"))
+    click.echo()
+    return buttons
+
+
+def rest_chat(url: str, user_id: str) -> None:
+    """Chat through Rasa's REST channel; a number picks a button of the last message."""
+    from .rasa_client import RasaClient, RasaUnavailable
+
+    client = RasaClient(url)
+    click.echo("Trò chuyện qua Rasa. Gõ số để bấm nút, 'thoát' hoặc Ctrl-D để kết thúc.\n")
+    buttons = _print_replies(client.send(user_id, "/greet"))
+    while True:
+        try:
+            text = click.prompt("Bạn", prompt_suffix=": ")
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if text.strip().lower() in ("thoát", "thoat", "exit", "quit", "q"):
+            return
+        if text.strip().isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        try:
+            buttons = _print_replies(client.send(user_id, text)) or buttons
+        except RasaUnavailable as exc:
+            click.echo(click.style(f"(lỗi: {exc})", fg="red"), err=True)
+
+
+@main.command()
+@click.option("--chat", "with_chat", is_flag=True, help="Open a terminal chat through Rasa's REST channel, "
+                                                       "stop everything when it ends.")
+@click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
+def up(with_chat: bool, user_id: str) -> None:
+    """Run the action server and the Rasa server in the foreground (Ctrl-C stops them)."""
+    from .stack import Stack, StackConfig, StackError, build_services
+
+    settings = _settings()
+    config = StackConfig.from_env()
+    try:
+        stack = Stack(build_services(config, settings), settings.data_dir / "logs")
+        click.echo(f"Trợ lý số xã — starting (logs in {settings.data_dir / 'logs'}) …")
+        stack.start(echo=click.echo)
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
+    try:
+        if with_chat:
+            rest_chat(config.rasa_url, user_id)
+        else:
+            click.echo("Running. Ctrl-C to stop.")
+            stack.wait()
+    except StackError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        click.echo("Stopping …")
+        stack.stop()
+        click.echo("Stopped.")

@@ -22,10 +22,11 @@ FLOWS = ("vneid", "dvc", "thanhtoan", "luadao")
 REQUIRED = ("title", "kind", "topics")
 KNOWN_FIELDS = set(REQUIRED) | {
     "issuer", "number", "issued", "locality", "source", "reviewed", "flow", "task", "button",
-    "questions", "author", "answered",
+    "questions", "author", "answered", "triage",
 }
 MAX_CHUNK_WORDS = 220
 BUTTON_MAX = 20
+MAX_TRIAGE = 3      # yes/no questions a guided flow may ask before its steps (domain slots triage_1..3)
 
 
 @dataclass(frozen=True)
@@ -172,11 +173,22 @@ def parse_document(text: str, path: str) -> Document:
             value = _as_text(meta[key])
             if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
                 fail(key, f"front matter: '{key}' must be a date like 2026, 2026-04 or 2026-04-21, not '{value}'")
-    if meta.get("flow") not in (None, ""):
-        if meta["flow"] not in FLOWS:
-            fail("flow", f"front matter: flow '{meta['flow']}' is not one of {', '.join(FLOWS)}")
+    if meta.get("flow") not in (None, "", []):
+        flows = meta["flow"] if isinstance(meta["flow"], list) else [meta["flow"]]
+        for flow in flows:
+            if flow not in FLOWS:
+                fail("flow", f"front matter: flow '{flow}' is not one of {', '.join(FLOWS)}")
         if not meta.get("task"):
             fail("flow", "front matter: a guide with 'flow' also needs 'task'")
+    if meta.get("triage") not in (None, ""):
+        triage = meta["triage"]
+        ok = isinstance(triage, list) and 0 < len(triage) <= MAX_TRIAGE and all(
+            isinstance(t, dict) and isinstance(t.get("question"), str) and t["question"].strip()
+            and isinstance(t.get("if_yes", []), list) and all(isinstance(n, int) for n in t.get("if_yes", []))
+            and set(t) <= {"question", "if_yes"} for t in triage)
+        if not ok:
+            fail("triage", f"front matter: 'triage' must be a list of at most {MAX_TRIAGE} items, each "
+                           "'- question: ...' with 'if_yes: [step numbers]'")
     if meta.get("button") and len(str(meta["button"])) > BUTTON_MAX:
         fail("button", f"front matter: 'button' must be at most {BUTTON_MAX} characters")
     if meta["kind"] == "faq":
@@ -184,7 +196,11 @@ def parse_document(text: str, path: str) -> Document:
         if not isinstance(qs, list) or not qs or not all(isinstance(q, str) and q.strip() for q in qs):
             fail("questions" if "questions" in meta else "kind",
                  "front matter: an faq needs 'questions', a list of the wordings residents used")
-    clean = {k: (_as_text(v) if not isinstance(v, list) else [_as_text(x) for x in v]) for k, v in meta.items()}
+    clean = {k: (_as_text(v) if not isinstance(v, list) else [_as_text(x) for x in v])
+             for k, v in meta.items() if k != "triage"}
+    if meta.get("triage"):
+        clean["triage"] = [{"question": nfc(t["question"]).strip(), "if_yes": list(t.get("if_yes", []))}
+                           for t in meta["triage"]]
     clean["topics"] = [str(t) for t in topics]
     body = "\n".join(lines[end + 1:])
     if not body.strip():

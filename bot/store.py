@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, Integer, MetaData, String, Table, Text, create_engine,
-                        func, insert, select)
+from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+                        create_engine, func, insert, select, update)
 from sqlalchemy.engine import Engine
 
 from .text import hash_user_id, mask_personal_numbers, nfc
@@ -30,6 +30,47 @@ questions = Table(
     Column("score", Float, nullable=False),
     Column("sources", Text, nullable=False, default="[]"),  # JSON list of {title, path, section}
 )
+
+# A resident's verdict on one knowledge answer ("Hữu ích" / "Chưa đúng"); one row per answer, the last tap wins.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question_id", Integer, ForeignKey("questions.id"), nullable=False, unique=True),
+    Column("given_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("helpful", Boolean, nullable=False, index=True),
+    Column("answer", Text, nullable=False),          # the text the resident read (masked)
+)
+
+# Conversations waiting for (or taken by) a person of the community digital team. The conversation id is the
+# platform-scoped id the gateway gave Rasa (e.g. "telegram:12345"): the team's reply must reach that chat.
+handoffs = Table(
+    "handoffs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("conversation_id", String(128), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False, index=True),   # waiting | taken | released
+    Column("context", Text, nullable=False, default=""),       # what the resident was doing (masked)
+    Column("taken_by", String(64)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Residents who asked for news ("đăng ký nhận tin"); unsubscribing keeps the row with active = false.
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("conversation_id", String(128), primary_key=True),
+    Column("channel", String(32), nullable=False),
+    Column("user_hash", String(64), nullable=False),
+    Column("active", Boolean, nullable=False, index=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+OPEN_HANDOFF = ("waiting", "taken")
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
 
 
 @dataclass
@@ -81,6 +122,83 @@ class Store:
             stmt = stmt.where(questions.c.answered.is_(answered))
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
+
+    def question(self, question_id: int) -> StoredQuestion | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(questions).where(questions.c.id == question_id)).first()
+        return self._row(row) if row is not None else None
+
+    # --- feedback ----------------------------------------------------------------------------------
+    def record_feedback(self, question_id: int, helpful: bool, answer: str) -> None:
+        """Store (or replace) the resident's verdict on the answer to a stored question."""
+        row = {"given_at": _now(), "helpful": helpful, "answer": mask_personal_numbers(nfc(answer))[:4000]}
+        with self.engine.begin() as conn:
+            if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:
+                raise KeyError(f"no stored question {question_id}")
+            done = conn.execute(update(feedback).where(feedback.c.question_id == question_id).values(**row))
+            if not done.rowcount:
+                conn.execute(insert(feedback).values(question_id=question_id, **row))
+
+    def feedback_rows(self, helpful: bool | None = None) -> list[dict]:
+        stmt = (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
+                .join(questions, feedback.c.question_id == questions.c.id).order_by(feedback.c.given_at.desc()))
+        if helpful is not None:
+            stmt = stmt.where(feedback.c.helpful.is_(helpful))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) | {"sources": json.loads(r._mapping["sources"] or "[]")}
+                    for r in conn.execute(stmt)]
+
+    # --- hand-offs ---------------------------------------------------------------------------------
+    def request_handoff(self, conversation_id: str, *, channel: str, context: str = "") -> tuple[int, bool]:
+        """Mark a conversation as waiting for the team. Returns (handoff id, created); asking again while a
+        hand-off is open does not queue the resident twice."""
+        with self.engine.begin() as conn:
+            open_row = conn.execute(select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id,
+                                                                handoffs.c.status.in_(OPEN_HANDOFF))).first()
+            if open_row is not None:
+                return int(open_row[0]), False
+            now = _now()
+            new_id = conn.execute(insert(handoffs).values(
+                requested_at=now, updated_at=now, conversation_id=conversation_id, channel=channel,
+                user_hash=hash_user_id(conversation_id, self.user_salt), status="waiting",
+                context=mask_personal_numbers(nfc(context))[:2000])).inserted_primary_key[0]
+            return int(new_id), True
+
+    def handoffs(self, status: str | None = None) -> list[dict]:
+        stmt = select(handoffs).order_by(handoffs.c.requested_at)
+        if status:
+            stmt = stmt.where(handoffs.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def open_handoff(self, conversation_id: str) -> dict | None:
+        stmt = select(handoffs).where(handoffs.c.conversation_id == conversation_id,
+                                      handoffs.c.status.in_(OPEN_HANDOFF))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return dict(row._mapping) if row is not None else None
+
+    # --- subscriptions -----------------------------------------------------------------------------
+    def set_subscription(self, conversation_id: str, *, channel: str, active: bool) -> bool:
+        """Subscribe or unsubscribe; returns whether the state changed."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(subscriptions.c.active)
+                               .where(subscriptions.c.conversation_id == conversation_id)).first()
+            values = {"channel": channel, "active": active, "updated_at": _now(),
+                      "user_hash": hash_user_id(conversation_id, self.user_salt)}
+            if row is None:
+                conn.execute(insert(subscriptions).values(conversation_id=conversation_id, **values))
+                return active
+            conn.execute(update(subscriptions).where(subscriptions.c.conversation_id == conversation_id)
+                         .values(**values))
+            return bool(row[0]) != active
+
+    def subscribers(self, channel: str | None = None) -> list[dict]:
+        stmt = select(subscriptions).where(subscriptions.c.active.is_(True))
+        if channel:
+            stmt = stmt.where(subscriptions.c.channel == channel)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
 
     @staticmethod
     def _row(r) -> StoredQuestion:

@@ -1,0 +1,30 @@
+"""Serve the actions: `python -m actions [--host 127.0.0.1] [--port 5055]`.
+
+rasa-sdk's own `python -m rasa_sdk` binds every interface and starts Sanic's multi-process worker manager,
+which loads the answer engine twice and fails once torch has chosen the 'fork' start method. This runs the
+same rasa-sdk application (`rasa_sdk.endpoint.create_app`) in one process on the loopback interface.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--host", default=os.environ.get("TROLYSO_HOST", "127.0.0.1"))
+    ap.add_argument("--port", type=int, default=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)))
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=None)
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

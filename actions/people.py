@@ -1,0 +1,103 @@
+"""The menu, hand-off to the community digital technology team, and news subscriptions."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from .guided import FORM_SLOTS
+from .runtime import button, channel_of, intent_of, services
+
+log = logging.getLogger(__name__)
+
+MENU_TEXT = ("Em có thể hướng dẫn từng bước các việc dưới đây, hoặc anh/chị gõ câu hỏi về Nghị quyết 57, kế hoạch "
+             "của xã, phong trào Bình dân học vụ số, VNeID, dịch vụ công, thanh toán số, phòng chống lừa đảo.")
+MENU_BUTTONS = [
+    button("Dịch vụ công trực tuyến", "flow_dvc"),
+    button("Thanh toán số", "flow_thanhtoan"),
+    button("Tài khoản VNeID mức 2", "flow_vneid"),
+    button("Tôi nghi bị lừa đảo", "flow_luadao"),
+    button("Gặp cán bộ", "human_handoff"),
+    button("Đăng ký nhận tin", "subscribe"),
+]
+
+
+def leave_flow() -> list[EventType]:
+    return [SlotSet(s, None) for s in (*FORM_SLOTS, "flow", "guide", "step", "requested_slot")] + \
+        [SlotSet("guide_paused", False)]
+
+
+class ActionMenu(Action):
+    def name(self) -> str:
+        return "action_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        hello = "Dạ, em chào anh/chị! Em là Trợ lý số của xã. " if intent_of(tracker) == "greet" else "Dạ. "
+        dispatcher.utter_message(text=hello + MENU_TEXT, buttons=MENU_BUTTONS)
+        return leave_flow()
+
+
+def _context(tracker: Tracker) -> str:
+    """What the team should know when they pick the conversation up."""
+    guide = services.guides.get(tracker.get_slot("guide") or "")
+    if guide is not None and tracker.get_slot("step"):
+        return f"Đang làm theo hướng dẫn “{guide.title}”, bước {int(tracker.get_slot('step'))}."
+    asked = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")
+             and not str(e.get("text")).startswith("/")]
+    return ("Câu hỏi gần đây: " + " | ".join(asked[-3:])) if asked else ""
+
+
+class ActionHandoff(Action):
+    """Mark the conversation as waiting for the team (stored) and tell the resident what happens next."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            _, created = await asyncio.to_thread(services.store.request_handoff, tracker.sender_id,
+                                                 channel=channel_of(tracker), context=_context(tracker))
+        except Exception:
+            log.exception("could not store a hand-off request")
+            dispatcher.utter_message(text="Dạ, em chưa chuyển được yêu cầu cho cán bộ vì hệ thống đang trục trặc. "
+                                          "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ trực tiếp UBND xã ạ.")
+            return []
+        if created:
+            text = ("Dạ, em đã báo Tổ công nghệ số cộng đồng của xã. Cán bộ sẽ nhắn lại anh/chị ngay trong cuộc trò "
+                    "chuyện này, trong giờ làm việc. Trong lúc chờ, anh/chị vẫn có thể hỏi em.")
+        else:
+            text = ("Dạ, yêu cầu gặp cán bộ của anh/chị đã được ghi nhận và đang chờ Tổ công nghệ số cộng đồng. "
+                    "Cán bộ sẽ nhắn lại anh/chị tại đây ạ.")
+        dispatcher.utter_message(text=text, buttons=[button("Về menu", "menu")])
+        return [SlotSet(s, None) for s in (*FORM_SLOTS, "requested_slot")]
+
+
+class ActionSubscription(Action):
+    def name(self) -> str:
+        return "action_subscription"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        active = intent_of(tracker) == "subscribe"
+        try:
+            changed = await asyncio.to_thread(services.store.set_subscription, tracker.sender_id,
+                                              channel=channel_of(tracker), active=active)
+        except Exception:
+            log.exception("could not store a subscription change")
+            dispatcher.utter_message(text="Dạ, em chưa lưu được yêu cầu vì hệ thống đang trục trặc. Anh/chị thử lại "
+                                          "sau ít phút giúp em ạ.")
+            return []
+        if active:
+            text = ("Dạ, anh/chị đã đăng ký nhận tin từ xã (hoạt động Nghị quyết 57, cảnh báo lừa đảo…)."
+                    if changed else "Dạ, anh/chị đã đăng ký nhận tin từ trước rồi ạ.")
+            text += " Muốn dừng, anh/chị nhắn “hủy nhận tin” bất cứ lúc nào."
+            buttons = [button("Hủy nhận tin", "unsubscribe"), button("Về menu", "menu")]
+        else:
+            text = ("Dạ, em đã dừng gửi tin cho anh/chị." if changed
+                    else "Dạ, anh/chị hiện không đăng ký nhận tin ạ.")
+            buttons = [button("Đăng ký nhận tin", "subscribe"), button("Về menu", "menu")]
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []

@@ -1,0 +1,46 @@
+"""A small client for Rasa's REST channel (`POST /webhooks/rest/webhook`), used by the terminal chat, the
+dialogue benchmark and the tests; the gateway uses the same contract."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .text import nfc
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer (down, starting, or an error on its side): the message was not processed."""
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+
+class RasaClient:
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
+        body: dict[str, Any] = {"sender": sender, "message": nfc(text)}
+        if metadata:
+            body["metadata"] = metadata
+        try:
+            resp = self.session.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa at {self.url} did not answer: {exc.__class__.__name__}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"Rasa at {self.url} answered HTTP {resp.status_code}")
+        try:
+            messages = resp.json()
+        except ValueError as exc:
+            raise RasaUnavailable(f"Rasa at {self.url} sent a body that is not JSON") from exc
+        return [Reply(text=nfc(m.get("text") or ""), buttons=[{"title": b.get("title", ""),
+                                                               "payload": b.get("payload", "")}
+                                                              for b in m.get("buttons") or []])
+                for m in messages if m.get("text") or m.get("buttons")]

@@ -1,0 +1,167 @@
+"""Running the services together: the action server (this environment) and the Rasa server (.venv-rasa).
+
+`trolyso up` starts them as child processes, waits until each answers its health check, prints where they
+listen and stops them cleanly (SIGTERM, then SIGKILL after a grace period) on Ctrl-C or when one dies.
+Logs go to <data dir>/logs/<service>.log. The gateway joins this list with the channels work.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StackError(RuntimeError):
+    pass
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    health_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=2) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+
+    def log_tail(self, lines: int = 25) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+@dataclass
+class StackConfig:
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    host: str = "127.0.0.1"
+    rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
+    model: Path = ROOT / "models" / "trolyso.tar.gz"
+
+    @classmethod
+    def from_env(cls) -> "StackConfig":
+        return cls(rasa_port=int(os.environ.get("TROLYSO_RASA_PORT", 5005)),
+                   actions_port=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)),
+                   host=os.environ.get("TROLYSO_HOST", "127.0.0.1"),
+                   rasa_bin=Path(os.environ.get("TROLYSO_RASA_BIN", ROOT / ".venv-rasa" / "bin" / "rasa")),
+                   model=Path(os.environ.get("TROLYSO_RASA_MODEL", ROOT / "models" / "trolyso.tar.gz")))
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.host}:{self.actions_port}"
+
+
+def build_services(config: StackConfig, settings: Settings) -> list[Service]:
+    if not config.rasa_bin.exists():
+        raise StackError(f"Rasa is not installed at {config.rasa_bin}: run `make rasa-env` (or `make run`).")
+    if not config.model.exists():
+        raise StackError(f"No trained dialogue model at {config.model}: run `make train` (or `make run`).")
+    base = {"TROLYSO_DATA_DIR": str(settings.data_dir), "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+            "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    endpoints = settings.data_dir / "endpoints.yml"
+    endpoints.parent.mkdir(parents=True, exist_ok=True)
+    endpoints.write_text(f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n', encoding="utf-8")
+    actions = Service(
+        "actions", [sys.executable, "-m", "actions", "--host", config.host, "--port", str(config.actions_port)],
+        f"{config.actions_url}/health", base)
+    rasa = Service(
+        "rasa", [str(config.rasa_bin), "run", "--model", str(config.model), "--endpoints", str(endpoints),
+                 "--credentials", str(ROOT / "credentials.yml"), "--interface", config.host,
+                 "--port", str(config.rasa_port), "--quiet"],
+        f"{config.rasa_url}/webhooks/rest/", base)
+    return [actions, rasa]
+
+
+class Stack:
+    """Start services in order, each waited for; stop them all in reverse order."""
+
+    def __init__(self, services: list[Service], log_dir: Path, startup_timeout: float = 180.0):
+        self.services = services
+        self.log_dir = log_dir
+        self.startup_timeout = startup_timeout
+
+    def start(self, echo=print) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for service in self.services:
+                if service.healthy():
+                    raise StackError(f"{service.name}: something already answers {service.health_url} — "
+                                     "stop it first or choose another port")
+                service.log_path = self.log_dir / f"{service.name}.log"
+                log = open(service.log_path, "ab")
+                service.process = subprocess.Popen(service.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                                   env={**os.environ, **service.env}, start_new_session=True)
+                log.close()
+                t0 = time.monotonic()
+                while not service.healthy():
+                    if service.process.poll() is not None:
+                        raise StackError(f"{service.name} exited with code {service.process.returncode}; "
+                                         f"last lines of {service.log_path}:\n{service.log_tail()}")
+                    if time.monotonic() - t0 > self.startup_timeout:
+                        raise StackError(f"{service.name} did not answer {service.health_url} within "
+                                         f"{self.startup_timeout:.0f} s; see {service.log_path}")
+                    time.sleep(0.25)
+                echo(f"  {service.name:<8} ready in {time.monotonic() - t0:4.1f} s  "
+                     f"{service.health_url.rsplit('/', 1)[0] if service.name == 'actions' else service.health_url}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def dead(self) -> Service | None:
+        return next((s for s in self.services if s.process is not None and s.process.poll() is not None), None)
+
+    def stop(self, grace: float = 10.0) -> None:
+        for service in reversed(self.services):
+            p = service.process
+            if p is None or p.poll() is not None:
+                continue
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            try:
+                p.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+    def wait(self) -> None:
+        """Block until Ctrl-C / SIGTERM, or until a service dies (then raise)."""
+        stop = {"now": False}
+
+        def on_signal(signum, frame):
+            stop["now"] = True
+
+        old = signal.signal(signal.SIGTERM, on_signal)
+        try:
+            while not stop["now"]:
+                died = self.dead()
+                if died:
+                    raise StackError(f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
+                                     f"lines of {died.log_path}:\n{died.log_tail()}")
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, old)
