@@ -82,7 +82,7 @@ def triage_summary(guide: Guide, answers: list[str | None]) -> tuple[str, int]:
         lines.append(f"• Bước {n}. {step.title}: {step.text}")
     rest = [s for s in guide.steps if s.number not in urgent]
     if rest:
-        lines.append("Sau đó:")
+        lines.append("Các bước khác của hướng dẫn:")
         lines.extend(f"• Bước {s.number}. {s.title}" for s in rest)
     lines.append(guide.source_line)
     return "\n".join(lines), 0

@@ -158,6 +158,9 @@ class AnswerEngine:
         if asks_for_wrongdoing(question):
             return self._refuse(question, REFUSAL_WRONGDOING, "out_of_scope", 0.0, [], channel, user_id)
         query, hits = self.retriever.run(question, top_k=self.rerank_depth)
+        if not any(re.search(r"[^\W\d_]", t) for t in self._content_tokens(query)):
+            # nothing but numbers and function words ("1", "ok a"): no question to answer from the knowledge
+            return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
         if not hits:
             return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id)
         hits = self._rerank(query, hits)[:5]

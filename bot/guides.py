@@ -29,6 +29,7 @@ STUCK_HEADING = re.compile(r"^###\s+Nếu bị vướng\s*$", re.IGNORECASE)
 METHOD_HEADING = re.compile(r"^##\s+Cách trả\s*:\s*(.+?)\s*$", re.IGNORECASE)
 SAFETY_HEADING = re.compile(r"^##\s+Lưu ý an toàn\s*$", re.IGNORECASE)
 H2 = re.compile(r"^##\s+")
+QUESTION = re.compile(r"\?|\b(la gi|tai sao|vi sao|bao nhieu|o dau|khi nao|bao gio|co phai|dung de|co can)\b")
 
 
 @dataclass(frozen=True)
@@ -233,26 +234,36 @@ class GuideLibrary:
         if number:
             i = int(number.group(1)) - 1
             return options[i] if 0 <= i < len(options) else None
-        return best_label_match(choice, [(g, [g.button, g.title, g.task.replace("-", " ")]) for g in options])
+        if QUESTION.search(fold(choice)):
+            return None      # "vneid là gì?" while the list is shown is a question for the knowledge answer
+        return best_label_match(choice, [(g, [g.button, g.task.replace("-", " ")]) for g in options])
 
 
-GENERIC_WORDS = set("toi muon em can hoi ve cach lam sao the nao nhu cho a a.".split()) | {"di", "voi", "bang"}
+# Words that say nothing about which option is meant ("tôi muốn hỏi cách làm …"), folded.
+GENERIC_WORDS = set("""
+toi muon em can hoi ve cach lam sao the nao nhu cho a di voi bang gi de la o dau ntn j k ko khong duoc dc giup
+huong dan minh nhe oi thi nhung viec muc
+""".split())
 
 
-def best_label_match(text: str, options: list[tuple[object, list[str]]]):
-    """The option whose labels share the most (folded) words with the text, if any word is shared."""
-    words = set(fold(text).split()) - GENERIC_WORDS
+def best_label_match(text: str, options: list[tuple[object, list[str]]], min_share: float = 0.5):
+    """The option whose labels share the most (folded) words with the text, when more than `min_share` of the
+    text's meaningful words belong to it ("khai sinh" picks "Khai sinh cho con"; "vneid mức 2 dùng để làm gì"
+    is a question, not a pick)."""
+    words = set(re.findall(r"\w+", fold(text))) - GENERIC_WORDS
+    if not words:
+        return None
     best, best_score = None, 0.0
     for option, labels in options:
         label_words = set()
         for label in labels:
             label_words |= set(re.findall(r"\w+", fold(label)))
         label_words -= GENERIC_WORDS
-        if not label_words:
-            continue
         shared = len(words & label_words)
-        score = shared / len(label_words) + shared
-        if shared and score > best_score:
+        if not label_words or shared / len(words) <= min_share:
+            continue
+        score = shared + shared / len(label_words)
+        if score > best_score:
             best, best_score = option, score
     return best
 

@@ -1,0 +1,61 @@
+"""The REST client the chat, the benchmark and the gateway use: Rasa down or broken is a clear error."""
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+
+import pytest
+
+from bot.rasa_client import RasaClient, RasaUnavailable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_rasa_down_is_a_clear_error():
+    with pytest.raises(RasaUnavailable, match="did not answer"):
+        RasaClient(f"http://127.0.0.1:{free_port()}", timeout=2).send("x", "xin chao")
+
+
+@pytest.fixture
+def fake_rasa():
+    """A fake Rasa REST channel on 127.0.0.1 that replies with what the test sets."""
+    state = {"status": 200, "body": b"[]", "seen": []}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            state["seen"].append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(state["status"])
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(state["body"])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    server.shutdown()
+
+
+def test_replies_and_buttons_are_parsed_and_text_is_nfc(fake_rasa):
+    url, state = fake_rasa
+    state["body"] = ('[{"recipient_id": "u", "text": "Da\\u0323, chào", "buttons": [{"title": "Tiếp theo", '
+                     '"payload": "/next_step"}]}, {"recipient_id": "u", "image": "x.png"}]').encode()
+    replies = RasaClient(url).send("u", "xin chào")
+    assert len(replies) == 1 and replies[0].text == "Dạ, chào"
+    assert replies[0].buttons == [{"title": "Tiếp theo", "payload": "/next_step"}]
+    assert b'"sender": "u"' in state["seen"][0]
+
+
+@pytest.mark.parametrize("status,body", [(500, b"{}"), (200, b"not json")])
+def test_rasa_errors_are_clear(fake_rasa, status, body):
+    url, state = fake_rasa
+    state["status"], state["body"] = status, body
+    with pytest.raises(RasaUnavailable):
+        RasaClient(url).send("u", "xin chào")
