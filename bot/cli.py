@@ -350,3 +350,54 @@ def up(with_chat: bool, user_id: str) -> None:
         click.echo("Stopping …")
         stack.stop()
         click.echo("Stopped.")
+
+
+@main.command("bench-dialogue")
+@click.option("--url", default=None, help="Use services already running here instead of starting them.")
+@click.option("--questions", "n_questions", default=60, show_default=True,
+              help="Knowledge questions to send (in-scope questions of eval/dev.jsonl, then extra.jsonl).")
+@click.option("--residents", default=20, show_default=True, help="Residents walking a guided flow.")
+def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
+    """Median reply latency through the Rasa REST channel: knowledge questions and guided-flow steps."""
+    from .evaluation import load_questions
+    from .rasa_client import RasaClient
+    from .stack import Stack, StackConfig, StackError, build_services
+
+    settings = _settings()
+    stack = None
+    if url is None:
+        config = StackConfig.from_env()
+        url = config.rasa_url
+        try:
+            stack = Stack(build_services(config, settings), settings.data_dir / "logs")
+            stack.start(echo=click.echo)
+        except StackError as exc:
+            raise click.ClickException(str(exc)) from None
+    try:
+        client = RasaClient(url)
+
+        def timed(sender: str, text: str) -> float:
+            t0 = time.perf_counter()
+            client.send(sender, text, metadata={"channel": "bench"})
+            return (time.perf_counter() - t0) * 1000
+
+        items = load_questions(Path("eval/dev.jsonl")) + load_questions(Path("eval/extra.jsonl"))
+        questions = [it["q"] for it in items if it["scope"] == "in"][:n_questions]
+        timed("bench-warmup", "xin chào")
+        knowledge = [timed(f"bench-q{i}", q) for i, q in enumerate(questions)]
+        steps: list[float] = []
+        script = ["/flow_dvc", '/choose{"task": "nop-ho-so"}', "/next_step", "/next_step", "/previous_step",
+                  "/stuck", "/next_step", "tiep theo", "/next_step", "/menu"]
+        for r in range(residents):
+            steps.extend(timed(f"bench-flow{r}", msg) for msg in script)
+    finally:
+        if stack is not None:
+            stack.stop()
+
+    def line(name: str, values: list[float]) -> str:
+        values = sorted(values)
+        p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+        return f"{name:34} n={len(values):4d}  median {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms"
+
+    click.echo(line("knowledge question (Rasa → actions)", knowledge))
+    click.echo(line("guided-flow step (Rasa → actions)", steps))
