@@ -279,9 +279,6 @@ def bench(rounds: int) -> None:
                f"p95 {p95:.0f} ms, max {lat[-1]:.0f} ms")
 
 
-if __name__ == "__main__":
-    main()
-
 
 # --- the services: Rasa + actions ------------------------------------------------------------------
 
@@ -401,3 +398,7 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
 
     click.echo(line("knowledge question (Rasa → actions)", knowledge))
     click.echo(line("guided-flow step (Rasa → actions)", steps))
+
+
+if __name__ == "__main__":
+    main()

@@ -146,3 +146,15 @@ def test_lint_reports_broken_files_with_file_and_line(env):
         assert row["answered"]
     finally:
         bad.unlink()
+
+
+def test_up_without_a_dialogue_model_is_a_clear_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TROLYSO_RASA_MODEL": str(tmp_path / "missing.tar.gz"), "TROLYSO_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "up"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1
+    assert "No trained dialogue model" in proc.stderr and "make train" in proc.stderr

@@ -207,3 +207,35 @@ def test_a_step_edited_by_content_staff_is_served_without_retraining(stack):
     r.say("/flow_vneid")
     assert new in r.tap(guide.button)
 
+
+
+def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path, settings):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    shutil.copytree(settings.index_dir, tmp_path / "index")
+    rasa_port, actions_port = free_port(), free_port()
+    env = {**os.environ, "TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_MODEL_DIR": str(settings.model_dir),
+           "TROLYSO_RASA_PORT": str(rasa_port), "TROLYSO_ACTIONS_PORT": str(actions_port)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    out = []
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            out.append(line)
+            if "Running" in line or proc.poll() is not None:
+                break
+        printed = "".join(out)
+        assert f"127.0.0.1:{rasa_port}" in printed and f"127.0.0.1:{actions_port}" in printed, printed
+        replies = RasaClient(f"http://127.0.0.1:{rasa_port}").send("up-test", "/menu")
+        assert "Dịch vụ công trực tuyến" in [b["title"] for r in replies for b in r.buttons]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "Stopped." in rest
+    with pytest.raises(RasaUnavailable):
+        RasaClient(f"http://127.0.0.1:{rasa_port}", timeout=2).send("up-test", "/menu")
