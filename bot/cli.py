@@ -295,8 +295,9 @@ def _print_replies(replies) -> list[dict]:
     return buttons
 
 
-def rest_chat(url: str, user_id: str) -> None:
-    """Chat through Rasa's REST channel; a number picks a button of the last message."""
+def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
+    """Chat through Rasa's REST channel; a number picks a button of the last message. `check` raises when a
+    service behind Rasa has died (an empty reply is how Rasa shows a failed action)."""
     from .rasa_client import RasaClient, RasaUnavailable
 
     client = RasaClient(url)
@@ -313,9 +314,15 @@ def rest_chat(url: str, user_id: str) -> None:
         if text.strip().isdigit() and 1 <= int(text) <= len(buttons):
             text = buttons[int(text) - 1]["payload"]
         try:
-            buttons = _print_replies(client.send(user_id, text)) or buttons
+            replies = client.send(user_id, text)
         except RasaUnavailable as exc:
+            check()
             click.echo(click.style(f"(lỗi: {exc})", fg="red"), err=True)
+            continue
+        if not replies:
+            check()
+            click.echo(click.style("(không có trả lời: xem nhật ký của máy chủ hành động)", fg="red"), err=True)
+        buttons = _print_replies(replies) or buttons
 
 
 @main.command()
@@ -337,7 +344,13 @@ def up(with_chat: bool, user_id: str) -> None:
     click.echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
     try:
         if with_chat:
-            rest_chat(config.rasa_url, user_id)
+            def check() -> None:
+                died = stack.dead()
+                if died:
+                    raise StackError(f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
+                                     f"lines of {died.log_path}:\n{died.log_tail()}")
+
+            rest_chat(config.rasa_url, user_id, check)
         else:
             click.echo("Running. Ctrl-C to stop.")
             stack.wait()
