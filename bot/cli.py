@@ -319,9 +319,6 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
             check()
             click.echo(click.style(f"(lỗi: {exc})", fg="red"), err=True)
             continue
-        if not replies:
-            check()
-            click.echo(click.style("(không có trả lời: xem nhật ký của máy chủ hành động)", fg="red"), err=True)
         buttons = _print_replies(replies) or buttons
 
 

@@ -11,7 +11,8 @@ from .text import nfc
 
 
 class RasaUnavailable(RuntimeError):
-    """Rasa did not answer (down, starting, or an error on its side): the message was not processed."""
+    """Rasa did not answer (down, starting, an error on its side, or no reply because an action failed): the
+    message was not processed."""
 
 
 @dataclass
@@ -40,7 +41,12 @@ class RasaClient:
             messages = resp.json()
         except ValueError as exc:
             raise RasaUnavailable(f"Rasa at {self.url} sent a body that is not JSON") from exc
-        return [Reply(text=nfc(m.get("text") or ""), buttons=[{"title": b.get("title", ""),
-                                                               "payload": b.get("payload", "")}
-                                                              for b in m.get("buttons") or []])
-                for m in messages if m.get("text") or m.get("buttons")]
+        replies = [Reply(text=nfc(m.get("text") or ""), buttons=[{"title": b.get("title", ""),
+                                                                  "payload": b.get("payload", "")}
+                                                                 for b in m.get("buttons") or []])
+                   for m in messages if isinstance(m, dict) and (m.get("text") or m.get("buttons"))]
+        if not replies:
+            # Every turn of this bot says something; Rasa answers [] when an action failed (e.g. the action
+            # server is down), so the message must be treated as not processed and retried later.
+            raise RasaUnavailable(f"Rasa at {self.url} sent no reply (is the action server running?)")
+        return replies

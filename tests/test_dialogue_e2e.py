@@ -54,7 +54,7 @@ def stack(tmp_path_factory, settings):
         stack = Stack(build_services(config, Settings.from_env()), data / "logs")
         stack.start(echo=lambda *_: None)
         try:
-            yield {"client": RasaClient(config.rasa_url, timeout=60), "knowledge": knowledge,
+            yield {"client": RasaClient(config.rasa_url, timeout=60), "knowledge": knowledge, "stack": stack,
                    "store": Store(env["TROLYSO_DATABASE_URL"]), "guides": GuideLibrary(knowledge)}
         finally:
             stack.stop()
@@ -239,3 +239,15 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
     assert proc.returncode == 0 and "Stopped." in rest
     with pytest.raises(RasaUnavailable):
         RasaClient(f"http://127.0.0.1:{rasa_port}", timeout=2).send("up-test", "/menu")
+
+
+def test_action_server_down_is_a_clear_error_not_silence(stack):
+    """Runs last against the shared services: with the action server gone, Rasa answers nothing, and the
+    client says so (the gateway then keeps the message and retries)."""
+    import signal
+
+    actions = next(s for s in stack["stack"].services if s.name == "actions")
+    os.killpg(actions.process.pid, signal.SIGKILL)
+    actions.process.wait()
+    with pytest.raises(RasaUnavailable, match="no reply"):
+        Resident(stack["client"]).say("/menu")

@@ -53,8 +53,9 @@ def test_replies_and_buttons_are_parsed_and_text_is_nfc(fake_rasa):
     assert b'"sender": "u"' in state["seen"][0]
 
 
-@pytest.mark.parametrize("status,body", [(500, b"{}"), (200, b"not json")])
-def test_rasa_errors_are_clear(fake_rasa, status, body):
+@pytest.mark.parametrize("status,body", [(500, b"{}"), (200, b"not json"), (200, b"[]"), (200, b'[{"x": 1}]')])
+def test_rasa_errors_and_empty_replies_are_clear(fake_rasa, status, body):
+    """[] is what Rasa answers when the action server is down (checked by hand against the real servers)."""
     url, state = fake_rasa
     state["status"], state["body"] = status, body
     with pytest.raises(RasaUnavailable):
