@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
                         create_engine, func, insert, select, update)
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .text import hash_user_id, mask_personal_numbers, nfc
@@ -69,6 +70,16 @@ subscriptions = Table(
 OPEN_HANDOFF = ("waiting", "taken")
 
 
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """Several processes (gateway, action server, console) share one SQLite file: WAL lets readers and one
+    writer work at once, and a writer waits for the lock instead of failing."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
 def _now() -> _dt.datetime:
     return _dt.datetime.now(_dt.timezone.utc)
 
@@ -92,6 +103,8 @@ class Store:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, future=True)
         self.user_salt = user_salt
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
 
     def record_question(self, text: str, *, channel: str, user_id: str | None, answered: bool, reason: str,
