@@ -1,5 +1,6 @@
-"""Channel connectors (Zalo OA, Zalo Bot Platform, Telegram, web chat) and the gateway that stores every
-message before acknowledging it and relays it to Rasa.
+"""The channel gateway: one module per channel (zalo_oa, zalo_bot, telegram; the web chat lives in gateway)
+and the gateway itself, an ASGI application started by `trolyso up` (`python -m connectors`).
 
-Empty until the channels work lands; the data flow will be channel → gateway → Rasa → action → answer engine.
+Data flows one way: channel webhook/polling → queue (stored before acknowledging) → worker → Rasa REST →
+reply parts (rendered per channel) → queue → worker → platform API.
 """

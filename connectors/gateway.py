@@ -1,0 +1,321 @@
+"""The gateway: one ASGI application (Starlette) for every channel.
+
+    POST /webhooks/zalo-oa | /webhooks/zalo-bot | /webhooks/telegram   platform webhooks
+    POST /api/chat, GET /api/chat/messages                             the web chat (contract in DESIGN.md)
+    GET  /chat, /static/…                                              the chat page and embeddable widget
+    GET  /healthz, /metrics
+
+A webhook is verified, its message stored (a retried delivery is recognised and dropped), and only then
+acknowledged; the worker (connectors/worker.py) takes it to Rasa and the reply back, in the background.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict, deque
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.config import Settings
+from bot.rasa_client import AsyncRasaClient
+from bot.store import Store
+from bot.text import mask_personal_numbers, nfc
+
+from . import telegram as tg
+from . import zalo_bot, zalo_oa
+from .base import Sender, WebhookRejected
+from .config import GatewayConfig
+from .metrics import Metrics
+from .queue import Inbound, MessageQueue, outbox
+from .worker import Worker, WorkerConfig
+
+log = logging.getLogger("trolyso.gateway")
+STATIC = Path(__file__).resolve().parent / "static"
+WEB_MAX_TEXT = 1000
+WEB_RATE = 20            # messages per minute per web-chat user
+WEB_WAIT = 25.0          # seconds POST /api/chat waits for the reply before answering 202
+
+
+class Gateway:
+    """Everything the routes share; built at startup (lifespan), closed at shutdown."""
+
+    def __init__(self, config: GatewayConfig, settings: Settings, worker_config: WorkerConfig | None = None):
+        self.config = config
+        self.settings = settings
+        self.worker_config = worker_config or WorkerConfig()
+        self.metrics = Metrics()
+        self.store: Store | None = None
+        self.queue: MessageQueue | None = None
+        self.worker: Worker | None = None
+        self.senders: dict[str, Sender] = {}
+        self.telegram: tg.TelegramClient | None = None
+        self.zalo_bot: zalo_bot.ZaloBotClient | None = None
+        self.stop = asyncio.Event()
+        self.tasks: list[asyncio.Task] = []
+        self.http: httpx.AsyncClient | None = None
+        self.rasa: AsyncRasaClient | None = None
+        self.web_hits: dict[str, deque] = defaultdict(deque)
+
+    async def start(self) -> None:
+        self.store = Store(self.settings.database_url, self.settings.user_salt)
+        self.queue = MessageQueue(self.store)
+        self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
+        self.rasa = AsyncRasaClient(self.config.rasa_url)
+        if self.config.zalo_oa:
+            tokens = zalo_oa.TokenManager(self.store, self.config.zalo_oa, self.http, self.settings.data_dir)
+            self.senders[zalo_oa.CHANNEL] = zalo_oa.ZaloOASender(self.config.zalo_oa, tokens, self.http)
+        if self.config.zalo_bot:
+            self.zalo_bot = zalo_bot.ZaloBotClient(self.config.zalo_bot, self.http)
+            self.senders[zalo_bot.CHANNEL] = self.zalo_bot
+            if self.config.zalo_bot.polling:
+                self.tasks.append(asyncio.create_task(self.zalo_bot.poll(self.accept, self.stop)))
+            elif self.config.zalo_bot.webhook_url:
+                await self.zalo_bot.set_webhook()
+        if self.config.telegram:
+            self.telegram = tg.TelegramClient(self.config.telegram)
+            await self.telegram.start()
+            self.senders[tg.CHANNEL] = self.telegram
+            if self.config.telegram.polling:
+                self.tasks.append(asyncio.create_task(self.telegram.poll(self.accept, self.stop)))
+        self.worker = Worker(self.queue, self.store, self.rasa, self.senders, self.metrics, self.worker_config)
+        self.tasks.append(asyncio.create_task(self.worker.run(self.stop)))
+        log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=30)
+        if self.telegram:
+            with contextlib.suppress(Exception):
+                await self.telegram.stop()
+        if self.rasa:
+            await self.rasa.close()
+        if self.http:
+            await self.http.aclose()
+
+    async def accept(self, message: Inbound) -> bool:
+        """Store one inbound message (the acknowledgement follows only after this). False for a duplicate."""
+        _, new = await asyncio.to_thread(self.queue.accept, message)
+        self.metrics.count("messages_in" if new else "duplicates")
+        if new:
+            self.worker.wake.set()
+        return new
+
+
+def _reject(exc: WebhookRejected, gateway: Gateway, channel: str) -> JSONResponse:
+    gateway.metrics.count(f"rejected_{channel}")
+    log.warning("rejected %s webhook: %s", channel, exc.reason)
+    return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+
+def create_app(config: GatewayConfig | None = None, settings: Settings | None = None,
+               worker_config: WorkerConfig | None = None) -> Starlette:
+    config = config or GatewayConfig.from_env()
+    settings = settings or Settings.from_env()
+    gateway = Gateway(config, settings, worker_config)
+
+    async def webhook(request: Request, channel: str, parse) -> Response:
+        t0 = time.perf_counter()
+        raw = await request.body()
+        try:
+            messages, after = parse(raw, request.headers)
+        except WebhookRejected as exc:
+            return _reject(exc, gateway, channel)
+        for m in messages:
+            await gateway.accept(m)
+        if after is not None:
+            asyncio.create_task(after)
+        gateway.metrics.observe("ack_seconds", time.perf_counter() - t0)
+        return JSONResponse({"ok": True})
+
+    async def zalo_oa_webhook(request: Request) -> Response:
+        if not config.zalo_oa:
+            return JSONResponse({"error": "Zalo OA is not enabled"}, status_code=404)
+        return await webhook(request, "zalo-oa", lambda raw, h: (
+            zalo_oa.parse_webhook(config.zalo_oa, raw, h.get("x-zevent-signature")), None))
+
+    async def zalo_bot_webhook(request: Request) -> Response:
+        if not config.zalo_bot:
+            return JSONResponse({"error": "Zalo Bot is not enabled"}, status_code=404)
+        return await webhook(request, "zalo-bot", lambda raw, h: (
+            zalo_bot.parse_webhook(config.zalo_bot, raw, h.get("x-bot-api-secret-token")), None))
+
+    async def telegram_webhook(request: Request) -> Response:
+        if not gateway.telegram:
+            return JSONResponse({"error": "Telegram is not enabled"}, status_code=404)
+
+        def parse(raw, headers):
+            messages, query_id = gateway.telegram.parse_webhook(raw, headers.get("x-telegram-bot-api-secret-token"))
+            return messages, (gateway.telegram.answer_callback(query_id) if query_id else None)
+        return await webhook(request, "telegram", parse)
+
+    # --- web chat ----------------------------------------------------------------------------------
+    def _web_user(value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        value = value.strip()
+        return value if 0 < len(value) <= 128 and value.isprintable() else None
+
+    def _messages(rows) -> list[dict]:
+        return [{"text": r.text, "buttons": r.buttons} for r in rows]
+
+    async def api_chat(request: Request) -> Response:
+        if not config.web_chat:
+            return JSONResponse({"error": "Kênh trò chuyện trên web đang tắt."}, status_code=404)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "Yêu cầu không hợp lệ (cần JSON {\"user_id\", \"text\"})."}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "Yêu cầu không hợp lệ (cần một đối tượng JSON)."}, status_code=400)
+        user, text = _web_user(body.get("user_id")), body.get("text")
+        if user is None:
+            return JSONResponse({"error": "Thiếu mã người dùng (user_id) hợp lệ."}, status_code=400)
+        if not isinstance(text, str) or not text.strip() or len(text) > WEB_MAX_TEXT:
+            return JSONResponse({"error": f"Tin nhắn cần từ 1 đến {WEB_MAX_TEXT} ký tự."}, status_code=400)
+        hits, now_ = gateway.web_hits[user], time.monotonic()
+        while hits and now_ - hits[0] > 60:
+            hits.popleft()
+        if len(hits) >= WEB_RATE:
+            return JSONResponse({"error": "Anh/chị gửi nhanh quá, vui lòng đợi một chút."}, status_code=429)
+        hits.append(now_)
+        conversation = f"web:{user}"
+        after = body.get("after") if isinstance(body.get("after"), int) else await asyncio.to_thread(
+            _last_outbox_id, gateway, conversation)
+        message = Inbound("web", uuid.uuid4().hex, user, nfc(text))
+        row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
+        gateway.metrics.count("messages_in")
+        gateway.worker.wake.set()
+        deadline = time.monotonic() + WEB_WAIT
+        while time.monotonic() < deadline:
+            status = await asyncio.to_thread(_inbox_status, gateway, row_id)
+            if status in ("done", "held"):
+                break
+            await asyncio.sleep(0.02)
+        else:
+            return JSONResponse({"messages": [], "queued": True, "last_id": after}, status_code=202)
+        rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
+        gateway.metrics.count("messages_out", len(rows))
+        return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
+
+    async def api_chat_messages(request: Request) -> Response:
+        user = _web_user(request.query_params.get("user_id"))
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            after = -1
+        if user is None or after < 0:
+            return JSONResponse({"error": "Thiếu user_id hoặc after không phải số."}, status_code=400)
+        rows = await asyncio.to_thread(gateway.queue.take_web_replies, f"web:{user}", after)
+        return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
+
+    async def chat_page(request: Request) -> Response:
+        return FileResponse(STATIC / "chat.html")
+
+    # --- operations ----------------------------------------------------------------------------------
+    async def healthz(request: Request) -> Response:
+        try:
+            counts = await asyncio.to_thread(gateway.queue.counts)
+            store_ok = True
+        except Exception:                      # the store is down: say so, do not crash
+            counts, store_ok = {}, False
+        rasa_ok = True
+        try:
+            resp = await gateway.http.get(f"{config.rasa_url}/webhooks/rest/", timeout=2)
+            rasa_ok = resp.status_code == 200
+        except httpx.HTTPError:
+            rasa_ok = False
+        ok = store_ok
+        return JSONResponse({"status": "ok" if ok else "degraded", "store": store_ok, "rasa": rasa_ok,
+                             "channels": config.enabled(),
+                             "queue": {"inbound": counts.get("inbox_pending", 0),
+                                       "outbound": counts.get("outbox_pending", 0)}},
+                            status_code=200 if ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        snap = gateway.metrics.snapshot()
+        snap["queue"] = await asyncio.to_thread(gateway.queue.counts)
+        return JSONResponse(snap)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    routes = [
+        Route("/webhooks/zalo-oa", zalo_oa_webhook, methods=["POST"]),
+        Route("/webhooks/zalo-bot", zalo_bot_webhook, methods=["POST"]),
+        Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
+        Route("/api/chat", api_chat, methods=["POST"]),
+        Route("/api/chat/messages", api_chat_messages, methods=["GET"]),
+        Route("/chat", chat_page, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
+    ]
+    # The widget is embedded on the commune's portal, another origin: the chat API answers cross-origin calls.
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                             allow_headers=["Content-Type"])]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app.state.gateway = gateway
+    return app
+
+
+def _inbox_status(gateway: Gateway, row_id: int) -> str | None:
+    from sqlalchemy import select
+
+    from .queue import inbox
+    with gateway.store.engine.connect() as conn:
+        row = conn.execute(select(inbox.c.status).where(inbox.c.id == row_id)).first()
+    return row[0] if row else None
+
+
+def _last_outbox_id(gateway: Gateway, conversation_id: str) -> int:
+    from sqlalchemy import func, select
+    with gateway.store.engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))
+                                .where(outbox.c.conversation_id == conversation_id)).scalar_one())
+
+
+class MaskingFilter(logging.Filter):
+    """Identity and phone numbers never reach the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_personal_numbers(record.getMessage())
+        record.args = ()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
+                 "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["error"] = mask_personal_numbers(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "telegram", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

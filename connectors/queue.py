@@ -1,0 +1,285 @@
+"""The message queue that makes the gateway lose nothing: every inbound message is written here before the
+platform gets its acknowledgement, and every reply is written here before it is sent.
+
+inbox   one row per resident message (unique per channel and platform message id: a retried delivery is a
+        duplicate, never a second reply). pending → done (replies queued) | held (the team has the chat).
+outbox  one row per message part to send (already split and rendered for its channel).
+        pending → sent | undeliverable (the platform refuses for good: outside its window, quota…).
+
+Rows are processed oldest first per conversation, so a resident's replies go out in order; a row is
+"leased" while a worker handles it, so a crashed or restarted gateway hands it to the next worker. The
+tables live in the project's store (SQLite by default, PostgreSQL for scale-out).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, func, insert, or_,
+                        select, update)
+from sqlalchemy.exc import IntegrityError
+
+from bot.store import Store, metadata
+from bot.text import mask_personal_numbers, nfc
+
+inbox = Table(
+    "inbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("platform_id", String(128), nullable=False),      # the platform's message/update id (de-duplication)
+    Column("conversation_id", String(160), nullable=False, index=True),   # "<channel>:<recipient>"
+    Column("recipient", String(128), nullable=False),        # where replies go: user id / chat id
+    Column("text", Text, nullable=False),                    # raw until processed, then masked
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_try_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("error", Text),
+    UniqueConstraint("channel", "platform_id", name="uq_inbox_platform_id"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("inbox_id", Integer),                             # the message this answers (none for team/news)
+    Column("channel", String(16), nullable=False),
+    Column("conversation_id", String(160), nullable=False, index=True),
+    Column("recipient", String(128), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("buttons", Text, nullable=False, default="[]"),   # JSON [{title, payload}] for this part
+    Column("origin", String(8), nullable=False, default="bot"),   # bot | team | news
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_try_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("error", Text),
+)
+
+# The numbered options last shown to a resident on a channel without buttons (or with too many): "2" → payload.
+shown_options = Table(
+    "shown_options", metadata,
+    Column("conversation_id", String(160), primary_key=True),
+    Column("options", Text, nullable=False),                 # JSON [{title, payload}]
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
+    """SQLite gives naive datetimes back; everything here is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=_dt.timezone.utc)
+    return value
+
+
+@dataclass
+class Inbound:
+    """A resident's message as a channel parsed it, before it is queued."""
+    channel: str
+    platform_id: str
+    recipient: str
+    text: str
+
+    @property
+    def conversation_id(self) -> str:
+        return f"{self.channel}:{self.recipient}"
+
+
+@dataclass
+class Part:
+    """One message to send, already fitting its channel (length, buttons)."""
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    id: int
+    channel: str
+    conversation_id: str
+    recipient: str
+    text: str
+    attempts: int
+    buttons: list[dict] = field(default_factory=list)
+    received_at: _dt.datetime | None = None
+
+
+class MessageQueue:
+    def __init__(self, store: Store, lease_seconds: float = 120.0):
+        self.store = store
+        self.engine = store.engine
+        self.lease = _dt.timedelta(seconds=lease_seconds)
+
+    # --- inbound ---------------------------------------------------------------------------------
+    def accept(self, message: Inbound) -> tuple[int | None, bool]:
+        """Store a resident's message. Returns (id, True) when new, (None, False) for a duplicate delivery."""
+        t = now()
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(insert(inbox).values(
+                    channel=message.channel, platform_id=str(message.platform_id)[:128],
+                    conversation_id=message.conversation_id[:160], recipient=str(message.recipient)[:128],
+                    text=nfc(message.text)[:4000], received_at=t, status="pending", attempts=0,
+                    next_try_at=t)).inserted_primary_key[0]
+            return int(new_id), True
+        except IntegrityError:
+            return None, False
+
+    def _ready(self, table: Table, limit: int) -> list[tuple[int, str]]:
+        """Per conversation, the oldest pending row, if it is due and not leased by another worker:
+        (row id, conversation id) pairs. Web-chat replies are fetched by the widget, never pushed."""
+        t = now()
+        pending = table.c.status == "pending"
+        if table is outbox:
+            pending = and_(pending, table.c.channel != "web")
+        oldest = select(func.min(table.c.id)).where(pending).group_by(table.c.conversation_id)
+        stmt = (select(table.c.id, table.c.conversation_id)
+                .where(table.c.id.in_(oldest), table.c.next_try_at <= t,
+                       or_(table.c.lease_until.is_(None), table.c.lease_until < t))
+                .order_by(table.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(stmt)]
+
+    def _claim(self, table: Table, row_id: int) -> Row | None:
+        t = now()
+        with self.engine.begin() as conn:
+            done = conn.execute(update(table).where(
+                table.c.id == row_id, table.c.status == "pending",
+                or_(table.c.lease_until.is_(None), table.c.lease_until < t)).values(lease_until=t + self.lease))
+            if done.rowcount != 1:
+                return None
+            r = conn.execute(select(table).where(table.c.id == row_id)).one()._mapping
+        return Row(id=r["id"], channel=r["channel"], conversation_id=r["conversation_id"], recipient=r["recipient"],
+                   text=r["text"], attempts=r["attempts"],
+                   buttons=json.loads(r["buttons"]) if "buttons" in r else [],
+                   received_at=_aware(r["received_at"]) if "received_at" in r else None)
+
+    def ready_inbound(self, limit: int = 64) -> list[tuple[int, str]]:
+        return self._ready(inbox, limit)
+
+    def claim_inbound(self, row_id: int) -> Row | None:
+        return self._claim(inbox, row_id)
+
+    def complete(self, row: Row, parts: list[Part], options: list[dict] | None = None) -> list[int]:
+        """The message was answered: queue its reply parts and close it, in one transaction (so a crash
+        either loses neither or keeps both). `options` are the numbered choices shown, for "2" → payload."""
+        t = now()
+        with self.engine.begin() as conn:
+            ids = [int(conn.execute(insert(outbox).values(
+                inbox_id=row.id, channel=row.channel, conversation_id=row.conversation_id, recipient=row.recipient,
+                text=p.text, buttons=json.dumps(p.buttons, ensure_ascii=False), origin="bot", created_at=t,
+                status="pending", attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
+            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
+                status="done", lease_until=None, text=mask_personal_numbers(row.text), error=None))
+            if options is not None:
+                self._save_options(conn, row.conversation_id, options)
+        return ids
+
+    def hold(self, row: Row) -> None:
+        """The community digital team has this conversation: keep the message for them, the bot stays silent."""
+        with self.engine.begin() as conn:
+            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
+                status="held", lease_until=None, text=mask_personal_numbers(row.text)))
+
+    def retry_inbound(self, row: Row, error: str, delay: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
+                attempts=row.attempts + 1, next_try_at=now() + _dt.timedelta(seconds=delay), lease_until=None,
+                error=error[:500]))
+
+    # --- outbound --------------------------------------------------------------------------------
+    def ready_outbound(self, limit: int = 64) -> list[tuple[int, str]]:
+        return self._ready(outbox, limit)
+
+    def claim_outbound(self, row_id: int) -> Row | None:
+        return self._claim(outbox, row_id)
+
+    def mark_sent(self, row: Row) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                status="sent", sent_at=now(), lease_until=None, attempts=row.attempts + 1, error=None))
+
+    def mark_undeliverable(self, row: Row, reason: str) -> None:
+        """The platform will never take this message (e.g. outside its reply window): record it for the team
+        and move on, so the resident's later messages are not blocked behind it."""
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                status="undeliverable", lease_until=None, attempts=row.attempts + 1, error=reason[:500]))
+
+    def retry_outbound(self, row: Row, error: str, delay: float) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
+                attempts=row.attempts + 1, next_try_at=now() + _dt.timedelta(seconds=delay), lease_until=None,
+                error=error[:500]))
+
+    def enqueue(self, channel: str, recipient: str, parts: list[Part], origin: str,
+                options: list[dict] | None = None) -> list[int]:
+        """Queue a message that answers no inbound row: a team member's reply, or news."""
+        t = now()
+        conversation_id = f"{channel}:{recipient}"
+        with self.engine.begin() as conn:
+            ids = [int(conn.execute(insert(outbox).values(
+                channel=channel, conversation_id=conversation_id, recipient=recipient, text=p.text,
+                buttons=json.dumps(p.buttons, ensure_ascii=False), origin=origin, created_at=t, status="pending",
+                attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
+            if options is not None:
+                self._save_options(conn, conversation_id, options)
+        return ids
+
+    # --- numbered options ------------------------------------------------------------------------
+    def _save_options(self, conn, conversation_id: str, options: list[dict]) -> None:
+        if not options:
+            return
+        values = {"options": json.dumps(options, ensure_ascii=False), "updated_at": now()}
+        if conn.execute(update(shown_options).where(shown_options.c.conversation_id == conversation_id)
+                        .values(**values)).rowcount == 0:
+            conn.execute(insert(shown_options).values(conversation_id=conversation_id, **values))
+
+    def option_payload(self, conversation_id: str, text: str) -> str | None:
+        """'2' (or '2.') after a numbered list → the payload of option 2."""
+        stripped = text.strip().rstrip(".)")
+        if not stripped.isdigit():
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(shown_options.c.options)
+                               .where(shown_options.c.conversation_id == conversation_id)).first()
+        if row is None:
+            return None
+        options = json.loads(row[0])
+        n = int(stripped)
+        return options[n - 1]["payload"] if 1 <= n <= len(options) else None
+
+    # --- web chat (the widget fetches its replies) -----------------------------------------------
+    def take_web_replies(self, conversation_id: str, after: int = 0) -> list[Row]:
+        """Replies for a web-chat resident with id > after, marked sent as they are handed over."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(outbox).where(
+                outbox.c.conversation_id == conversation_id, outbox.c.id > after,
+                outbox.c.status.in_(("pending", "sent"))).order_by(outbox.c.id)).all()
+            ids = [r._mapping["id"] for r in rows if r._mapping["status"] == "pending"]
+            if ids:
+                conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=now()))
+        return [Row(id=r._mapping["id"], channel=r._mapping["channel"], conversation_id=conversation_id,
+                    recipient=r._mapping["recipient"], text=r._mapping["text"], attempts=r._mapping["attempts"],
+                    buttons=json.loads(r._mapping["buttons"])) for r in rows]
+
+    # --- numbers for /metrics and tests ----------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(inbox.c.status, func.count()).group_by(inbox.c.status)).all()
+            out_rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+        counts = {f"inbox_{s}": n for s, n in rows}
+        counts.update({f"outbox_{s}": n for s, n in out_rows})
+        return counts
+
+    def sent_to(self, conversation_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(select(outbox.c.text).where(and_(
+                outbox.c.conversation_id == conversation_id, outbox.c.status == "sent")).order_by(outbox.c.id))]

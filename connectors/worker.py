@@ -1,0 +1,160 @@
+"""The worker: takes stored messages to Rasa and stored replies to the platforms, with retries and backoff.
+
+One conversation's messages are handled one at a time, oldest first (replies go out in order); different
+conversations run concurrently. If Rasa is down, messages wait and are retried; if a platform fails, the
+reply waits and is retried; a reply the platform will never take is recorded as undeliverable. While the
+community digital team has taken a conversation over (the console), the bot stays silent for that user.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.rasa_client import AsyncRasaClient, RasaUnavailable
+from bot.store import Store
+
+from .base import DeliveryError, Sender
+from .metrics import Metrics
+from .queue import MessageQueue, Part, Row
+from .render import render
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerConfig:
+    concurrency: int = 16          # conversations handled at once
+    idle_poll: float = 0.5         # seconds between looks at the queue when nothing wakes the worker
+    retry_base: float = 1.0        # first retry delay; doubles per attempt
+    retry_max: float = 60.0
+    max_attempts: int = 200        # a reply still failing after this many tries is given up (recorded)
+
+
+class Worker:
+    def __init__(self, queue: MessageQueue, store: Store, rasa: AsyncRasaClient, senders: dict[str, Sender],
+                 metrics: Metrics, config: WorkerConfig | None = None):
+        self.queue = queue
+        self.store = store
+        self.rasa = rasa
+        self.senders = senders
+        self.metrics = metrics
+        self.config = config or WorkerConfig()
+        self.wake = asyncio.Event()
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task] = set()
+
+    def delay(self, attempts: int) -> float:
+        return min(self.config.retry_base * (2 ** min(attempts, 16)), self.config.retry_max)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until `stop`: start work for every conversation that has something due; then let the running
+        tasks finish (a graceful restart loses and repeats nothing)."""
+        while not stop.is_set():
+            started = await self._tick()
+            if not started:
+                self.wake.clear()
+                try:
+                    await asyncio.wait_for(self._wait_any(stop), timeout=self.config.idle_poll)
+                except asyncio.TimeoutError:
+                    pass
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _wait_any(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
+
+    async def _tick(self) -> int:
+        free = self.config.concurrency - len(self._tasks)
+        if free <= 0:
+            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            return 1
+        started = 0
+        for kind, ready in (("out", await asyncio.to_thread(self.queue.ready_outbound, 256)),
+                            ("in", await asyncio.to_thread(self.queue.ready_inbound, 256))):
+            for row_id, conversation_id in ready:
+                if started >= free:
+                    return started
+                if conversation_id in self._busy:          # one thing at a time per conversation
+                    continue
+                self._busy.add(conversation_id)
+                task = asyncio.create_task(self._handle(kind, row_id, conversation_id))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                started += 1
+        return started
+
+    async def _handle(self, kind: str, row_id: int, conversation_id: str) -> None:
+        try:
+            claim = self.queue.claim_outbound if kind == "out" else self.queue.claim_inbound
+            row = await asyncio.to_thread(claim, row_id)
+            if row is None:                                # another gateway process took it
+                return
+            try:
+                if kind == "in":
+                    await self.process_inbound(row)
+                else:
+                    await self.deliver(row)
+            except Exception:                              # never let one message stop the worker
+                log.exception("worker: unexpected error on %s row %s", kind, row.id)
+                retry = self.queue.retry_inbound if kind == "in" else self.queue.retry_outbound
+                await asyncio.to_thread(retry, row, "unexpected error", self.delay(row.attempts))
+        finally:
+            self._busy.discard(conversation_id)
+            self.wake.set()
+
+    async def process_inbound(self, row: Row) -> None:
+        handoff = await asyncio.to_thread(self.store.open_handoff, row.conversation_id)
+        if handoff and handoff["status"] == "taken":
+            await asyncio.to_thread(self.queue.hold, row)
+            self.metrics.count("held")
+            return
+        text = await asyncio.to_thread(self.queue.option_payload, row.conversation_id, row.text) or row.text
+        try:
+            replies = await self.rasa.send(row.conversation_id, text, metadata={"channel": row.channel})
+        except RasaUnavailable as exc:
+            delay = self.delay(row.attempts)
+            log.warning("rasa unavailable (%s): message %s waits %.1f s", exc, row.id, delay)
+            self.metrics.count("rasa_failures")
+            await asyncio.to_thread(self.queue.retry_inbound, row, str(exc), delay)
+            return
+        sender = self.senders.get(row.channel)
+        limits = sender.limits if sender else None
+        parts, options = [], []
+        for reply in replies:
+            if limits is None:                           # web chat: the widget renders buttons itself
+                parts.append(Part(reply.text, reply.buttons))
+            else:
+                parts.extend(render(reply.text, reply.buttons, limit=limits.max_text, max_buttons=limits.max_buttons))
+            if reply.buttons:
+                options = reply.buttons
+        await asyncio.to_thread(self.queue.complete, row, parts, options or None)
+        if row.received_at is not None:
+            self.metrics.observe("rasa_reply_seconds", time.time() - row.received_at.timestamp())
+        self.wake.set()
+
+    async def deliver(self, row: Row) -> None:
+        sender = self.senders.get(row.channel)
+        if sender is None:
+            await asyncio.to_thread(self.queue.mark_undeliverable, row, f"channel {row.channel} is not enabled")
+            return
+        try:
+            await sender.send(row.recipient, Part(row.text, row.buttons))
+        except DeliveryError as exc:
+            self.metrics.count("delivery_failures")
+            if not exc.retry or row.attempts + 1 >= self.config.max_attempts:
+                log.warning("undeliverable reply %s on %s: %s", row.id, row.channel, exc)
+                await asyncio.to_thread(self.queue.mark_undeliverable, row, str(exc))
+                return
+            delay = exc.delay if exc.delay is not None else self.delay(row.attempts)
+            log.info("reply %s on %s not delivered (%s): retry in %.1f s", row.id, row.channel, exc, delay)
+            await asyncio.to_thread(self.queue.retry_outbound, row, str(exc), delay)
+            return
+        await asyncio.to_thread(self.queue.mark_sent, row)
+        self.metrics.count("messages_out")

@@ -1,0 +1,277 @@
+"""Zalo Official Account (Open API v3): webhook verification and parsing, customer-service replies with the
+button template, and the access-token manager (tokens kept in the store, refreshed before they expire; the
+refresh token is single-use, so refreshes are serialised across processes and the new pair saved at once).
+
+Facts used (see docs/channels.md): signature = sha256(app_id + raw body + timestamp + OA secret key) in
+`X-ZEvent-Signature` (optionally prefixed "mac="); replies POST /v3.0/oa/message/cs with header
+`access_token`; text ≤ 2,000 characters; ≤ 5 buttons; tokens from POST /v4/oa/access_token (form, header
+`secret_key`), `expires_in` a string of seconds; error codes -216/-220 token, -230/-213/-305/-311 window or
+quota, -32 rate limit.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import logging
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from filelock import FileLock
+from sqlalchemy import Column, DateTime, Integer, String, Table, Text, insert, select, text as sql_text, update
+
+from bot.store import Store, metadata
+
+from .base import DeliveryError, Limits, WebhookRejected
+from .queue import Inbound, Part
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo-oa"
+LIMITS = Limits(max_text=2000, max_buttons=5)
+TOKEN_ERRORS = {-216, -220, -124}
+UNDELIVERABLE = {-213: "resident does not follow the OA", -230: "outside the 7-day window",
+                 -305: "outside the 48-hour reply window", -311: "reply quota used up",
+                 -204: "OA deleted", -205: "OA does not exist", -201: "invalid parameters",
+                 -233: "message type not supported"}
+RATE_LIMITED = -32
+REFRESH_MARGIN = _dt.timedelta(hours=1)       # refresh this long before the access token expires
+
+channel_tokens = Table(
+    "channel_tokens", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, default=0),
+    Column("seed", String(64), nullable=False, default=""),    # hash of the env pair it started from
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _aware(value: _dt.datetime) -> _dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class ZaloOAConfig:
+    app_id: str
+    oa_secret_key: str            # webhook signatures (the "OA Secret Key" of the webhook page)
+    app_secret: str               # token refresh (the app's secret key)
+    access_token: str             # seed values; the store holds the current pair after the first start
+    refresh_token: str
+    api_base: str = "https://openapi.zalo.me"
+    oauth_base: str = "https://oauth.zaloapp.com"
+
+
+# --- webhook ---------------------------------------------------------------------------------------
+
+def expected_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    return hashlib.sha256(f"{app_id}{raw_body.decode('utf-8')}{timestamp}{oa_secret_key}".encode("utf-8")).hexdigest()
+
+
+def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) -> list[Inbound]:
+    """Verify and parse one webhook delivery. Raises WebhookRejected (401 bad/missing signature, 400 bad body)."""
+    if not signature:
+        raise WebhookRejected(401, "missing X-ZEvent-Signature")
+    try:
+        body = json.loads(raw_body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise WebhookRejected(400, "body is not JSON") from None
+    if not isinstance(body, dict):
+        raise WebhookRejected(400, "body is not a JSON object")
+    timestamp = str(body.get("timestamp", ""))
+    given = signature.strip()
+    given = given[4:] if given.lower().startswith("mac=") else given
+    want = expected_signature(str(body.get("app_id", "")), raw_body, timestamp, config.oa_secret_key)
+    if not hmac.compare_digest(given.lower().encode(), want.encode()):
+        raise WebhookRejected(401, "bad signature")
+    if str(body.get("app_id", "")) != config.app_id:
+        raise WebhookRejected(403, "webhook for another app")
+    event = body.get("event_name")
+    if event not in ("user_send_text", "user_click_button"):
+        return []        # images, stickers, follow, seen…: acknowledged, nothing to answer
+    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    user_id, text = sender.get("id"), message.get("text")
+    msg_id = message.get("msg_id") or f"{user_id}:{timestamp}"
+    if not isinstance(user_id, (str, int)) or not isinstance(text, str) or not text.strip():
+        raise WebhookRejected(400, "message event without sender id or text")
+    return [Inbound(CHANNEL, str(msg_id), str(user_id), text)]
+
+
+# --- tokens ----------------------------------------------------------------------------------------
+
+class TokenError(RuntimeError):
+    pass
+
+
+class TokenManager:
+    """The OA access token: read from the store, refreshed before expiry (or when Zalo says it is expired).
+
+    A refresh uses the single-use refresh token, so only one may run at a time across every process sharing
+    the store: a file lock beside the SQLite database, or a transaction-scoped advisory lock on PostgreSQL.
+    Whoever gets the lock second sees the new pair (the version moved) and does not refresh again."""
+
+    NAME = CHANNEL
+
+    def __init__(self, store: Store, config: ZaloOAConfig, http: httpx.AsyncClient, lock_dir: Path):
+        self.store = store
+        self.config = config
+        self.http = http
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        self.file_lock = FileLock(str(lock_dir / "zalo-oa-token.lock"), timeout=60, thread_local=False)
+        self.task_lock = asyncio.Lock()      # one refresh at a time inside this process, the file lock across
+        self._seed()
+
+    def _seed(self) -> None:
+        """Start from ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN the first time. Afterwards the store holds
+        the current pair (each refresh replaces it); putting a *different* pair in the environment (after
+        a new authorisation) replaces the stored one at the next start."""
+        seed = hashlib.sha256(f"{self.config.access_token}\n{self.config.refresh_token}".encode()).hexdigest()
+        have_env = bool(self.config.access_token and self.config.refresh_token)
+        values = dict(access_token=self.config.access_token, refresh_token=self.config.refresh_token,
+                      # unknown lifetime of a seed token: treat it as fresh for 24 h (Zalo gives 25 h)
+                      expires_at=_now() + _dt.timedelta(hours=24), seed=seed, updated_at=_now())
+        with self.store.engine.begin() as conn:
+            row = conn.execute(select(channel_tokens.c.seed, channel_tokens.c.version)
+                               .where(channel_tokens.c.name == self.NAME)).first()
+            if row is None:
+                if not have_env:
+                    raise TokenError("set ZALO_OA_ACCESS_TOKEN and ZALO_OA_REFRESH_TOKEN for the first start")
+                conn.execute(insert(channel_tokens).values(name=self.NAME, version=0, **values))
+            elif have_env and row[0] != seed:
+                conn.execute(update(channel_tokens).where(channel_tokens.c.name == self.NAME)
+                             .values(version=row[1] + 1, **values))
+                log.info("zalo-oa: a new token pair from the environment replaces the stored one")
+
+    def _read(self) -> dict:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(select(channel_tokens).where(channel_tokens.c.name == self.NAME)).one()
+        d = dict(row._mapping)
+        d["expires_at"] = _aware(d["expires_at"])
+        return d
+
+    async def access_token(self) -> tuple[str, int]:
+        """The access token to use and its version (pass the version to `refresh` if Zalo refuses it)."""
+        current = self._read()
+        if current["expires_at"] - _now() < REFRESH_MARGIN:
+            await self.refresh(seen_version=current["version"])
+            current = self._read()
+        return current["access_token"], current["version"]
+
+    async def refresh(self, seen_version: int) -> str:
+        """Refresh the token of version `seen_version`, unless someone already did; returns the current
+        access token. (Without the version, a second worker refused with the same old token would refresh
+        again and burn the new single-use refresh token.)"""
+        async with self.task_lock:
+            await asyncio.to_thread(self.file_lock.acquire)
+            try:
+                return await self._refresh_locked(seen_version)
+            finally:
+                self.file_lock.release()
+
+    async def _refresh_locked(self, seen_version: int) -> str:
+        with self._pg_lock():
+            current = self._read()
+            if current["version"] != seen_version:
+                return current["access_token"]          # another worker refreshed meanwhile
+            resp = await self.http.post(
+                f"{self.config.oauth_base}/v4/oa/access_token",
+                headers={"secret_key": self.config.app_secret},
+                data={"refresh_token": current["refresh_token"], "app_id": self.config.app_id,
+                      "grant_type": "refresh_token"}, timeout=20)
+            try:
+                data = resp.json()
+            except ValueError:
+                data = {}
+            if resp.status_code != 200 or not data.get("access_token") or not data.get("refresh_token"):
+                raise TokenError(f"Zalo refused the token refresh (HTTP {resp.status_code}, "
+                                 f"error {data.get('error')}): get a new token pair and restart")
+            expires_in = int(str(data.get("expires_in") or "90000"))
+            with self.store.engine.begin() as conn:      # the new pair, saved in one statement
+                conn.execute(update(channel_tokens).where(channel_tokens.c.name == self.NAME).values(
+                    access_token=data["access_token"], refresh_token=data["refresh_token"],
+                    expires_at=_now() + _dt.timedelta(seconds=expires_in), version=current["version"] + 1,
+                    updated_at=_now()))
+            log.info("zalo-oa access token refreshed (version %d)", current["version"] + 1)
+            return data["access_token"]
+
+    @contextlib.contextmanager
+    def _pg_lock(self):
+        """On PostgreSQL, also hold an advisory lock (gateways on several machines share no file system)."""
+        if self.store.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.store.engine.connect() as conn:
+            conn.execute(sql_text("SELECT pg_advisory_lock(:k)"), {"k": zlib.crc32(b"trolyso-zalo-oa-token")})
+            try:
+                yield
+            finally:
+                conn.execute(sql_text("SELECT pg_advisory_unlock(:k)"), {"k": zlib.crc32(b"trolyso-zalo-oa-token")})
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+class ZaloOASender:
+    channel = CHANNEL
+    limits = LIMITS
+
+    def __init__(self, config: ZaloOAConfig, tokens: TokenManager, http: httpx.AsyncClient):
+        self.config = config
+        self.tokens = tokens
+        self.http = http
+
+    def _body(self, recipient: str, part: Part) -> dict:
+        message: dict = {"text": part.text}
+        if part.buttons:
+            message["attachment"] = {"type": "template", "payload": {"buttons": [
+                {"title": b["title"][:100], "type": "oa.query.hide", "payload": b["payload"]}
+                for b in part.buttons[: LIMITS.max_buttons]]}}
+        return {"recipient": {"user_id": recipient}, "message": message}
+
+    async def _post(self, token: str, body: dict) -> dict:
+        try:
+            resp = await self.http.post(f"{self.config.api_base}/v3.0/oa/message/cs", json=body,
+                                        headers={"access_token": token}, timeout=20)
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"zalo-oa unreachable: {exc.__class__.__name__}", retry=True) from None
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise DeliveryError(f"zalo-oa HTTP {resp.status_code}", retry=True)
+        try:
+            data = resp.json()
+        except ValueError:
+            raise DeliveryError(f"zalo-oa HTTP {resp.status_code}, body not JSON", retry=True) from None
+        return data if isinstance(data, dict) else {"error": -1}
+
+    async def send(self, recipient: str, part: Part) -> None:
+        body = self._body(recipient, part)
+        try:
+            token, version = await self.tokens.access_token()
+            data = await self._post(token, body)
+            if data.get("error") in TOKEN_ERRORS:                 # expired or revoked: refresh, retry once
+                token = await self.tokens.refresh(seen_version=version)
+                data = await self._post(token, body)
+        except TokenError as exc:
+            raise DeliveryError(str(exc), retry=True, delay=300) from None
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"zalo-oa oauth unreachable: {exc.__class__.__name__}", retry=True) from None
+        code = data.get("error", 0)
+        if code == 0:
+            return
+        if code == RATE_LIMITED:
+            raise DeliveryError("zalo-oa rate limit", retry=True, delay=30)
+        if code in UNDELIVERABLE:
+            raise DeliveryError(f"zalo-oa {code}: {UNDELIVERABLE[code]}", retry=False)
+        if code in TOKEN_ERRORS:
+            raise DeliveryError(f"zalo-oa {code}: token still refused after refresh", retry=True, delay=300)
+        raise DeliveryError(f"zalo-oa error {code}: {data.get('message', '')}", retry=True)

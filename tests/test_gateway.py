@@ -1,0 +1,422 @@
+"""The gateway as a real process (`python -m connectors`) against fake Zalo OA, Zalo Bot, Telegram and Rasa
+servers on 127.0.0.1 that speak real HTTP and record what they receive.
+
+Checked: signatures and secret tokens (good, bad, missing), duplicates, splitting, buttons and numbered
+lists, token refresh (also two managers at once: one refresh), Rasa down then up, platform 5xx then
+recovery, undeliverable messages, the gateway restarting mid-queue, hand-off silence, the web chat — with
+zero lost and zero duplicated replies.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.fake_rasa import FakeRasa
+from tests.fakes import FakeTelegram, FakeZaloBot, FakeZaloOA, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+OA_SECRET = "oa-secret-key"
+BOT_SECRET = "zalo-bot-secret"
+TG_SECRET = "tg_secret-1"
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class GatewayProcess:
+    def __init__(self, env: dict, data: Path):
+        self.env = env
+        self.data = data
+        self.port = int(env["TROLYSO_GATEWAY_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+
+    def start(self) -> "GatewayProcess":
+        log = open(self.data / "gateway.log", "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "connectors"], cwd=ROOT, env=self.env, stdout=log,
+                                     stderr=subprocess.STDOUT)
+        log.close()
+
+        def healthy():
+            assert self.proc.poll() is None, (self.data / "gateway.log").read_text()[-3000:]
+            try:
+                return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+        wait_for(healthy, 30, "gateway health")
+        return self
+
+    def stop(self) -> bool:
+        """SIGTERM, as a service manager stops it; True when it shut down cleanly (uvicorn finishes the
+        application's shutdown, then exits by the signal it caught)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=40)
+        return self.proc.returncode in (0, -signal.SIGTERM) and \
+            "Application shutdown complete" in (self.data / "gateway.log").read_text(encoding="utf-8")
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.data / "trolyso.db")
+
+
+@pytest.fixture(scope="module")
+def fakes():
+    oa = FakeZaloOA(app_id="app1", app_secret="appsecret", access_token="at-0", refresh_token="rt-0").start()
+    bot = FakeZaloBot(token="123:abc").start()
+    tg = FakeTelegram(token="42:TEST").start()
+    rasa = FakeRasa().up()
+    yield {"oa": oa, "bot": bot, "tg": tg, "rasa": rasa}
+    for f in (oa, bot, tg):
+        f.stop()
+    rasa.down()
+
+
+def gateway_env(fakes, data: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_"))}
+    env.update({
+        "TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()),
+        "TROLYSO_RASA_URL": fakes["rasa"].url, "TROLYSO_RETRY_BASE": "0.1", "TROLYSO_RETRY_MAX": "0.5",
+        "ZALO_OA_APP_ID": "app1", "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": "appsecret",
+        "ZALO_OA_ACCESS_TOKEN": "at-0", "ZALO_OA_REFRESH_TOKEN": "rt-0",
+        "ZALO_OA_API_BASE": fakes["oa"].url, "ZALO_OAUTH_BASE": fakes["oa"].url,
+        "ZALO_BOT_TOKEN": "123:abc", "ZALO_BOT_SECRET_TOKEN": BOT_SECRET, "ZALO_BOT_API_BASE": fakes["bot"].url,
+        "TELEGRAM_BOT_TOKEN": "42:TEST", "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+        "TELEGRAM_API_BASE": fakes["tg"].url,
+    })
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def gateway(fakes, tmp_path_factory):
+    data = tmp_path_factory.mktemp("gateway")
+    g = GatewayProcess(gateway_env(fakes, data), data).start()
+    yield g
+    g.stop()
+
+
+_counter = iter(range(10**6))
+
+
+def oa_event(user: str, text: str, msg_id: str | None = None, event: str = "user_send_text") -> tuple[bytes, str]:
+    timestamp = str(1700000000000 + next(_counter))
+    body = json.dumps({"event_name": event, "app_id": "app1", "sender": {"id": user}, "recipient": {"id": "oa1"},
+                       "message": {"text": text, "msg_id": msg_id or f"m{next(_counter)}"},
+                       "timestamp": timestamp}, ensure_ascii=False).encode()
+    return body, FakeZaloOA.sign("app1", body, timestamp, OA_SECRET)
+
+
+def post_oa(gateway, user, text, msg_id=None, signature=None, event="user_send_text"):
+    body, sig = oa_event(user, text, msg_id, event)
+    headers = {"Content-Type": "application/json"}
+    if signature != "missing":
+        headers["X-ZEvent-Signature"] = signature or sig
+    return requests.post(f"{gateway.url}/webhooks/zalo-oa", data=body, headers=headers, timeout=5)
+
+
+def oa_texts(fakes, user) -> list[str]:
+    return [b["message"]["text"] for b in fakes["oa"].sent() if b["recipient"]["user_id"] == user]
+
+
+# --- Zalo OA -----------------------------------------------------------------------------------------
+
+def test_zalo_oa_good_signature_is_answered_with_the_button_template(gateway, fakes):
+    r = post_oa(gateway, "u-good", "xin chào")
+    assert r.status_code == 200
+    wait_for(lambda: oa_texts(fakes, "u-good"), what="reply on Zalo OA")
+    body = [b for b in fakes["oa"].sent() if b["recipient"]["user_id"] == "u-good"][0]
+    assert body["message"]["text"] == "Đáp: xin chào"
+    buttons = body["message"]["attachment"]["payload"]["buttons"]
+    assert [(b["title"], b["type"], b["payload"]) for b in buttons] == [
+        ("Tiếp theo", "oa.query.hide", "/next_step"), ("Về menu", "oa.query.hide", "/menu")]
+
+
+@pytest.mark.parametrize("signature", ["missing", "0" * 64, "mac=deadbeef"])
+def test_zalo_oa_bad_or_missing_signature_is_refused_and_nothing_is_done(gateway, fakes, signature):
+    user = f"u-bad-{signature[:4]}"
+    r = post_oa(gateway, user, "xin chào", signature=signature)
+    assert r.status_code == 401
+    time.sleep(0.5)
+    assert fakes["rasa"].messages_from(f"zalo-oa:{user}") == [] and oa_texts(fakes, user) == []
+
+
+def test_zalo_oa_signature_with_mac_prefix_is_accepted(gateway, fakes):
+    body, sig = oa_event("u-mac", "chào")
+    r = requests.post(f"{gateway.url}/webhooks/zalo-oa", data=body, headers={"X-ZEvent-Signature": f"mac={sig}"})
+    assert r.status_code == 200
+    wait_for(lambda: oa_texts(fakes, "u-mac"))
+
+
+def test_zalo_oa_retried_deliveries_give_one_reply(gateway, fakes):
+    for _ in range(3):
+        assert post_oa(gateway, "u-dup", "một lần thôi", msg_id="dup-1").status_code == 200
+    wait_for(lambda: oa_texts(fakes, "u-dup"))
+    time.sleep(1.0)
+    assert oa_texts(fakes, "u-dup") == ["Đáp: một lần thôi"]
+    assert fakes["rasa"].messages_from("zalo-oa:u-dup") == ["một lần thôi"]
+
+
+def test_zalo_oa_long_reply_is_split_at_sentences_under_2000(gateway, fakes):
+    post_oa(gateway, "u-long", "/long 4500")
+    parts = wait_for(lambda: (lambda t: t if len(t) >= 3 else None)(oa_texts(fakes, "u-long")))
+    assert len(parts) == 3 and all(len(p) <= 2000 for p in parts)
+    assert all(p.endswith(".") for p in parts[:-1]), "cut between sentences"
+
+
+def test_zalo_oa_more_than_five_buttons_become_a_numbered_list_and_a_number_selects(gateway, fakes):
+    post_oa(gateway, "u-menu", "/buttons 7")
+    text = wait_for(lambda: oa_texts(fakes, "u-menu"))[0]
+    assert "1. Mục 1" in text and "7. Mục 7" in text
+    assert "attachment" not in [b for b in fakes["oa"].sent() if b["recipient"]["user_id"] == "u-menu"][0]["message"]
+    post_oa(gateway, "u-menu", "2")
+    wait_for(lambda: len(fakes["rasa"].messages_from("zalo-oa:u-menu")) == 2)
+    assert fakes["rasa"].messages_from("zalo-oa:u-menu")[1] == "/opt2"
+
+
+def test_zalo_oa_button_tap_event_comes_back_as_its_payload(gateway, fakes):
+    post_oa(gateway, "u-tap", "/next_step", event="user_click_button")
+    wait_for(lambda: oa_texts(fakes, "u-tap"))
+    assert fakes["rasa"].messages_from("zalo-oa:u-tap") == ["/next_step"]
+
+
+def test_zalo_oa_expired_token_is_refreshed_once_and_the_reply_goes_out(gateway, fakes):
+    before = fakes["oa"].refresh_count
+    fakes["oa"].expire_access_token()
+    for user in ("u-exp1", "u-exp2", "u-exp3"):
+        post_oa(gateway, user, "sau khi hết hạn")
+    for user in ("u-exp1", "u-exp2", "u-exp3"):
+        wait_for(lambda u=user: oa_texts(fakes, u), what=f"reply to {user}")
+    assert fakes["oa"].refresh_count == before + 1
+    with gateway.db() as db:
+        access, refresh, version = db.execute(
+            "select access_token, refresh_token, version from channel_tokens").fetchone()
+    assert access in fakes["oa"].valid_access_tokens and version >= 1 and refresh != "rt-0"
+
+
+def test_zalo_oa_platform_5xx_then_recovery_delivers_once(gateway, fakes):
+    fakes["oa"].fail_next(3, status=502)
+    post_oa(gateway, "u-5xx", "thử lỗi")
+    wait_for(lambda: oa_texts(fakes, "u-5xx"), what="delivery after 5xx")
+    time.sleep(0.5)
+    assert oa_texts(fakes, "u-5xx") == ["Đáp: thử lỗi"]
+
+
+def test_zalo_oa_outside_the_window_is_recorded_undeliverable_and_later_messages_flow(gateway, fakes):
+    fakes["oa"].force_error(-230, n=1)
+    post_oa(gateway, "u-window", "tin thứ nhất")
+
+    def recorded():
+        with gateway.db() as db:
+            return db.execute("select error from outbox where conversation_id='zalo-oa:u-window' "
+                              "and status='undeliverable'").fetchall()
+    assert "7-day" in wait_for(recorded, what="undeliverable record")[0][0]
+    post_oa(gateway, "u-window", "tin thứ hai")
+    assert wait_for(lambda: oa_texts(fakes, "u-window")) == ["Đáp: tin thứ hai"]
+
+
+# --- Rasa down, restarts, hand-off ---------------------------------------------------------------------
+
+def test_rasa_down_then_up_and_a_gateway_restart_mid_queue_lose_and_repeat_nothing(fakes, tmp_path):
+    rasa = FakeRasa().up()
+    port = rasa.port
+    env = gateway_env(fakes, tmp_path, TROLYSO_RASA_URL=rasa.url, ZALO_OA_ACCESS_TOKEN=fakes["oa"].access_token,
+                      ZALO_OA_REFRESH_TOKEN=fakes["oa"].refresh_token)      # the pair the module's gateway left
+    g = GatewayProcess(env, tmp_path).start()
+    rasa.down()
+    try:
+        for i in range(5):
+            assert post_oa(g, "u-restart", f"tin {i}").status_code == 200
+        time.sleep(0.8)
+        assert oa_texts(fakes, "u-restart") == []
+        assert g.stop()                                         # graceful restart while messages wait
+        g = GatewayProcess(env, tmp_path).start()
+        time.sleep(0.5)
+        rasa = FakeRasa(port=port).up()
+        wait_for(lambda: len(oa_texts(fakes, "u-restart")) >= 5, 30, "all five replies")
+        time.sleep(1.0)
+        assert oa_texts(fakes, "u-restart") == [f"Đáp: tin {i}" for i in range(5)]    # in order, once each
+    finally:
+        g.stop()
+        rasa.down()
+
+
+def test_while_the_team_has_the_conversation_the_bot_stays_silent(gateway, fakes):
+    now = "2026-11-22 00:00:00"
+    with gateway.db() as db:
+        db.execute("insert into handoffs (requested_at, conversation_id, channel, user_hash, status, context, "
+                   "updated_at) values (?, 'zalo-oa:u-taken', 'zalo-oa', 'x', 'taken', '', ?)", (now, now))
+    post_oa(gateway, "u-taken", "cán bộ ơi")
+
+    def held():
+        with gateway.db() as db:
+            return db.execute("select status from inbox where conversation_id='zalo-oa:u-taken'").fetchall()
+    wait_for(lambda: held() == [("held",)], what="the message held for the team")
+    assert fakes["rasa"].messages_from("zalo-oa:u-taken") == [] and oa_texts(fakes, "u-taken") == []
+
+
+# --- Zalo Bot ----------------------------------------------------------------------------------------
+
+def post_bot(gateway, chat_id, text, secret=BOT_SECRET, message_id=None, wrapped=False):
+    update = {"event_name": "message.text.received",
+              "message": {"message_id": message_id or f"b{next(_counter)}", "date": 1766619597466,
+                          "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+                          "from": {"id": chat_id, "display_name": "A", "is_bot": False}, "text": text}}
+    body = {"ok": True, "result": update} if wrapped else update
+    headers = {"X-Bot-Api-Secret-Token": secret} if secret else {}
+    return requests.post(f"{gateway.url}/webhooks/zalo-bot", json=body, headers=headers, timeout=5)
+
+
+def bot_texts(fakes, chat_id):
+    return [b["text"] for b in fakes["bot"].sent() if str(b["chat_id"]) == chat_id]
+
+
+def test_zalo_bot_secret_token_checked_and_menus_become_numbered_lists(gateway, fakes):
+    assert post_bot(gateway, "c-bad", "chào", secret="wrong").status_code == 401
+    assert post_bot(gateway, "c-bad", "chào", secret=None).status_code == 401
+    assert post_bot(gateway, "c1", "chào", wrapped=True).status_code == 200
+    text = wait_for(lambda: bot_texts(fakes, "c1"))[0]
+    assert text.startswith("Đáp: chào") and "1. Tiếp theo" in text and "2. Về menu" in text
+    post_bot(gateway, "c1", "2")
+    wait_for(lambda: len(fakes["rasa"].messages_from("zalo-bot:c1")) == 2)
+    assert fakes["rasa"].messages_from("zalo-bot:c1")[1] == "/menu"
+    assert bot_texts(fakes, "c-bad") == []
+
+
+def test_zalo_bot_polling_mode(fakes, tmp_path):
+    env = gateway_env(fakes, tmp_path, ZALO_BOT_POLLING="1", ZALO_BOT_SECRET_TOKEN="")
+    g = GatewayProcess(env, tmp_path).start()
+    try:
+        fakes["bot"].push_update("c-poll", "chào từ polling")
+        assert wait_for(lambda: bot_texts(fakes, "c-poll"), 20)[0].startswith("Đáp: chào từ polling")
+    finally:
+        g.stop()
+
+
+# --- Telegram ----------------------------------------------------------------------------------------
+
+def post_tg(gateway, update, secret=TG_SECRET):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    return requests.post(f"{gateway.url}/webhooks/telegram", json=update, headers=headers, timeout=5)
+
+
+def tg_sent(fakes, chat_id):
+    return [b for b in fakes["tg"].sent() if str(b["chat_id"]) == str(chat_id)]
+
+
+def test_telegram_secret_inline_keyboard_callback_and_split(gateway, fakes):
+    tg = fakes["tg"]
+    assert post_tg(gateway, tg.make_message_update(501, "chào"), secret="nope").status_code == 403
+    assert post_tg(gateway, tg.make_message_update(501, "chào"), secret=None).status_code == 403
+    assert post_tg(gateway, tg.make_message_update(500, "chào")).status_code == 200
+    sent = wait_for(lambda: tg_sent(fakes, 500))[0]
+    keyboard = sent["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in keyboard] == ["Tiếp theo", "Về menu"]
+    assert keyboard[0][0]["callback_data"] == "/next_step"
+    post_tg(gateway, tg.make_callback_update(500, "/next_step"))
+    wait_for(lambda: len(fakes["rasa"].messages_from("telegram:500")) == 2)
+    assert fakes["rasa"].messages_from("telegram:500")[1] == "/next_step"
+    post_tg(gateway, tg.make_message_update(500, "/long 5000"))
+    parts = wait_for(lambda: (lambda s: s if len(s) >= 4 else None)(tg_sent(fakes, 500)))[2:]
+    assert len(parts) == 2 and all(len(p["text"]) <= 4096 for p in parts)
+    assert tg_sent(fakes, 501) == []
+
+
+def test_telegram_polling_mode(fakes, tmp_path):
+    env = gateway_env(fakes, tmp_path, TELEGRAM_POLLING="1", TELEGRAM_SECRET_TOKEN="")
+    g = GatewayProcess(env, tmp_path).start()
+    try:
+        fakes["tg"].push_message(777, "chào từ polling")
+        assert wait_for(lambda: tg_sent(fakes, 777), 20)[0]["text"] == "Đáp: chào từ polling"
+    finally:
+        g.stop()
+
+
+# --- web chat ----------------------------------------------------------------------------------------
+
+def test_web_chat_contract_and_bad_input(gateway, fakes):
+    r = requests.post(f"{gateway.url}/api/chat", json={"user_id": "w1", "text": "xin chào"}, timeout=30)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["messages"] == [{"text": "Đáp: xin chào", "buttons": [
+        {"title": "Tiếp theo", "payload": "/next_step"}, {"title": "Về menu", "payload": "/menu"}]}]
+    again = requests.get(f"{gateway.url}/api/chat/messages", params={"user_id": "w1", "after": body["last_id"]})
+    assert again.json()["messages"] == []
+    for bad in ({"user_id": "w1"}, {"text": "x"}, {"user_id": "", "text": "x"}, {"user_id": "w1", "text": ""},
+                {"user_id": "w1", "text": "x" * 1001}, [1, 2]):
+        assert requests.post(f"{gateway.url}/api/chat", json=bad).status_code == 400
+    assert requests.post(f"{gateway.url}/api/chat", data=b"{not json").status_code == 400
+    page = requests.get(f"{gateway.url}/chat")
+    assert page.status_code == 200 and "Trợ lý số xã" in page.text
+    assert requests.get(f"{gateway.url}/static/widget.js").status_code == 200
+
+
+def test_healthz_and_metrics(gateway):
+    health = requests.get(f"{gateway.url}/healthz").json()
+    assert health["status"] == "ok" and set(health["channels"]) == {"zalo-oa", "zalo-bot", "telegram", "web"}
+    metrics = requests.get(f"{gateway.url}/metrics").json()
+    assert metrics["counters"]["messages_in"] > 0 and "ack_seconds" in metrics["latency_ms"]
+    assert "inbox_done" in metrics["queue"]
+
+
+def test_logs_mask_identity_and_phone_numbers(gateway, fakes):
+    post_oa(gateway, "u-log", "/silent 0912345678")          # '/silent…' is not '/silent': normal reply
+    wait_for(lambda: oa_texts(fakes, "u-log"))
+    fakes["oa"].force_error(-201, n=1)
+    post_oa(gateway, "u-log2", "số căn cước 001203004567")
+    time.sleep(1.5)
+    log = (gateway.data / "gateway.log").read_text(encoding="utf-8")
+    assert "001203004567" not in log and "0912345678" not in log
+
+
+# --- fuzzing -----------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+                    max_leaves=20)
+FUZZ_KEYS = ["event_name", "app_id", "sender", "message", "timestamp", "update_id", "callback_query", "result", "ok"]
+BODIES = st.one_of(st.binary(max_size=300), JSON.map(lambda v: json.dumps(v).encode()),
+                   st.dictionaries(st.sampled_from(FUZZ_KEYS), JSON, max_size=6).map(lambda v: json.dumps(v).encode()))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["zalo-oa", "zalo-bot", "telegram"]), body=BODIES,
+       signed_ok=st.booleans())
+def test_fuzzed_webhook_bodies_never_crash_and_never_get_a_reply(gateway, fakes, path, body, signed_ok):
+    headers = {"Content-Type": "application/json"}
+    if path == "zalo-oa":
+        headers["X-ZEvent-Signature"] = "0" * 64          # nobody can forge it: every fuzzed body is refused
+    elif path == "zalo-bot":
+        headers["X-Bot-Api-Secret-Token"] = BOT_SECRET if signed_ok else "wrong"
+    else:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = TG_SECRET if signed_ok else "wrong"
+    before = len(fakes["rasa"].received)
+    r = requests.post(f"{gateway.url}/webhooks/{path}", data=body, headers=headers, timeout=5)
+    assert r.status_code in (200, 400, 401, 403), r.text
+    if r.status_code != 200 or path == "zalo-oa":
+        assert r.status_code != 200
+        time.sleep(0.01)
+        assert len(fakes["rasa"].received) == before or all(
+            not m.get("sender", "").startswith(f"{path}:") for m in fakes["rasa"].received[before:])
+
+
+def test_gateway_is_healthy_after_fuzzing(gateway):
+    assert requests.get(f"{gateway.url}/healthz").json()["status"] == "ok"
+    assert "Traceback" not in (gateway.data / "gateway.log").read_text(encoding="utf-8")
