@@ -12,7 +12,7 @@ MODEL     := models/trolyso.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test setup index eval bench bench-dialogue lint clean rasa-env train
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
@@ -54,6 +54,10 @@ bench: index
 # Reply latency through the Rasa REST channel (starts the services itself).
 bench-dialogue: setup index train
 	$(BIN)/trolyso bench-dialogue
+
+# 200 residents at once through the Zalo OA webhook, the whole real stack, a fake Zalo OA receiving replies.
+bench-gateway: setup index train
+	$(BIN)/python scripts/bench_gateway.py --residents 200
 
 # The dialogue model: retrained only when the NLU data, rules, domain, config or tokenizer change.
 train: $(MODEL)

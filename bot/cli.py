@@ -327,7 +327,7 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
                                                        "stop everything when it ends.")
 @click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
 def up(with_chat: bool, user_id: str) -> None:
-    """Run the action server and the Rasa server in the foreground (Ctrl-C stops them)."""
+    """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
     from .stack import Stack, StackConfig, StackError, build_services
 
     settings = _settings()
@@ -339,6 +339,7 @@ def up(with_chat: bool, user_id: str) -> None:
     except StackError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
+    click.echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
     try:
         if with_chat:
             def check() -> None:

@@ -1,8 +1,9 @@
-"""Running the services together: the action server (this environment) and the Rasa server (.venv-rasa).
+"""Running the services together: the action server and the gateway (this environment) and the Rasa server
+(.venv-rasa).
 
 `trolyso up` starts them as child processes, waits until each answers its health check, prints where they
 listen and stops them cleanly (SIGTERM, then SIGKILL after a grace period) on Ctrl-C or when one dies.
-Logs go to <data dir>/logs/<service>.log. The gateway joins this list with the channels work.
+Logs go to <data dir>/logs/<service>.log. The gateway (connectors/) serves the channels on port 8000.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Service:
 class StackConfig:
     rasa_port: int = 5005
     actions_port: int = 5055
+    gateway_port: int = 8000
     host: str = "127.0.0.1"
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     model: Path = ROOT / "models" / "trolyso.tar.gz"
@@ -59,6 +61,7 @@ class StackConfig:
     def from_env(cls) -> "StackConfig":
         return cls(rasa_port=int(os.environ.get("TROLYSO_RASA_PORT", 5005)),
                    actions_port=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)),
+                   gateway_port=int(os.environ.get("TROLYSO_GATEWAY_PORT", 8000)),
                    host=os.environ.get("TROLYSO_HOST", "127.0.0.1"),
                    rasa_bin=Path(os.environ.get("TROLYSO_RASA_BIN", ROOT / ".venv-rasa" / "bin" / "rasa")),
                    model=Path(os.environ.get("TROLYSO_RASA_MODEL", ROOT / "models" / "trolyso.tar.gz")))
@@ -66,6 +69,10 @@ class StackConfig:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
 
     @property
     def actions_url(self) -> str:
@@ -90,7 +97,10 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
                  "--credentials", str(ROOT / "credentials.yml"), "--interface", config.host,
                  "--port", str(config.rasa_port), "--quiet"],
         f"{config.rasa_url}/webhooks/rest/", base)
-    return [actions, rasa]
+    gateway = Service(
+        "gateway", [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(config.gateway_port)],
+        f"{config.gateway_url}/healthz", {**base, "TROLYSO_RASA_URL": config.rasa_url})
+    return [actions, rasa, gateway]
 
 
 class Stack:

@@ -101,7 +101,9 @@ class Store:
     def __init__(self, url: str, user_salt: str = "trolyso"):
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+        # the gateway, its worker and the actions run many short transactions from several threads at once
+        pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("sqlite:///") else {}
+        self.engine: Engine = create_engine(url, future=True, **pool)
         self.user_salt = user_salt
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

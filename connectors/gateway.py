@@ -16,6 +16,7 @@ import json
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict, deque
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class Gateway:
         self.http: httpx.AsyncClient | None = None
         self.rasa: AsyncRasaClient | None = None
         self.web_hits: dict[str, deque] = defaultdict(deque)
+        self.accept_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accept")
 
     async def start(self) -> None:
         self.store = Store(self.settings.database_url, self.settings.user_salt)
@@ -104,10 +106,12 @@ class Gateway:
             await self.rasa.close()
         if self.http:
             await self.http.aclose()
+        self.accept_pool.shutdown(wait=True)
 
     async def accept(self, message: Inbound) -> bool:
-        """Store one inbound message (the acknowledgement follows only after this). False for a duplicate."""
-        _, new = await asyncio.to_thread(self.queue.accept, message)
+        """Store one inbound message (the acknowledgement follows only after this). False for a duplicate.
+        Runs on threads of its own, so acknowledgements never wait behind the worker's database work."""
+        _, new = await asyncio.get_running_loop().run_in_executor(self.accept_pool, self.queue.accept, message)
         self.metrics.count("messages_in" if new else "duplicates")
         if new:
             self.worker.wake.set()

@@ -50,11 +50,12 @@ def stack(tmp_path_factory, settings):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        config = StackConfig(rasa_port=free_port(), actions_port=free_port())
+        config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
         stack = Stack(build_services(config, Settings.from_env()), data / "logs")
         stack.start(echo=lambda *_: None)
         try:
             yield {"client": RasaClient(config.rasa_url, timeout=60), "knowledge": knowledge, "stack": stack,
+                   "gateway": config.gateway_url,
                    "store": Store(env["TROLYSO_DATABASE_URL"]), "guides": GuideLibrary(knowledge)}
         finally:
             stack.stop()
@@ -209,6 +210,19 @@ def test_a_step_edited_by_content_staff_is_served_without_retraining(stack):
 
 
 
+
+def test_web_chat_through_the_gateway_reaches_the_real_bot(stack):
+    import requests
+
+    r = requests.post(f"{stack['gateway']}/api/chat", json={"user_id": "e2e-web", "text": "xin chào"}, timeout=60)
+    assert r.status_code == 200
+    [message] = r.json()["messages"]
+    assert "Trợ lý số" in message["text"]
+    assert "Dịch vụ công trực tuyến" in [b["title"] for b in message["buttons"]]
+    r = requests.post(f"{stack['gateway']}/api/chat", json={"user_id": "e2e-web", "text": "/flow_vneid"}, timeout=60)
+    assert [b["title"] for b in r.json()["messages"][-1]["buttons"]] == \
+        [g.button for g in stack["guides"].guides("vneid")]
+
 def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path, settings):
     import signal
     import subprocess
@@ -216,9 +230,10 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
     import time
 
     shutil.copytree(settings.index_dir, tmp_path / "index")
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
     env = {**os.environ, "TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_MODEL_DIR": str(settings.model_dir),
-           "TROLYSO_RASA_PORT": str(rasa_port), "TROLYSO_ACTIONS_PORT": str(actions_port)}
+           "TROLYSO_RASA_PORT": str(rasa_port), "TROLYSO_ACTIONS_PORT": str(actions_port),
+           "TROLYSO_GATEWAY_PORT": str(gateway_port)}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     out = []
@@ -230,7 +245,7 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
             if "Running" in line or proc.poll() is not None:
                 break
         printed = "".join(out)
-        assert f"127.0.0.1:{rasa_port}" in printed and f"127.0.0.1:{actions_port}" in printed, printed
+        assert all(f"127.0.0.1:{p}" in printed for p in (rasa_port, actions_port, gateway_port)), printed
         replies = RasaClient(f"http://127.0.0.1:{rasa_port}").send("up-test", "/menu")
         assert "Dịch vụ công trực tuyến" in [b["title"] for r in replies for b in r.buttons]
     finally:
