@@ -420,3 +420,15 @@ def test_fuzzed_webhook_bodies_never_crash_and_never_get_a_reply(gateway, fakes,
 def test_gateway_is_healthy_after_fuzzing(gateway):
     assert requests.get(f"{gateway.url}/healthz").json()["status"] == "ok"
     assert "Traceback" not in (gateway.data / "gateway.log").read_text(encoding="utf-8")
+
+
+def test_a_team_reply_queued_by_another_process_goes_out_through_the_residents_channel(gateway, fakes):
+    """What the console does when a team member answers: queue the reply in the shared store."""
+    from bot.store import Store
+    from connectors.queue import MessageQueue, Part
+
+    queue = MessageQueue(Store(f"sqlite:///{gateway.data / 'trolyso.db'}"))
+    queue.enqueue("zalo-oa", "u-team", [Part("Chào anh/chị, cán bộ xã đây ạ.")], origin="team")
+    queue.enqueue("telegram", "600", [Part("Cán bộ xã trả lời qua Telegram.")], origin="team")
+    assert wait_for(lambda: oa_texts(fakes, "u-team")) == ["Chào anh/chị, cán bộ xã đây ạ."]
+    assert wait_for(lambda: tg_sent(fakes, 600))[0]["text"] == "Cán bộ xã trả lời qua Telegram."
