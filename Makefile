@@ -12,13 +12,15 @@ MODEL     := models/trolyso.tar.gz
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train browser
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
 	$(BIN)/trolyso up --chat
 
-test: setup index train
+test: setup index train browser
 	TROLYSO_E2E=1 $(BIN)/python -m pytest -q
 	$(BIN)/trolyso eval --gate
 	@echo "Held-out questions (reported, never tuned on):"
@@ -58,6 +60,11 @@ bench-dialogue: setup index train
 # 200 residents at once through the Zalo OA webhook, the whole real stack, a fake Zalo OA receiving replies.
 bench-gateway: setup index train
 	$(BIN)/python scripts/bench_gateway.py --residents 200
+
+# Debian's Chromium for the browser tests (Playwright drives it; `playwright install` cannot download here).
+browser:
+	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium || \
+	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 # The dialogue model: retrained only when the NLU data, rules, domain, config or tokenizer change.
 train: $(MODEL)
