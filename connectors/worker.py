@@ -152,7 +152,8 @@ class Worker:
                 log.warning("undeliverable reply %s on %s: %s", row.id, row.channel, exc)
                 await asyncio.to_thread(self.queue.mark_undeliverable, row, str(exc))
                 return
-            delay = exc.delay if exc.delay is not None else self.delay(row.attempts)
+            # the platform's own wait (rate limit) or our backoff, never longer than retry_max
+            delay = min(exc.delay, self.config.retry_max) if exc.delay is not None else self.delay(row.attempts)
             log.info("reply %s on %s not delivered (%s): retry in %.1f s", row.id, row.channel, exc, delay)
             await asyncio.to_thread(self.queue.retry_outbound, row, str(exc), delay)
             return

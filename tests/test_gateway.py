@@ -432,3 +432,12 @@ def test_a_team_reply_queued_by_another_process_goes_out_through_the_residents_c
     queue.enqueue("telegram", "600", [Part("Cán bộ xã trả lời qua Telegram.")], origin="team")
     assert wait_for(lambda: oa_texts(fakes, "u-team")) == ["Chào anh/chị, cán bộ xã đây ạ."]
     assert wait_for(lambda: tg_sent(fakes, 600))[0]["text"] == "Cán bộ xã trả lời qua Telegram."
+
+
+def test_zalo_oa_rate_limit_backs_off_then_delivers_once(gateway, fakes):
+    fakes["oa"].force_error(-32, n=2)
+    post_oa(gateway, "u-rate", "nhiều người hỏi quá")
+    assert wait_for(lambda: oa_texts(fakes, "u-rate")) == ["Đáp: nhiều người hỏi quá"]
+    with gateway.db() as db:
+        attempts = db.execute("select attempts from outbox where conversation_id='zalo-oa:u-rate'").fetchone()[0]
+    assert attempts == 3          # two refusals (-32), then delivered
