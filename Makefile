@@ -14,13 +14,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train browser
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train browser postgres
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
 	$(BIN)/trolyso up --chat
 
-test: setup index train browser
+test: setup index train browser postgres
 	TROLYSO_E2E=1 $(BIN)/python -m pytest -q
 	$(BIN)/trolyso eval --gate
 	@echo "Held-out questions (reported, never tuned on):"
@@ -38,7 +38,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e '.[test]'
+	$(BIN)/pip install -q --no-deps -e '.[test,postgres]'
 	touch $@
 
 $(DATA)/models/e5-small/modules.json: $(VENV)/.installed
@@ -65,6 +65,12 @@ bench-gateway: setup index train
 browser:
 	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium || \
 	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+# PostgreSQL server binaries for the scale-out tests (tests/pg.py starts a throw-away server on 127.0.0.1).
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	    $(SUDO) apt-get install -y -q postgresql || \
+	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q postgresql; }
 
 # The dialogue model: retrained only when the NLU data, rules, domain, config or tokenizer change.
 train: $(MODEL)

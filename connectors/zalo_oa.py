@@ -181,7 +181,7 @@ class TokenManager:
                 self.file_lock.release()
 
     async def _refresh_locked(self, seen_version: int) -> str:
-        with self._pg_lock():
+        async with self._pg_lock():
             current = self._read()
             if current["version"] != seen_version:
                 return current["access_token"]          # another worker refreshed meanwhile
@@ -206,18 +206,23 @@ class TokenManager:
             log.info("zalo-oa access token refreshed (version %d)", current["version"] + 1)
             return data["access_token"]
 
-    @contextlib.contextmanager
-    def _pg_lock(self):
-        """On PostgreSQL, also hold an advisory lock (gateways on several machines share no file system)."""
+    @contextlib.asynccontextmanager
+    async def _pg_lock(self):
+        """On PostgreSQL, also hold an advisory lock (gateways on several machines share no file system).
+        Waiting for it happens on a thread, never blocking the event loop."""
         if self.store.engine.dialect.name != "postgresql":
             yield
             return
-        with self.store.engine.connect() as conn:
-            conn.execute(sql_text("SELECT pg_advisory_lock(:k)"), {"k": zlib.crc32(b"trolyso-zalo-oa-token")})
+        key = {"k": zlib.crc32(b"trolyso-zalo-oa-token")}
+        conn = await asyncio.to_thread(self.store.engine.connect)
+        try:
+            await asyncio.to_thread(conn.execute, sql_text("SELECT pg_advisory_lock(:k)"), key)
             try:
                 yield
             finally:
-                conn.execute(sql_text("SELECT pg_advisory_unlock(:k)"), {"k": zlib.crc32(b"trolyso-zalo-oa-token")})
+                await asyncio.to_thread(conn.execute, sql_text("SELECT pg_advisory_unlock(:k)"), key)
+        finally:
+            await asyncio.to_thread(conn.close)
 
 
 # --- sending ---------------------------------------------------------------------------------------
