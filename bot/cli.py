@@ -411,5 +411,41 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
     click.echo(line("guided-flow step (Rasa → actions)", steps))
 
 
+# --- console accounts ------------------------------------------------------------------------------
+
+@main.group()
+def user() -> None:
+    """Console accounts (the community digital team, content editors, admins)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["team", "editor", "admin"]), required=True)
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the password from standard input (never from the command line).")
+def user_add(username: str, role: str, password_stdin: bool) -> None:
+    """Create an account: echo 'mật khẩu' | trolyso user add lan --role team --password-stdin"""
+    from .accounts import AccountError, Accounts
+    from .store import Store
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = _settings()
+    try:
+        Accounts(Store(settings.database_url, settings.user_salt)).add_user(username, role, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"account {username} ({role}) created")
+
+
+@user.command("list")
+def user_list() -> None:
+    from .accounts import Accounts
+    from .store import Store
+
+    settings = _settings()
+    for u in Accounts(Store(settings.database_url, settings.user_salt)).list_users():
+        click.echo(f"{u['username']:<20} {u['role']:<7} {'active' if u['active'] else 'disabled'}")
+
+
 if __name__ == "__main__":
     main()

@@ -271,6 +271,7 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),
+        Mount("/admin", app=_LazyConsole(gateway)),
     ]
     # The widget is embedded on the commune's portal, another origin: the chat API answers cross-origin calls.
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
@@ -278,6 +279,20 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.gateway = gateway
     return app
+
+
+class _LazyConsole:
+    """The console (bot/console) mounted at /admin; built once the store exists (at startup)."""
+
+    def __init__(self, gateway: Gateway):
+        self.gateway = gateway
+        self.app = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.app is None:
+            from bot.console import create_console
+            self.app = create_console(self.gateway.store)
+        await self.app(scope, receive, send)
 
 
 def _inbox_status(gateway: Gateway, row_id: int) -> str | None:
