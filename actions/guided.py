@@ -128,29 +128,10 @@ class ActionStartFlow(Action):
         events += [SlotSet("flow", flow), SlotSet("guide", None), SlotSet("step", None),
                    SlotSet("guide_paused", False)]
         options = services.guides.guides(flow)
-        picked = options[0] if len(options) == 1 else _distinctive_match(user_text(tracker), options)
+        picked = options[0] if len(options) == 1 else services.guides.named_in(flow, user_text(tracker))
         if picked:
             events.append(SlotSet("guide_task", picked.task))
         return events
-
-
-def _distinctive_match(text: str, options: list[Guide]) -> Guide | None:
-    """A guide named by a word that no other option of the flow has ("điện" among payments)."""
-    if not text:
-        return None
-    words = set(fold(text).split())
-    counts: dict[str, int] = {}
-    label_words = {}
-    for g in options:
-        ws = set(re.findall(r"\w+", fold(f"{g.button} {g.task.replace('-', ' ')}")))
-        label_words[g.task] = ws
-        for w in ws:
-            counts[w] = counts.get(w, 0) + 1
-    scored = [(sum(1 for w in words & label_words[g.task] if counts[w] == 1), g) for g in options]
-    scored = [s for s in scored if s[0] > 0]
-    if len(scored) == 1:
-        return scored[0][1]
-    return None
 
 
 class ValidateGuideForm(FormValidationAction):
@@ -289,10 +270,7 @@ class ActionGuideChoose(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         task = entity(tracker, "task")
         if task:
-            flow = tracker.get_slot("flow")
-            guides = services.guides.guides()
-            guide = next((g for g in guides if g.task == task and flow in g.flows), None) or \
-                next((g for g in guides if g.task == task), None)
+            guide = services.guides.by_task(task, prefer_flow=tracker.get_slot("flow"))
             if guide is not None:
                 events = [SlotSet("flow", guide.flows[0]), SlotSet("guide_task", guide.task)]
                 return events + begin_events(guide, dispatcher)

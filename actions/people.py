@@ -51,6 +51,16 @@ def _context(tracker: Tracker) -> str:
     return ("Câu hỏi gần đây: " + " | ".join(asked[-3:])) if asked else ""
 
 
+async def _store(dispatcher: CollectingDispatcher, what: str, failure_text: str, write, *args, **kwargs):
+    """Write to the store off the event loop; on failure tell the resident plainly and return None."""
+    try:
+        return await asyncio.to_thread(write, *args, **kwargs)
+    except Exception:
+        log.exception("could not store %s", what)
+        dispatcher.utter_message(text=failure_text)
+        return None
+
+
 class ActionHandoff(Action):
     """Mark the conversation as waiting for the team (stored) and tell the resident what happens next."""
 
@@ -58,14 +68,13 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            _, created = await asyncio.to_thread(services.store.request_handoff, tracker.sender_id,
-                                                 channel=channel_of(tracker), context=_context(tracker))
-        except Exception:
-            log.exception("could not store a hand-off request")
-            dispatcher.utter_message(text="Dạ, em chưa chuyển được yêu cầu cho cán bộ vì hệ thống đang trục trặc. "
-                                          "Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ trực tiếp UBND xã ạ.")
+        stored = await _store(dispatcher, "a hand-off request", "Dạ, em chưa chuyển được yêu cầu cho cán bộ vì hệ "
+                              "thống đang trục trặc. Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ trực tiếp "
+                              "UBND xã ạ.", services.store.request_handoff, tracker.sender_id,
+                              channel=channel_of(tracker), context=_context(tracker))
+        if stored is None:
             return []
+        _, created = stored
         if created:
             text = ("Dạ, em đã báo Tổ công nghệ số cộng đồng của xã. Cán bộ sẽ nhắn lại anh/chị ngay trong cuộc trò "
                     "chuyện này, trong giờ làm việc. Trong lúc chờ, anh/chị vẫn có thể hỏi em.")
@@ -82,13 +91,10 @@ class ActionSubscription(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         active = intent_of(tracker) == "subscribe"
-        try:
-            changed = await asyncio.to_thread(services.store.set_subscription, tracker.sender_id,
-                                              channel=channel_of(tracker), active=active)
-        except Exception:
-            log.exception("could not store a subscription change")
-            dispatcher.utter_message(text="Dạ, em chưa lưu được yêu cầu vì hệ thống đang trục trặc. Anh/chị thử lại "
-                                          "sau ít phút giúp em ạ.")
+        changed = await _store(dispatcher, "a subscription change", "Dạ, em chưa lưu được yêu cầu vì hệ thống đang "
+                               "trục trặc. Anh/chị thử lại sau ít phút giúp em ạ.", services.store.set_subscription,
+                               tracker.sender_id, channel=channel_of(tracker), active=active)
+        if changed is None:
             return []
         if active:
             text = ("Dạ, anh/chị đã đăng ký nhận tin từ xã (hoạt động Nghị quyết 57, cảnh báo lừa đảo…)."

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, insert, select, update
 
-from .store import Store, metadata
+from .store import Store, as_utc, metadata, utcnow
 
 ROLES = ("team", "editor", "admin")
 USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
@@ -43,14 +43,6 @@ sessions = Table(
 
 class AccountError(ValueError):
     pass
-
-
-def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
-
-
-def _aware(value: _dt.datetime) -> _dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
 
 
 def hash_password(password: str) -> str:
@@ -98,7 +90,7 @@ class Accounts:
             if conn.execute(select(users.c.username).where(users.c.username == username)).first():
                 raise AccountError(f"user {username} already exists")
             conn.execute(insert(users).values(username=username, role=role, password_hash=hash_password(password),
-                                              active=True, created_at=_now()))
+                                              active=True, created_at=utcnow()))
 
     def list_users(self) -> list[dict]:
         with self.engine.connect() as conn:
@@ -114,10 +106,10 @@ class Accounts:
             return None
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(delete(sessions).where(sessions.c.expires_at < _now()))
+            conn.execute(delete(sessions).where(sessions.c.expires_at < utcnow()))
             conn.execute(insert(sessions).values(
                 token_hash=hashlib.sha256(token.encode()).hexdigest(), username=username,
-                csrf=secrets.token_urlsafe(24), created_at=_now(), expires_at=_now() + self.session_length))
+                csrf=secrets.token_urlsafe(24), created_at=utcnow(), expires_at=utcnow() + self.session_length))
         return token
 
     def session(self, token: str | None) -> Session | None:
@@ -130,9 +122,9 @@ class Accounts:
         if row is None:
             return None
         m = row._mapping
-        if not m["active"] or _aware(m["expires_at"]) < _now():
+        if not m["active"] or as_utc(m["expires_at"]) < utcnow():
             return None
-        return Session(m["username"], m["role"], m["csrf"], _aware(m["expires_at"]))
+        return Session(m["username"], m["role"], m["csrf"], as_utc(m["expires_at"]))
 
     def logout(self, token: str) -> None:
         with self.engine.begin() as conn:
@@ -141,4 +133,4 @@ class Accounts:
     def expire_all(self, username: str) -> None:
         """End every session of a user (e.g. after a password change)."""
         with self.engine.begin() as conn:
-            conn.execute(update(sessions).where(sessions.c.username == username).values(expires_at=_now()))
+            conn.execute(update(sessions).where(sessions.c.username == username).values(expires_at=utcnow()))

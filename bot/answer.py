@@ -372,8 +372,9 @@ class AnswerEngine:
 
     def _record(self, answer: Answer, channel: str, user_id: str | None) -> None:
         if self.store is not None:
-            answer.record_id = self.store.record_question(answer.q, channel=channel, user_id=user_id, answered=answer.answered,
-                                       reason=answer.reason, score=answer.score, sources=answer.sources)
+            answer.record_id = self.store.record_question(
+                answer.q, channel=channel, user_id=user_id, answered=answer.answered, reason=answer.reason,
+                score=answer.score, sources=answer.sources)
 
 
 def _vn_date(value: str) -> str:

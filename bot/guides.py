@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .knowledge import FLOWS, KnowledgeError, KnowledgeFileError, iter_knowledge_files, parse_document
+from .knowledge import KnowledgeError, KnowledgeFileError, iter_knowledge_files, parse_document
 from .text import fold, nfc
 
 FLOW_TITLES = {
@@ -220,9 +220,27 @@ class GuideLibrary:
         entry = self._entries.get(path)
         return entry.guide if entry else None
 
+    def by_task(self, task: str, prefer_flow: str | None = None) -> Guide | None:
+        """The guide with this task slug (a button payload), the current flow's first if several share it."""
+        matches = [g for g in self.guides() if g.task == task]
+        return next((g for g in matches if prefer_flow in g.flows), matches[0] if matches else None)
+
+    def named_in(self, flow: str, text: str) -> Guide | None:
+        """The flow's guide that a message names by a word no other guide of the flow has in its button or
+        task ("tôi muốn trả tiền điện" → tien-dien among the payments); None when none or several do."""
+        options = self.guides(flow)
+        words = set(fold(text).split())
+        labels = {g.path: set(re.findall(r"\w+", fold(f"{g.button} {g.task.replace('-', ' ')}"))) for g in options}
+        counts: dict[str, int] = {}
+        for ws in labels.values():
+            for w in ws:
+                counts[w] = counts.get(w, 0) + 1
+        named = [g for g in options if any(counts[w] == 1 for w in words & labels[g.path])]
+        return named[0] if len(named) == 1 else None
+
     def find(self, flow: str, choice: str) -> Guide | None:
         """The flow's guide a resident picked: by task slug (a button payload), by number in the list shown
-        ("2"), or by words of its button or title typed with or without diacritics ("khai sinh")."""
+        ("2"), or by words of its button or task typed with or without diacritics ("khai sinh")."""
         choice = nfc(choice or "").strip()
         options = self.guides(flow)
         if not choice or not options:
@@ -267,6 +285,3 @@ def best_label_match(text: str, options: list[tuple[object, list[str]]], min_sha
             best, best_score = option, score
     return best
 
-
-def is_flow(name: str) -> bool:
-    return name in FLOWS

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-                        create_engine, func, insert, select, update)
-from sqlalchemy import event
+                        create_engine, event, func, insert, select, update)
 from sqlalchemy.engine import Engine
 
 from .text import hash_user_id, mask_personal_numbers, nfc
@@ -80,8 +79,16 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def _now() -> _dt.datetime:
+def utcnow() -> _dt.datetime:
+    """Every stored time is UTC."""
     return _dt.datetime.now(_dt.timezone.utc)
+
+
+def as_utc(value: _dt.datetime | None) -> _dt.datetime | None:
+    """SQLite hands datetimes back without their zone; they were stored as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=_dt.timezone.utc)
+    return value
 
 
 @dataclass
@@ -146,7 +153,7 @@ class Store:
     # --- feedback ----------------------------------------------------------------------------------
     def record_feedback(self, question_id: int, helpful: bool, answer: str) -> None:
         """Store (or replace) the resident's verdict on the answer to a stored question."""
-        row = {"given_at": _now(), "helpful": helpful, "answer": mask_personal_numbers(nfc(answer))[:4000]}
+        row = {"given_at": utcnow(), "helpful": helpful, "answer": mask_personal_numbers(nfc(answer))[:4000]}
         with self.engine.begin() as conn:
             if conn.execute(select(questions.c.id).where(questions.c.id == question_id)).first() is None:
                 raise KeyError(f"no stored question {question_id}")
@@ -172,7 +179,7 @@ class Store:
                                                                 handoffs.c.status.in_(OPEN_HANDOFF))).first()
             if open_row is not None:
                 return int(open_row[0]), False
-            now = _now()
+            now = utcnow()
             new_id = conn.execute(insert(handoffs).values(
                 requested_at=now, updated_at=now, conversation_id=conversation_id, channel=channel,
                 user_hash=hash_user_id(conversation_id, self.user_salt), status="waiting",
@@ -199,7 +206,7 @@ class Store:
         with self.engine.begin() as conn:
             row = conn.execute(select(subscriptions.c.active)
                                .where(subscriptions.c.conversation_id == conversation_id)).first()
-            values = {"channel": channel, "active": active, "updated_at": _now(),
+            values = {"channel": channel, "active": active, "updated_at": utcnow(),
                       "user_hash": hash_user_id(conversation_id, self.user_salt)}
             if row is None:
                 conn.execute(insert(subscriptions).values(conversation_id=conversation_id, **values))

@@ -39,7 +39,7 @@ from . import zalo_bot, zalo_oa
 from .base import Sender, WebhookRejected
 from .config import GatewayConfig
 from .metrics import Metrics
-from .queue import Inbound, MessageQueue, outbox
+from .queue import Inbound, MessageQueue
 from .worker import Worker, WorkerConfig
 
 log = logging.getLogger("trolyso.gateway")
@@ -197,19 +197,25 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         hits.append(now_)
         conversation = f"web:{user}"
         after = body.get("after") if isinstance(body.get("after"), int) else await asyncio.to_thread(
-            _last_outbox_id, gateway, conversation)
+            gateway.queue.last_reply_id, conversation)
         message = Inbound("web", uuid.uuid4().hex, user, nfc(text))
         row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
         gateway.metrics.count("messages_in")
+        settled = gateway.worker.settled[row_id] = asyncio.Event()
         gateway.worker.wake.set()
-        deadline = time.monotonic() + WEB_WAIT
-        while time.monotonic() < deadline:
-            status = await asyncio.to_thread(_inbox_status, gateway, row_id)
-            if status in ("done", "held"):
-                break
-            await asyncio.sleep(0.02)
-        else:
-            return JSONResponse({"messages": [], "queued": True, "last_id": after}, status_code=202)
+        try:
+            # the worker signals this message; a retry (Rasa down) leaves it pending: answer 202, the widget polls
+            deadline = time.monotonic() + WEB_WAIT
+            while not settled.is_set() and time.monotonic() < deadline:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(settled.wait(), timeout=1.0)
+                settled.clear()
+                if await asyncio.to_thread(gateway.queue.inbound_status, row_id) in ("done", "held"):
+                    break
+            else:
+                return JSONResponse({"messages": [], "queued": True, "last_id": after}, status_code=202)
+        finally:
+            gateway.worker.settled.pop(row_id, None)
         rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
         gateway.metrics.count("messages_out", len(rows))
         return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
@@ -293,22 +299,6 @@ class _LazyConsole:
             from bot.console import create_console
             self.app = create_console(self.gateway.store)
         await self.app(scope, receive, send)
-
-
-def _inbox_status(gateway: Gateway, row_id: int) -> str | None:
-    from sqlalchemy import select
-
-    from .queue import inbox
-    with gateway.store.engine.connect() as conn:
-        row = conn.execute(select(inbox.c.status).where(inbox.c.id == row_id)).first()
-    return row[0] if row else None
-
-
-def _last_outbox_id(gateway: Gateway, conversation_id: str) -> int:
-    from sqlalchemy import func, select
-    with gateway.store.engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))
-                                .where(outbox.c.conversation_id == conversation_id)).scalar_one())
 
 
 class MaskingFilter(logging.Filter):

@@ -20,7 +20,7 @@ from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueCo
                         select, update)
 from sqlalchemy.exc import IntegrityError
 
-from bot.store import Store, metadata
+from bot.store import Store, as_utc, metadata, utcnow
 from bot.text import mask_personal_numbers, nfc
 
 inbox = Table(
@@ -68,17 +68,6 @@ shown_options = Table(
 )
 
 
-def now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
-
-
-def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
-    """SQLite gives naive datetimes back; everything here is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=_dt.timezone.utc)
-    return value
-
-
 @dataclass
 class Inbound:
     """A resident's message as a channel parsed it, before it is queued."""
@@ -120,7 +109,7 @@ class MessageQueue:
     # --- inbound ---------------------------------------------------------------------------------
     def accept(self, message: Inbound) -> tuple[int | None, bool]:
         """Store a resident's message. Returns (id, True) when new, (None, False) for a duplicate delivery."""
-        t = now()
+        t = utcnow()
         try:
             with self.engine.begin() as conn:
                 new_id = conn.execute(insert(inbox).values(
@@ -135,7 +124,7 @@ class MessageQueue:
     def _ready(self, table: Table, limit: int) -> list[tuple[int, str]]:
         """Per conversation, the oldest pending row, if it is due and not leased by another worker:
         (row id, conversation id) pairs. Web-chat replies are fetched by the widget, never pushed."""
-        t = now()
+        t = utcnow()
         pending = table.c.status == "pending"
         if table is outbox:
             pending = and_(pending, table.c.channel != "web")
@@ -148,7 +137,7 @@ class MessageQueue:
             return [(r[0], r[1]) for r in conn.execute(stmt)]
 
     def _claim(self, table: Table, row_id: int) -> Row | None:
-        t = now()
+        t = utcnow()
         with self.engine.begin() as conn:
             done = conn.execute(update(table).where(
                 table.c.id == row_id, table.c.status == "pending",
@@ -159,7 +148,7 @@ class MessageQueue:
         return Row(id=r["id"], channel=r["channel"], conversation_id=r["conversation_id"], recipient=r["recipient"],
                    text=r["text"], attempts=r["attempts"],
                    buttons=json.loads(r["buttons"]) if "buttons" in r else [],
-                   received_at=_aware(r["received_at"]) if "received_at" in r else None)
+                   received_at=as_utc(r["received_at"]) if "received_at" in r else None)
 
     def ready_inbound(self, limit: int = 64) -> list[tuple[int, str]]:
         return self._ready(inbox, limit)
@@ -170,7 +159,7 @@ class MessageQueue:
     def complete(self, row: Row, parts: list[Part], options: list[dict] | None = None) -> list[int]:
         """The message was answered: queue its reply parts and close it, in one transaction (so a crash
         either loses neither or keeps both). `options` are the numbered choices shown, for "2" → payload."""
-        t = now()
+        t = utcnow()
         with self.engine.begin() as conn:
             ids = [int(conn.execute(insert(outbox).values(
                 inbox_id=row.id, channel=row.channel, conversation_id=row.conversation_id, recipient=row.recipient,
@@ -191,7 +180,7 @@ class MessageQueue:
     def retry_inbound(self, row: Row, error: str, delay: float) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(inbox).where(inbox.c.id == row.id).values(
-                attempts=row.attempts + 1, next_try_at=now() + _dt.timedelta(seconds=delay), lease_until=None,
+                attempts=row.attempts + 1, next_try_at=utcnow() + _dt.timedelta(seconds=delay), lease_until=None,
                 error=error[:500]))
 
     # --- outbound --------------------------------------------------------------------------------
@@ -204,7 +193,7 @@ class MessageQueue:
     def mark_sent(self, row: Row) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                status="sent", sent_at=now(), lease_until=None, attempts=row.attempts + 1, error=None))
+                status="sent", sent_at=utcnow(), lease_until=None, attempts=row.attempts + 1, error=None))
 
     def mark_undeliverable(self, row: Row, reason: str) -> None:
         """The platform will never take this message (e.g. outside its reply window): record it for the team
@@ -216,13 +205,13 @@ class MessageQueue:
     def retry_outbound(self, row: Row, error: str, delay: float) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                attempts=row.attempts + 1, next_try_at=now() + _dt.timedelta(seconds=delay), lease_until=None,
+                attempts=row.attempts + 1, next_try_at=utcnow() + _dt.timedelta(seconds=delay), lease_until=None,
                 error=error[:500]))
 
     def enqueue(self, channel: str, recipient: str, parts: list[Part], origin: str,
                 options: list[dict] | None = None) -> list[int]:
         """Queue a message that answers no inbound row: a team member's reply, or news."""
-        t = now()
+        t = utcnow()
         conversation_id = f"{channel}:{recipient}"
         with self.engine.begin() as conn:
             ids = [int(conn.execute(insert(outbox).values(
@@ -237,7 +226,7 @@ class MessageQueue:
     def _save_options(self, conn, conversation_id: str, options: list[dict]) -> None:
         if not options:
             return
-        values = {"options": json.dumps(options, ensure_ascii=False), "updated_at": now()}
+        values = {"options": json.dumps(options, ensure_ascii=False), "updated_at": utcnow()}
         if conn.execute(update(shown_options).where(shown_options.c.conversation_id == conversation_id)
                         .values(**values)).rowcount == 0:
             conn.execute(insert(shown_options).values(conversation_id=conversation_id, **values))
@@ -265,10 +254,21 @@ class MessageQueue:
                 outbox.c.status.in_(("pending", "sent"))).order_by(outbox.c.id)).all()
             ids = [r._mapping["id"] for r in rows if r._mapping["status"] == "pending"]
             if ids:
-                conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=now()))
+                conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=utcnow()))
         return [Row(id=r._mapping["id"], channel=r._mapping["channel"], conversation_id=conversation_id,
                     recipient=r._mapping["recipient"], text=r._mapping["text"], attempts=r._mapping["attempts"],
                     buttons=json.loads(r._mapping["buttons"])) for r in rows]
+
+    def inbound_status(self, row_id: int) -> str | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(inbox.c.status).where(inbox.c.id == row_id)).first()
+        return row[0] if row else None
+
+    def last_reply_id(self, conversation_id: str) -> int:
+        """The newest outbox id of a conversation (0 if none): replies after it are new."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))
+                                    .where(outbox.c.conversation_id == conversation_id)).scalar_one())
 
     # --- numbers for /metrics and tests ----------------------------------------------------------
     def counts(self) -> dict[str, int]:

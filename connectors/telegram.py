@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from .base import DeliveryError, Limits, WebhookRejected
 from .queue import Inbound, Part
@@ -104,16 +104,17 @@ class TelegramClient:
     async def send(self, recipient: str, part: Part) -> None:
         markup = None
         if part.buttons:
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=callback_data(i, b["payload"]))]
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64],
+                                                                 callback_data=callback_data(i, b["payload"]))]
                                            for i, b in enumerate(part.buttons, 1)])
         try:
             await self.bot.send_message(chat_id=recipient, text=part.text, reply_markup=markup)
         except RetryAfter as exc:
             delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
             raise DeliveryError("telegram flood control", retry=True, delay=float(delay)) from None
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest):
-                raise DeliveryError(f"telegram refused: {exc.message}", retry=False) from None
+        except BadRequest as exc:                  # a NetworkError subclass in PTB, but it will never succeed
+            raise DeliveryError(f"telegram refused: {exc.message}", retry=False) from None
+        except NetworkError as exc:                # TimedOut included
             raise DeliveryError(f"telegram unreachable: {exc.__class__.__name__}", retry=True) from None
         except Forbidden as exc:
             raise DeliveryError(f"telegram: {exc.message} (the resident blocked the bot)", retry=False) from None

@@ -44,6 +44,7 @@ class Worker:
         self.wake = asyncio.Event()
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
+        self.settled: dict[int, asyncio.Event] = {}   # inbox id → set once answered or held (web chat waits)
 
     def delay(self, attempts: int) -> float:
         return min(self.config.retry_base * (2 ** min(attempts, 16)), self.config.retry_max)
@@ -107,6 +108,8 @@ class Worker:
                 await asyncio.to_thread(retry, row, "unexpected error", self.delay(row.attempts))
         finally:
             self._busy.discard(conversation_id)
+            if kind == "in" and row_id in self.settled:
+                self.settled[row_id].set()
             self.wake.set()
 
     async def process_inbound(self, row: Row) -> None:

@@ -25,7 +25,7 @@ import httpx
 from filelock import FileLock
 from sqlalchemy import Column, DateTime, Integer, String, Table, Text, insert, select, text as sql_text, update
 
-from bot.store import Store, metadata
+from bot.store import Store, as_utc, metadata, utcnow
 
 from .base import DeliveryError, Limits, WebhookRejected
 from .queue import Inbound, Part
@@ -52,14 +52,6 @@ channel_tokens = Table(
     Column("seed", String(64), nullable=False, default=""),    # hash of the env pair it started from
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-
-
-def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
-
-
-def _aware(value: _dt.datetime) -> _dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -141,7 +133,7 @@ class TokenManager:
         have_env = bool(self.config.access_token and self.config.refresh_token)
         values = dict(access_token=self.config.access_token, refresh_token=self.config.refresh_token,
                       # unknown lifetime of a seed token: treat it as fresh for 24 h (Zalo gives 25 h)
-                      expires_at=_now() + _dt.timedelta(hours=24), seed=seed, updated_at=_now())
+                      expires_at=utcnow() + _dt.timedelta(hours=24), seed=seed, updated_at=utcnow())
         with self.store.engine.begin() as conn:
             row = conn.execute(select(channel_tokens.c.seed, channel_tokens.c.version)
                                .where(channel_tokens.c.name == self.NAME)).first()
@@ -158,13 +150,13 @@ class TokenManager:
         with self.store.engine.connect() as conn:
             row = conn.execute(select(channel_tokens).where(channel_tokens.c.name == self.NAME)).one()
         d = dict(row._mapping)
-        d["expires_at"] = _aware(d["expires_at"])
+        d["expires_at"] = as_utc(d["expires_at"])
         return d
 
     async def access_token(self) -> tuple[str, int]:
         """The access token to use and its version (pass the version to `refresh` if Zalo refuses it)."""
         current = self._read()
-        if current["expires_at"] - _now() < REFRESH_MARGIN:
+        if current["expires_at"] - utcnow() < REFRESH_MARGIN:
             await self.refresh(seen_version=current["version"])
             current = self._read()
         return current["access_token"], current["version"]
@@ -201,8 +193,8 @@ class TokenManager:
             with self.store.engine.begin() as conn:      # the new pair, saved in one statement
                 conn.execute(update(channel_tokens).where(channel_tokens.c.name == self.NAME).values(
                     access_token=data["access_token"], refresh_token=data["refresh_token"],
-                    expires_at=_now() + _dt.timedelta(seconds=expires_in), version=current["version"] + 1,
-                    updated_at=_now()))
+                    expires_at=utcnow() + _dt.timedelta(seconds=expires_in), version=current["version"] + 1,
+                    updated_at=utcnow()))
             log.info("zalo-oa access token refreshed (version %d)", current["version"] + 1)
             return data["access_token"]
 

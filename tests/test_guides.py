@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -116,3 +115,16 @@ def test_find_by_slug_number_and_typed_words(tmp_path):
     assert lib.find("dvc", "đăng ký thường trú thế nào").task == "thuong-tru"
     assert lib.find("dvc", "khai sinh là gì?") is None, "a question is not a pick"
     assert lib.find("dvc", "thời tiết hôm nay") is None
+
+
+def test_by_task_and_a_message_that_names_a_guide(tmp_path):
+    (tmp_path / "guides").mkdir()
+    for task, button, flow in (("tien-dien", "Trả tiền điện", "thanhtoan"), ("tien-nuoc", "Trả tiền nước", "thanhtoan"),
+                               ("nop-le-phi", "Nộp phí, lệ phí", "[dvc, thanhtoan]")):
+        (tmp_path / "guides" / f"{task}.md").write_text(
+            GUIDE.replace("task: tien-thu", f"task: {task}").replace('button: "Trả tiền thử"', f'button: "{button}"')
+            .replace("flow: [thanhtoan, dvc]", f"flow: {flow}"), encoding="utf-8")
+    lib = GuideLibrary(tmp_path)
+    assert lib.by_task("nop-le-phi", prefer_flow="dvc").task == "nop-le-phi" and lib.by_task("khong-co") is None
+    assert lib.named_in("thanhtoan", "tôi muốn trả tiền điện").task == "tien-dien"
+    assert lib.named_in("thanhtoan", "tôi muốn trả tiền") is None, "words every option has name none"
