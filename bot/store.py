@@ -200,6 +200,47 @@ class Store:
             row = conn.execute(stmt).first()
         return dict(row._mapping) if row is not None else None
 
+    def handoff(self, handoff_id: int) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def take_handoff(self, handoff_id: int, username: str) -> bool:
+        """A team member takes a waiting conversation (the bot goes silent for it). False if someone else has
+        it or it was released."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(handoffs).where(
+                handoffs.c.id == handoff_id,
+                (handoffs.c.status == "waiting") | ((handoffs.c.status == "taken") & (handoffs.c.taken_by == username))
+            ).values(status="taken", taken_by=username, updated_at=utcnow()))
+            return bool(done.rowcount)
+
+    def touch_handoff(self, handoff_id: int) -> None:
+        """The team just wrote: the automatic release counts from now."""
+        with self.engine.begin() as conn:
+            conn.execute(update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status == "taken")
+                         .values(updated_at=utcnow()))
+
+    def release_handoff(self, handoff_id: int) -> bool:
+        """Back to the bot."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
+                                                       handoffs.c.status.in_(OPEN_HANDOFF))
+                                .values(status="released", updated_at=utcnow()))
+            return bool(done.rowcount)
+
+    def release_stale_handoffs(self, idle: _dt.timedelta) -> list[dict]:
+        """Release every taken conversation the team has not written to for `idle`; returns them."""
+        cutoff = utcnow() - idle
+        with self.engine.begin() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(select(handoffs).where(
+                handoffs.c.status == "taken", handoffs.c.updated_at < cutoff))]
+            if rows:
+                conn.execute(update(handoffs).where(handoffs.c.id.in_([r["id"] for r in rows]),
+                                                    handoffs.c.status == "taken")
+                             .values(status="released", updated_at=utcnow()))
+        return rows
+
     # --- subscriptions -----------------------------------------------------------------------------
     def set_subscription(self, conversation_id: str, *, channel: str, active: bool) -> bool:
         """Subscribe or unsubscribe; returns whether the state changed."""

@@ -297,7 +297,7 @@ class _LazyConsole:
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
             from bot.console import create_console
-            self.app = create_console(self.gateway.store)
+            self.app = create_console(self.gateway.store, self.gateway.settings)
         await self.app(scope, receive, send)
 
 

@@ -33,6 +33,7 @@ class TelegramConfig:
     api_base: str = "https://api.telegram.org"
     webhook_url: str = ""
     polling: bool = False
+    news_chat: str = ""          # the commune's Telegram channel for news ("@kenh_xa" or its numeric id)
 
 
 def callback_data(index: int, payload: str) -> str:

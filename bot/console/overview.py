@@ -1,0 +1,34 @@
+"""The overview page: what waits for the team today."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..accounts import Session
+from ..store import feedback, handoffs, questions
+from .web import Console
+
+
+def routes(console: Console) -> list[Route]:
+    store = console.store
+
+    def overview() -> dict:
+        with store.engine.connect() as conn:
+            unanswered = conn.execute(select(func.count()).select_from(questions)
+                                      .where(questions.c.answered.is_(False))).scalar_one()
+            waiting = conn.execute(select(func.count()).select_from(handoffs)
+                                   .where(handoffs.c.status == "waiting")).scalar_one()
+            wrong = conn.execute(select(func.count()).select_from(feedback)
+                                 .where(feedback.c.helpful.is_(False))).scalar_one()
+        return {"unanswered": unanswered, "waiting": waiting, "wrong": wrong,
+                "latest": store.unanswered(limit=20), "handoffs": store.handoffs(status="waiting")[:20]}
+
+    @console.guard("team")
+    async def home(request: Request, session: Session) -> Response:
+        return console.page(request, "home.html", session, **await asyncio.to_thread(overview))
+
+    return [Route("/", home, methods=["GET"])]

@@ -1,0 +1,137 @@
+"""The console's shell, shared by every page module: templates, the login session, role and CSRF checks, and
+the `Desk` through which the console reaches residents (provided by the gateway that serves the console).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import hmac
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable, Protocol
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from ..accounts import Accounts, Session, role_allows
+from ..config import Settings
+from ..store import Store
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")      # no daylight saving in Việt Nam
+SESSION_COOKIE = "trolyso_session"
+LOGIN_CSRF_COOKIE = "trolyso_login_csrf"
+CHANNEL_NAMES = {"zalo-oa": "Zalo OA", "zalo-bot": "Zalo Bot", "telegram": "Telegram", "web": "Trang web",
+                 "cli": "Dòng lệnh", "rest": "Thử nghiệm"}
+
+# (title, path, lowest role that sees it) — the header's menu, in order
+NAV = [("Tổng quan", "/admin/", "team"), ("Câu hỏi chưa trả lời", "/admin/questions", "team"),
+       ("Góp ý \"Chưa đúng\"", "/admin/feedback", "team"), ("Gặp cán bộ", "/admin/handoffs", "team"),
+       ("Kho kiến thức", "/admin/knowledge", "team"), ("Báo cáo", "/admin/reports", "team"),
+       ("Tin tức", "/admin/news", "editor"), ("Tài khoản", "/admin/users", "admin")]
+
+
+def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
+    """Stored times are UTC; the team reads Việt Nam time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.astimezone(VIETNAM).strftime(fmt)
+
+
+TEMPLATES.env.filters["local"] = local_time
+TEMPLATES.env.filters["channel"] = lambda c: CHANNEL_NAMES.get(c, c)
+
+
+class DeskError(Exception):
+    """A message the console cannot send (no channel configured, outside the platform's window…)."""
+
+
+@dataclass
+class Reach:
+    """Whether a conversation can still be written to, and why not."""
+    ok: bool
+    reason: str = ""
+
+
+class Desk(Protocol):
+    """What the console needs from the gateway to talk to residents. The gateway implements it over its message
+    queue (connectors/desk.py); every send goes through the resident's own channel."""
+
+    def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
+        """[{at, who: resident|bot|team|news, text, status}] oldest first (resident text masked)."""
+
+    def reach(self, conversation_id: str) -> Reach:
+        """Can a message still go to this conversation under its platform's rules?"""
+
+    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
+        """Queue a message (origin team|news) for the conversation; raises DeskError if it cannot go."""
+
+    def post_to_news_channel(self, text: str) -> list[int]:
+        """Queue a post to the commune's Telegram channel; raises DeskError if none is configured."""
+
+    def wake(self) -> None:
+        """Tell the sender there is something new to deliver."""
+
+
+Handler = Callable[[Request, Session], Awaitable[Response]]
+
+
+class Console:
+    """What every page module gets: the store, the settings, the accounts, the desk, and helpers to render a
+    page and to guard a route."""
+
+    def __init__(self, store: Store, settings: Settings, desk: Desk | None = None):
+        self.store = store
+        self.settings = settings
+        self.desk = desk
+        self.accounts = Accounts(store, float(os.environ.get("TROLYSO_SESSION_HOURS", "8")))
+        self.secure = os.environ.get("TROLYSO_COOKIE_SECURE", "0") == "1"     # set 1 behind HTTPS
+
+    def current(self, request: Request) -> Session | None:
+        return self.accounts.session(request.cookies.get(SESSION_COOKIE))
+
+    def page(self, request: Request, name: str, session: Session | None, status: int = 200, **ctx) -> HTMLResponse:
+        nav = [(t, u) for t, u, role in NAV if session and role_allows(session.role, role)]
+        return TEMPLATES.TemplateResponse(request, name, {"session": session, "nav": nav, "path": request.url.path,
+                                                          "can": (lambda role: bool(session) and
+                                                                  role_allows(session.role, role)), **ctx},
+                                          status_code=status)
+
+    def refuse(self, request: Request, session: Session | None, message: str, status: int = 400) -> HTMLResponse:
+        return self.page(request, "error.html", session, status, message=message)
+
+    def guard(self, needed: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+        """Route decorator: a login for anonymous users, 403 for a role too low, CSRF check on POST."""
+        def wrap(handler: Handler):
+            async def route(request: Request) -> Response:
+                session = await asyncio.to_thread(self.current, request)
+                if session is None:
+                    return RedirectResponse("/admin/login", status_code=303)
+                if not role_allows(session.role, needed):
+                    return self.refuse(request, session, "Tài khoản của anh/chị không có quyền xem trang này.", 403)
+                if request.method == "POST":
+                    form = await request.form(max_part_size=2 * 1024 * 1024)
+                    if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
+                        return self.refuse(request, session, "Phiên làm việc không hợp lệ, anh/chị tải lại trang "
+                                                             "rồi thử lại.", 403)
+                return await handler(request, session)
+            route.__name__ = handler.__name__
+            return route
+        return wrap
+
+
+def field(form: FormData, name: str, limit: int = 4000) -> str:
+    """A text field of a submitted form, trimmed and NFC, at most `limit` characters."""
+    from ..text import nfc
+    value = form.get(name)
+    return nfc(value if isinstance(value, str) else "").strip()[:limit]
+
+
+def back(url: str) -> RedirectResponse:
+    """After a successful POST: back to a page (the browser then GETs it)."""
+    return RedirectResponse(url, status_code=303)

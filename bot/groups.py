@@ -1,0 +1,242 @@
+"""Unanswered questions grouped by meaning: the community digital team's work list.
+
+Each question the bot could not answer joins the open group whose centre is most similar to it (cosine of the
+e5 query vectors, the same vectors retrieval uses, tones restored for questions typed without diacritics), or
+starts a new group when none is similar enough. This "leader" clustering is done once, when the question is
+recorded, so the console lists groups with one query however many questions are stored.
+
+A group is open (waiting for the team), answered (an FAQ file was written from it; kept as history) or
+out_of_scope (the team decided the bot should not answer; later similar questions still join it quietly).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Table, Text, func,
+                        insert, select, update)
+
+from .store import Store, as_utc, metadata, questions, utcnow
+
+# Measured on eval/groups.jsonl (python -m bot.groups --calibrate): see README, "Grouping unanswered questions".
+DEFAULT_THRESHOLD = 0.90
+JOINABLE = ("open", "out_of_scope")
+
+question_groups = Table(
+    "question_groups", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("status", String(16), nullable=False, index=True),     # open | answered | out_of_scope
+    Column("label", Text, nullable=False),                       # the first wording (masked)
+    Column("centroid", LargeBinary, nullable=False),             # float32 mean of the members' vectors
+    Column("size", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_asked", DateTime(timezone=True), nullable=False, index=True),
+    Column("closed_by", String(32)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("faq_path", String(300)),                             # knowledge/ path of the FAQ written from it
+    Column("answer", Text),                                      # the team's answer (history)
+    Column("notified", Integer, nullable=False, default=0),      # residents the answer was sent to
+)
+
+group_members = Table(
+    "group_members", metadata,
+    Column("question_id", Integer, ForeignKey("questions.id"), primary_key=True),
+    Column("group_id", Integer, ForeignKey("question_groups.id"), nullable=False, index=True),
+    Column("conversation_id", String(160)),                      # where an answer can be sent ("telegram:123")
+    Column("similarity", Float, nullable=False),
+    Column("notified_at", DateTime(timezone=True)),
+)
+
+
+@dataclass
+class Group:
+    id: int
+    status: str
+    label: str
+    size: int
+    created_at: _dt.datetime
+    last_asked: _dt.datetime
+    first_asked: _dt.datetime | None = None
+    channels: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    residents: int = 0
+    closed_by: str | None = None
+    closed_at: _dt.datetime | None = None
+    faq_path: str | None = None
+    answer: str | None = None
+    notified: int = 0
+
+
+def _vec(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="float32")
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype="float32").reshape(-1)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+class QuestionGroups:
+    """Assigns questions to groups and answers the console's questions about them."""
+
+    def __init__(self, store: Store, threshold: float = DEFAULT_THRESHOLD):
+        self.store = store
+        self.engine = store.engine
+        self.threshold = threshold
+        self._lock = threading.Lock()
+
+    # --- assignment ------------------------------------------------------------------------------
+    def assign(self, question_id: int, vector: np.ndarray, conversation_id: str | None = None) -> int:
+        """Put a stored (unanswered) question into its group; returns the group id."""
+        vector = _unit(vector)
+        with self._lock, self.engine.begin() as conn:
+            q = conn.execute(select(questions.c.text, questions.c.asked_at)
+                             .where(questions.c.id == question_id)).first()
+            if q is None:
+                raise KeyError(f"no stored question {question_id}")
+            if conn.execute(select(group_members.c.group_id)
+                            .where(group_members.c.question_id == question_id)).first() is not None:
+                raise ValueError(f"question {question_id} is already in a group")
+            best_id, best_sim, best_row = None, -1.0, None
+            for row in conn.execute(select(question_groups.c.id, question_groups.c.centroid, question_groups.c.size)
+                                    .where(question_groups.c.status.in_(JOINABLE))):
+                sim = float(_vec(row.centroid) @ vector)
+                if sim > best_sim:
+                    best_id, best_sim, best_row = row.id, sim, row
+            asked = q.asked_at
+            if best_row is not None and best_sim >= self.threshold:
+                centre = _unit(_vec(best_row.centroid) * best_row.size + vector)
+                conn.execute(update(question_groups).where(question_groups.c.id == best_id).values(
+                    centroid=centre.tobytes(), size=best_row.size + 1,
+                    last_asked=func.max(question_groups.c.last_asked, asked)
+                    if self.engine.dialect.name == "sqlite" else func.greatest(question_groups.c.last_asked, asked)))
+                group_id, sim = best_id, best_sim
+            else:
+                group_id = int(conn.execute(insert(question_groups).values(
+                    status="open", label=q.text[:300], centroid=vector.tobytes(), size=1, created_at=utcnow(),
+                    last_asked=asked)).inserted_primary_key[0])
+                sim = 1.0
+            conn.execute(insert(group_members).values(question_id=question_id, group_id=group_id,
+                                                       conversation_id=conversation_id, similarity=sim))
+            return group_id
+
+    # --- reading ---------------------------------------------------------------------------------
+    def groups(self, status: str | tuple[str, ...] = "open", limit: int = 50, offset: int = 0,
+               examples: int = 4) -> list[Group]:
+        statuses = (status,) if isinstance(status, str) else status
+        order = question_groups.c.size.desc() if statuses == ("open",) else question_groups.c.closed_at.desc()
+        stmt = (select(question_groups).where(question_groups.c.status.in_(statuses))
+                .order_by(order, question_groups.c.last_asked.desc()).limit(limit).offset(offset))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+            groups = [self._group(r) for r in rows]
+            self._fill(conn, groups, examples)
+        return groups
+
+    def count(self, status: str = "open") -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(question_groups)
+                                    .where(question_groups.c.status == status)).scalar_one())
+
+    def group(self, group_id: int, examples: int = 20) -> Group | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(question_groups).where(question_groups.c.id == group_id)).first()
+            if row is None:
+                return None
+            g = self._group(row)
+            self._fill(conn, [g], examples)
+        return g
+
+    def recipients(self, group_id: int) -> list[str]:
+        """Conversations that asked a question of this group and were not yet sent its answer."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(group_members.c.conversation_id).distinct().where(
+                group_members.c.group_id == group_id, group_members.c.conversation_id.is_not(None),
+                group_members.c.notified_at.is_(None))).all()
+        return [r[0] for r in rows]
+
+    # --- the team's decisions --------------------------------------------------------------------
+    def close(self, group_id: int, status: str, by: str, *, faq_path: str | None = None,
+              answer: str | None = None) -> None:
+        if status not in ("answered", "out_of_scope", "open"):
+            raise ValueError(status)
+        values = {"status": status, "closed_by": by if status != "open" else None,
+                  "closed_at": utcnow() if status != "open" else None}
+        if faq_path is not None:
+            values["faq_path"] = faq_path
+        if answer is not None:
+            values["answer"] = answer
+        with self.engine.begin() as conn:
+            done = conn.execute(update(question_groups).where(question_groups.c.id == group_id).values(**values))
+            if not done.rowcount:
+                raise KeyError(f"no group {group_id}")
+
+    def mark_notified(self, group_id: int, conversation_ids: list[str]) -> None:
+        if not conversation_ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(group_members).where(group_members.c.group_id == group_id,
+                                                     group_members.c.conversation_id.in_(conversation_ids))
+                         .values(notified_at=utcnow()))
+            conn.execute(update(question_groups).where(question_groups.c.id == group_id)
+                         .values(notified=question_groups.c.notified + len(set(conversation_ids))))
+
+    def ungrouped(self, limit: int = 1000) -> list[tuple[int, str]]:
+        """Unanswered questions not yet in a group (recorded before grouping existed, or by the CLI)."""
+        stmt = (select(questions.c.id, questions.c.text)
+                .outerjoin(group_members, group_members.c.question_id == questions.c.id)
+                .where(questions.c.answered.is_(False), group_members.c.question_id.is_(None))
+                .order_by(questions.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(stmt)]
+
+    # --- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _group(r) -> Group:
+        m = r._mapping
+        return Group(id=m["id"], status=m["status"], label=m["label"], size=m["size"],
+                     created_at=as_utc(m["created_at"]), last_asked=as_utc(m["last_asked"]),
+                     closed_by=m["closed_by"], closed_at=as_utc(m["closed_at"]), faq_path=m["faq_path"],
+                     answer=m["answer"], notified=m["notified"] or 0)
+
+    def _fill(self, conn, groups: list[Group], examples: int) -> None:
+        """First asked, channels, distinct residents and example wordings, for a page of groups."""
+        if not groups:
+            return
+        by_id = {g.id: g for g in groups}
+        ids = list(by_id)
+        j = group_members.join(questions, questions.c.id == group_members.c.question_id)
+        for gid, first, residents in conn.execute(
+                select(group_members.c.group_id, func.min(questions.c.asked_at),
+                       func.count(func.distinct(questions.c.user_hash)))
+                .select_from(j).where(group_members.c.group_id.in_(ids)).group_by(group_members.c.group_id)):
+            by_id[gid].first_asked, by_id[gid].residents = as_utc(first), residents
+        for gid, channel, n in conn.execute(
+                select(group_members.c.group_id, questions.c.channel, func.count()).select_from(j)
+                .where(group_members.c.group_id.in_(ids)).group_by(group_members.c.group_id, questions.c.channel)):
+            by_id[gid].channels[channel] = n
+        # distinct wordings, most recent first, a few per group
+        ranked = (select(group_members.c.group_id, questions.c.text,
+                         func.row_number().over(partition_by=group_members.c.group_id,
+                                                order_by=func.max(questions.c.id).desc()).label("rn"))
+                  .select_from(j).where(group_members.c.group_id.in_(ids))
+                  .group_by(group_members.c.group_id, questions.c.text).subquery())
+        for gid, text in conn.execute(select(ranked.c.group_id, ranked.c.text).where(ranked.c.rn <= examples)
+                                      .order_by(ranked.c.group_id, ranked.c.rn)):
+            by_id[gid].examples.append(text)
+
+
+def wordings(group: Group, limit: int = 8) -> list[str]:
+    """The distinct wordings to put in an FAQ's `questions:` list."""
+    seen: dict[str, None] = {}
+    for text in [group.label, *group.examples]:
+        t = " ".join(text.split())
+        if t and t.lower() not in {s.lower() for s in seen}:
+            seen[t] = None
+    return list(seen)[:limit]
+
+
+

@@ -1,0 +1,98 @@
+"""The console's way to residents (the `Desk` of bot/console/web.py), over the gateway's message queue: the
+conversation as the resident and the bot wrote it, whether a platform still lets us write, and queuing a
+team reply or news so the worker delivers it through the resident's own channel, split for that channel.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+
+from sqlalchemy import func, select
+
+from bot.console.web import DeskError, Reach
+from bot.text import mask_personal_numbers
+
+from .queue import MessageQueue, Part, inbox, outbox
+from .render import render
+
+ZALO_CHANNELS = ("zalo-oa", "zalo-bot")
+
+
+def split_conversation(conversation_id: str) -> tuple[str, str]:
+    channel, _, recipient = conversation_id.partition(":")
+    if not channel or not recipient:
+        raise DeskError(f"mã cuộc trò chuyện không hợp lệ: {conversation_id!r}")
+    return channel, recipient
+
+
+class GatewayDesk:
+    def __init__(self, gateway) -> None:             # connectors.gateway.Gateway (after start)
+        self.gateway = gateway
+        self.loop = asyncio.get_running_loop()
+
+    @property
+    def queue(self) -> MessageQueue:
+        return self.gateway.queue
+
+    def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
+        with self.queue.engine.connect() as conn:
+            ins = conn.execute(select(inbox.c.received_at, inbox.c.text, inbox.c.status)
+                               .where(inbox.c.conversation_id == conversation_id)
+                               .order_by(inbox.c.id.desc()).limit(limit)).all()
+            outs = conn.execute(select(outbox.c.created_at, outbox.c.text, outbox.c.status, outbox.c.origin)
+                                .where(outbox.c.conversation_id == conversation_id)
+                                .order_by(outbox.c.id.desc()).limit(limit)).all()
+        rows = [{"at": r.received_at, "who": "resident", "text": mask_personal_numbers(r.text), "status": r.status}
+                for r in ins]
+        rows += [{"at": r.created_at, "who": r.origin, "text": r.text, "status": r.status} for r in outs]
+        rows.sort(key=lambda r: (r["at"].replace(tzinfo=None), r["who"] != "resident"))
+        return rows[-limit:]
+
+    def reach(self, conversation_id: str) -> Reach:
+        channel, _ = split_conversation(conversation_id)
+        config = self.gateway.config
+        if channel == "web":
+            return Reach(config.web_chat) if config.web_chat else Reach(False, "Kênh trò chuyện trên trang web đang tắt.")
+        if channel not in self.gateway.senders:
+            return Reach(False, f"Kênh {channel} chưa được cấu hình trên máy chủ này.")
+        if channel in ZALO_CHANNELS:
+            with self.queue.engine.connect() as conn:
+                last = conn.execute(select(func.max(inbox.c.received_at))
+                                    .where(inbox.c.conversation_id == conversation_id)).scalar_one()
+            if last is None:
+                return Reach(False, "Người dân chưa nhắn qua Zalo lần nào nên chưa thể nhắn lại.")
+            if last.tzinfo is None:
+                last = last.replace(tzinfo=_dt.timezone.utc)
+            window = _dt.timedelta(days=config.zalo_window_days)
+            if _dt.datetime.now(_dt.timezone.utc) - last > window:
+                return Reach(False, f"Zalo chỉ cho nhắn trong {config.zalo_window_days:g} ngày kể từ lần cuối "
+                                    "người dân nhắn; đã quá thời hạn.")
+        return Reach(True)
+
+    def _parts(self, channel: str, text: str) -> list[Part]:
+        sender = self.gateway.senders.get(channel)
+        if sender is None:
+            return [Part(text)]
+        return render(text, [], limit=sender.limits.max_text, max_buttons=sender.limits.max_buttons)
+
+    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
+        reach = self.reach(conversation_id)
+        if not reach.ok:
+            raise DeskError(reach.reason)
+        channel, recipient = split_conversation(conversation_id)
+        ids = self.queue.enqueue(channel, recipient, self._parts(channel, text), origin=origin)
+        self.wake()
+        return ids
+
+    def post_to_news_channel(self, text: str) -> list[int]:
+        telegram = self.gateway.config.telegram
+        if telegram is None or not telegram.news_chat or "telegram" not in self.gateway.senders:
+            raise DeskError("Chưa cấu hình kênh Telegram của xã (biến TELEGRAM_NEWS_CHAT).")
+        ids = self.queue.enqueue("telegram", telegram.news_chat, self._parts("telegram", text), origin="news")
+        self.wake()
+        return ids
+
+    def wake(self) -> None:
+        worker = self.gateway.worker
+        if worker is not None:
+            self.loop.call_soon_threadsafe(worker.wake.set)
