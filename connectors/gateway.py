@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as _dt
 import json
 import logging
 import time
@@ -93,7 +94,20 @@ class Gateway:
                 self.tasks.append(asyncio.create_task(self.telegram.poll(self.accept, self.stop)))
         self.worker = Worker(self.queue, self.store, self.rasa, self.senders, self.metrics, self.worker_config)
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop)))
+        self.tasks.append(asyncio.create_task(self.release_stale_handoffs()))
         log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
+
+    async def release_stale_handoffs(self, every: float = 20.0) -> None:
+        """A conversation a team member took and left goes back to the bot after the configured idle time."""
+        idle = _dt.timedelta(minutes=self.config.handoff_release_minutes)
+        while not self.stop.is_set():
+            try:
+                for row in await asyncio.to_thread(self.store.release_stale_handoffs, idle):
+                    log.info("hand-off %s released after %.0f idle minutes", row["id"], idle.total_seconds() / 60)
+            except Exception:                                     # the store is busy or down: try next round
+                log.exception("releasing idle hand-offs failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), timeout=every)
 
     async def close(self) -> None:
         self.stop.set()
@@ -297,7 +311,9 @@ class _LazyConsole:
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
             from bot.console import create_console
-            self.app = create_console(self.gateway.store, self.gateway.settings)
+
+            from .desk import GatewayDesk
+            self.app = create_console(self.gateway.store, self.gateway.settings, GatewayDesk(self.gateway))
         await self.app(scope, receive, send)
 
 
