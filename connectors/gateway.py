@@ -97,9 +97,10 @@ class Gateway:
         self.tasks.append(asyncio.create_task(self.release_stale_handoffs()))
         log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
 
-    async def release_stale_handoffs(self, every: float = 20.0) -> None:
+    async def release_stale_handoffs(self) -> None:
         """A conversation a team member took and left goes back to the bot after the configured idle time."""
         idle = _dt.timedelta(minutes=self.config.handoff_release_minutes)
+        every = min(20.0, max(0.5, idle.total_seconds() / 4))
         while not self.stop.is_set():
             try:
                 for row in await asyncio.to_thread(self.store.release_stale_handoffs, idle):

@@ -11,14 +11,14 @@ from starlette.applications import Starlette
 
 from ..config import Settings
 from ..store import Store
-from . import auth, overview
+from . import auth, feedback, handoffs, knowledge, news, overview, questions, reports
 from .web import Console, Desk
 
 
 def create_console(store: Store, settings: Settings | None = None, desk: Desk | None = None) -> Starlette:
     console = Console(store, settings or Settings.from_env(), desk)
     routes = []
-    for module in (auth, overview):
+    for module in (auth, overview, questions, feedback, handoffs, knowledge, reports, news):
         routes.extend(module.routes(console))
     app = Starlette(routes=routes)
     app.state.console = console
