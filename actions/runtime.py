@@ -14,6 +14,7 @@ from bot.answer import AnswerEngine
 from bot.config import Settings
 from bot.guides import GuideLibrary
 from bot.store import Store
+from bot.watcher import KnowledgeWatcher
 from bot.text import nfc
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Services:
         self._engine: AnswerEngine | None = None
         self._guides: GuideLibrary | None = None
         self._store: Store | None = None
+        self.watcher: KnowledgeWatcher | None = None
 
     @property
     def settings(self) -> Settings:
@@ -68,6 +70,17 @@ class Services:
         engine.retriever.run("khởi động trợ lý số", top_k=1)
         log.info("action server ready: %d knowledge sections, %d guides", len(engine.index.chunks),
                  len(self.guides.guides()))
+        self.watch_knowledge()
+
+    def watch_knowledge(self) -> None:
+        """Re-index by itself when knowledge/ changes (off with TROLYSO_WATCH_KNOWLEDGE=0)."""
+        if os.environ.get("TROLYSO_WATCH_KNOWLEDGE", "1") == "0" or self.watcher is not None:
+            return
+        engine = self.engine
+        watcher = KnowledgeWatcher(self.settings.knowledge_dir, self.settings.index_dir, engine.embedder,
+                                   engine.use_index)
+        watcher.serving = engine.index.manifest.get("built_at")
+        self.watcher = watcher.start()
 
 
 services = Services()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from .index import KnowledgeIndex
 from .knowledge import Chunk
 from .retrieval import HybridRetriever, Hit, Query, QueryAnalyzer
 from .scope import asks_for_others_personal_data, asks_for_wrongdoing, examples
+from .groups import Features, QuestionGroups
 from .store import Store
 from .text import fold, nfc
 
@@ -48,6 +50,8 @@ là gì có không thế nào làm sao cho tôi em anh chị của và thì ở 
 nhiêu ai a ạ à hả với trong trên khi đến từ hay hoặc nếu mà rồi đã đang sẽ cần phải muốn biết hỏi ơi nhé vậy
 mình bạn xin chào cảm ơn vui lòng giúp nhỉ chứ đi ư ak ah việc người v ko k dc đc j ntn nhỉ hông hok
 """.split())
+
+FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 
 # What kind of answer a question wants; a section whose heading asks the same ("… ở đâu, cần mang gì") is
 # likely the one that answers it. Folded, matched as whole phrases.
@@ -132,14 +136,30 @@ class AnswerEngine:
         self.question_weight = question_weight
         self.embedder = embedder
         self.store = store
+        self.groups: QuestionGroups | None = None     # built on the first unanswered question recorded
         self.gate = gate or GateConfig()
         self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
         self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
+        self._oos_center = self._oos_vectors.mean(axis=0)     # the direction every short question shares
         self._by_path: dict[str, list[int]] = {}
         for i, c in enumerate(index.chunks):
             self._by_path.setdefault(c.path, []).append(i)
+
+    def use_index(self, index: KnowledgeIndex) -> None:
+        """Serve a newer index (the knowledge folder changed): everything built from the index is built again
+        beside the old one, then swapped in, so questions being answered meanwhile use the old one."""
+        old = self.retriever
+        analyzer = QueryAnalyzer(expand=old.analyzer.expand, tones=old.analyzer.tones,
+                                 corpus_tones=old.analyzer.corpus_tones)
+        retriever = HybridRetriever(index, self.embedder, analyzer=analyzer, bm25_weight=old.bm25_weight,
+                                    dense_weight=old.dense_weight, heading_weight=old.heading_weight,
+                                    locality_boost=old.locality_boost, plan_penalty=old.plan_penalty)
+        by_path: dict[str, list[int]] = {}
+        for i, c in enumerate(index.chunks):
+            by_path.setdefault(c.path, []).append(i)
+        self.retriever, self.index, self._by_path = retriever, index, by_path
 
     @classmethod
     def from_settings(cls, settings: Settings, record: bool = True) -> "AnswerEngine":
@@ -162,7 +182,7 @@ class AnswerEngine:
             # nothing but numbers and function words ("1", "ok a"): no question to answer from the knowledge
             return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
         if not hits:
-            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id)
+            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id, query)
         hits = self._rerank(query, hits)[:5]
         top = hits[0]
         coverage = self._coverage(query, top.chunk)
@@ -170,9 +190,9 @@ class AnswerEngine:
         best_dense = max(h.dense for h in hits)
         score = best_dense
         if oos - best_dense > self.gate.oos_margin and coverage < self.gate.oos_override_coverage:
-            return self._refuse(question, REFUSAL_OUT_OF_SCOPE, "out_of_scope", score, hits, channel, user_id)
+            return self._refuse(question, REFUSAL_OUT_OF_SCOPE, "out_of_scope", score, hits, channel, user_id, query)
         if best_dense < self.gate.min_dense or coverage < self.gate.min_coverage:
-            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id)
+            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id, query)
         text, used = self._compose(query, hits)
         answer = Answer(q=question, answered=True, text=text, sources=[self._source(c) for c in used],
                         score=score, reason="answered", hits=hits)
@@ -194,12 +214,14 @@ class AnswerEngine:
 
     def _coverage(self, query: Query, chunk: Chunk) -> float:
         """Idf-weighted share of the question's content words found in one sentence (or table row) of the
-        section, counting the document title and heading as part of every sentence."""
+        section, counting the document title and heading (and an FAQ's approved wordings) as part of every
+        sentence."""
         toks = self._content_tokens(query)
         if not toks:
             return 0.0
         total = sum(self._idf(t) for t in toks)
-        context = set(re.findall(r"\w+", fold(chunk.title + " " + " ".join(chunk.heading_path))))
+        wordings = chunk.meta.get("questions", []) if chunk.kind == "faq" else []
+        context = set(re.findall(r"\w+", fold(" ".join([chunk.title, *chunk.heading_path, *wordings]))))
         best = 0.0
         for unit in _units(chunk.text) or [""]:
             for row in unit.split("\n"):
@@ -365,16 +387,38 @@ class AnswerEngine:
 
     # --- refusing and recording --------------------------------------------------------------------
     def _refuse(self, question: str, text: str, reason: str, score: float, hits: list[Hit], channel: str,
-                user_id: str | None) -> Answer:
+                user_id: str | None, query: Query | None = None) -> Answer:
         answer = Answer(q=question, answered=False, text=text, sources=[], score=score, reason=reason, hits=hits)
-        self._record(answer, channel, user_id)
+        self._record(answer, channel, user_id, query)
         return answer
 
-    def _record(self, answer: Answer, channel: str, user_id: str | None) -> None:
-        if self.store is not None:
-            answer.record_id = self.store.record_question(
-                answer.q, channel=channel, user_id=user_id, answered=answer.answered, reason=answer.reason,
-                score=answer.score, sources=answer.sources)
+    def _record(self, answer: Answer, channel: str, user_id: str | None, query: Query | None = None) -> None:
+        if self.store is None:
+            return
+        answer.record_id = self.store.record_question(
+            answer.q, channel=channel, user_id=user_id, answered=answer.answered, reason=answer.reason,
+            score=answer.score, sources=answer.sources)
+        if not answer.answered:       # the team's work list: grouped with similar questions at once
+            if self.groups is None:
+                self.groups = QuestionGroups(self.store)
+            self.groups.assign(answer.record_id, self.group_features(answer.q, query), conversation_id=user_id)
+
+    def group_features(self, question: str, query: Query | None = None) -> Features:
+        """What unanswered questions are grouped by (bot/groups.py): the dense vector retrieval uses (tones
+        restored when typed without them) minus the mean of generic questions' vectors, and the tf-idf weights
+        of the folded content words (idf from the knowledge index)."""
+        if query is None:
+            query = self.retriever.analyzer.run(question)
+        if query.vector is None:
+            vec = self.embedder.encode_queries(query.dense_texts).mean(axis=0)
+            query.vector = vec / np.linalg.norm(vec)
+        centred = query.vector - self._oos_center
+        words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
+        counts = Counter(fold(w) for w in words if w not in STOPWORDS)
+        counts.update(t for t in re.findall(r"\w+", fold(query.expanded)) if t not in FOLDED_STOPWORDS)
+        terms = {t: (1 + math.log(n)) * self._idf(t) for t, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in terms.values())) or 1.0
+        return Features(centred / np.linalg.norm(centred), {t: w / norm for t, w in terms.items()})
 
 
 def _vn_date(value: str) -> str:

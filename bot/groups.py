@@ -1,9 +1,14 @@
 """Unanswered questions grouped by meaning: the community digital team's work list.
 
-Each question the bot could not answer joins the open group whose centre is most similar to it (cosine of the
-e5 query vectors, the same vectors retrieval uses, tones restored for questions typed without diacritics), or
-starts a new group when none is similar enough. This "leader" clustering is done once, when the question is
-recorded, so the console lists groups with one query however many questions are stored.
+Each question the bot could not answer joins the open group whose centre is most similar to it, or starts a new
+group when none is similar enough. Similarity is the mean of two cosines (measured on eval/groups.jsonl with
+`python -m bot.groups_eval`; README, "Grouping unanswered questions"):
+- meaning: the e5 query vector retrieval uses (tones restored for questions typed without diacritics), minus
+  the mean vector of generic questions — e5's vectors of short questions all point one way (raw cosines of
+  unrelated questions average 0.86), and removing that shared direction is what makes them comparable;
+- words: tf-idf weights of the question's folded content words (teencode spelled out).
+This "leader" clustering runs once, when the question is recorded, so the console lists groups with one query
+however many questions are stored.
 
 A group is open (waiting for the team), answered (an FAQ file was written from it; kept as history) or
 out_of_scope (the team decided the bot should not answer; later similar questions still join it quietly).
@@ -11,6 +16,8 @@ out_of_scope (the team decided the bot should not answer; later similar question
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import math
 import threading
 from dataclasses import dataclass, field
 
@@ -20,8 +27,9 @@ from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, LargeBinar
 
 from .store import Store, as_utc, metadata, questions, utcnow
 
-# Measured on eval/groups.jsonl (python -m bot.groups --calibrate): see README, "Grouping unanswered questions".
-DEFAULT_THRESHOLD = 0.90
+# Measured on eval/groups.jsonl (python -m bot.groups_eval): see README, "Grouping unanswered questions".
+DEFAULT_THRESHOLD = 0.45
+MEANING_WEIGHT = 0.5
 JOINABLE = ("open", "out_of_scope")
 
 question_groups = Table(
@@ -29,7 +37,8 @@ question_groups = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("status", String(16), nullable=False, index=True),     # open | answered | out_of_scope
     Column("label", Text, nullable=False),                       # the first wording (masked)
-    Column("centroid", LargeBinary, nullable=False),             # float32 mean of the members' vectors
+    Column("centroid", LargeBinary, nullable=False),             # float32 sum of the members' meaning vectors
+    Column("terms", Text, nullable=False, default="{}"),         # JSON: summed tf-idf weights of their words
     Column("size", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_asked", DateTime(timezone=True), nullable=False, index=True),
@@ -69,6 +78,22 @@ class Group:
     notified: int = 0
 
 
+@dataclass
+class Features:
+    """What a question is compared by: its centred unit meaning vector and its word weights (unit length)."""
+    vector: np.ndarray
+    terms: dict[str, float]
+
+
+def _cosine_terms(a: dict[str, float], b: dict[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+    na = math.sqrt(sum(w * w for w in a.values()))
+    nb = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (na * nb) if na and nb else 0.0
+
+
 def _vec(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="float32")
 
@@ -89,9 +114,14 @@ class QuestionGroups:
         self._lock = threading.Lock()
 
     # --- assignment ------------------------------------------------------------------------------
-    def assign(self, question_id: int, vector: np.ndarray, conversation_id: str | None = None) -> int:
+    def similarity(self, features: Features, centroid: np.ndarray, terms: dict[str, float]) -> float:
+        meaning = float(_unit(centroid) @ features.vector)
+        return MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * _cosine_terms(features.terms, terms)
+
+    def assign(self, question_id: int, features: Features, conversation_id: str | None = None) -> int:
         """Put a stored (unanswered) question into its group; returns the group id."""
-        vector = _unit(vector)
+        vector = _unit(features.vector)
+        features = Features(vector, features.terms)
         with self._lock, self.engine.begin() as conn:
             q = conn.execute(select(questions.c.text, questions.c.asked_at)
                              .where(questions.c.id == question_id)).first()
@@ -100,24 +130,29 @@ class QuestionGroups:
             if conn.execute(select(group_members.c.group_id)
                             .where(group_members.c.question_id == question_id)).first() is not None:
                 raise ValueError(f"question {question_id} is already in a group")
-            best_id, best_sim, best_row = None, -1.0, None
-            for row in conn.execute(select(question_groups.c.id, question_groups.c.centroid, question_groups.c.size)
+            best_sim, best = -1.0, None
+            for row in conn.execute(select(question_groups.c.id, question_groups.c.centroid, question_groups.c.terms,
+                                           question_groups.c.size, question_groups.c.last_asked)
                                     .where(question_groups.c.status.in_(JOINABLE))):
-                sim = float(_vec(row.centroid) @ vector)
+                terms = json.loads(row.terms or "{}")
+                sim = self.similarity(features, _vec(row.centroid), terms)
                 if sim > best_sim:
-                    best_id, best_sim, best_row = row.id, sim, row
-            asked = q.asked_at
-            if best_row is not None and best_sim >= self.threshold:
-                centre = _unit(_vec(best_row.centroid) * best_row.size + vector)
-                conn.execute(update(question_groups).where(question_groups.c.id == best_id).values(
-                    centroid=centre.tobytes(), size=best_row.size + 1,
-                    last_asked=func.max(question_groups.c.last_asked, asked)
-                    if self.engine.dialect.name == "sqlite" else func.greatest(question_groups.c.last_asked, asked)))
-                group_id, sim = best_id, best_sim
+                    best_sim, best = sim, (row, terms)
+            asked = as_utc(q.asked_at)
+            if best is not None and best_sim >= self.threshold:
+                row, terms = best
+                for t, w in features.terms.items():
+                    terms[t] = round(terms.get(t, 0.0) + w, 5)
+                last = max(as_utc(row.last_asked), asked)
+                conn.execute(update(question_groups).where(question_groups.c.id == row.id).values(
+                    centroid=(_vec(row.centroid) + vector).astype("float32").tobytes(), size=row.size + 1,
+                    terms=json.dumps(terms), last_asked=last))
+                group_id, sim = row.id, best_sim
             else:
                 group_id = int(conn.execute(insert(question_groups).values(
-                    status="open", label=q.text[:300], centroid=vector.tobytes(), size=1, created_at=utcnow(),
-                    last_asked=asked)).inserted_primary_key[0])
+                    status="open", label=q.text[:300], centroid=vector.astype("float32").tobytes(),
+                    terms=json.dumps({t: round(w, 5) for t, w in features.terms.items()}), size=1,
+                    created_at=utcnow(), last_asked=asked)).inserted_primary_key[0])
                 sim = 1.0
             conn.execute(insert(group_members).values(question_id=question_id, group_id=group_id,
                                                        conversation_id=conversation_id, similarity=sim))
@@ -237,6 +272,7 @@ def wordings(group: Group, limit: int = 8) -> list[str]:
         if t and t.lower() not in {s.lower() for s in seen}:
             seen[t] = None
     return list(seen)[:limit]
+
 
 
 

@@ -161,14 +161,29 @@ class Store:
             if not done.rowcount:
                 conn.execute(insert(feedback).values(question_id=question_id, **row))
 
-    def feedback_rows(self, helpful: bool | None = None) -> list[dict]:
+    def feedback_rows(self, helpful: bool | None = None, limit: int | None = None, offset: int = 0) -> list[dict]:
         stmt = (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
-                .join(questions, feedback.c.question_id == questions.c.id).order_by(feedback.c.given_at.desc()))
+                .join(questions, feedback.c.question_id == questions.c.id).order_by(feedback.c.given_at.desc())
+                .limit(limit).offset(offset))
         if helpful is not None:
             stmt = stmt.where(feedback.c.helpful.is_(helpful))
         with self.engine.connect() as conn:
             return [dict(r._mapping) | {"sources": json.loads(r._mapping["sources"] or "[]")}
                     for r in conn.execute(stmt)]
+
+    def feedback_row(self, feedback_id: int) -> dict | None:
+        stmt = (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
+                .join(questions, feedback.c.question_id == questions.c.id).where(feedback.c.id == feedback_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return dict(row._mapping) | {"sources": json.loads(row._mapping["sources"] or "[]")} if row else None
+
+    def feedback_count(self, helpful: bool | None = None) -> int:
+        stmt = select(func.count()).select_from(feedback)
+        if helpful is not None:
+            stmt = stmt.where(feedback.c.helpful.is_(helpful))
+        with self.engine.connect() as conn:
+            return int(conn.execute(stmt).scalar_one())
 
     # --- hand-offs ---------------------------------------------------------------------------------
     def request_handoff(self, conversation_id: str, *, channel: str, context: str = "") -> tuple[int, bool]:

@@ -1,10 +1,165 @@
-"""Console page module 'questions' (being written in this change)."""
+"""Unanswered questions, grouped by meaning (bot/groups.py): the team's daily work.
+
+For a group the team writes the answer, which becomes an approved FAQ file in knowledge/faq/ (the knowledge
+watcher indexes it within seconds), optionally sends it to the residents who asked, through their own channel
+where the platform still allows it; or marks the group out of scope. Closed groups stay visible as history.
+The same FAQ form serves an answer the team writes from a "Chưa đúng" feedback (/faq/new).
+"""
 from __future__ import annotations
 
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
-from .web import Console
+from ..accounts import Session
+from ..faq import FaqError, write_faq
+from ..groups import QuestionGroups, wordings
+from ..knowledge import TOPICS
+from .web import Console, DeskError, back, field
+
+PAGE_SIZE = 30
+TABS = {"open": "Đang chờ trả lời", "answered": "Đã trả lời", "out_of_scope": "Ngoài phạm vi"}
+TOPIC_NAMES = {"NQ57": "Nghị quyết 57", "QD1169": "Quyết định 1169", "BDHVS": "Bình dân học vụ số",
+               "VNEID": "VNeID", "DVC": "Dịch vụ công", "THANHTOAN": "Thanh toán số", "LUADAO": "Lừa đảo trực tuyến",
+               "TOCNSCD": "Tổ công nghệ số cộng đồng / việc của xã", "PLAN": "Kế hoạch của xã"}
+MAX_RECIPIENTS = 500
+
+
+def notice(example: str, answer: str, source: str) -> str:
+    """What a resident receives when the team answers a question they asked earlier."""
+    return (f"Dạ, anh/chị đã hỏi: “{example}”. Tổ công nghệ số cộng đồng của xã xin trả lời:\n{answer}\n"
+            f"Nguồn: {source}")
 
 
 def routes(console: Console) -> list[Route]:
-    return []
+    groups = QuestionGroups(console.store)
+
+    def faq_form(request: Request, session: Session, *, status: int = 200, group=None, error: str | None = None,
+                 values: dict | None = None, reachable: int | None = None, from_feedback: dict | None = None):
+        return console.page(request, "question_group.html" if group else "faq_new.html", session, status,
+                            group=group, error=error, values=values or {}, topics=TOPIC_NAMES,
+                            reachable=reachable, from_feedback=from_feedback)
+
+    def reachable_count(group_id: int) -> tuple[int, list[str]]:
+        conversations = groups.recipients(group_id)[:MAX_RECIPIENTS]
+        if console.desk is None:
+            return 0, []
+        ok = [c for c in conversations if console.desk.reach(c).ok]
+        return len(ok), ok
+
+    @console.guard("team")
+    async def list_groups(request: Request, session: Session) -> Response:
+        tab = request.query_params.get("tab", "open")
+        if tab not in TABS:
+            tab = "open"
+        try:
+            page_no = max(1, int(request.query_params.get("page", "1")))
+        except ValueError:
+            page_no = 1
+
+        def load():
+            rows = groups.groups(tab, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
+            return rows, {t: groups.count(t) for t in TABS}
+        rows, counts = await asyncio.to_thread(load)
+        return console.page(request, "questions.html", session, tab=tab, tabs=TABS, counts=counts,
+                            groups=rows[:PAGE_SIZE], page_no=page_no, more=len(rows) > PAGE_SIZE)
+
+    def group_values(group) -> dict:
+        return {"title": group.label.rstrip(" ?") + "?" if group.label else "",
+                "questions": "\n".join(wordings(group)), "answer": "", "source": "", "topics": [], "notify": True}
+
+    @console.guard("team")
+    async def show_group(request: Request, session: Session) -> Response:
+        group_id = request.path_params["group_id"]
+        group = await asyncio.to_thread(groups.group, group_id)
+        if group is None:
+            return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
+        n, _ = await asyncio.to_thread(reachable_count, group_id) if group.status == "open" else (0, [])
+        return faq_form(request, session, group=group, values=group_values(group), reachable=n)
+
+    def read_values(form) -> dict:
+        return {"title": field(form, "title", 300), "questions": field(form, "questions", 4000),
+                "answer": field(form, "answer", 4000), "source": field(form, "source", 300),
+                "topics": [t for t in form.getlist("topics") if t in TOPICS], "notify": form.get("notify") == "1"}
+
+    def save_faq(values: dict, author: str) -> str:
+        return write_faq(console.settings.knowledge_dir, title=values["title"],
+                         questions=values["questions"].split("\n"), answer=values["answer"],
+                         source=values["source"], author=author, topics=values["topics"])
+
+    @console.guard("team")
+    async def answer_group(request: Request, session: Session) -> Response:
+        group_id = request.path_params["group_id"]
+        group = await asyncio.to_thread(groups.group, group_id)
+        if group is None:
+            return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
+        values = read_values(await request.form())
+        if group.status == "answered":
+            return console.refuse(request, session, "Nhóm này đã được trả lời rồi.", 409)
+        try:
+            path = await asyncio.to_thread(save_faq, values, session.username)
+        except FaqError as exc:
+            return faq_form(request, session, status=400, group=group, error=str(exc), values=values,
+                            reachable=(await asyncio.to_thread(reachable_count, group_id))[0])
+        await asyncio.to_thread(groups.close, group_id, "answered", session.username, faq_path=path,
+                                answer=values["answer"])
+        sent = 0
+        if values["notify"] and console.desk is not None:
+            sent = await asyncio.to_thread(notify, group, values)
+        return back(f"/admin/questions/{group_id}?saved={path}&sent={sent}")
+
+    def notify(group, values: dict) -> int:
+        _, conversations = reachable_count(group.id)
+        text = notice(group.label, values["answer"], values["source"])
+        done = []
+        for conversation_id in conversations:
+            try:
+                console.desk.send(conversation_id, text, "team")
+                done.append(conversation_id)
+            except DeskError:
+                continue                      # the platform closed its window meanwhile: skip this one
+        groups.mark_notified(group.id, done)
+        return len(done)
+
+    @console.guard("team")
+    async def set_status(request: Request, session: Session) -> Response:
+        group_id = request.path_params["group_id"]
+        status = "out_of_scope" if request.url.path.endswith("/out-of-scope") else "open"
+        group = await asyncio.to_thread(groups.group, group_id, 1)
+        if group is None:
+            return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
+        if group.status == "answered":
+            return console.refuse(request, session, "Nhóm này đã được trả lời; muốn sửa câu trả lời, anh/chị sửa tệp "
+                                                    f"{group.faq_path} trong Kho kiến thức.", 409)
+        await asyncio.to_thread(groups.close, group_id, status, session.username)
+        return back(f"/admin/questions/{group_id}")
+
+    @console.guard("team")
+    async def new_faq(request: Request, session: Session) -> Response:
+        source_row = None
+        fid = request.query_params.get("feedback", "")
+        if fid.isdigit():
+            source_row = await asyncio.to_thread(console.store.feedback_row, int(fid))
+        values = {"title": "", "questions": "", "answer": "", "source": "", "topics": []}
+        if source_row:
+            values.update(title=source_row["question"], questions=source_row["question"])
+        return faq_form(request, session, values=values, from_feedback=source_row)
+
+    @console.guard("team")
+    async def create_faq(request: Request, session: Session) -> Response:
+        values = read_values(await request.form())
+        try:
+            path = await asyncio.to_thread(save_faq, values, session.username)
+        except FaqError as exc:
+            return faq_form(request, session, status=400, error=str(exc), values=values)
+        return back(f"/admin/knowledge?saved={path}")
+
+    return [Route("/questions", list_groups, methods=["GET"]),
+            Route("/questions/{group_id:int}", show_group, methods=["GET"]),
+            Route("/questions/{group_id:int}/answer", answer_group, methods=["POST"]),
+            Route("/questions/{group_id:int}/out-of-scope", set_status, methods=["POST"]),
+            Route("/questions/{group_id:int}/reopen", set_status, methods=["POST"]),
+            Route("/faq/new", new_faq, methods=["GET"]),
+            Route("/faq", create_faq, methods=["POST"])]
