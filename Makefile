@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway lint clean rasa-env train browser postgres
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint clean rasa-env train browser postgres
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
@@ -60,6 +60,9 @@ bench-dialogue: setup index train
 # 200 residents at once through the Zalo OA webhook, the whole real stack, a fake Zalo OA receiving replies.
 bench-gateway: setup index train
 	$(BIN)/python scripts/bench_gateway.py --residents 200
+
+bench-console: setup
+	$(BIN)/python scripts/bench_console.py --questions 10000 --check
 
 # Debian's Chromium for the browser tests (Playwright drives it; `playwright install` cannot download here).
 browser:

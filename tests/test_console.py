@@ -17,7 +17,25 @@ from bot.store import Store
 from tests.test_gateway import GatewayProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUTES = [("GET", "/admin/"), ("GET", "/admin/users"), ("POST", "/admin/logout")]
+
+
+def console_routes() -> list[tuple[str, str]]:
+    """Every route the console has, read from the application itself (so a new page cannot be forgotten)."""
+    from bot.config import Settings
+    from bot.console import create_console
+
+    app = create_console(Store("sqlite://"), Settings.from_env())
+    found = []
+    for route in app.routes:
+        path = re.sub(r"\{[^}]*:int\}", "1", route.path)
+        path = re.sub(r"\{[^}]*:path\}", "guides/x.md", path)
+        for method in sorted(route.methods - {"HEAD"}):
+            if path != "/login":
+                found.append((method, "/admin" + path))
+    return found
+
+
+ROUTES = console_routes()
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +77,20 @@ def test_passwords_are_hashed_and_checked():
 def test_every_console_route_refuses_anonymous_users(console, method, path):
     r = requests.request(method, f"{console.url}{path}", allow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/admin/login"
+
+
+def test_the_route_list_covers_every_page():
+    paths = {p for _, p in ROUTES}
+    assert {"/admin/", "/admin/questions", "/admin/feedback", "/admin/knowledge", "/admin/knowledge/upload",
+            "/admin/users", "/admin/logout"} <= paths
+
+
+@pytest.mark.parametrize("method,path", [(m, p) for m, p in ROUTES if m == "POST"])
+def test_every_form_refuses_a_missing_or_forged_csrf_token(console, method, path):
+    s = login(console, "hoa.admin")
+    for data in ({}, {"csrf": "forged"}):
+        r = s.post(f"{console.url}{path}", data=data, allow_redirects=False)
+        assert r.status_code == 403, (path, r.status_code)
 
 
 def test_wrong_password_and_login_without_csrf_are_refused(console):
