@@ -74,3 +74,31 @@ def test_zalo_token_refresh_on_postgresql_takes_the_advisory_lock(pg_url, tmp_pa
                 return await asyncio.gather(a.refresh(version), b.refresh(version))
         tokens = asyncio.run(two_refreshes())
         assert fake.refresh_count == 1 and tokens[0] == tokens[1] == fake.access_token
+
+
+def test_question_groups_and_handoffs_on_postgresql(pg_url):
+    import datetime as _dt
+
+    import numpy as np
+
+    from bot.groups import Features, QuestionGroups
+    from bot.store import Store
+
+    store = Store(pg_url)
+    groups = QuestionGroups(store)
+    v = np.zeros(384, "float32")
+    v[7] = 1
+    ids = []
+    for text, who in (("wifi ubnd pass", "web:a"), ("mat khau wifi ubnd", "telegram:b")):
+        qid = store.record_question(text, channel=who.split(":")[0], user_id=who, answered=False,
+                                    reason="no_match", score=0.0)
+        ids.append(groups.assign(qid, Features(v, {"wifi": 1.0}), conversation_id=who))
+    assert ids[0] == ids[1]
+    g = groups.groups("open")[0]
+    assert g.size == 2 and g.channels == {"web": 1, "telegram": 1} and len(g.examples) == 2
+    groups.close(g.id, "answered", "lan.team", faq_path="faq/wifi.md", answer="Dạ …")
+    groups.mark_notified(g.id, ["web:a"])
+    assert groups.recipients(g.id) == ["telegram:b"]
+    hid, _ = store.request_handoff("web:pg", channel="web")
+    assert store.take_handoff(hid, "lan") and not store.take_handoff(hid, "minh")
+    assert [r["id"] for r in store.release_stale_handoffs(_dt.timedelta(seconds=-1))] == [hid]
