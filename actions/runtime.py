@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 
 from bot.answer import AnswerEngine
 from bot.config import Settings
+from bot.groups import QuestionGroups
 from bot.guides import GuideLibrary
 from bot.store import Store
 from bot.watcher import KnowledgeWatcher
@@ -71,6 +72,22 @@ class Services:
         log.info("action server ready: %d knowledge sections, %d guides", len(engine.index.chunks),
                  len(self.guides.guides()))
         self.watch_knowledge()
+        threading.Thread(target=self.group_backlog, name="group-backlog", daemon=True).start()
+
+    def group_backlog(self) -> int:
+        """Unanswered questions stored before grouping existed (or while it failed) join their groups."""
+        engine, done = self.engine, 0
+        groups = engine.groups or QuestionGroups(self.store)
+        engine.groups = groups
+        try:
+            for question_id, text in groups.ungrouped():
+                groups.assign(question_id, engine.group_features(text))
+                done += 1
+        except Exception:                 # the store is busy or down: the next start tries again
+            log.exception("grouping earlier unanswered questions stopped after %d", done)
+        if done:
+            log.info("grouped %d earlier unanswered questions", done)
+        return done
 
     def watch_knowledge(self) -> None:
         """Re-index by itself when knowledge/ changes (off with TROLYSO_WATCH_KNOWLEDGE=0)."""

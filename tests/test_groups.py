@@ -1,6 +1,7 @@
 """Unanswered questions grouped by meaning; FAQ files; the knowledge watcher that makes them answerable."""
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.index import KnowledgeIndex
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")      # importing actions must not load the shipped services
 
 
 def features(direction: int, words: dict[str, float], noise: float = 0.0) -> Features:
@@ -150,3 +152,15 @@ def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_pa
         assert engine.ask("kich hoat vneid muc 2 nhu the nao").answered
     finally:
         watcher.stop()
+
+
+def test_questions_stored_before_grouping_join_their_groups(engine, store, monkeypatch):
+    from actions.runtime import Services
+
+    for q in ("wifi ubnd xa pass la gi", "Mật khẩu wifi ở UBND xã là gì?"):
+        store.record_question(q, channel="web", user_id="web:old", answered=False, reason="no_match", score=0.0)
+    services = Services()
+    services._store, services._engine = store, engine
+    assert services.group_backlog() == 2
+    assert [g.size for g in QuestionGroups(store).groups("open")] == [2]
+    assert services.group_backlog() == 0
