@@ -411,6 +411,29 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
     click.echo(line("guided-flow step (Rasa → actions)", steps))
 
 
+@main.command()
+@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD or dd/mm/yyyy), Việt Nam time.")
+@click.option("--to", "date_to", metavar="DATE", help="Last day, included (default: today).")
+@click.option("--preset", help="this-month (default), last-month, half-current, half-previous "
+                               "(the six-month periods of the reports due before 10/6 and 10/12).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the CSV (UTF-8 with BOM) instead of a summary.")
+def report(date_from: str | None, date_to: str | None, preset: str | None, as_csv: bool) -> None:
+    """Questions, answers, channels, topics, feedback for a period (see bot/reports.py)."""
+    import os
+
+    from .reports import Period, PeriodError, build_report, format_text, to_csv
+    from .store import Store
+
+    try:
+        period = Period.resolve(preset, date_from, date_to)
+    except PeriodError as exc:
+        raise click.UsageError(str(exc)) from None
+    settings = _settings()
+    result = build_report(Store(settings.database_url, settings.user_salt), period, settings.knowledge_dir)
+    commune = os.environ.get("TROLYSO_COMMUNE_NAME", "").strip() or None
+    click.echo(to_csv(result, commune) if as_csv else format_text(result, commune), nl=False)
+
+
 # --- console accounts ------------------------------------------------------------------------------
 
 @main.group()

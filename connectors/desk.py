@@ -26,9 +26,9 @@ def split_conversation(conversation_id: str) -> tuple[str, str]:
 
 
 class GatewayDesk:
-    def __init__(self, gateway) -> None:             # connectors.gateway.Gateway (after start)
+    def __init__(self, gateway, loop: asyncio.AbstractEventLoop) -> None:   # a started connectors.gateway.Gateway
         self.gateway = gateway
-        self.loop = asyncio.get_running_loop()
+        self.loop = loop                               # the gateway's loop, where the worker waits
 
     @property
     def queue(self) -> MessageQueue:

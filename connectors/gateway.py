@@ -68,12 +68,14 @@ class Gateway:
         self.tasks: list[asyncio.Task] = []
         self.http: httpx.AsyncClient | None = None
         self.rasa: AsyncRasaClient | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.web_hits: dict[str, deque] = defaultdict(deque)
         self.accept_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accept")
 
     async def start(self) -> None:
         self.store = Store(self.settings.database_url, self.settings.user_salt)
         self.queue = MessageQueue(self.store)
+        self.loop = asyncio.get_running_loop()
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
         self.rasa = AsyncRasaClient(self.config.rasa_url)
         if self.config.zalo_oa:
@@ -105,10 +107,22 @@ class Gateway:
             try:
                 for row in await asyncio.to_thread(self.store.release_stale_handoffs, idle):
                     log.info("hand-off %s released after %.0f idle minutes", row["id"], idle.total_seconds() / 60)
+                    await asyncio.to_thread(self.tell_released, row["conversation_id"])
             except Exception:                                     # the store is busy or down: try next round
                 log.exception("releasing idle hand-offs failed")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=every)
+
+    def tell_released(self, conversation_id: str) -> None:
+        """The resident learns the assistant is back (when the platform still lets us write)."""
+        from bot.console.handoffs import RELEASED_TEXT
+        from bot.console.web import DeskError
+
+        from .desk import GatewayDesk
+        try:
+            GatewayDesk(self, self.loop).send(conversation_id, RELEASED_TEXT, "team")
+        except DeskError as exc:
+            log.info("released conversation not told: %s", exc)
 
     async def close(self) -> None:
         self.stop.set()
@@ -314,7 +328,8 @@ class _LazyConsole:
             from bot.console import create_console
 
             from .desk import GatewayDesk
-            self.app = create_console(self.gateway.store, self.gateway.settings, GatewayDesk(self.gateway))
+            self.app = create_console(self.gateway.store, self.gateway.settings,
+                                      GatewayDesk(self.gateway, self.gateway.loop))
         await self.app(scope, receive, send)
 
 

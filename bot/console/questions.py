@@ -17,13 +17,12 @@ from ..accounts import Session
 from ..faq import FaqError, write_faq
 from ..groups import QuestionGroups, wordings
 from ..knowledge import TOPICS
+from ..labels import STATUS_NAMES, TOPIC_NAMES
 from .web import Console, DeskError, back, field
 
 PAGE_SIZE = 30
-TABS = {"open": "Đang chờ trả lời", "answered": "Đã trả lời", "out_of_scope": "Ngoài phạm vi"}
-TOPIC_NAMES = {"NQ57": "Nghị quyết 57", "QD1169": "Quyết định 1169", "BDHVS": "Bình dân học vụ số",
-               "VNEID": "VNeID", "DVC": "Dịch vụ công", "THANHTOAN": "Thanh toán số", "LUADAO": "Lừa đảo trực tuyến",
-               "TOCNSCD": "Tổ công nghệ số cộng đồng / việc của xã", "PLAN": "Kế hoạch của xã"}
+TABS = STATUS_NAMES
+TOPIC_CHOICES = {code: TOPIC_NAMES[code] for code in TOPICS}
 MAX_RECIPIENTS = 500
 
 
@@ -39,7 +38,7 @@ def routes(console: Console) -> list[Route]:
     def faq_form(request: Request, session: Session, *, status: int = 200, group=None, error: str | None = None,
                  values: dict | None = None, reachable: int | None = None, from_feedback: dict | None = None):
         return console.page(request, "question_group.html" if group else "faq_new.html", session, status,
-                            group=group, error=error, values=values or {}, topics=TOPIC_NAMES,
+                            group=group, error=error, values=values or {}, topics=TOPIC_CHOICES,
                             reachable=reachable, from_feedback=from_feedback)
 
     def reachable_count(group_id: int) -> tuple[int, list[str]]:

@@ -18,14 +18,13 @@ from starlette.templating import Jinja2Templates
 
 from ..accounts import Accounts, Session, role_allows
 from ..config import Settings
+from ..labels import CHANNEL_NAMES
 from ..store import Store
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")      # no daylight saving in Việt Nam
 SESSION_COOKIE = "trolyso_session"
 LOGIN_CSRF_COOKIE = "trolyso_login_csrf"
-CHANNEL_NAMES = {"zalo-oa": "Zalo OA", "zalo-bot": "Zalo Bot", "telegram": "Telegram", "web": "Trang web",
-                 "cli": "Dòng lệnh", "rest": "Thử nghiệm"}
 
 # (title, path, lowest role that sees it) — the header's menu, in order
 NAV = [("Tổng quan", "/admin/", "team"), ("Câu hỏi chưa trả lời", "/admin/questions", "team"),
