@@ -29,6 +29,8 @@ test: setup index train browser postgres
 	$(RASA_BIN) test core --model $(MODEL) --stories tests/stories --out $(DATA)/results/core \
 	    --fail-on-prediction-errors --no-plot --quiet
 	@echo "rasa test core: every test story passed"
+	$(BIN)/python -m bot.groups_eval
+	$(BIN)/python scripts/bench_console.py --questions 10000 --check
 
 setup: $(VENV)/.installed $(DATA)/models/e5-small/modules.json
 

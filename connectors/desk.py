@@ -9,7 +9,7 @@ import datetime as _dt
 
 from sqlalchemy import func, select
 
-from bot.console.web import DeskError, Reach
+from bot.desk import DeskError, Reach
 from bot.text import mask_personal_numbers
 
 from .queue import MessageQueue, Part, inbox, outbox
@@ -84,11 +84,17 @@ class GatewayDesk:
         self.wake()
         return ids
 
-    def post_to_news_channel(self, text: str) -> list[int]:
+    def news_channel(self) -> str:
         telegram = self.gateway.config.telegram
-        if telegram is None or not telegram.news_chat or "telegram" not in self.gateway.senders:
+        if telegram is None or "telegram" not in self.gateway.senders:
+            return ""
+        return telegram.news_chat
+
+    def post_to_news_channel(self, text: str) -> list[int]:
+        chat = self.news_channel()
+        if not chat:
             raise DeskError("Chưa cấu hình kênh Telegram của xã (biến TELEGRAM_NEWS_CHAT).")
-        ids = self.queue.enqueue("telegram", telegram.news_chat, self._parts("telegram", text), origin="news")
+        ids = self.queue.enqueue("telegram", chat, self._parts("telegram", text), origin="news")
         self.wake()
         return ids
 

@@ -116,7 +116,7 @@ class Gateway:
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
         from bot.console.handoffs import RELEASED_TEXT
-        from bot.console.web import DeskError
+        from bot.desk import DeskError
 
         from .desk import GatewayDesk
         try:

@@ -7,9 +7,8 @@ import asyncio
 import datetime as _dt
 import hmac
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Protocol
+from typing import Awaitable, Callable
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -18,6 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from ..accounts import Accounts, Session, role_allows
 from ..config import Settings
+from ..desk import Desk, DeskError, Reach  # noqa: F401  (page modules import them from here)
 from ..labels import CHANNEL_NAMES
 from ..store import Store
 
@@ -44,37 +44,6 @@ def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
 
 TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["channel"] = lambda c: CHANNEL_NAMES.get(c, c)
-
-
-class DeskError(Exception):
-    """A message the console cannot send (no channel configured, outside the platform's window…)."""
-
-
-@dataclass
-class Reach:
-    """Whether a conversation can still be written to, and why not."""
-    ok: bool
-    reason: str = ""
-
-
-class Desk(Protocol):
-    """What the console needs from the gateway to talk to residents. The gateway implements it over its message
-    queue (connectors/desk.py); every send goes through the resident's own channel."""
-
-    def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
-        """[{at, who: resident|bot|team|news, text, status}] oldest first (resident text masked)."""
-
-    def reach(self, conversation_id: str) -> Reach:
-        """Can a message still go to this conversation under its platform's rules?"""
-
-    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
-        """Queue a message (origin team|news) for the conversation; raises DeskError if it cannot go."""
-
-    def post_to_news_channel(self, text: str) -> list[int]:
-        """Queue a post to the commune's Telegram channel; raises DeskError if none is configured."""
-
-    def wake(self) -> None:
-        """Tell the sender there is something new to deliver."""
 
 
 Handler = Callable[[Request, Session], Awaitable[Response]]

@@ -199,7 +199,7 @@
     if (fromInput) { ui.input.value = ''; updateCounter(); }
     let res = null;
     try {
-      res = await request('POST', gateway + '/api/chat', { user_id: userId, text: payload }, 60000);
+      res = await request('POST', gateway + '/api/chat', { user_id: userId, text: payload, after: lastId }, 60000);
     } catch (e) { res = null; }
     if (res && res.status >= 200 && res.status < 300) {
       if (shown) remember({ who: 'user', text: shown });
