@@ -40,7 +40,9 @@ def stack(tmp_path_factory, settings):
     knowledge = tmp / "knowledge"
     shutil.copytree(settings.knowledge_dir, knowledge)
     env = {"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
-           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}"}
+           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+           # as in production, whatever other test modules set in this process: warm start + knowledge watcher
+           "TROLYSO_ACTIONS_WARM": "1", "TROLYSO_WATCH_KNOWLEDGE": "1"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
