@@ -440,4 +440,8 @@ def test_zalo_oa_rate_limit_backs_off_then_delivers_once(gateway, fakes):
     assert wait_for(lambda: oa_texts(fakes, "u-rate")) == ["Đáp: nhiều người hỏi quá"]
     with gateway.db() as db:
         attempts = db.execute("select attempts from outbox where conversation_id='zalo-oa:u-rate'").fetchone()[0]
-    assert attempts == 3          # two refusals (-32), then delivered
+    # every try is one call to the platform; the forced refusals may also hit another conversation's message
+    # still being sent by an earlier test, so count this resident's calls rather than assume both were ours
+    tries = [c for c in fakes["oa"].calls_to("/message/cs")
+             if (c.json or {}).get("recipient", {}).get("user_id") == "u-rate"]
+    assert attempts == len(tries) >= 2          # at least one refusal (-32) backed off, then delivered once
