@@ -1,7 +1,7 @@
 """Unanswered questions grouped by meaning: the community digital team's work list.
 
 Each question the bot could not answer joins the open group whose centre is most similar to it, or starts a new
-group when none is similar enough. Similarity is the mean of two cosines (measured on eval/groups.jsonl with
+group when none is similar enough. Similarity is the mean of two cosines (measured on eval/groups/groups.jsonl with
 `python -m bot.groups_eval`; README, "Grouping unanswered questions"):
 - meaning: the e5 query vector retrieval uses (tones restored for questions typed without diacritics), minus
   the mean vector of generic questions — e5's vectors of short questions all point one way (raw cosines of
@@ -27,7 +27,7 @@ from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, LargeBinar
 
 from .store import Store, as_utc, metadata, questions, utcnow
 
-# Measured on eval/groups.jsonl (python -m bot.groups_eval): see README, "Grouping unanswered questions".
+# Measured on eval/groups/groups.jsonl (python -m bot.groups_eval): see README, "Grouping unanswered questions".
 DEFAULT_THRESHOLD = 0.45
 MEANING_WEIGHT = 0.5
 JOINABLE = ("open", "out_of_scope")

@@ -1,4 +1,4 @@
-"""How well unanswered questions are grouped: `python -m bot.groups_eval [eval/groups.jsonl]` groups a labelled
+"""How well unanswered questions are grouped: `python -m bot.groups_eval [eval/groups/groups.jsonl]` groups a labelled
 set with the real QuestionGroups (on a throw-away SQLite store) across similarity thresholds and prints pairwise
 precision, recall, F1 and the adjusted Rand index against the labels."""
 from __future__ import annotations
@@ -50,8 +50,8 @@ if __name__ == "__main__":
     from .config import Settings
 
     parser = argparse.ArgumentParser(description="Measure the grouping of unanswered questions on a labelled "
-                                                 "set (eval/groups.jsonl) across similarity thresholds.")
-    parser.add_argument("path", nargs="?", default="eval/groups.jsonl")
+                                                 "set (eval/groups/groups.jsonl) across similarity thresholds.")
+    parser.add_argument("path", nargs="?", default="eval/groups/groups.jsonl")
     parser.add_argument("--thresholds", default="0.35,0.40,0.45,0.50,0.55,0.60")
     args = parser.parse_args()
     items = [json.loads(line) for line in Path(args.path).read_text(encoding="utf-8").splitlines() if line.strip()]
