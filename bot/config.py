@@ -26,6 +26,8 @@ class Settings:
     model_dir: Path
     index_dir: Path
     user_salt: str
+    zalo_window_days: float = 7.0          # Zalo accepts free-form messages this long after the resident last wrote
+    handoff_release_minutes: float = 30.0  # a taken conversation returns to the bot after this long without the team
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -35,4 +37,19 @@ class Settings:
         db = os.environ.get("TROLYSO_DATABASE_URL") or f"sqlite:///{data / 'trolyso.db'}"
         model = Path(os.environ.get("TROLYSO_MODEL_DIR", str(data / "models" / "e5-small"))).resolve()
         return cls(data_dir=data, knowledge_dir=knowledge, database_url=db, model_dir=model,
-                   index_dir=data / "index", user_salt=os.environ.get("TROLYSO_USER_SALT", "trolyso"))
+                   index_dir=data / "index", user_salt=os.environ.get("TROLYSO_USER_SALT", "trolyso"),
+                   zalo_window_days=_positive("TROLYSO_ZALO_WINDOW_DAYS", 7.0),
+                   handoff_release_minutes=_positive("TROLYSO_HANDOFF_RELEASE_MINUTES", 30.0))
+
+
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {raw!r}")
+    return value

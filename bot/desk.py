@@ -28,6 +28,9 @@ class Desk(Protocol):
     def reach(self, conversation_id: str) -> Reach:
         """Can a message still go to this conversation under its platform's rules?"""
 
+    def reachable(self, conversation_ids: list[str]) -> list[str]:
+        """The ones of these conversations a message can still go to (one look-up for the whole list)."""
+
     def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
         """Queue a message (origin team|news) for the conversation; raises DeskError if it cannot go."""
 

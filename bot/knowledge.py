@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -389,20 +390,67 @@ def iter_knowledge_files(root: Path) -> Iterable[Path]:
         yield p
 
 
+def _decode(raw: bytes, rel: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise KnowledgeFileError(KnowledgeError(rel, line, "the file is not UTF-8 text: save it as UTF-8")) from None
+
+
 def load_file(path: Path, root: Path) -> tuple[list[Chunk], list[KnowledgeError]]:
     rel = path.relative_to(root).as_posix()
     try:
-        raw = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return [], [KnowledgeError(rel, line, "the file is not UTF-8 text: save it as UTF-8")]
+        doc = parse_document(_decode(path.read_bytes(), rel), rel)
     except OSError as exc:
         return [], [KnowledgeError(rel, 1, f"cannot read the file: {exc.strerror}")]
-    try:
-        doc = parse_document(raw, rel)
     except KnowledgeFileError as exc:
         return [], [exc.error]
     return chunk_document(doc), []
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What one knowledge file says of itself: its front matter (empty when broken), its first error, its digest."""
+    meta: dict[str, Any]
+    error: KnowledgeError | None
+    sha256: str
+
+
+def check_bytes(raw: bytes, rel: str) -> tuple[dict[str, Any], KnowledgeError | None]:
+    """Front matter of a knowledge file's bytes, or the error that makes the index skip it."""
+    try:
+        return parse_document(_decode(raw, rel), rel).meta, None
+    except KnowledgeFileError as exc:
+        return {}, exc.error
+
+
+_checks: dict[Path, tuple[tuple[int, int], FileCheck]] = {}
+_checks_lock = threading.Lock()
+
+
+def check_file(path: Path, root: Path) -> FileCheck | None:
+    """check_bytes for a file inside root, read and parsed again only when it changes (mtime, size); None when
+    it is missing or outside root (the console and the reports call this on every page)."""
+    root = Path(root).resolve()
+    path = Path(path).resolve()
+    if not path.is_relative_to(root):
+        return None
+    try:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with _checks_lock:
+            hit = _checks.get(path)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    meta, error = check_bytes(raw, path.relative_to(root).as_posix())
+    check = FileCheck(meta, error, hashlib.sha256(raw).hexdigest())
+    with _checks_lock:
+        _checks[path] = (stamp, check)
+    return check
 
 
 def load_folder(root: Path) -> tuple[list[Chunk], list[KnowledgeError]]:

@@ -8,9 +8,9 @@ news             one row per announcement: draft → sending → sent. The condi
 news_deliveries  one row per (announcement, resident) — unique — written *before* the message is queued: a
                  send interrupted by a restart can be resumed and reaches nobody twice (at most once each).
 
-Every send goes through the console's `Desk` (bot/console/web.py), i.e. through each resident's own channel
-and within that platform's rules: `desk.reach()` says whether a conversation can still be written to (Zalo
-only within its 7-day window after the resident's last message) and why not; who cannot be reached is
+Every send goes through the console's `Desk` (bot/desk.py), i.e. through each resident's own channel and
+within that platform's rules: `desk.send()` refuses a conversation that can no longer be written to (Zalo
+only within its 7-day window after the resident's last message) and says why; who cannot be reached is
 counted as skipped with that reason. Residents who unsubscribed ("hủy nhận tin": subscriptions.active =
 false) are never sent to.
 """
@@ -26,6 +26,7 @@ from sqlalchemy import (Boolean, Column, DateTime, Integer, String, Table, Text,
                         delete, func, insert, or_, select, table, update)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from .desk import DeskError
 from .store import Store, as_utc, metadata, subscriptions, utcnow
 from .text import nfc
 
@@ -265,22 +266,12 @@ class Newsroom:
             conn.execute(update(news_deliveries).where(news_deliveries.c.id == row_id).values(**values))
 
     def _deliver(self, news_id: int, conversation_id: str, channel: str, text: str, desk) -> None:
-        from .desk import DeskError        # the Desk's own error type (no web code is used)
-
         if not self._still_subscribed(conversation_id):
-            return
-        try:
-            reach = desk.reach(conversation_id)
-            ok, reason = reach.ok, reach.reason
-        except DeskError as exc:
-            ok, reason = False, str(exc)
-        if not ok:
-            self._record(news_id, conversation_id, channel, "skipped", reason or "Không gửi được qua kênh này.")
             return
         row_id = self._record(news_id, conversation_id, channel, "queued")
         if row_id is None:
             return                                 # this resident already has it (a resumed send)
-        try:
+        try:                               # send() refuses what the platform no longer allows, with the reason
             ids = desk.send(conversation_id, text, origin="news")
         except DeskError as exc:
             self._set_delivery(row_id, status="skipped", reason=str(exc)[:500] or "Không gửi được qua kênh này.")
@@ -293,8 +284,6 @@ class Newsroom:
             self._set_delivery(row_id, outbox_id=int(ids[-1]))
 
     def _post_to_channel(self, item: dict, desk) -> None:
-        from .desk import DeskError
-
         news_id = item["id"]
         if not item["to_channel"]:
             with self.engine.begin() as conn:

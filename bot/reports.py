@@ -53,14 +53,13 @@ import datetime as _dt
 import io
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Date, case, cast, func, literal_column, select
 
 from .groups import group_members, question_groups
-from .knowledge import KnowledgeFileError, parse_document
+from .knowledge import check_file
 from .labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
 from .store import Store, feedback, handoffs, questions, subscriptions, utcnow
 
@@ -309,37 +308,18 @@ class Report:
         return share(self.handoffs_taken, self.handoffs_requested)
 
 
-# --- knowledge documents: path -> front matter, cached by file mtime -------------------------------
-
-_meta_cache: dict[Path, tuple[int, dict | None]] = {}
-_meta_lock = threading.Lock()
-
+# --- knowledge documents: path -> front matter (bot.knowledge.check_file re-reads a file only when it changes)
 
 def document_meta(knowledge_dir: Path | None, rel_path: str) -> dict | None:
     """{title, topics, kind} of a knowledge file from its front matter, None if it is gone or broken. Only
-    files inside the knowledge folder are read; a file is parsed again only when its mtime changes."""
+    files inside the knowledge folder are read."""
     if knowledge_dir is None or not rel_path or not rel_path.endswith(".md"):
         return None
-    root = Path(knowledge_dir).resolve()
-    path = (root / rel_path).resolve()
-    if not path.is_relative_to(root):
+    check = check_file(Path(knowledge_dir) / rel_path, Path(knowledge_dir))
+    if check is None or check.error is not None:
         return None
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        return None
-    with _meta_lock:
-        hit = _meta_cache.get(path)
-    if hit is not None and hit[0] == mtime:
-        return hit[1]
-    try:
-        doc = parse_document(path.read_text(encoding="utf-8"), rel_path)
-        meta = {"title": doc.title, "topics": list(doc.meta.get("topics", [])), "kind": doc.meta.get("kind", "")}
-    except (OSError, UnicodeDecodeError, KnowledgeFileError):
-        meta = None
-    with _meta_lock:
-        _meta_cache[path] = (mtime, meta)
-    return meta
+    return {"title": check.meta["title"], "topics": list(check.meta.get("topics", [])),
+            "kind": check.meta.get("kind", "")}
 
 
 # --- building ----------------------------------------------------------------------------------------

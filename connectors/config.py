@@ -25,8 +25,6 @@ class GatewayConfig:
     zalo_bot: ZaloBotConfig | None = None
     telegram: TelegramConfig | None = None
     web_chat: bool = True
-    zalo_window_days: float = 7.0     # Zalo accepts consultation messages this long after the resident last wrote
-    handoff_release_minutes: float = 30.0   # a taken conversation returns to the bot after this long without a team reply
 
     @classmethod
     def from_env(cls) -> "GatewayConfig":
@@ -58,9 +56,7 @@ class GatewayConfig:
         return cls(host=host, port=int(env("TROLYSO_GATEWAY_PORT", "8000")),
                    rasa_url=env("TROLYSO_RASA_URL", f"http://{host}:{rasa_port}"),
                    zalo_oa=zalo_oa, zalo_bot=zalo_bot, telegram=telegram,
-                   web_chat=not _flag("TROLYSO_WEB_CHAT_OFF"),
-                   zalo_window_days=float(env("TROLYSO_ZALO_WINDOW_DAYS", "7")),
-                   handoff_release_minutes=float(env("TROLYSO_HANDOFF_RELEASE_MINUTES", "30")))
+                   web_chat=not _flag("TROLYSO_WEB_CHAT_OFF"))
 
     def enabled(self) -> list[str]:
         names = [n for n, c in (("zalo-oa", self.zalo_oa), ("zalo-bot", self.zalo_bot), ("telegram", self.telegram))

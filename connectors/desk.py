@@ -49,6 +49,24 @@ class GatewayDesk:
         return rows[-limit:]
 
     def reach(self, conversation_id: str) -> Reach:
+        return self._judge(conversation_id, self._last_inbound([conversation_id]).get(conversation_id))
+
+    def reachable(self, conversation_ids: list[str]) -> list[str]:
+        last = self._last_inbound(conversation_ids)          # one query for the whole list
+        return [c for c in conversation_ids if self._judge(c, last.get(c)).ok]
+
+    def _last_inbound(self, conversation_ids: list[str]) -> dict[str, _dt.datetime]:
+        """When each Zalo conversation last wrote (the only channels whose window depends on it)."""
+        wanted = [c for c in conversation_ids if c.partition(":")[0] in ZALO_CHANNELS]
+        found: dict[str, _dt.datetime] = {}
+        with self.queue.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                found.update(conn.execute(select(inbox.c.conversation_id, func.max(inbox.c.received_at))
+                                          .where(inbox.c.conversation_id.in_(wanted[i:i + 500]))
+                                          .group_by(inbox.c.conversation_id)).all())
+        return found
+
+    def _judge(self, conversation_id: str, last: _dt.datetime | None) -> Reach:
         channel, _ = split_conversation(conversation_id)
         config = self.gateway.config
         if channel == "web":
@@ -56,16 +74,14 @@ class GatewayDesk:
         if channel not in self.gateway.senders:
             return Reach(False, f"Kênh {channel} chưa được cấu hình trên máy chủ này.")
         if channel in ZALO_CHANNELS:
-            with self.queue.engine.connect() as conn:
-                last = conn.execute(select(func.max(inbox.c.received_at))
-                                    .where(inbox.c.conversation_id == conversation_id)).scalar_one()
             if last is None:
                 return Reach(False, "Người dân chưa nhắn qua Zalo lần nào nên chưa thể nhắn lại.")
             if last.tzinfo is None:
                 last = last.replace(tzinfo=_dt.timezone.utc)
-            window = _dt.timedelta(days=config.zalo_window_days)
+            days = self.gateway.settings.zalo_window_days
+            window = _dt.timedelta(days=days)
             if _dt.datetime.now(_dt.timezone.utc) - last > window:
-                return Reach(False, f"Zalo chỉ cho nhắn trong {config.zalo_window_days:g} ngày kể từ lần cuối "
+                return Reach(False, f"Zalo chỉ cho nhắn trong {days:g} ngày kể từ lần cuối "
                                     "người dân nhắn; đã quá thời hạn.")
         return Reach(True)
 

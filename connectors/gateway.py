@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.config import Settings
+from bot.desk import DeskError
 from bot.rasa_client import AsyncRasaClient
 from bot.store import Store
 from bot.text import mask_personal_numbers, nfc
@@ -39,6 +40,7 @@ from . import telegram as tg
 from . import zalo_bot, zalo_oa
 from .base import Sender, WebhookRejected
 from .config import GatewayConfig
+from .desk import GatewayDesk
 from .metrics import Metrics
 from .queue import Inbound, MessageQueue
 from .worker import Worker, WorkerConfig
@@ -68,14 +70,14 @@ class Gateway:
         self.tasks: list[asyncio.Task] = []
         self.http: httpx.AsyncClient | None = None
         self.rasa: AsyncRasaClient | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.desk: GatewayDesk | None = None
         self.web_hits: dict[str, deque] = defaultdict(deque)
         self.accept_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accept")
 
     async def start(self) -> None:
         self.store = Store(self.settings.database_url, self.settings.user_salt)
         self.queue = MessageQueue(self.store)
-        self.loop = asyncio.get_running_loop()
+        self.desk = GatewayDesk(self, asyncio.get_running_loop())     # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
         self.rasa = AsyncRasaClient(self.config.rasa_url)
         if self.config.zalo_oa:
@@ -101,7 +103,7 @@ class Gateway:
 
     async def release_stale_handoffs(self) -> None:
         """A conversation a team member took and left goes back to the bot after the configured idle time."""
-        idle = _dt.timedelta(minutes=self.config.handoff_release_minutes)
+        idle = _dt.timedelta(minutes=self.settings.handoff_release_minutes)
         every = min(20.0, max(0.5, idle.total_seconds() / 4))
         while not self.stop.is_set():
             try:
@@ -116,11 +118,8 @@ class Gateway:
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
         from bot.console.handoffs import RELEASED_TEXT
-        from bot.desk import DeskError
-
-        from .desk import GatewayDesk
         try:
-            GatewayDesk(self, self.loop).send(conversation_id, RELEASED_TEXT, "team")
+            self.desk.send(conversation_id, RELEASED_TEXT, "team")
         except DeskError as exc:
             log.info("released conversation not told: %s", exc)
 
@@ -326,10 +325,7 @@ class _LazyConsole:
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
             from bot.console import create_console
-
-            from .desk import GatewayDesk
-            self.app = create_console(self.gateway.store, self.gateway.settings,
-                                      GatewayDesk(self.gateway, self.gateway.loop))
+            self.app = create_console(self.gateway.store, self.gateway.settings, self.gateway.desk)
         await self.app(scope, receive, send)
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,69 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_stack(tmp: Path, settings, setup=lambda store: None):
+    """The whole real stack (action server with the knowledge watcher, Rasa, gateway with the console) on free
+    ports, with a temporary data directory holding a copy of the index and a temporary copy of knowledge/ (so
+    a test can edit files as content staff do). `setup(store)` runs before the services start. Yields a dict
+    with config, data, knowledge, store. Needs `.venv-rasa` and the trained model (make test)."""
+    import pytest
+
+    from bot.config import Settings
+    from bot.stack import Stack, StackConfig, build_services
+    from bot.store import Store
+
+    if not settings.index_dir.exists():
+        pytest.fail("no index: run `make index` first")
+    data = tmp / "data"
+    shutil.copytree(settings.index_dir, data / "index")
+    knowledge = tmp / "knowledge"
+    shutil.copytree(settings.knowledge_dir, knowledge)
+    env = {"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
+           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+           # as in production, whatever other test modules set in this process: warm start + knowledge watcher
+           "TROLYSO_ACTIONS_WARM": "1", "TROLYSO_WATCH_KNOWLEDGE": "1"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        store = Store(env["TROLYSO_DATABASE_URL"])
+        setup(store)
+        config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
+        stack = Stack(build_services(config, Settings.from_env()), data / "logs")
+        stack.start(echo=lambda *_: None)
+        try:
+            yield {"config": config, "stack": stack, "data": data, "knowledge": knowledge, "store": store}
+        finally:
+            stack.stop()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright through executable_path (nothing is downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import requests
 
 from bot.accounts import Accounts, check_password, hash_password
 from bot.store import Store
+from tests.conftest import chromium
 from tests.test_gateway import GatewayProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,15 +139,9 @@ def test_sessions_expire(tmp_path):
 
 
 def test_login_in_chromium(console):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     shots = ROOT / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{console.url}/admin/")
         assert page.url.endswith("/admin/login")
@@ -158,4 +152,3 @@ def test_login_in_chromium(console):
         page.screenshot(path=str(shots / "console-overview.png"), full_page=True)
         page.get_by_role("button", name="Đăng xuất").click()
         page.get_by_role("button", name="Đăng nhập").wait_for()
-        browser.close()

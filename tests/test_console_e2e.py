@@ -8,7 +8,6 @@ Screenshots of the pages go to var/screenshots/. Needs TROLYSO_E2E=1 (make test)
 from __future__ import annotations
 
 import os
-import shutil
 import time
 import uuid
 from pathlib import Path
@@ -17,8 +16,7 @@ import pytest
 import requests
 
 from bot.accounts import Accounts
-from bot.store import Store
-from tests.test_dialogue_e2e import free_port
+from tests.conftest import chromium, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
@@ -31,36 +29,12 @@ pytestmark = pytest.mark.skipif(os.environ.get("TROLYSO_E2E") != "1",
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, settings):
-    from bot.config import Settings
-    from bot.stack import Stack, StackConfig, build_services
-
-    tmp = tmp_path_factory.mktemp("console-e2e")
-    data = tmp / "data"
-    shutil.copytree(settings.index_dir, data / "index")
-    knowledge = tmp / "knowledge"
-    shutil.copytree(settings.knowledge_dir, knowledge)
-    env = {"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
-           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
-           # as in production, whatever other test modules set in this process: warm start + knowledge watcher
-           "TROLYSO_ACTIONS_WARM": "1", "TROLYSO_WATCH_KNOWLEDGE": "1"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        store = Store(env["TROLYSO_DATABASE_URL"])
+    def add_team_member(store):
         Accounts(store).add_user("lan.team", "team", "mat-khau-lan.team")
-        config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
-        stack = Stack(build_services(config, Settings.from_env()), data / "logs")
-        stack.start(echo=lambda *_: None)
-        try:
-            yield {"url": config.gateway_url, "knowledge": knowledge, "store": store, "data": data}
-        finally:
-            stack.stop()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+
+    with running_stack(tmp_path_factory.mktemp("console-e2e"), settings, add_team_member) as run:
+        yield {"url": run["config"].gateway_url, "knowledge": run["knowledge"], "store": run["store"],
+               "data": run["data"]}
 
 
 def chat(url: str, user: str, text: str) -> str:
@@ -71,15 +45,9 @@ def chat(url: str, user: str, text: str) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium", headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                    "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def logged_in(browser, url: str):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import requests
 from bot.accounts import Accounts
 from bot.console.handoffs import RELEASED_TEXT
 from bot.store import Store
+from tests.conftest import chromium
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, free_port
 from tests.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
@@ -230,44 +230,35 @@ def test_a_taken_conversation_returns_to_the_bot_by_itself(fakes, tmp_path):
 
 
 def test_hand_off_in_chromium(gw, fakes):
-    from playwright.sync_api import sync_playwright
-
     chat, conv = 720, "telegram:720"
     resident_writes(gw, fakes, chat, "tôi cần gặp cán bộ, số tôi 0987654321")
     wait_for(lambda: texts(fakes, chat), what="bot reply")
     hid, _ = gw.store.request_handoff(conv, channel="telegram", context="hỏi thủ tục chứng thực bản sao")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     shots = ROOT / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     answer = "Dạ, anh/chị mang bản chính và bản sao đến bộ phận một cửa ạ."
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        try:
-            page = browser.new_page(viewport={"width": 412, "height": 915})       # a phone
-            page.goto(f"{gw.url}/admin/login")
-            page.get_by_label("Tên đăng nhập").fill("lan.team")
-            page.get_by_label("Mật khẩu").fill("mat-khau-lan.team")
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_url(f"{gw.url}/admin/")
-            page.goto(f"{gw.url}/admin/handoffs")
-            page.get_by_text("hỏi thủ tục chứng thực bản sao").wait_for()
-            page.screenshot(path=str(shots / "console-handoffs.png"), full_page=True)
-            page.get_by_text("hỏi thủ tục chứng thực bản sao").click()
-            page.wait_for_url(f"{gw.url}/admin/handoffs/{hid}")
-            assert "0987654321" not in page.content()
-            page.get_by_role("button", name="Nhận hỗ trợ").click()
-            page.get_by_text("Anh/chị đã nhận hỗ trợ người dân này").wait_for()
-            page.get_by_label("Nội dung").fill(answer)
-            page.get_by_role("button", name="Gửi").click()
-            page.get_by_text("Đã gửi câu trả lời").wait_for()
-            page.locator("li.msg.team", has_text=answer).wait_for()
-            page.screenshot(path=str(shots / "console-handoff.png"), full_page=True)
-            page.get_by_role("button", name="Trả lại cho trợ lý").click()
-            page.get_by_text("Đã trả lại cho trợ lý;").wait_for()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 412, "height": 915})       # a phone
+        page.goto(f"{gw.url}/admin/login")
+        page.get_by_label("Tên đăng nhập").fill("lan.team")
+        page.get_by_label("Mật khẩu").fill("mat-khau-lan.team")
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(f"{gw.url}/admin/")
+        page.goto(f"{gw.url}/admin/handoffs")
+        page.get_by_text("hỏi thủ tục chứng thực bản sao").wait_for()
+        page.screenshot(path=str(shots / "console-handoffs.png"), full_page=True)
+        page.get_by_text("hỏi thủ tục chứng thực bản sao").click()
+        page.wait_for_url(f"{gw.url}/admin/handoffs/{hid}")
+        assert "0987654321" not in page.content()
+        page.get_by_role("button", name="Nhận hỗ trợ").click()
+        page.get_by_text("Anh/chị đã nhận hỗ trợ người dân này").wait_for()
+        page.get_by_label("Nội dung").fill(answer)
+        page.get_by_role("button", name="Gửi").click()
+        page.get_by_text("Đã gửi câu trả lời").wait_for()
+        page.locator("li.msg.team", has_text=answer).wait_for()
+        page.screenshot(path=str(shots / "console-handoff.png"), full_page=True)
+        page.get_by_role("button", name="Trả lại cho trợ lý").click()
+        page.get_by_text("Đã trả lại cho trợ lý;").wait_for()
     wait_for(lambda: answer in texts(fakes, chat), what="the reply on Telegram")
     wait_for(lambda: any(t.startswith(RELEASED) for t in texts(fakes, chat)), what="the 'released' message")
     assert gw.store.handoff(hid)["status"] == "released"

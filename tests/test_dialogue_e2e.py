@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import pytest
 from bot.guides import GuideLibrary
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.store import Store
+from tests.conftest import free_port, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,44 +27,12 @@ pytestmark = pytest.mark.skipif(os.environ.get("TROLYSO_E2E") != "1",
                                 reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, settings):
-    from bot.config import Settings
-    from bot.stack import Stack, StackConfig, build_services
-
-    if not settings.index_dir.exists():
-        pytest.fail("no index: run `make index` first")
-    tmp = tmp_path_factory.mktemp("e2e")
-    data = tmp / "data"
-    shutil.copytree(settings.index_dir, data / "index")
-    knowledge = tmp / "knowledge"
-    shutil.copytree(settings.knowledge_dir, knowledge)
-    env = {"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
-           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
-        stack = Stack(build_services(config, Settings.from_env()), data / "logs")
-        stack.start(echo=lambda *_: None)
-        try:
-            yield {"client": RasaClient(config.rasa_url, timeout=60), "knowledge": knowledge, "stack": stack,
-                   "gateway": config.gateway_url,
-                   "store": Store(env["TROLYSO_DATABASE_URL"]), "guides": GuideLibrary(knowledge)}
-        finally:
-            stack.stop()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with running_stack(tmp_path_factory.mktemp("e2e"), settings) as run:
+        yield {"client": RasaClient(run["config"].rasa_url, timeout=60), "knowledge": run["knowledge"],
+               "stack": run["stack"], "gateway": run["config"].gateway_url, "store": run["store"],
+               "guides": GuideLibrary(run["knowledge"])}
 
 
 class Resident:

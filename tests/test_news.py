@@ -17,9 +17,7 @@ import requests
 from bot.accounts import Accounts
 from bot.store import Store
 from tests import pg
-from tests.fake_rasa import FakeRasa
-from tests.fakes import FakeTelegram, FakeZaloBot, FakeZaloOA
-from tests.test_gateway import GatewayProcess, gateway_env, wait_for
+from tests.test_gateway import GatewayProcess, fakes, gateway_env, wait_for  # noqa: F401  (fakes: the fixture)
 
 NEWS_CHAT = "@kenh_xa_test"
 FOOTER = "Để ngừng nhận tin, anh/chị nhắn: hủy nhận tin"
@@ -27,17 +25,6 @@ USERS = (("lan.team", "team"), ("minh.editor", "editor"), ("hoa.admin", "admin")
 
 
 # --- the real gateway ------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def fakes():
-    oa = FakeZaloOA(app_id="app1", app_secret="appsecret", access_token="at-0", refresh_token="rt-0").start()
-    bot = FakeZaloBot(token="123:abc").start()
-    tg = FakeTelegram(token="42:TEST").start()
-    rasa = FakeRasa().up()
-    yield {"oa": oa, "bot": bot, "tg": tg, "rasa": rasa}
-    for f in (oa, bot, tg):
-        f.stop()
-    rasa.down()
 
 
 @pytest.fixture(scope="module")
@@ -276,7 +263,14 @@ class FakeDesk:
             return Reach(False, "Zalo chỉ cho nhắn trong 7 ngày kể từ lần cuối người dân nhắn; đã quá thời hạn.")
         return Reach(True)
 
-    def send(self, conversation_id, text, origin):
+    def reachable(self, conversation_ids):
+        return [c for c in conversation_ids if self.reach(c).ok]
+
+    def send(self, conversation_id, text, origin):          # like the gateway's desk: refuses the unreachable
+        from bot.desk import DeskError
+        reach = self.reach(conversation_id)
+        if not reach.ok:
+            raise DeskError(reach.reason)
         with self.lock:
             self.sent.append((conversation_id, text, origin))
             return [len(self.sent)]

@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from sqlalchemy import insert, update
 from bot.groups import Features, QuestionGroups
 from bot.reports import (Period, PeriodError, build_report, document_meta, format_text, half_period, to_csv)
 from bot.store import Store, feedback, handoffs, questions, subscriptions
+from tests.conftest import chromium
 from tests import pg
 from tests.test_console import login
 from tests.test_gateway import GatewayProcess, free_port
@@ -389,15 +389,9 @@ def test_the_report_page_is_fast_with_ten_thousand_questions(site):
 
 
 def test_reports_in_chromium(site):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
     shots = ROOT / "var" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.goto(f"{site['url']}/admin/login")
@@ -431,4 +425,3 @@ def test_reports_in_chromium(site):
         page.screenshot(path=str(shots / "console-report-print.png"), full_page=True)
         page.emulate_media(media="print")
         assert not page.get_by_role("button", name="In báo cáo").is_visible()
-        browser.close()

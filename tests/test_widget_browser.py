@@ -4,15 +4,14 @@ Screenshots go to var/screenshots/ as test artefacts."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, chromium
 from tests.fake_rasa import FakeRasa
 from tests.test_gateway import GatewayProcess, free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 
@@ -34,14 +33,11 @@ def web_gateway(tmp_path_factory):
 
 
 def test_resident_chats_in_the_browser(web_gateway):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     gateway, rasa = web_gateway
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 780})       # a phone
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -55,7 +51,6 @@ def test_resident_chats_in_the_browser(web_gateway):
         box.press("Enter")
         expect(page.get_by_text("Đáp: vneid mức 2 là gì <b>thử</b>")).to_be_visible(timeout=15000)  # shown as text
         page.screenshot(path=str(SHOTS / "web-chat-conversation.png"), full_page=True)
-        browser.close()
     assert errors == []
     sender = rasa.received[0]["sender"]
     assert [m for m in rasa.messages_from(sender)] == ["/greet", "/next_step", "vneid mức 2 là gì <b>thử</b>"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from ..config import Settings
+from ..desk import Desk
 from ..store import Store
 from . import auth, feedback, handoffs, knowledge, news, overview, questions, reports
-from .web import Console, Desk
+from .web import Console
 
 
 def create_console(store: Store, settings: Settings | None = None, desk: Desk | None = None) -> Starlette:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import os
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -19,9 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..accounts import Session
+from ..desk import DeskError, Reach
 from ..store import OPEN_HANDOFF, as_utc, handoffs, utcnow
 from ..text import mask_personal_numbers
-from .web import Console, DeskError, Reach, back, field
+from .web import Console, back, field
 
 MAX_REPLY = 2000
 HISTORY_SIZE = 20
@@ -42,16 +42,6 @@ DONE = {"taken": "Anh/chị đã nhận hỗ trợ người dân này; trợ lý
 WHO = {"resident": "Người dân", "bot": "Trợ lý", "team": "Cán bộ", "news": "Bản tin"}
 
 
-def release_minutes() -> float:
-    """The idle time after which a taken conversation returns to the bot — the gateway's own setting
-    (connectors/config.py reads the same variable; Settings.from_env has loaded .env by now)."""
-    try:
-        value = float(os.environ.get("TROLYSO_HANDOFF_RELEASE_MINUTES", "30"))
-    except ValueError:
-        return 30.0
-    return value if value > 0 else 30.0
-
-
 def waited(since: _dt.datetime | None, now: _dt.datetime) -> str:
     """'5 phút', '2 giờ 10 phút', '3 ngày' — how long ago, for people, not machines."""
     if since is None:
@@ -70,7 +60,7 @@ def waited(since: _dt.datetime | None, now: _dt.datetime) -> str:
 
 def routes(console: Console) -> list[Route]:
     store = console.store
-    idle = _dt.timedelta(minutes=release_minutes())
+    idle = _dt.timedelta(minutes=console.settings.handoff_release_minutes)
 
     def shown(row: dict) -> dict:
         """A hand-off row as the pages show it: times in UTC with their zone, residents' text masked (again)."""
@@ -139,9 +129,9 @@ def routes(console: Console) -> list[Route]:
 
     def tell(conversation_id: str, text: str) -> bool:
         """A courtesy message to the resident; False when the channel cannot take it (not an error)."""
-        if console.desk is None or not reach(conversation_id).ok:
+        if console.desk is None:
             return False
-        try:
+        try:                                      # send() itself refuses what the platform no longer allows
             console.desk.send(conversation_id, text, "team")
         except DeskError:
             return False

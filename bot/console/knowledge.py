@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import hashlib
 import json
 
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from starlette.routing import Route
 
 from ..accounts import Session
 from ..faq import FaqError, safe_knowledge_path, write_atomically
-from ..knowledge import KnowledgeFileError, iter_knowledge_files, parse_document
+from ..knowledge import check_bytes, check_file, iter_knowledge_files
 from ..store import utcnow
 from .web import Console, back
 
@@ -29,18 +28,14 @@ FOLDERS = {"plans": "Kế hoạch của xã", "explainers": "Bài giải thích"
 MAX_UPLOAD = 512 * 1024
 
 
-def check_text(raw: bytes, rel: str) -> tuple[dict, str, str | None]:
-    """(front matter, body, error) of a knowledge file's bytes; error names the line and the problem."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return {}, "", f"dòng {line}: tệp không phải văn bản UTF-8 (hãy lưu lại dạng UTF-8)"
-    try:
-        doc = parse_document(text, rel)
-    except KnowledgeFileError as exc:
-        return {}, text, f"dòng {exc.error.line}: {exc.error.message}"
-    return doc.meta, doc.body, None
+def check_text(raw: bytes, rel: str) -> tuple[dict, str | None]:
+    """(front matter, error) of an uploaded file's bytes; the error names the line and the problem."""
+    meta, error = check_bytes(raw, rel)
+    return meta, _said(error)
+
+
+def _said(error) -> str | None:
+    return f"dòng {error.line}: {error.message}" if error is not None else None
 
 
 def routes(console: Console) -> list[Route]:
@@ -60,13 +55,15 @@ def routes(console: Console) -> list[Route]:
         docs = []
         for path in iter_knowledge_files(root):
             rel = path.relative_to(root).as_posix()
-            raw = path.read_bytes()
-            meta, _, error = check_text(raw, rel)
+            check = check_file(path, root)             # parsed again only when the file changed
+            if check is None:                          # deleted between listing and reading
+                continue
+            meta, error = check.meta, _said(check.error)
             entry = files.get(rel, {})
             indexed_errors = [f"dòng {e['line']}: {e['message']}" for e in entry.get("errors", [])]
             docs.append({"path": rel, "meta": meta, "error": error, "indexed_at": entry.get("indexed_at"),
                          "chunks": entry.get("chunks", 0), "stale": entry.get("stale", False),
-                         "current": entry.get("sha256") == hashlib.sha256(raw).hexdigest(),
+                         "current": entry.get("sha256") == check.sha256,
                          "indexed_errors": indexed_errors, "folder": rel.split("/")[0]})
         removed = sorted(set(files) - {d["path"] for d in docs})
         return docs, {"built_at": index.get("built_at"), "removed": removed,
@@ -88,7 +85,7 @@ def routes(console: Console) -> list[Route]:
             return console.refuse(request, session, "Không có tệp này trong kho kiến thức.", 404)
         rel = path.relative_to(root.resolve()).as_posix()
         raw = await asyncio.to_thread(path.read_bytes)
-        meta, body, error = check_text(raw, rel)
+        meta, error = check_text(raw, rel)
         entry = (await asyncio.to_thread(manifest)).get("files", {}).get(rel, {})
         return console.page(request, "knowledge_doc.html", session, rel=rel, meta=meta, error=error,
                             text=raw.decode("utf-8", errors="replace"), entry=entry, parse_time=_parse_time)
@@ -111,7 +108,7 @@ def routes(console: Console) -> list[Route]:
         if len(raw) > MAX_UPLOAD:
             return console.refuse(request, session, "Tệp lớn quá 512 KB: hãy chia thành nhiều tệp nhỏ.", 400)
         rel = target.relative_to(root.resolve()).as_posix()
-        _, _, error = check_text(raw, rel)
+        _, error = check_text(raw, rel)
         if error:
             return console.refuse(request, session, f"Tệp {rel} chưa được lưu vì có lỗi, {error}. Sửa rồi tải lên "
                                                     "lại; trợ lý vẫn dùng bản cũ.", 400)

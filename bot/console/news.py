@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -36,20 +35,12 @@ DONE = {"sent": "Đã gửi bản tin. Tin đang được chuyển tới ngườ
         "deleted": "Đã xoá bản nháp."}
 
 
-def zalo_window_days() -> str:
-    """The gateway's own setting (connectors/config.py reads the same variable), for the explanation."""
-    try:
-        return f"{float(os.environ.get('TROLYSO_ZALO_WINDOW_DAYS', '7')):g}"
-    except ValueError:
-        return "7"
-
-
 def routes(console: Console) -> list[Route]:
     room = Newsroom(console.store)
     running: set[asyncio.Task] = set()
 
     def common() -> dict:
-        return {"kinds": KINDS, "max_title": MAX_TITLE, "max_body": MAX_BODY, "window_days": zalo_window_days(),
+        return {"kinds": KINDS, "max_title": MAX_TITLE, "max_body": MAX_BODY, "window_days": f"{console.settings.zalo_window_days:g}",
                 "news_channel": console.desk.news_channel() if console.desk is not None else "",
                 "desk": console.desk is not None, "stale_minutes": f"{STALE_SECONDS / 60:g}"}
 

@@ -14,11 +14,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..accounts import Session
+from ..desk import DeskError
 from ..faq import FaqError, write_faq
 from ..groups import QuestionGroups, wordings
 from ..knowledge import TOPICS
 from ..labels import STATUS_NAMES, TOPIC_NAMES
-from .web import Console, DeskError, back, field
+from .web import Console, back, field
 
 PAGE_SIZE = 30
 TABS = STATUS_NAMES
@@ -38,15 +39,13 @@ def routes(console: Console) -> list[Route]:
     def faq_form(request: Request, session: Session, *, status: int = 200, group=None, error: str | None = None,
                  values: dict | None = None, reachable: int | None = None, from_feedback: dict | None = None):
         return console.page(request, "question_group.html" if group else "faq_new.html", session, status,
-                            group=group, error=error, values=values or {}, topics=TOPIC_CHOICES,
+                            window_days=f"{console.settings.zalo_window_days:g}", group=group, error=error, values=values or {}, topics=TOPIC_CHOICES,
                             reachable=reachable, from_feedback=from_feedback)
 
-    def reachable_count(group_id: int) -> tuple[int, list[str]]:
-        conversations = groups.recipients(group_id)[:MAX_RECIPIENTS]
+    def reachable_count(group_id: int) -> int:
         if console.desk is None:
-            return 0, []
-        ok = [c for c in conversations if console.desk.reach(c).ok]
-        return len(ok), ok
+            return 0
+        return len(console.desk.reachable(groups.recipients(group_id)[:MAX_RECIPIENTS]))
 
     @console.guard("team")
     async def list_groups(request: Request, session: Session) -> Response:
@@ -75,7 +74,7 @@ def routes(console: Console) -> list[Route]:
         group = await asyncio.to_thread(groups.group, group_id)
         if group is None:
             return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
-        n, _ = await asyncio.to_thread(reachable_count, group_id) if group.status == "open" else (0, [])
+        n = await asyncio.to_thread(reachable_count, group_id) if group.status == "open" else 0
         return faq_form(request, session, group=group, values=group_values(group), reachable=n)
 
     def read_values(form) -> dict:
@@ -101,7 +100,7 @@ def routes(console: Console) -> list[Route]:
             path = await asyncio.to_thread(save_faq, values, session.username)
         except FaqError as exc:
             return faq_form(request, session, status=400, group=group, error=str(exc), values=values,
-                            reachable=(await asyncio.to_thread(reachable_count, group_id))[0])
+                            reachable=await asyncio.to_thread(reachable_count, group_id))
         await asyncio.to_thread(groups.close, group_id, "answered", session.username, faq_path=path,
                                 answer=values["answer"])
         sent = 0
@@ -110,15 +109,14 @@ def routes(console: Console) -> list[Route]:
         return back(f"/admin/questions/{group_id}?saved={path}&sent={sent}")
 
     def notify(group, values: dict) -> int:
-        _, conversations = reachable_count(group.id)
         text = notice(group.label, values["answer"], values["source"])
         done = []
-        for conversation_id in conversations:
+        for conversation_id in groups.recipients(group.id)[:MAX_RECIPIENTS]:
             try:
                 console.desk.send(conversation_id, text, "team")
                 done.append(conversation_id)
             except DeskError:
-                continue                      # the platform closed its window meanwhile: skip this one
+                continue                      # outside the platform's window (or no such channel): not sent
         groups.mark_notified(group.id, done)
         return len(done)
 

@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from ..accounts import Accounts, Session, role_allows
 from ..config import Settings
-from ..desk import Desk, DeskError, Reach  # noqa: F401  (page modules import them from here)
+from ..desk import Desk
 from ..labels import CHANNEL_NAMES
 from ..store import Store
 
