@@ -58,19 +58,22 @@ def setup() -> None:
 def index(full: bool, quiet: bool) -> None:
     """Build or incrementally update the search index over knowledge/."""
     from .embedding import Embedder
-    from .index import KnowledgeIndex
+    from .index import KnowledgeIndex, index_lock
 
     s = _settings()
     if not s.knowledge_dir.is_dir():
         raise click.ClickException(f"no knowledge folder at {s.knowledge_dir}")
-    previous = None
-    if not full:
-        try:
-            previous = KnowledgeIndex.load(s.index_dir)
-        except FileNotFoundError:
-            previous = None
-    idx, report = KnowledgeIndex.update(s.knowledge_dir, Embedder(s.model_dir), previous, progress=not quiet)
-    idx.save(s.index_dir)
+    embedder = Embedder(s.model_dir)
+    s.index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with index_lock(s.index_dir):            # the action server's watcher may be updating it too
+        previous = None
+        if not full:
+            try:
+                previous = KnowledgeIndex.load(s.index_dir)
+            except FileNotFoundError:
+                previous = None
+        idx, report = KnowledgeIndex.update(s.knowledge_dir, embedder, previous, progress=not quiet)
+        idx.save(s.index_dir)
     for err in report.errors:
         click.echo(f"error: {err}", err=True)
     click.echo(f"index: {report.summary()} -> {s.index_dir}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
+from filelock import FileLock
 import numpy as np
 from rank_bm25 import BM25Okapi
 
@@ -23,6 +25,38 @@ from .knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
 from .text import search_tokens
 
 FORMAT_VERSION = 2
+CURRENT = "CURRENT"          # names the version folder inside the index dir that readers load
+LEGACY_FILES = {"manifest.json", "chunks.jsonl", "vectors.npy", "heading_vectors.npy", "dense.faiss"}
+
+
+def current_folder(index_dir: Path) -> Path:
+    """The folder holding the index now served from index_dir (the dir itself for the old flat layout)."""
+    index_dir = Path(index_dir)
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return index_dir
+    if not name or "/" in name or name.startswith("."):
+        raise FileNotFoundError(f"the index pointer {index_dir / CURRENT} is damaged: run 'trolyso index'")
+    return index_dir / name
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest (files, chunks, errors, built_at) of the index now served, or {} if there is none."""
+    try:
+        return json.loads((current_folder(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def index_lock(index_dir: Path) -> FileLock:
+    """The lock every writer of index_dir holds while it reads, updates and saves (CLI and watcher)."""
+    return FileLock(str(Path(index_dir).parent / "index.lock"))
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
 @dataclass
@@ -71,28 +105,49 @@ class KnowledgeIndex:
 
     @classmethod
     def load(cls, index_dir: Path) -> "KnowledgeIndex":
+        """The index saved in index_dir, read from the one version its CURRENT pointer names.
+
+        A save in another process never changes a version folder a reader may be reading: it writes a new
+        one and moves the pointer. Should two saves land while one load reads (the older folder is then
+        pruned), the load starts again from the new pointer.
+        """
         index_dir = Path(index_dir)
-        manifest_path = index_dir / "manifest.json"
+        for attempt in range(3):
+            folder = current_folder(index_dir)
+            try:
+                return cls._load_folder(index_dir, folder)
+            except FileNotFoundError:
+                if attempt == 2 or current_folder(index_dir) == folder:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _load_folder(cls, index_dir: Path, folder: Path) -> "KnowledgeIndex":
+        manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():
             raise FileNotFoundError(f"no index in {index_dir}: run 'trolyso index' first")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("version") != FORMAT_VERSION or manifest.get("model") != MODEL_NAME:
             raise FileNotFoundError(f"the index in {index_dir} was built by another version: run 'trolyso index'")
         chunks = [Chunk.from_dict(json.loads(line)) for line in
-                  (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-        vectors = np.load(index_dir / "vectors.npy")
-        heading_vectors = np.load(index_dir / "heading_vectors.npy")
+                  (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        vectors = np.load(folder / "vectors.npy")
+        heading_vectors = np.load(folder / "heading_vectors.npy")
         if not len(vectors) == len(heading_vectors) == len(chunks):
             raise FileNotFoundError(f"the index in {index_dir} is inconsistent: run 'trolyso index'")
         return cls(chunks, vectors, manifest, heading_vectors)
 
     def save(self, index_dir: Path) -> None:
-        """Write to a fresh folder, then swap it in, so a reader never sees half an index."""
+        """Write a new version folder, then point CURRENT at it with one atomic rename.
+
+        Readers never see half an index and never find the index missing. The previous version is kept
+        (a reader may still be reading it); older ones are removed.
+        """
         index_dir = Path(index_dir)
-        tmp = index_dir.with_name(index_dir.name + ".new")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+        index_dir.mkdir(parents=True, exist_ok=True)
+        name = f"v{time.time_ns()}-{os.getpid()}"
+        tmp = index_dir / f".{name}.tmp"
+        tmp.mkdir()
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
             for c in self.chunks:
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
@@ -100,14 +155,20 @@ class KnowledgeIndex:
         np.save(tmp / "heading_vectors.npy", self.heading_vectors)
         faiss.write_index(self.faiss, str(tmp / "dense.faiss"))
         (tmp / "manifest.json").write_text(json.dumps(self.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        old = index_dir.with_name(index_dir.name + ".old")
-        if old.exists():
-            shutil.rmtree(old)
-        if index_dir.exists():
-            index_dir.rename(old)
-        tmp.rename(index_dir)
-        if old.exists():
-            shutil.rmtree(old)
+        for path in tmp.iterdir():
+            _fsync(path)
+        tmp.rename(index_dir / name)
+        previous = current_folder(index_dir)
+        pointer = index_dir / f".{CURRENT}.{name}.tmp"
+        pointer.write_text(name + "\n", encoding="utf-8")
+        _fsync(pointer)
+        os.replace(pointer, index_dir / CURRENT)
+        keep = {name, previous.name}
+        for path in index_dir.iterdir():
+            if path.is_dir() and path.name not in keep and (path.name.startswith("v") or path.name.endswith(".tmp")):
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.is_file() and path.name in LEGACY_FILES:     # the flat layout of earlier releases
+                path.unlink(missing_ok=True)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod

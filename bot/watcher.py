@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Callable
 
 import watchfiles
-from filelock import FileLock
 
 from .embedding import Embedder
-from .index import KnowledgeIndex, UpdateReport
+from .index import KnowledgeIndex, UpdateReport, index_lock
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class KnowledgeWatcher:
         self.embedder = embedder
         self.on_index = on_index
         self.debounce_ms = debounce_ms
-        self.lock = FileLock(str(self.index_dir.parent / "index.lock"))
+        self.lock = index_lock(self.index_dir)
         self.serving: str | None = None          # built_at of the index handed to on_index
         self.last_report: UpdateReport | None = None
         self.stop_event = threading.Event()

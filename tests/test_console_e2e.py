@@ -7,6 +7,7 @@ Screenshots of the pages go to var/screenshots/. Needs TROLYSO_E2E=1 (make test)
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from bot.accounts import Accounts
+from bot.index import read_manifest
 from tests.conftest import chromium, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +103,7 @@ def test_a_broken_knowledge_file_is_reported_while_the_bot_keeps_answering(stack
         page.screenshot(path=str(SHOTS / "console-knowledge-error.png"), full_page=True)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:              # the watcher records the error in the index manifest
-            manifest = (stack["data"] / "index" / "manifest.json").read_text(encoding="utf-8")
+            manifest = json.dumps(read_manifest(stack["data"] / "index"), ensure_ascii=False)
             if "not valid YAML" in manifest:
                 break
             time.sleep(0.5)

@@ -3,12 +3,14 @@ test_embedding.py); the logic under test is what gets embedded, kept, replaced a
 from __future__ import annotations
 
 import hashlib
+import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.index import KnowledgeIndex
+from bot.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
 
 from .conftest import write
 
@@ -49,8 +51,8 @@ def test_build_save_load_roundtrip(kdir: Path, tmp_path: Path):
     assert np.allclose(loaded.vectors, idx.vectors)
     assert loaded.faiss.ntotal == 3
     assert loaded.bm25 is not None
-    # The saved folder holds nothing half-written.
-    assert not (tmp_path / "index.new").exists() and not (tmp_path / "index.old").exists()
+    # The saved folder holds one version and the pointer to it, nothing half-written.
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == ["CURRENT", current_folder(tmp_path / "index").name]
 
 
 def test_unchanged_folder_embeds_nothing(kdir: Path):
@@ -100,3 +102,55 @@ def test_broken_file_keeps_last_good_version(kdir: Path):
 def test_load_missing_index_says_what_to_do(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="trolyso index"):
         KnowledgeIndex.load(tmp_path / "nothing")
+
+
+def test_readers_never_see_a_missing_or_half_saved_index(kdir: Path, tmp_path: Path):
+    """The watcher saves while the console and other processes load: every load gets a whole index."""
+    idx, _ = KnowledgeIndex.update(kdir, CountingEmbedder())
+    index_dir = tmp_path / "index"
+    idx.save(index_dir)
+    done = threading.Event()
+    saves = []
+
+    def keep_saving():
+        while not done.is_set() and len(saves) < 200:
+            idx.save(index_dir)
+            saves.append(1)
+
+    writer = threading.Thread(target=keep_saving)
+    writer.start()
+    loads = 0
+    try:
+        while writer.is_alive() and loads < 2000:
+            loaded = KnowledgeIndex.load(index_dir)
+            assert len(loaded.chunks) == 3 and loaded.vectors.shape == (3, 384)
+            assert read_manifest(index_dir)["files"]
+            loads += 1
+    finally:
+        done.set()
+        writer.join()
+    assert loads > 10 and len(saves) > 10
+    versions = [p for p in index_dir.iterdir() if p.is_dir()]
+    assert 1 <= len(versions) <= 2                   # the current version and at most the one before
+
+
+def test_an_index_saved_by_an_earlier_release_loads_and_is_migrated(kdir: Path, tmp_path: Path):
+    idx, _ = KnowledgeIndex.update(kdir, CountingEmbedder())
+    index_dir = tmp_path / "index"
+    idx.save(tmp_path / "staging")
+    shutil.copytree(current_folder(tmp_path / "staging"), index_dir)     # the flat layout: files in index/
+    assert not (index_dir / CURRENT).exists()
+    assert len(KnowledgeIndex.load(index_dir).chunks) == 3
+    assert read_manifest(index_dir)["files"]
+    idx.save(index_dir)
+    assert not (index_dir / "manifest.json").exists()
+    assert len(KnowledgeIndex.load(index_dir).chunks) == 3
+
+
+def test_a_damaged_pointer_says_what_to_do(kdir: Path, tmp_path: Path):
+    idx, _ = KnowledgeIndex.update(kdir, CountingEmbedder())
+    idx.save(tmp_path / "index")
+    (tmp_path / "index" / CURRENT).write_text("../../etc\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="trolyso index"):
+        KnowledgeIndex.load(tmp_path / "index")
+    assert read_manifest(tmp_path / "index") == {}

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
-import json
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..accounts import Session
+from ..index import read_manifest
 from ..faq import FaqError, safe_knowledge_path, write_atomically
 from ..knowledge import check_bytes, check_file, iter_knowledge_files
 from ..store import utcnow
@@ -40,17 +40,10 @@ def _said(error) -> str | None:
 
 def routes(console: Console) -> list[Route]:
     root = console.settings.knowledge_dir
-    manifest_path = console.settings.index_dir / "manifest.json"
     history_dir = console.settings.data_dir / "knowledge-history"
 
-    def manifest() -> dict:
-        try:
-            return json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-
     def documents() -> tuple[list[dict], dict]:
-        index = manifest()
+        index = read_manifest(console.settings.index_dir)
         files = index.get("files", {})
         docs = []
         for path in iter_knowledge_files(root):
@@ -86,7 +79,7 @@ def routes(console: Console) -> list[Route]:
         rel = path.relative_to(root.resolve()).as_posix()
         raw = await asyncio.to_thread(path.read_bytes)
         meta, error = check_text(raw, rel)
-        entry = (await asyncio.to_thread(manifest)).get("files", {}).get(rel, {})
+        entry = (await asyncio.to_thread(read_manifest, console.settings.index_dir)).get("files", {}).get(rel, {})
         return console.page(request, "knowledge_doc.html", session, rel=rel, meta=meta, error=error,
                             text=raw.decode("utf-8", errors="replace"), entry=entry, parse_time=_parse_time)
 
