@@ -14,6 +14,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import faiss
 from filelock import FileLock
@@ -25,7 +26,9 @@ from .knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
 from .text import search_tokens
 
 FORMAT_VERSION = 2
+T = TypeVar("T")
 CURRENT = "CURRENT"          # names the version folder inside the index dir that readers load
+PRUNE_AFTER_SECONDS = 60     # a replaced version stays this long for readers still on it
 LEGACY_FILES = {"manifest.json", "chunks.jsonl", "vectors.npy", "heading_vectors.npy", "dense.faiss"}
 
 
@@ -41,10 +44,23 @@ def current_folder(index_dir: Path) -> Path:
     return index_dir / name
 
 
+def read_current(index_dir: Path, read: Callable[[Path], T]) -> T:
+    """read(folder) on the version now served; if that version was pruned mid-read, again on the new one."""
+    index_dir = Path(index_dir)
+    for attempt in range(5):
+        folder = current_folder(index_dir)
+        try:
+            return read(folder)
+        except FileNotFoundError:
+            if attempt == 4 or current_folder(index_dir) == folder:
+                raise
+    raise AssertionError("unreachable")
+
+
 def read_manifest(index_dir: Path) -> dict:
     """The manifest (files, chunks, errors, built_at) of the index now served, or {} if there is none."""
     try:
-        return json.loads((current_folder(index_dir) / "manifest.json").read_text(encoding="utf-8"))
+        return read_current(index_dir, lambda folder: json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     except (OSError, ValueError):
         return {}
 
@@ -52,6 +68,26 @@ def read_manifest(index_dir: Path) -> dict:
 def index_lock(index_dir: Path) -> FileLock:
     """The lock every writer of index_dir holds while it reads, updates and saves (CLI and watcher)."""
     return FileLock(str(Path(index_dir).parent / "index.lock"))
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Remove versions replaced over PRUNE_AFTER_SECONDS ago, and writes a crash left behind."""
+    now = time.time()
+    versions = sorted((_written_at(p), p) for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
+    for (_, path), (replaced_at, _) in zip(versions, versions[1:]):   # replaced when the next one was written
+        if path.name not in keep and now - replaced_at > PRUNE_AFTER_SECONDS:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(".*.tmp"):
+        if now - path.stat().st_mtime > PRUNE_AFTER_SECONDS:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _written_at(folder: Path) -> float:
+    """A version folder's time, from its name (v<time_ns>-<pid>); its mtime if the name is not one of ours."""
+    try:
+        return int(folder.name[1:].split("-")[0]) / 1e9
+    except ValueError:
+        return folder.stat().st_mtime
 
 
 def _fsync(path: Path) -> None:
@@ -107,19 +143,11 @@ class KnowledgeIndex:
     def load(cls, index_dir: Path) -> "KnowledgeIndex":
         """The index saved in index_dir, read from the one version its CURRENT pointer names.
 
-        A save in another process never changes a version folder a reader may be reading: it writes a new
-        one and moves the pointer. Should two saves land while one load reads (the older folder is then
-        pruned), the load starts again from the new pointer.
+        A save never changes a version folder a reader may be reading: it writes a new one and moves the
+        pointer. Should the folder be pruned while this load reads it, the load starts again.
         """
         index_dir = Path(index_dir)
-        for attempt in range(3):
-            folder = current_folder(index_dir)
-            try:
-                return cls._load_folder(index_dir, folder)
-            except FileNotFoundError:
-                if attempt == 2 or current_folder(index_dir) == folder:
-                    raise
-        raise AssertionError("unreachable")
+        return read_current(index_dir, lambda folder: cls._load_folder(index_dir, folder))
 
     @classmethod
     def _load_folder(cls, index_dir: Path, folder: Path) -> "KnowledgeIndex":
@@ -140,8 +168,8 @@ class KnowledgeIndex:
     def save(self, index_dir: Path) -> None:
         """Write a new version folder, then point CURRENT at it with one atomic rename.
 
-        Readers never see half an index and never find the index missing. The previous version is kept
-        (a reader may still be reading it); older ones are removed.
+        Readers never see half an index and never find the index missing. The previous version is kept, and
+        any other for PRUNE_AFTER_SECONDS after it was replaced (a reader may still be reading it).
         """
         index_dir = Path(index_dir)
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -163,12 +191,9 @@ class KnowledgeIndex:
         pointer.write_text(name + "\n", encoding="utf-8")
         _fsync(pointer)
         os.replace(pointer, index_dir / CURRENT)
-        keep = {name, previous.name}
-        for path in index_dir.iterdir():
-            if path.is_dir() and path.name not in keep and (path.name.startswith("v") or path.name.endswith(".tmp")):
-                shutil.rmtree(path, ignore_errors=True)
-            elif path.is_file() and path.name in LEGACY_FILES:     # the flat layout of earlier releases
-                path.unlink(missing_ok=True)
+        _prune(index_dir, keep={name, previous.name})
+        for legacy in LEGACY_FILES:                  # the flat layout of earlier releases, now replaced
+            (index_dir / legacy).unlink(missing_ok=True)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod

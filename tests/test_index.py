@@ -3,6 +3,8 @@ test_embedding.py); the logic under test is what gets embedded, kept, replaced a
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import shutil
 import threading
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import bot.index
 from bot.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
 
 from .conftest import write
@@ -130,8 +133,23 @@ def test_readers_never_see_a_missing_or_half_saved_index(kdir: Path, tmp_path: P
         done.set()
         writer.join()
     assert loads > 10 and len(saves) > 10
-    versions = [p for p in index_dir.iterdir() if p.is_dir()]
-    assert 1 <= len(versions) <= 2                   # the current version and at most the one before
+
+
+def test_replaced_versions_are_pruned_after_a_while(kdir: Path, tmp_path: Path, monkeypatch):
+    idx, _ = KnowledgeIndex.update(kdir, CountingEmbedder())
+    index_dir = tmp_path / "index"
+    for _ in range(4):
+        idx.save(index_dir)
+    assert len([p for p in index_dir.iterdir() if p.is_dir()]) == 4      # replaced seconds ago: kept for readers
+    (index_dir / ".v1-1.tmp").mkdir()                                    # a save that crashed long ago
+    os.utime(index_dir / ".v1-1.tmp", (1, 1))
+    monkeypatch.setattr(bot.index, "PRUNE_AFTER_SECONDS", 0)
+    time.sleep(0.01)
+    idx.save(index_dir)
+    left = sorted(p.name for p in index_dir.iterdir())
+    assert len(left) == 3 and left[0] == CURRENT                         # the current version and the one before
+    assert current_folder(index_dir).name in left
+    assert len(KnowledgeIndex.load(index_dir).chunks) == 3
 
 
 def test_an_index_saved_by_an_earlier_release_loads_and_is_migrated(kdir: Path, tmp_path: Path):
