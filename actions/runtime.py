@@ -12,7 +12,6 @@ from rasa_sdk import Tracker
 
 from bot.answer import AnswerEngine
 from bot.config import Settings
-from bot.groups import QuestionGroups
 from bot.guides import GuideLibrary
 from bot.store import Store
 from bot.watcher import KnowledgeWatcher
@@ -77,8 +76,7 @@ class Services:
     def group_backlog(self) -> int:
         """Unanswered questions stored before grouping existed (or while it failed) join their groups."""
         engine, done = self.engine, 0
-        groups = engine.groups or QuestionGroups(self.store)
-        engine.groups = groups
+        groups = engine.question_groups()
         try:
             for question_id, text in groups.ungrouped():
                 groups.assign(question_id, engine.group_features(text))

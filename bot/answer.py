@@ -5,8 +5,10 @@ the best section → append the source line. Unanswered questions are recorded f
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,8 @@ from .scope import asks_for_others_personal_data, asks_for_wrongdoing, examples
 from .groups import Features, QuestionGroups
 from .store import Store
 from .text import fold, nfc
+
+log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 700       # body, before the source line: well within one phone screen
 SHORT_SECTION_CHARS = 500    # a section this short is quoted whole
@@ -136,16 +140,15 @@ class AnswerEngine:
         self.question_weight = question_weight
         self.embedder = embedder
         self.store = store
-        self.groups: QuestionGroups | None = None     # built on the first unanswered question recorded
+        self._groups: QuestionGroups | None = None    # built on the first unanswered question recorded
+        self._groups_lock = threading.Lock()
         self.gate = gate or GateConfig()
         self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
         self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
         self._oos_center = self._oos_vectors.mean(axis=0)     # the direction every short question shares
-        self._by_path: dict[str, list[int]] = {}
-        for i, c in enumerate(index.chunks):
-            self._by_path.setdefault(c.path, []).append(i)
+        self._by_path = _chunks_by_path(index)
 
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again
@@ -156,10 +159,7 @@ class AnswerEngine:
         retriever = HybridRetriever(index, self.embedder, analyzer=analyzer, bm25_weight=old.bm25_weight,
                                     dense_weight=old.dense_weight, heading_weight=old.heading_weight,
                                     locality_boost=old.locality_boost, plan_penalty=old.plan_penalty)
-        by_path: dict[str, list[int]] = {}
-        for i, c in enumerate(index.chunks):
-            by_path.setdefault(c.path, []).append(i)
-        self.retriever, self.index, self._by_path = retriever, index, by_path
+        self.retriever, self.index, self._by_path = retriever, index, _chunks_by_path(index)
 
     @classmethod
     def from_settings(cls, settings: Settings, record: bool = True) -> "AnswerEngine":
@@ -399,9 +399,18 @@ class AnswerEngine:
             answer.q, channel=channel, user_id=user_id, answered=answer.answered, reason=answer.reason,
             score=answer.score, sources=answer.sources)
         if not answer.answered:       # the team's work list: grouped with similar questions at once
-            if self.groups is None:
-                self.groups = QuestionGroups(self.store)
-            self.groups.assign(answer.record_id, self.group_features(answer.q, query), conversation_id=user_id)
+            try:
+                self.question_groups().assign(answer.record_id, self.group_features(answer.q, query),
+                                              conversation_id=user_id)
+            except Exception:         # the resident still gets the refusal; the next start groups it (backlog)
+                log.exception("could not group unanswered question %s", answer.record_id)
+
+    def question_groups(self) -> QuestionGroups:
+        """The one QuestionGroups of this engine's store (its lock keeps concurrent assignments in order)."""
+        with self._groups_lock:
+            if self._groups is None:
+                self._groups = QuestionGroups(self.store)
+            return self._groups
 
     def group_features(self, question: str, query: Query | None = None) -> Features:
         """What unanswered questions are grouped by (bot/groups.py): the dense vector retrieval uses (tones
@@ -419,6 +428,13 @@ class AnswerEngine:
         terms = {t: (1 + math.log(n)) * self._idf(t) for t, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in terms.values())) or 1.0
         return Features(centred / np.linalg.norm(centred), {t: w / norm for t, w in terms.items()})
+
+
+def _chunks_by_path(index: KnowledgeIndex) -> dict[str, list[int]]:
+    by_path: dict[str, list[int]] = {}
+    for i, c in enumerate(index.chunks):
+        by_path.setdefault(c.path, []).append(i)
+    return by_path
 
 
 def _vn_date(value: str) -> str:

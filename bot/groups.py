@@ -272,7 +272,3 @@ def wordings(group: Group, limit: int = 8) -> list[str]:
         if t and t.lower() not in {s.lower() for s in seen}:
             seen[t] = None
     return list(seen)[:limit]
-
-
-
-

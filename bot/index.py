@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 import faiss
-from filelock import FileLock
 import numpy as np
+from filelock import FileLock
 from rank_bm25 import BM25Okapi
 
 from .embedding import DIM, MODEL_NAME, Embedder

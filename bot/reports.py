@@ -61,9 +61,8 @@ from sqlalchemy import Date, case, cast, func, literal_column, select
 from .groups import group_members, question_groups
 from .knowledge import check_file
 from .labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
-from .store import Store, feedback, handoffs, questions, subscriptions, utcnow
+from .store import VIETNAM, Store, feedback, handoffs, questions, subscriptions, utcnow
 
-VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")
 MAX_DAYS = 3660          # ten years
 TOP = 10
 

@@ -79,6 +79,9 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")     # what staff read; no daylight saving in Việt Nam
+
+
 def utcnow() -> _dt.datetime:
     """Every stored time is UTC."""
     return _dt.datetime.now(_dt.timezone.utc)
@@ -89,6 +92,16 @@ def as_utc(value: _dt.datetime | None) -> _dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=_dt.timezone.utc)
     return value
+
+
+def _feedback_with_question():
+    """Feedback rows with the question they judge (its text, sources and channel)."""
+    return (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
+            .join(questions, feedback.c.question_id == questions.c.id))
+
+
+def _feedback_dict(row) -> dict:
+    return dict(row._mapping) | {"sources": json.loads(row._mapping["sources"] or "[]")}
 
 
 @dataclass
@@ -162,21 +175,16 @@ class Store:
                 conn.execute(insert(feedback).values(question_id=question_id, **row))
 
     def feedback_rows(self, helpful: bool | None = None, limit: int | None = None, offset: int = 0) -> list[dict]:
-        stmt = (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
-                .join(questions, feedback.c.question_id == questions.c.id).order_by(feedback.c.given_at.desc())
-                .limit(limit).offset(offset))
+        stmt = _feedback_with_question().order_by(feedback.c.given_at.desc()).limit(limit).offset(offset)
         if helpful is not None:
             stmt = stmt.where(feedback.c.helpful.is_(helpful))
         with self.engine.connect() as conn:
-            return [dict(r._mapping) | {"sources": json.loads(r._mapping["sources"] or "[]")}
-                    for r in conn.execute(stmt)]
+            return [_feedback_dict(r) for r in conn.execute(stmt)]
 
     def feedback_row(self, feedback_id: int) -> dict | None:
-        stmt = (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
-                .join(questions, feedback.c.question_id == questions.c.id).where(feedback.c.id == feedback_id))
         with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        return dict(row._mapping) | {"sources": json.loads(row._mapping["sources"] or "[]")} if row else None
+            row = conn.execute(_feedback_with_question().where(feedback.c.id == feedback_id)).first()
+        return _feedback_dict(row) if row is not None else None
 
     def feedback_count(self, helpful: bool | None = None) -> int:
         stmt = select(func.count()).select_from(feedback)
@@ -250,9 +258,9 @@ class Store:
         with self.engine.begin() as conn:
             rows = [dict(r._mapping) for r in conn.execute(select(handoffs).where(
                 handoffs.c.status == "taken", handoffs.c.updated_at < cutoff))]
-            if rows:
+            if rows:                  # the same conditions again: a reply sent meanwhile keeps its conversation
                 conn.execute(update(handoffs).where(handoffs.c.id.in_([r["id"] for r in rows]),
-                                                    handoffs.c.status == "taken")
+                                                    handoffs.c.status == "taken", handoffs.c.updated_at < cutoff)
                              .values(status="released", updated_at=utcnow()))
         return rows
 

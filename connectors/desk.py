@@ -13,7 +13,7 @@ from bot.desk import DeskError, Reach
 from bot.text import mask_personal_numbers
 
 from .queue import MessageQueue, Part, inbox, outbox
-from .render import render
+from .render import render_for
 
 ZALO_CHANNELS = ("zalo-oa", "zalo-bot")
 
@@ -70,7 +70,7 @@ class GatewayDesk:
         channel, _ = split_conversation(conversation_id)
         config = self.gateway.config
         if channel == "web":
-            return Reach(config.web_chat) if config.web_chat else Reach(False, "Kênh trò chuyện trên trang web đang tắt.")
+            return Reach(True) if config.web_chat else Reach(False, "Kênh trò chuyện trên trang web đang tắt.")
         if channel not in self.gateway.senders:
             return Reach(False, f"Kênh {channel} chưa được cấu hình trên máy chủ này.")
         if channel in ZALO_CHANNELS:
@@ -87,9 +87,7 @@ class GatewayDesk:
 
     def _parts(self, channel: str, text: str) -> list[Part]:
         sender = self.gateway.senders.get(channel)
-        if sender is None:
-            return [Part(text)]
-        return render(text, [], limit=sender.limits.max_text, max_buttons=sender.limits.max_buttons)
+        return render_for(sender.limits if sender else None, text)
 
     def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
         reach = self.reach(conversation_id)

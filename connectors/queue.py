@@ -159,12 +159,9 @@ class MessageQueue:
     def complete(self, row: Row, parts: list[Part], options: list[dict] | None = None) -> list[int]:
         """The message was answered: queue its reply parts and close it, in one transaction (so a crash
         either loses neither or keeps both). `options` are the numbered choices shown, for "2" → payload."""
-        t = utcnow()
         with self.engine.begin() as conn:
-            ids = [int(conn.execute(insert(outbox).values(
-                inbox_id=row.id, channel=row.channel, conversation_id=row.conversation_id, recipient=row.recipient,
-                text=p.text, buttons=json.dumps(p.buttons, ensure_ascii=False), origin="bot", created_at=t,
-                status="pending", attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
+            ids = self._insert_parts(conn, row.channel, row.recipient, row.conversation_id, parts, "bot",
+                                     inbox_id=row.id)
             conn.execute(update(inbox).where(inbox.c.id == row.id).values(
                 status="done", lease_until=None, text=mask_personal_numbers(row.text), error=None))
             if options is not None:
@@ -178,8 +175,12 @@ class MessageQueue:
                 status="held", lease_until=None, text=mask_personal_numbers(row.text)))
 
     def retry_inbound(self, row: Row, error: str, delay: float) -> None:
+        self._retry(inbox, row, error, delay)
+
+    def _retry(self, table: Table, row: Row, error: str, delay: float) -> None:
+        """Not done this time: try again after `delay` seconds (the lease is given back)."""
         with self.engine.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
+            conn.execute(update(table).where(table.c.id == row.id).values(
                 attempts=row.attempts + 1, next_try_at=utcnow() + _dt.timedelta(seconds=delay), lease_until=None,
                 error=error[:500]))
 
@@ -203,24 +204,27 @@ class MessageQueue:
                 status="undeliverable", lease_until=None, attempts=row.attempts + 1, error=reason[:500]))
 
     def retry_outbound(self, row: Row, error: str, delay: float) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                attempts=row.attempts + 1, next_try_at=utcnow() + _dt.timedelta(seconds=delay), lease_until=None,
-                error=error[:500]))
+        self._retry(outbox, row, error, delay)
 
     def enqueue(self, channel: str, recipient: str, parts: list[Part], origin: str,
                 options: list[dict] | None = None) -> list[int]:
         """Queue a message that answers no inbound row: a team member's reply, or news."""
-        t = utcnow()
         conversation_id = f"{channel}:{recipient}"
         with self.engine.begin() as conn:
-            ids = [int(conn.execute(insert(outbox).values(
-                channel=channel, conversation_id=conversation_id, recipient=recipient, text=p.text,
-                buttons=json.dumps(p.buttons, ensure_ascii=False), origin=origin, created_at=t, status="pending",
-                attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
+            ids = self._insert_parts(conn, channel, recipient, conversation_id, parts, origin)
             if options is not None:
                 self._save_options(conn, conversation_id, options)
         return ids
+
+    @staticmethod
+    def _insert_parts(conn, channel: str, recipient: str, conversation_id: str, parts: list[Part], origin: str,
+                      inbox_id: int | None = None) -> list[int]:
+        """Queue the parts of one message (origin bot|team|news), in the caller's transaction; their ids."""
+        t = utcnow()
+        return [int(conn.execute(insert(outbox).values(
+            inbox_id=inbox_id, channel=channel, conversation_id=conversation_id, recipient=recipient,
+            text=p.text, buttons=json.dumps(p.buttons, ensure_ascii=False), origin=origin, created_at=t,
+            status="pending", attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
 
     # --- numbered options ------------------------------------------------------------------------
     def _save_options(self, conn, conversation_id: str, options: list[dict]) -> None:

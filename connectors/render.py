@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .base import Limits
 from .queue import Part
 
 NUMBER_HINT = "Anh/chị trả lời bằng số:"
@@ -72,3 +73,11 @@ def render(text: str, buttons: list[dict], *, limit: int, max_buttons: int) -> l
     parts = [Part(t) for t in split_text(text, limit)] or [Part("")]
     parts[-1].buttons = buttons
     return [p for p in parts if p.text or p.buttons]
+
+
+def render_for(limits: Limits | None, text: str, buttons: list[dict] | None = None) -> list[Part]:
+    """A message as a channel with these limits takes it; the web chat (no limits) gets it whole, with its
+    buttons: the widget draws them itself."""
+    if limits is None:
+        return [Part(text, list(buttons or []))]
+    return render(text, list(buttons or []), limit=limits.max_text, max_buttons=limits.max_buttons)

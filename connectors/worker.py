@@ -18,7 +18,7 @@ from bot.store import Store
 from .base import DeliveryError, Sender
 from .metrics import Metrics
 from .queue import MessageQueue, Part, Row
-from .render import render
+from .render import render_for
 
 log = logging.getLogger(__name__)
 
@@ -128,13 +128,10 @@ class Worker:
             await asyncio.to_thread(self.queue.retry_inbound, row, str(exc), delay)
             return
         sender = self.senders.get(row.channel)
-        limits = sender.limits if sender else None
+        limits = sender.limits if sender else None       # None: web chat
         parts, options = [], []
         for reply in replies:
-            if limits is None:                           # web chat: the widget renders buttons itself
-                parts.append(Part(reply.text, reply.buttons))
-            else:
-                parts.extend(render(reply.text, reply.buttons, limit=limits.max_text, max_buttons=limits.max_buttons))
+            parts.extend(render_for(limits, reply.text, reply.buttons))
             if reply.buttons:
                 options = reply.buttons
         await asyncio.to_thread(self.queue.complete, row, parts, options or None)

@@ -92,6 +92,9 @@ def test_answering_a_group_writes_an_faq_and_tells_the_residents_who_asked(site)
     for user in ("ba-lan", "chu-tu"):
         msgs = requests.get(f"{site['url']}/api/chat/messages", params={"user_id": user, "after": 0}).json()
         assert any(ANSWER in m["text"] for m in msgs["messages"]), msgs
+        told = next(m["text"] for m in msgs["messages"] if ANSWER in m["text"])
+        # each resident reads the question as the team wrote it, never another resident's own wording
+        assert "“Mật khẩu Wi-Fi ở UBND xã là gì?”" in told and "Mật khẩu wifi ở UBND xã" not in told
     history = s.get(f"{site['url']}/admin/questions?tab=answered")
     assert "Mật khẩu wifi ở UBND xã là gì?" in history.text and "lan.team" in history.text
     assert s.post(f"{site['url']}/admin/questions/{group.id}/answer", data=form).status_code == 409

@@ -82,6 +82,17 @@ def test_the_engine_groups_what_it_cannot_answer(engine, store):
     assert sizes == [1, 3], sizes
 
 
+def test_a_grouping_failure_still_refuses_politely_and_the_backlog_groups_it_later(engine, store, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is locked")
+    monkeypatch.setattr(engine.question_groups(), "assign", broken)
+    answer = engine.ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2")
+    assert not answer.answered and answer.record_id is not None and answer.text
+    monkeypatch.undo()
+    ungrouped = QuestionGroups(store).ungrouped()
+    assert [qid for qid, _ in ungrouped] == [answer.record_id]      # what the action server groups at its start
+
+
 def test_faq_files_are_valid_knowledge_and_never_overwrite(tmp_path):
     kw = dict(title="Mật khẩu Wi-Fi ở trụ sở UBND xã là gì?", questions=["wifi o ubnd xa pass la gi"],
               answer="Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa.",

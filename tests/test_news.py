@@ -303,16 +303,22 @@ def room(tmp_path):
     return Newsroom(store)
 
 
-def test_core_concurrent_sends_send_once_and_count_per_channel(room):
-    desk = FakeDesk(recent=("zalo-oa:near",))
-    news_id = room.create("Tin", "Nội dung", "activity", "minh.editor")
+def send_at_once(room, news_id: int, desk, n: int) -> list:
+    """n editors press "Gửi" for the same item at the same moment; what each send returned."""
     outcomes: list = []
     threads = [threading.Thread(target=lambda: outcomes.append(room.send(news_id, desk, by="minh.editor",
-                                                                         to_channel=True))) for _ in range(4)]
+                                                                         to_channel=True))) for _ in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return outcomes
+
+
+def test_core_concurrent_sends_send_once_and_count_per_channel(room):
+    desk = FakeDesk(recent=("zalo-oa:near",))
+    news_id = room.create("Tin", "Nội dung", "activity", "minh.editor")
+    outcomes = send_at_once(room, news_id, desk, 4)
     done = [o for o in outcomes if o is not None]
     assert len(done) == 1 and len(outcomes) == 4
     assert sorted(c for c, _, _ in desk.sent) == ["telegram:1", "web:a", "zalo-oa:near"]
@@ -403,13 +409,7 @@ def test_core_on_postgresql():
         room = Newsroom(store)
         desk = FakeDesk()
         news_id = room.create("Tin", "Nội dung", "activity", "minh.editor")
-        outcomes: list = []
-        threads = [threading.Thread(target=lambda: outcomes.append(room.send(news_id, desk, by="minh.editor",
-                                                                             to_channel=True))) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        outcomes = send_at_once(room, news_id, desk, 3)
         assert len([o for o in outcomes if o is not None]) == 1
         assert sorted(c for c, _, _ in desk.sent) == ["telegram:1", "web:a"] and len(desk.posts) == 1
         room._record(news_id, "telegram:1", "telegram", "queued")          # a duplicate is refused, not raised

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..accounts import Session
-from .web import Console
+from .web import Console, page_number
 
 PAGE_SIZE = 50
 
@@ -20,10 +20,7 @@ def routes(console: Console) -> list[Route]:
     @console.guard("team")
     async def feedback_page(request: Request, session: Session) -> Response:
         helpful = request.query_params.get("show") == "helpful"
-        try:
-            page_no = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page_no = 1
+        page_no = page_number(request)
 
         def load():
             rows = store.feedback_rows(helpful=helpful, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)

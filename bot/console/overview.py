@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..accounts import Session
-from ..store import feedback, handoffs, questions
+from ..store import handoffs, questions
 from .web import Console
 
 
@@ -22,8 +22,7 @@ def routes(console: Console) -> list[Route]:
                                       .where(questions.c.answered.is_(False))).scalar_one()
             waiting = conn.execute(select(func.count()).select_from(handoffs)
                                    .where(handoffs.c.status == "waiting")).scalar_one()
-            wrong = conn.execute(select(func.count()).select_from(feedback)
-                                 .where(feedback.c.helpful.is_(False))).scalar_one()
+        wrong = store.feedback_count(helpful=False)
         return {"unanswered": unanswered, "waiting": waiting, "wrong": wrong,
                 "latest": store.unanswered(limit=20), "handoffs": store.handoffs(status="waiting")[:20]}
 

@@ -19,7 +19,7 @@ from ..faq import FaqError, write_faq
 from ..groups import QuestionGroups, wordings
 from ..knowledge import TOPICS
 from ..labels import STATUS_NAMES, TOPIC_NAMES
-from .web import Console, back, field
+from .web import Console, back, field, page_number
 
 PAGE_SIZE = 30
 TABS = STATUS_NAMES
@@ -27,9 +27,9 @@ TOPIC_CHOICES = {code: TOPIC_NAMES[code] for code in TOPICS}
 MAX_RECIPIENTS = 500
 
 
-def notice(example: str, answer: str, source: str) -> str:
+def notice(question: str, answer: str, source: str) -> str:
     """What a resident receives when the team answers a question they asked earlier."""
-    return (f"Dạ, anh/chị đã hỏi: “{example}”. Tổ công nghệ số cộng đồng của xã xin trả lời:\n{answer}\n"
+    return (f"Dạ, anh/chị đã hỏi: “{question}”. Tổ công nghệ số cộng đồng của xã xin trả lời:\n{answer}\n"
             f"Nguồn: {source}")
 
 
@@ -52,10 +52,7 @@ def routes(console: Console) -> list[Route]:
         tab = request.query_params.get("tab", "open")
         if tab not in TABS:
             tab = "open"
-        try:
-            page_no = max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            page_no = 1
+        page_no = page_number(request)
 
         def load():
             rows = groups.groups(tab, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
@@ -109,7 +106,8 @@ def routes(console: Console) -> list[Route]:
         return back(f"/admin/questions/{group_id}?saved={path}&sent={sent}")
 
     def notify(group, values: dict) -> int:
-        text = notice(group.label, values["answer"], values["source"])
+        # the question as the team wrote it, not one resident's own wording sent to the others
+        text = notice(values["title"], values["answer"], values["source"])
         done = []
         for conversation_id in groups.recipients(group.id)[:MAX_RECIPIENTS]:
             try:

@@ -19,10 +19,10 @@ from ..accounts import Accounts, Session, role_allows
 from ..config import Settings
 from ..desk import Desk
 from ..labels import CHANNEL_NAMES
-from ..store import Store
+from ..store import VIETNAM, Store
+from ..text import nfc
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")      # no daylight saving in Việt Nam
 SESSION_COOKIE = "trolyso_session"
 LOGIN_CSRF_COOKIE = "trolyso_login_csrf"
 
@@ -95,9 +95,16 @@ class Console:
 
 def field(form: FormData, name: str, limit: int = 4000) -> str:
     """A text field of a submitted form, trimmed and NFC, at most `limit` characters."""
-    from ..text import nfc
     value = form.get(name)
     return nfc(value if isinstance(value, str) else "").strip()[:limit]
+
+
+def page_number(request: Request) -> int:
+    """The ?page= of a paged list (1 when missing or not a number)."""
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def back(url: str) -> RedirectResponse:
