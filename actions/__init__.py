@@ -3,11 +3,12 @@
 `python -m rasa_sdk --actions actions` imports this package and registers every action in its modules:
 - `guided`    — the guided flows: picking a task, payment method and triage answers (guide_form), then walking
                 through the steps of a guide read from knowledge/guides/ at run time;
-- `knowledge` — any other question, answered by the answer engine in `bot.answer`; feedback on answers;
+- `knowledge` — any other question, answered by the answer engine in `bot.engine.answer`; feedback on answers;
 - `people`    — the menu, hand-off to the community digital team, news subscriptions.
 The actions hold no logic of their own beyond the conversation: answers, guides and storage live in `bot/`.
 """
-from . import guided, knowledge, people  # noqa: F401  (rasa-sdk registers the Action subclasses on import)
-from .runtime import services
+
+from actions import guided, knowledge, people  # noqa: F401  (rasa-sdk registers the Action subclasses on import)
+from actions.runtime import services
 
 services.warm_up()

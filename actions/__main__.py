@@ -4,6 +4,7 @@ rasa-sdk's own `python -m rasa_sdk` binds every interface and starts Sanic's mul
 which loads the answer engine twice and fails once torch has chosen the 'fork' start method. This runs the
 same rasa-sdk application (`rasa_sdk.endpoint.create_app`) in one process on the loopback interface.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -2,8 +2,9 @@
 
 A flow is `action_start_flow` → `guide_form` (asks for the task, then — if the guide has them — the payment
 method and the triage questions) → `action_guide_begin` → steps with `action_guide_step` / `action_guide_stuck`.
-Everything the resident reads comes from the guide files, through `bot.guides.GuideLibrary`.
+Everything the resident reads comes from the guide files, through `bot.engine.guides.GuideLibrary`.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.guides import FLOW_TITLES, Guide, best_label_match
+from actions.runtime import (
+    HANDOFF_BUTTON,
+    MENU_BUTTON,
+    button,
+    entity,
+    intent_of,
+    services,
+    user_text,
+)
+from bot.engine.guides import FLOW_TITLES, Guide, best_label_match
 from bot.text import fold
-
-from .runtime import HANDOFF_BUTTON, MENU_BUTTON, button, entity, intent_of, services, user_text
 
 TRIAGE_SLOTS = ("triage_1", "triage_2", "triage_3")
 FORM_SLOTS = ("guide_task", "pay_method", *TRIAGE_SLOTS)
@@ -25,8 +33,12 @@ YES, NO = "yes", "no"
 NO_WORDS = re.compile(r"\b(khong|ko|k|kh|hong|hok|khg|chua|no|not|never)\b")
 YES_WORDS = re.compile(r"\b(co|roi|r|da|dung|vang|u|uh|um|yes|ok|oke|okay|phai|bi)\b")
 
-STEP_BUTTONS = [button("Tiếp theo", "next_step"), button("Quay lại", "previous_step"),
-                button("Tôi bị vướng ở bước này", "stuck"), MENU_BUTTON]
+STEP_BUTTONS = [
+    button("Tiếp theo", "next_step"),
+    button("Quay lại", "previous_step"),
+    button("Tôi bị vướng ở bước này", "stuck"),
+    MENU_BUTTON,
+]
 
 
 def flow_of_intent(intent: str) -> str | None:
@@ -88,13 +100,16 @@ def triage_summary(guide: Guide, answers: list[str | None]) -> tuple[str, int]:
     return "\n".join(lines), 0
 
 
-def begin_events(guide: Guide, dispatcher: CollectingDispatcher, method_key: str | None = None,
-                 answers: list[str | None] | None = None) -> list[EventType]:
+def begin_events(
+    guide: Guide,
+    dispatcher: CollectingDispatcher,
+    method_key: str | None = None,
+    answers: list[str | None] | None = None,
+) -> list[EventType]:
     """Show how the guide starts (triage summary, or payment-method note + step 1) and remember where we are."""
     if guide.triage and answers is not None:
         text, step = triage_summary(guide, answers)
-        dispatcher.utter_message(text=text, buttons=[button("Xem từng bước", "next_step"), HANDOFF_BUTTON,
-                                                     MENU_BUTTON])
+        dispatcher.utter_message(text=text, buttons=[button("Xem từng bước", "next_step"), HANDOFF_BUTTON, MENU_BUTTON])
         return [SlotSet("guide", guide.path), SlotSet("step", float(step)), SlotSet("guide_paused", False)]
     intro = f"Dạ, em hướng dẫn anh/chị: {guide.title} ({len(guide.steps)} bước). {guide.source_line}"
     method = guide.method(method_key) if method_key else None
@@ -108,10 +123,16 @@ def begin_events(guide: Guide, dispatcher: CollectingDispatcher, method_key: str
 
 
 def no_guide(dispatcher: CollectingDispatcher) -> list[EventType]:
-    dispatcher.utter_message(text="Dạ, anh/chị chưa chọn hướng dẫn nào. Anh/chị chọn một việc trong menu giúp em ạ.",
-                             buttons=[button("Dịch vụ công", "flow_dvc"), button("Thanh toán số", "flow_thanhtoan"),
-                                      button("VNeID mức 2", "flow_vneid"), button("Tôi nghi bị lừa", "flow_luadao"),
-                                      MENU_BUTTON])
+    dispatcher.utter_message(
+        text="Dạ, anh/chị chưa chọn hướng dẫn nào. Anh/chị chọn một việc trong menu giúp em ạ.",
+        buttons=[
+            button("Dịch vụ công", "flow_dvc"),
+            button("Thanh toán số", "flow_thanhtoan"),
+            button("VNeID mức 2", "flow_vneid"),
+            button("Tôi nghi bị lừa", "flow_luadao"),
+            MENU_BUTTON,
+        ],
+    )
     return [SlotSet("guide", None), SlotSet("step", None)]
 
 
@@ -125,8 +146,7 @@ class ActionStartFlow(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         flow = flow_of_intent(intent_of(tracker)) or tracker.get_slot("flow") or "dvc"
         events: list[EventType] = [SlotSet(s, None) for s in FORM_SLOTS]
-        events += [SlotSet("flow", flow), SlotSet("guide", None), SlotSet("step", None),
-                   SlotSet("guide_paused", False)]
+        events += [SlotSet("flow", flow), SlotSet("guide", None), SlotSet("step", None), SlotSet("guide_paused", False)]
         options = services.guides.guides(flow)
         picked = options[0] if len(options) == 1 else services.guides.named_in(flow, user_text(tracker))
         if picked:
@@ -138,8 +158,9 @@ class ValidateGuideForm(FormValidationAction):
     def name(self) -> str:
         return "validate_guide_form"
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         slots = ["guide_task"]
         guide = current_guide(tracker)
         if guide is not None:
@@ -152,16 +173,18 @@ class ValidateGuideForm(FormValidationAction):
     def _asked(tracker: Tracker, slot: str) -> bool:
         return tracker.get_slot("requested_slot") == slot
 
-    async def extract_guide_task(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
+    async def extract_guide_task(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if not self._asked(tracker, "guide_task"):
             return {}
         choice = entity(tracker, "task") or user_text(tracker)
         guide = services.guides.find(tracker.get_slot("flow") or "", choice) if choice else None
         return {"guide_task": guide.task} if guide else {}
 
-    async def extract_pay_method(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
+    async def extract_pay_method(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         guide = current_guide(tracker)
         if not self._asked(tracker, "pay_method") or guide is None:
             return {}
@@ -199,12 +222,16 @@ class ActionAskGuideTask(Action):
         flow = tracker.get_slot("flow") or "dvc"
         options = services.guides.guides(flow)
         if not options:
-            dispatcher.utter_message(text=f"Dạ, mục “{FLOW_TITLES.get(flow, flow)}” hiện chưa có hướng dẫn. "
-                                          "Anh/chị có thể hỏi trực tiếp hoặc gặp cán bộ.",
-                                     buttons=[HANDOFF_BUTTON, MENU_BUTTON])
+            dispatcher.utter_message(
+                text=f"Dạ, mục “{FLOW_TITLES.get(flow, flow)}” hiện chưa có hướng dẫn. "
+                "Anh/chị có thể hỏi trực tiếp hoặc gặp cán bộ.",
+                buttons=[HANDOFF_BUTTON, MENU_BUTTON],
+            )
             return []
-        dispatcher.utter_message(text=f"Dạ, về {FLOW_TITLES[flow].lower()}, anh/chị cần làm việc nào ạ?",
-                                 buttons=[button(g.button, "choose", task=g.task) for g in options])
+        dispatcher.utter_message(
+            text=f"Dạ, về {FLOW_TITLES[flow].lower()}, anh/chị cần làm việc nào ạ?",
+            buttons=[button(g.button, "choose", task=g.task) for g in options],
+        )
         return []
 
 
@@ -215,8 +242,10 @@ class ActionAskPayMethod(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         guide = current_guide(tracker)
         methods = guide.methods if guide else ()
-        dispatcher.utter_message(text="Dạ, anh/chị muốn trả bằng cách nào ạ?",
-                                 buttons=[button(label, "choose", method=key) for key, label, _ in methods])
+        dispatcher.utter_message(
+            text="Dạ, anh/chị muốn trả bằng cách nào ạ?",
+            buttons=[button(label, "choose", method=key) for key, label, _ in methods],
+        )
         return []
 
 
@@ -230,8 +259,10 @@ class _AskTriage(Action):
         guide = current_guide(tracker)
         if guide is None or len(guide.triage) <= self.index:
             return []
-        dispatcher.utter_message(text=guide.triage[self.index].question,
-                                 buttons=[button("Có", "choose", answer=YES), button("Chưa / Không", "choose", answer=NO)])
+        dispatcher.utter_message(
+            text=guide.triage[self.index].question,
+            buttons=[button("Có", "choose", answer=YES), button("Chưa / Không", "choose", answer=NO)],
+        )
         return []
 
 
@@ -277,8 +308,9 @@ class ActionGuideChoose(Action):
         guide = services.guides.get(tracker.get_slot("guide") or "")
         method = guide.method(entity(tracker, "method") or "") if guide else None
         if method:
-            dispatcher.utter_message(text=f"{method[1]}: {method[2]}", buttons=[button("Tiếp tục", "resume_guide"),
-                                                                                 MENU_BUTTON])
+            dispatcher.utter_message(
+                text=f"{method[1]}: {method[2]}", buttons=[button("Tiếp tục", "resume_guide"), MENU_BUTTON]
+            )
             return [SlotSet("pay_method", method[0])]
         return no_guide(dispatcher)
 
@@ -297,14 +329,15 @@ class ActionGuideStep(Action):
         intent = intent_of(tracker)
         paused = bool(tracker.get_slot("guide_paused"))
         if intent == "resume_guide" or (intent == "next_step" and paused and current >= 1):
-            target = max(current, 1)          # coming back: show the step the resident was on
+            target = max(current, 1)  # coming back: show the step the resident was on
         elif intent == "previous_step":
             target = max(current - 1, 1)
         else:
             target = current + 1
         if target > len(guide.steps):
-            dispatcher.utter_message(text=finished_message(guide),
-                                     buttons=[button("Quay lại", "previous_step"), HANDOFF_BUTTON, MENU_BUTTON])
+            dispatcher.utter_message(
+                text=finished_message(guide), buttons=[button("Quay lại", "previous_step"), HANDOFF_BUTTON, MENU_BUTTON]
+            )
             return [SlotSet("step", float(len(guide.steps))), SlotSet("guide_paused", False)]
         text = step_message(guide, target)
         if intent == "previous_step" and current <= 1:
@@ -316,7 +349,7 @@ class ActionGuideStep(Action):
 
 
 class ActionGuideStuck(Action):
-    """"Tôi bị vướng ở bước này": the common problems of that step and what to do; if still stuck, a person."""
+    """ "Tôi bị vướng ở bước này": the common problems of that step and what to do; if still stuck, a person."""
 
     def name(self) -> str:
         return "action_guide_stuck"
@@ -325,9 +358,11 @@ class ActionGuideStuck(Action):
         guide = services.guides.get(tracker.get_slot("guide") or "")
         number = int(tracker.get_slot("step") or 0)
         if guide is None or guide.step(max(number, 1)) is None:
-            dispatcher.utter_message(text="Dạ, anh/chị đang vướng ở việc gì ạ? Anh/chị mô tả ngắn giúp em, hoặc "
-                                          "bấm “Gặp cán bộ” để Tổ công nghệ số cộng đồng hỗ trợ.",
-                                     buttons=[HANDOFF_BUTTON, MENU_BUTTON])
+            dispatcher.utter_message(
+                text="Dạ, anh/chị đang vướng ở việc gì ạ? Anh/chị mô tả ngắn giúp em, hoặc "
+                "bấm “Gặp cán bộ” để Tổ công nghệ số cộng đồng hỗ trợ.",
+                buttons=[HANDOFF_BUTTON, MENU_BUTTON],
+            )
             return []
         step = guide.step(max(number, 1))
         if step.stuck:
@@ -335,10 +370,17 @@ class ActionGuideStuck(Action):
             lines.extend(f"- {item}" for item in step.stuck)
             lines.append("Nếu vẫn chưa được, em chuyển anh/chị cho cán bộ của xã ạ.")
         else:
-            lines = [f"Dạ, Bước {step.number} ({step.title}) chưa có ghi chú vướng mắc. Anh/chị có thể xem lại "
-                     "bước này, hoặc để em chuyển cho cán bộ của xã hỗ trợ ạ."]
-        dispatcher.utter_message(text="\n".join(lines),
-                                 buttons=[button("Đã được, tiếp theo", "next_step"),
-                                          button("Xem lại bước này", "resume_guide"),
-                                          button("Vẫn chưa được", "human_handoff"), MENU_BUTTON])
+            lines = [
+                f"Dạ, Bước {step.number} ({step.title}) chưa có ghi chú vướng mắc. Anh/chị có thể xem lại "
+                "bước này, hoặc để em chuyển cho cán bộ của xã hỗ trợ ạ."
+            ]
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            buttons=[
+                button("Đã được, tiếp theo", "next_step"),
+                button("Xem lại bước này", "resume_guide"),
+                button("Vẫn chưa được", "human_handoff"),
+                MENU_BUTTON,
+            ],
+        )
         return [SlotSet("guide_paused", False)]

@@ -1,4 +1,5 @@
 """Questions outside the guided flows, answered by the answer engine; "Hữu ích" / "Chưa đúng" feedback."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,14 +10,23 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.answer import ASK_AGAIN
-
-from .runtime import HANDOFF_BUTTON, MENU_BUTTON, button, channel_of, intent_of, services, user_text
+from actions.runtime import (
+    HANDOFF_BUTTON,
+    MENU_BUTTON,
+    button,
+    channel_of,
+    intent_of,
+    services,
+    user_text,
+)
+from bot.engine.answer import ASK_AGAIN
 
 log = logging.getLogger(__name__)
 
-ENGINE_FAILED = ("Dạ, em đang gặp trục trặc nên chưa trả lời được ngay. Anh/chị hỏi lại sau ít phút, hoặc bấm "
-                 "“Gặp cán bộ” để Tổ công nghệ số cộng đồng hỗ trợ ạ.")
+ENGINE_FAILED = (
+    "Dạ, em đang gặp trục trặc nên chưa trả lời được ngay. Anh/chị hỏi lại sau ít phút, hoặc bấm "
+    "“Gặp cán bộ” để Tổ công nghệ số cộng đồng hỗ trợ ạ."
+)
 
 
 class ActionKnowledgeAnswer(Action):
@@ -49,8 +59,10 @@ class ActionKnowledgeAnswer(Action):
         if not in_form:
             buttons.append(MENU_BUTTON)
         dispatcher.utter_message(text=answer.text, buttons=buttons)
-        events: list[EventType] = [SlotSet("last_question_id", float(answer.record_id) if answer.record_id else None),
-                                   SlotSet("last_answer", answer.text if answer.answered else None)]
+        events: list[EventType] = [
+            SlotSet("last_question_id", float(answer.record_id) if answer.record_id else None),
+            SlotSet("last_answer", answer.text if answer.answered else None),
+        ]
         if in_guide:
             events.append(SlotSet("guide_paused", True))
         return events
@@ -76,10 +88,16 @@ class ActionFeedback(Action):
         if helpful:
             dispatcher.utter_message(text="Dạ, cảm ơn anh/chị đã góp ý! Anh/chị cần gì thêm cứ hỏi em nhé.")
         elif stored:
-            dispatcher.utter_message(text="Dạ, em xin lỗi vì câu trả lời chưa đúng. Em đã ghi lại câu hỏi và câu trả "
-                                          "lời để Tổ công nghệ số cộng đồng xem và sửa. Anh/chị có muốn gặp cán bộ "
-                                          "không ạ?", buttons=[HANDOFF_BUTTON, MENU_BUTTON])
+            dispatcher.utter_message(
+                text="Dạ, em xin lỗi vì câu trả lời chưa đúng. Em đã ghi lại câu hỏi và câu trả "
+                "lời để Tổ công nghệ số cộng đồng xem và sửa. Anh/chị có muốn gặp cán bộ "
+                "không ạ?",
+                buttons=[HANDOFF_BUTTON, MENU_BUTTON],
+            )
         else:
-            dispatcher.utter_message(text="Dạ, em xin lỗi. Anh/chị nói rõ giúp em chỗ nào chưa đúng, hoặc bấm "
-                                          "“Gặp cán bộ” để được hỗ trợ ạ.", buttons=[HANDOFF_BUTTON, MENU_BUTTON])
+            dispatcher.utter_message(
+                text="Dạ, em xin lỗi. Anh/chị nói rõ giúp em chỗ nào chưa đúng, hoặc bấm "
+                "“Gặp cán bộ” để được hỗ trợ ạ.",
+                buttons=[HANDOFF_BUTTON, MENU_BUTTON],
+            )
         return []

@@ -1,4 +1,5 @@
 """The menu, hand-off to the community digital technology team, and news subscriptions."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,13 +10,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .guided import FORM_SLOTS
-from .runtime import button, channel_of, intent_of, services
+from actions.guided import FORM_SLOTS
+from actions.runtime import button, channel_of, intent_of, services
 
 log = logging.getLogger(__name__)
 
-MENU_TEXT = ("Em có thể hướng dẫn từng bước các việc dưới đây, hoặc anh/chị gõ câu hỏi về Nghị quyết 57, kế hoạch "
-             "của xã, phong trào Bình dân học vụ số, VNeID, dịch vụ công, thanh toán số, phòng chống lừa đảo.")
+MENU_TEXT = (
+    "Em có thể hướng dẫn từng bước các việc dưới đây, hoặc anh/chị gõ câu hỏi về Nghị quyết 57, kế hoạch "
+    "của xã, phong trào Bình dân học vụ số, VNeID, dịch vụ công, thanh toán số, phòng chống lừa đảo."
+)
 MENU_BUTTONS = [
     button("Dịch vụ công trực tuyến", "flow_dvc"),
     button("Thanh toán số", "flow_thanhtoan"),
@@ -27,8 +30,9 @@ MENU_BUTTONS = [
 
 
 def leave_flow() -> list[EventType]:
-    return [SlotSet(s, None) for s in (*FORM_SLOTS, "flow", "guide", "step", "requested_slot")] + \
-        [SlotSet("guide_paused", False)]
+    return [SlotSet(s, None) for s in (*FORM_SLOTS, "flow", "guide", "step", "requested_slot")] + [
+        SlotSet("guide_paused", False)
+    ]
 
 
 class ActionMenu(Action):
@@ -46,8 +50,11 @@ def _context(tracker: Tracker) -> str:
     guide = services.guides.get(tracker.get_slot("guide") or "")
     if guide is not None and tracker.get_slot("step"):
         return f"Đang làm theo hướng dẫn “{guide.title}”, bước {int(tracker.get_slot('step'))}."
-    asked = [e.get("text") for e in tracker.events if e.get("event") == "user" and e.get("text")
-             and not str(e.get("text")).startswith("/")]
+    asked = [
+        e.get("text")
+        for e in tracker.events
+        if e.get("event") == "user" and e.get("text") and not str(e.get("text")).startswith("/")
+    ]
     return ("Câu hỏi gần đây: " + " | ".join(asked[-3:])) if asked else ""
 
 
@@ -68,19 +75,30 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        stored = await _store(dispatcher, "a hand-off request", "Dạ, em chưa chuyển được yêu cầu cho cán bộ vì hệ "
-                              "thống đang trục trặc. Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ trực tiếp "
-                              "UBND xã ạ.", services.store.request_handoff, tracker.sender_id,
-                              channel=channel_of(tracker), context=_context(tracker))
+        stored = await _store(
+            dispatcher,
+            "a hand-off request",
+            "Dạ, em chưa chuyển được yêu cầu cho cán bộ vì hệ "
+            "thống đang trục trặc. Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ trực tiếp "
+            "UBND xã ạ.",
+            services.store.request_handoff,
+            tracker.sender_id,
+            channel=channel_of(tracker),
+            context=_context(tracker),
+        )
         if stored is None:
             return []
         _, created = stored
         if created:
-            text = ("Dạ, em đã báo Tổ công nghệ số cộng đồng của xã. Cán bộ sẽ nhắn lại anh/chị ngay trong cuộc trò "
-                    "chuyện này, trong giờ làm việc. Trong lúc chờ, anh/chị vẫn có thể hỏi em.")
+            text = (
+                "Dạ, em đã báo Tổ công nghệ số cộng đồng của xã. Cán bộ sẽ nhắn lại anh/chị ngay trong cuộc trò "
+                "chuyện này, trong giờ làm việc. Trong lúc chờ, anh/chị vẫn có thể hỏi em."
+            )
         else:
-            text = ("Dạ, yêu cầu gặp cán bộ của anh/chị đã được ghi nhận và đang chờ Tổ công nghệ số cộng đồng. "
-                    "Cán bộ sẽ nhắn lại anh/chị tại đây ạ.")
+            text = (
+                "Dạ, yêu cầu gặp cán bộ của anh/chị đã được ghi nhận và đang chờ Tổ công nghệ số cộng đồng. "
+                "Cán bộ sẽ nhắn lại anh/chị tại đây ạ."
+            )
         dispatcher.utter_message(text=text, buttons=[button("Về menu", "menu")])
         return [SlotSet(s, None) for s in (*FORM_SLOTS, "requested_slot")]
 
@@ -91,19 +109,27 @@ class ActionSubscription(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         active = intent_of(tracker) == "subscribe"
-        changed = await _store(dispatcher, "a subscription change", "Dạ, em chưa lưu được yêu cầu vì hệ thống đang "
-                               "trục trặc. Anh/chị thử lại sau ít phút giúp em ạ.", services.store.set_subscription,
-                               tracker.sender_id, channel=channel_of(tracker), active=active)
+        changed = await _store(
+            dispatcher,
+            "a subscription change",
+            "Dạ, em chưa lưu được yêu cầu vì hệ thống đang trục trặc. Anh/chị thử lại sau ít phút giúp em ạ.",
+            services.store.set_subscription,
+            tracker.sender_id,
+            channel=channel_of(tracker),
+            active=active,
+        )
         if changed is None:
             return []
         if active:
-            text = ("Dạ, anh/chị đã đăng ký nhận tin từ xã (hoạt động Nghị quyết 57, cảnh báo lừa đảo…)."
-                    if changed else "Dạ, anh/chị đã đăng ký nhận tin từ trước rồi ạ.")
+            text = (
+                "Dạ, anh/chị đã đăng ký nhận tin từ xã (hoạt động Nghị quyết 57, cảnh báo lừa đảo…)."
+                if changed
+                else "Dạ, anh/chị đã đăng ký nhận tin từ trước rồi ạ."
+            )
             text += " Muốn dừng, anh/chị nhắn “hủy nhận tin” bất cứ lúc nào."
             buttons = [button("Hủy nhận tin", "unsubscribe"), button("Về menu", "menu")]
         else:
-            text = ("Dạ, em đã dừng gửi tin cho anh/chị." if changed
-                    else "Dạ, anh/chị hiện không đăng ký nhận tin ạ.")
+            text = "Dạ, em đã dừng gửi tin cho anh/chị." if changed else "Dạ, anh/chị hiện không đăng ký nhận tin ạ."
             buttons = [button("Đăng ký nhận tin", "subscribe"), button("Về menu", "menu")]
         dispatcher.utter_message(text=text, buttons=buttons)
         return []

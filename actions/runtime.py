@@ -1,5 +1,6 @@
 """What the actions share: the answer engine, the guide library and the store, created once per process;
 plus small helpers for reading the tracker and building buttons."""
+
 from __future__ import annotations
 
 import json
@@ -10,11 +11,11 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from bot.answer import AnswerEngine
 from bot.config import Settings
-from bot.guides import GuideLibrary
+from bot.engine.answer import AnswerEngine
+from bot.engine.guides import GuideLibrary
+from bot.engine.watcher import KnowledgeWatcher
 from bot.store import Store
-from bot.watcher import KnowledgeWatcher
 from bot.text import nfc
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ class Services:
         self.guides.refresh()
         engine = self.engine
         engine.retriever.run("khởi động trợ lý số", top_k=1)
-        log.info("action server ready: %d knowledge sections, %d guides", len(engine.index.chunks),
-                 len(self.guides.guides()))
+        log.info(
+            "action server ready: %d knowledge sections, %d guides", len(engine.index.chunks), len(self.guides.guides())
+        )
         self.watch_knowledge()
         threading.Thread(target=self.group_backlog, name="group-backlog", daemon=True).start()
 
@@ -81,7 +83,7 @@ class Services:
             for question_id, text in groups.ungrouped():
                 groups.assign(question_id, engine.group_features(text))
                 done += 1
-        except Exception:                 # the store is busy or down: the next start tries again
+        except Exception:  # the store is busy or down: the next start tries again
             log.exception("grouping earlier unanswered questions stopped after %d", done)
         if done:
             log.info("grouped %d earlier unanswered questions", done)
@@ -92,8 +94,9 @@ class Services:
         if os.environ.get("TROLYSO_WATCH_KNOWLEDGE", "1") == "0" or self.watcher is not None:
             return
         engine = self.engine
-        watcher = KnowledgeWatcher(self.settings.knowledge_dir, self.settings.index_dir, engine.embedder,
-                                   engine.use_index)
+        watcher = KnowledgeWatcher(
+            self.settings.knowledge_dir, self.settings.index_dir, engine.embedder, engine.use_index
+        )
         watcher.serving = engine.index.manifest.get("built_at")
         self.watcher = watcher.start()
 

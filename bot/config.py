@@ -1,4 +1,5 @@
 """Settings, read from environment variables (and a `.env` file in the working directory if present)."""
+
 from __future__ import annotations
 
 import os
@@ -26,20 +27,26 @@ class Settings:
     model_dir: Path
     index_dir: Path
     user_salt: str
-    zalo_window_days: float = 7.0          # Zalo accepts free-form messages this long after the resident last wrote
+    zalo_window_days: float = 7.0  # Zalo accepts free-form messages this long after the resident last wrote
     handoff_release_minutes: float = 30.0  # a taken conversation returns to the bot after this long without the team
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         _load_dotenv()
         data = Path(os.environ.get("TROLYSO_DATA_DIR", "var")).resolve()
         knowledge = Path(os.environ.get("TROLYSO_KNOWLEDGE_DIR", "knowledge")).resolve()
         db = os.environ.get("TROLYSO_DATABASE_URL") or f"sqlite:///{data / 'trolyso.db'}"
         model = Path(os.environ.get("TROLYSO_MODEL_DIR", str(data / "models" / "e5-small"))).resolve()
-        return cls(data_dir=data, knowledge_dir=knowledge, database_url=db, model_dir=model,
-                   index_dir=data / "index", user_salt=os.environ.get("TROLYSO_USER_SALT", "trolyso"),
-                   zalo_window_days=_positive("TROLYSO_ZALO_WINDOW_DAYS", 7.0),
-                   handoff_release_minutes=_positive("TROLYSO_HANDOFF_RELEASE_MINUTES", 30.0))
+        return cls(
+            data_dir=data,
+            knowledge_dir=knowledge,
+            database_url=db,
+            model_dir=model,
+            index_dir=data / "index",
+            user_salt=os.environ.get("TROLYSO_USER_SALT", "trolyso"),
+            zalo_window_days=_positive("TROLYSO_ZALO_WINDOW_DAYS", 7.0),
+            handoff_release_minutes=_positive("TROLYSO_HANDOFF_RELEASE_MINUTES", 30.0),
+        )
 
 
 def _positive(name: str, default: float) -> float:

@@ -5,6 +5,7 @@
 listen and stops them cleanly (SIGTERM, then SIGKILL after a grace period) on Ctrl-C or when one dies.
 Logs go to <data dir>/logs/<service>.log. The gateway (connectors/) serves the channels on port 8000.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
+from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,13 +59,15 @@ class StackConfig:
     model: Path = ROOT / "models" / "trolyso.tar.gz"
 
     @classmethod
-    def from_env(cls) -> "StackConfig":
-        return cls(rasa_port=int(os.environ.get("TROLYSO_RASA_PORT", 5005)),
-                   actions_port=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)),
-                   gateway_port=int(os.environ.get("TROLYSO_GATEWAY_PORT", 8000)),
-                   host=os.environ.get("TROLYSO_HOST", "127.0.0.1"),
-                   rasa_bin=Path(os.environ.get("TROLYSO_RASA_BIN", ROOT / ".venv-rasa" / "bin" / "rasa")),
-                   model=Path(os.environ.get("TROLYSO_RASA_MODEL", ROOT / "models" / "trolyso.tar.gz")))
+    def from_env(cls) -> StackConfig:
+        return cls(
+            rasa_port=int(os.environ.get("TROLYSO_RASA_PORT", 5005)),
+            actions_port=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)),
+            gateway_port=int(os.environ.get("TROLYSO_GATEWAY_PORT", 8000)),
+            host=os.environ.get("TROLYSO_HOST", "127.0.0.1"),
+            rasa_bin=Path(os.environ.get("TROLYSO_RASA_BIN", ROOT / ".venv-rasa" / "bin" / "rasa")),
+            model=Path(os.environ.get("TROLYSO_RASA_MODEL", ROOT / "models" / "trolyso.tar.gz")),
+        )
 
     @property
     def rasa_url(self) -> str:
@@ -84,22 +87,48 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
         raise StackError(f"Rasa is not installed at {config.rasa_bin}: run `make rasa-env` (or `make run`).")
     if not config.model.exists():
         raise StackError(f"No trained dialogue model at {config.model}: run `make train` (or `make run`).")
-    base = {"TROLYSO_DATA_DIR": str(settings.data_dir), "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-            "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    base = {
+        "TROLYSO_DATA_DIR": str(settings.data_dir),
+        "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "PYTHONPATH": str(ROOT),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
     endpoints = settings.data_dir / "endpoints.yml"
     endpoints.parent.mkdir(parents=True, exist_ok=True)
     endpoints.write_text(f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n', encoding="utf-8")
     actions = Service(
-        "actions", [sys.executable, "-m", "actions", "--host", config.host, "--port", str(config.actions_port)],
-        f"{config.actions_url}/health", base)
+        "actions",
+        [sys.executable, "-m", "actions", "--host", config.host, "--port", str(config.actions_port)],
+        f"{config.actions_url}/health",
+        base,
+    )
     rasa = Service(
-        "rasa", [str(config.rasa_bin), "run", "--model", str(config.model), "--endpoints", str(endpoints),
-                 "--credentials", str(ROOT / "credentials.yml"), "--interface", config.host,
-                 "--port", str(config.rasa_port), "--quiet"],
-        f"{config.rasa_url}/webhooks/rest/", base)
+        "rasa",
+        [
+            str(config.rasa_bin),
+            "run",
+            "--model",
+            str(config.model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--interface",
+            config.host,
+            "--port",
+            str(config.rasa_port),
+            "--quiet",
+        ],
+        f"{config.rasa_url}/webhooks/rest/",
+        base,
+    )
     gateway = Service(
-        "gateway", [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(config.gateway_port)],
-        f"{config.gateway_url}/healthz", {**base, "TROLYSO_RASA_URL": config.rasa_url})
+        "gateway",
+        [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(config.gateway_port)],
+        f"{config.gateway_url}/healthz",
+        {**base, "TROLYSO_RASA_URL": config.rasa_url},
+    )
     return [actions, rasa, gateway]
 
 
@@ -116,24 +145,38 @@ class Stack:
         try:
             for service in self.services:
                 if service.healthy():
-                    raise StackError(f"{service.name}: something already answers {service.health_url} — "
-                                     "stop it first or choose another port")
+                    raise StackError(
+                        f"{service.name}: something already answers {service.health_url} — "
+                        "stop it first or choose another port"
+                    )
                 service.log_path = self.log_dir / f"{service.name}.log"
                 log = open(service.log_path, "ab")
-                service.process = subprocess.Popen(service.argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                                   env={**os.environ, **service.env}, start_new_session=True)
+                service.process = subprocess.Popen(
+                    service.argv,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, **service.env},
+                    start_new_session=True,
+                )
                 log.close()
                 t0 = time.monotonic()
                 while not service.healthy():
                     if service.process.poll() is not None:
-                        raise StackError(f"{service.name} exited with code {service.process.returncode}; "
-                                         f"last lines of {service.log_path}:\n{service.log_tail()}")
+                        raise StackError(
+                            f"{service.name} exited with code {service.process.returncode}; "
+                            f"last lines of {service.log_path}:\n{service.log_tail()}"
+                        )
                     if time.monotonic() - t0 > self.startup_timeout:
-                        raise StackError(f"{service.name} did not answer {service.health_url} within "
-                                         f"{self.startup_timeout:.0f} s; see {service.log_path}")
+                        raise StackError(
+                            f"{service.name} did not answer {service.health_url} within "
+                            f"{self.startup_timeout:.0f} s; see {service.log_path}"
+                        )
                     time.sleep(0.25)
-                echo(f"  {service.name:<8} ready in {time.monotonic() - t0:4.1f} s  "
-                     f"{service.health_url.rsplit('/', 1)[0] if service.name == 'actions' else service.health_url}")
+                echo(
+                    f"  {service.name:<8} ready in {time.monotonic() - t0:4.1f} s  "
+                    f"{service.health_url.rsplit('/', 1)[0] if service.name == 'actions' else service.health_url}"
+                )
         except BaseException:
             self.stop()
             raise
@@ -168,8 +211,10 @@ class Stack:
             while not stop["now"]:
                 died = self.dead()
                 if died:
-                    raise StackError(f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
-                                     f"lines of {died.log_path}:\n{died.log_tail()}")
+                    raise StackError(
+                        f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
+                        f"lines of {died.log_path}:\n{died.log_tail()}"
+                    )
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

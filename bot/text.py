@@ -3,6 +3,7 @@
 Every boundary of the application (files read, questions asked, text stored) goes through `nfc`.
 Search-side matching goes through `fold`, so "nghị quyết", "nghi quyet" and "NGHỊ QUYẾT" meet.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,24 +47,68 @@ def search_tokens(text: str) -> list[str]:
 
 # Abbreviations and teencode residents type, mapped to full forms. Keys are folded, lower-case tokens.
 ABBREVIATIONS: dict[str, str] = {
-    "ko": "không", "k": "không", "kh": "không", "hok": "không", "hong": "không", "khum": "không",
-    "kg": "không", "khg": "không", "hk": "không",
-    "dc": "được", "đc": "được", "dk": "đăng ký", "đk": "đăng ký", "dky": "đăng ký", "đky": "đăng ký",
+    "ko": "không",
+    "k": "không",
+    "kh": "không",
+    "hok": "không",
+    "hong": "không",
+    "khum": "không",
+    "kg": "không",
+    "khg": "không",
+    "hk": "không",
+    "dc": "được",
+    "đc": "được",
+    "dk": "đăng ký",
+    "đk": "đăng ký",
+    "dky": "đăng ký",
+    "đky": "đăng ký",
     "j": "gì",
-    "ntn": "như thế nào", "lm": "làm", "ns": "nói", "bn": "bao nhiêu", "bnhiu": "bao nhiêu",
-    "vs": "với", "ng": "người", "r": "rồi", "ms": "mới", "mn": "mọi người",
-    "dt": "điện thoại", "đt": "điện thoại", "sdt": "số điện thoại", "sđt": "số điện thoại",
-    "tk": "tài khoản", "mk": "mật khẩu", "tn": "tin nhắn", "tt": "thông tin",
-    "onl": "trực tuyến", "online": "trực tuyến",
-    "dvc": "dịch vụ công", "dvcqg": "dịch vụ công quốc gia", "dvctt": "dịch vụ công trực tuyến",
-    "cccd": "căn cước công dân", "cmnd": "chứng minh nhân dân",
-    "nq": "nghị quyết", "qd": "quyết định", "qđ": "quyết định",
-    "bdhvs": "bình dân học vụ số", "lltp": "lý lịch tư pháp", "bhyt": "bảo hiểm y tế",
-    "bhxh": "bảo hiểm xã hội", "ubnd": "ủy ban nhân dân",
-    "cnsccd": "công nghệ số cộng đồng", "cds": "chuyển đổi số", "khcn": "khoa học công nghệ",
-    "dmst": "đổi mới sáng tạo", "đmst": "đổi mới sáng tạo",
-    "app": "ứng dụng", "ib": "nhắn tin", "ck": "chuyển khoản", "stk": "số tài khoản",
-    "nh": "ngân hàng", "vn": "Việt Nam", "hs": "hồ sơ", "tp": "thành phố",
+    "ntn": "như thế nào",
+    "lm": "làm",
+    "ns": "nói",
+    "bn": "bao nhiêu",
+    "bnhiu": "bao nhiêu",
+    "vs": "với",
+    "ng": "người",
+    "r": "rồi",
+    "ms": "mới",
+    "mn": "mọi người",
+    "dt": "điện thoại",
+    "đt": "điện thoại",
+    "sdt": "số điện thoại",
+    "sđt": "số điện thoại",
+    "tk": "tài khoản",
+    "mk": "mật khẩu",
+    "tn": "tin nhắn",
+    "tt": "thông tin",
+    "onl": "trực tuyến",
+    "online": "trực tuyến",
+    "dvc": "dịch vụ công",
+    "dvcqg": "dịch vụ công quốc gia",
+    "dvctt": "dịch vụ công trực tuyến",
+    "cccd": "căn cước công dân",
+    "cmnd": "chứng minh nhân dân",
+    "nq": "nghị quyết",
+    "qd": "quyết định",
+    "qđ": "quyết định",
+    "bdhvs": "bình dân học vụ số",
+    "lltp": "lý lịch tư pháp",
+    "bhyt": "bảo hiểm y tế",
+    "bhxh": "bảo hiểm xã hội",
+    "ubnd": "ủy ban nhân dân",
+    "cnsccd": "công nghệ số cộng đồng",
+    "cds": "chuyển đổi số",
+    "khcn": "khoa học công nghệ",
+    "dmst": "đổi mới sáng tạo",
+    "đmst": "đổi mới sáng tạo",
+    "app": "ứng dụng",
+    "ib": "nhắn tin",
+    "ck": "chuyển khoản",
+    "stk": "số tài khoản",
+    "nh": "ngân hàng",
+    "vn": "Việt Nam",
+    "hs": "hồ sơ",
+    "tp": "thành phố",
 }
 # "kh" is ambiguous in writing ("khoa học"), but alone as a token it is almost always "không".
 
@@ -98,6 +143,7 @@ def mask_personal_numbers(text: str) -> str:
 
     The last two digits stay visible so staff can still tell two numbers apart.
     """
+
     def _mask(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group(0))
         return "*" * (len(digits) - 2) + digits[-2:]

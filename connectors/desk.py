@@ -2,6 +2,7 @@
 conversation as the resident and the bot wrote it, whether a platform still lets us write, and queuing a
 team reply or news so the worker delivers it through the resident's own channel, split for that channel.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +10,12 @@ import datetime as _dt
 
 from sqlalchemy import func, select
 
-from bot.desk import DeskError, Reach
+from bot.store.schema import inbox, outbox
+from bot.team.desk import DeskError, Reach
 from bot.text import mask_personal_numbers
-
-from .queue import MessageQueue, Part, inbox, outbox
-from .render import render_for
+from connectors.messages import Part
+from connectors.queue import MessageQueue
+from connectors.render import render_for
 
 ZALO_CHANNELS = ("zalo-oa", "zalo-bot")
 
@@ -26,9 +28,9 @@ def split_conversation(conversation_id: str) -> tuple[str, str]:
 
 
 class GatewayDesk:
-    def __init__(self, gateway, loop: asyncio.AbstractEventLoop) -> None:   # a started connectors.gateway.Gateway
+    def __init__(self, gateway, loop: asyncio.AbstractEventLoop) -> None:  # a started connectors.gateway.Gateway
         self.gateway = gateway
-        self.loop = loop                               # the gateway's loop, where the worker waits
+        self.loop = loop  # the gateway's loop, where the worker waits
 
     @property
     def queue(self) -> MessageQueue:
@@ -36,14 +38,22 @@ class GatewayDesk:
 
     def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
         with self.queue.engine.connect() as conn:
-            ins = conn.execute(select(inbox.c.received_at, inbox.c.text, inbox.c.status)
-                               .where(inbox.c.conversation_id == conversation_id)
-                               .order_by(inbox.c.id.desc()).limit(limit)).all()
-            outs = conn.execute(select(outbox.c.created_at, outbox.c.text, outbox.c.status, outbox.c.origin)
-                                .where(outbox.c.conversation_id == conversation_id)
-                                .order_by(outbox.c.id.desc()).limit(limit)).all()
-        rows = [{"at": r.received_at, "who": "resident", "text": mask_personal_numbers(r.text), "status": r.status}
-                for r in ins]
+            ins = conn.execute(
+                select(inbox.c.received_at, inbox.c.text, inbox.c.status)
+                .where(inbox.c.conversation_id == conversation_id)
+                .order_by(inbox.c.id.desc())
+                .limit(limit)
+            ).all()
+            outs = conn.execute(
+                select(outbox.c.created_at, outbox.c.text, outbox.c.status, outbox.c.origin)
+                .where(outbox.c.conversation_id == conversation_id)
+                .order_by(outbox.c.id.desc())
+                .limit(limit)
+            ).all()
+        rows = [
+            {"at": r.received_at, "who": "resident", "text": mask_personal_numbers(r.text), "status": r.status}
+            for r in ins
+        ]
         rows += [{"at": r.created_at, "who": r.origin, "text": r.text, "status": r.status} for r in outs]
         rows.sort(key=lambda r: (r["at"].replace(tzinfo=None), r["who"] != "resident"))
         return rows[-limit:]
@@ -52,7 +62,7 @@ class GatewayDesk:
         return self._judge(conversation_id, self._last_inbound([conversation_id]).get(conversation_id))
 
     def reachable(self, conversation_ids: list[str]) -> list[str]:
-        last = self._last_inbound(conversation_ids)          # one query for the whole list
+        last = self._last_inbound(conversation_ids)  # one query for the whole list
         return [c for c in conversation_ids if self._judge(c, last.get(c)).ok]
 
     def _last_inbound(self, conversation_ids: list[str]) -> dict[str, _dt.datetime]:
@@ -61,9 +71,13 @@ class GatewayDesk:
         found: dict[str, _dt.datetime] = {}
         with self.queue.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
-                found.update(conn.execute(select(inbox.c.conversation_id, func.max(inbox.c.received_at))
-                                          .where(inbox.c.conversation_id.in_(wanted[i:i + 500]))
-                                          .group_by(inbox.c.conversation_id)).all())
+                found.update(
+                    conn.execute(
+                        select(inbox.c.conversation_id, func.max(inbox.c.received_at))
+                        .where(inbox.c.conversation_id.in_(wanted[i : i + 500]))
+                        .group_by(inbox.c.conversation_id)
+                    ).all()
+                )
         return found
 
     def _judge(self, conversation_id: str, last: _dt.datetime | None) -> Reach:
@@ -77,12 +91,13 @@ class GatewayDesk:
             if last is None:
                 return Reach(False, "Người dân chưa nhắn qua Zalo lần nào nên chưa thể nhắn lại.")
             if last.tzinfo is None:
-                last = last.replace(tzinfo=_dt.timezone.utc)
+                last = last.replace(tzinfo=_dt.UTC)
             days = self.gateway.settings.zalo_window_days
             window = _dt.timedelta(days=days)
-            if _dt.datetime.now(_dt.timezone.utc) - last > window:
-                return Reach(False, f"Zalo chỉ cho nhắn trong {days:g} ngày kể từ lần cuối "
-                                    "người dân nhắn; đã quá thời hạn.")
+            if _dt.datetime.now(_dt.UTC) - last > window:
+                return Reach(
+                    False, f"Zalo chỉ cho nhắn trong {days:g} ngày kể từ lần cuối người dân nhắn; đã quá thời hạn."
+                )
         return Reach(True)
 
     def _parts(self, channel: str, text: str) -> list[Part]:

@@ -8,6 +8,7 @@
 A webhook is verified, its message stored (a retried delivery is recognised and dropped), and only then
 acknowledged; the worker (connectors/worker.py) takes it to Rasa and the reply back, in the background.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,8 @@ import json
 import logging
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -31,25 +32,24 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.config import Settings
-from bot.desk import DeskError
-from bot.rasa_client import AsyncRasaClient
 from bot.store import Store
+from bot.team.desk import DeskError
 from bot.text import mask_personal_numbers, nfc
-
-from . import telegram as tg
-from . import zalo_bot, zalo_oa
-from .base import Sender, WebhookRejected
-from .config import GatewayConfig
-from .desk import GatewayDesk
-from .metrics import Metrics
-from .queue import Inbound, MessageQueue
-from .worker import Worker, WorkerConfig
+from connectors.channels import telegram as tg
+from connectors.channels import zalo_bot, zalo_oa
+from connectors.config import GatewayConfig
+from connectors.desk import GatewayDesk
+from connectors.messages import Inbound, Sender, WebhookRejected
+from connectors.metrics import Metrics
+from connectors.queue import MessageQueue
+from connectors.rasa_client import AsyncRasaClient
+from connectors.worker import Worker, WorkerConfig
 
 log = logging.getLogger("trolyso.gateway")
 STATIC = Path(__file__).resolve().parent / "static"
 WEB_MAX_TEXT = 1000
-WEB_RATE = 20            # messages per minute per web-chat user
-WEB_WAIT = 25.0          # seconds POST /api/chat waits for the reply before answering 202
+WEB_RATE = 20  # messages per minute per web-chat user
+WEB_WAIT = 25.0  # seconds POST /api/chat waits for the reply before answering 202
 
 
 class Gateway:
@@ -77,7 +77,7 @@ class Gateway:
     async def start(self) -> None:
         self.store = Store(self.settings.database_url, self.settings.user_salt)
         self.queue = MessageQueue(self.store)
-        self.desk = GatewayDesk(self, asyncio.get_running_loop())     # the console's way to residents
+        self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
         self.rasa = AsyncRasaClient(self.config.rasa_url)
         if self.config.zalo_oa:
@@ -110,7 +110,7 @@ class Gateway:
                 for row in await asyncio.to_thread(self.store.release_stale_handoffs, idle):
                     log.info("hand-off %s released after %.0f idle minutes", row["id"], idle.total_seconds() / 60)
                     await asyncio.to_thread(self.tell_released, row["conversation_id"])
-            except Exception:                                     # the store is busy or down: try next round
+            except Exception:  # the store is busy or down: try next round
                 log.exception("releasing idle hand-offs failed")
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.stop.wait(), timeout=every)
@@ -118,6 +118,7 @@ class Gateway:
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
         from bot.console.handoffs import RELEASED_TEXT
+
         try:
             self.desk.send(conversation_id, RELEASED_TEXT, "team")
         except DeskError as exc:
@@ -152,8 +153,9 @@ def _reject(exc: WebhookRejected, gateway: Gateway, channel: str) -> JSONRespons
     return JSONResponse({"error": exc.reason}, status_code=exc.status)
 
 
-def create_app(config: GatewayConfig | None = None, settings: Settings | None = None,
-               worker_config: WorkerConfig | None = None) -> Starlette:
+def create_app(
+    config: GatewayConfig | None = None, settings: Settings | None = None, worker_config: WorkerConfig | None = None
+) -> Starlette:
     config = config or GatewayConfig.from_env()
     settings = settings or Settings.from_env()
     gateway = Gateway(config, settings, worker_config)
@@ -175,14 +177,20 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
     async def zalo_oa_webhook(request: Request) -> Response:
         if not config.zalo_oa:
             return JSONResponse({"error": "Zalo OA is not enabled"}, status_code=404)
-        return await webhook(request, "zalo-oa", lambda raw, h: (
-            zalo_oa.parse_webhook(config.zalo_oa, raw, h.get("x-zevent-signature")), None))
+        return await webhook(
+            request,
+            "zalo-oa",
+            lambda raw, h: (zalo_oa.parse_webhook(config.zalo_oa, raw, h.get("x-zevent-signature")), None),
+        )
 
     async def zalo_bot_webhook(request: Request) -> Response:
         if not config.zalo_bot:
             return JSONResponse({"error": "Zalo Bot is not enabled"}, status_code=404)
-        return await webhook(request, "zalo-bot", lambda raw, h: (
-            zalo_bot.parse_webhook(config.zalo_bot, raw, h.get("x-bot-api-secret-token")), None))
+        return await webhook(
+            request,
+            "zalo-bot",
+            lambda raw, h: (zalo_bot.parse_webhook(config.zalo_bot, raw, h.get("x-bot-api-secret-token")), None),
+        )
 
     async def telegram_webhook(request: Request) -> Response:
         if not gateway.telegram:
@@ -191,6 +199,7 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         def parse(raw, headers):
             messages, query_id = gateway.telegram.parse_webhook(raw, headers.get("x-telegram-bot-api-secret-token"))
             return messages, (gateway.telegram.answer_callback(query_id) if query_id else None)
+
         return await webhook(request, "telegram", parse)
 
     # --- web chat ----------------------------------------------------------------------------------
@@ -209,7 +218,7 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return JSONResponse({"error": "Yêu cầu không hợp lệ (cần JSON {\"user_id\", \"text\"})."}, status_code=400)
+            return JSONResponse({"error": 'Yêu cầu không hợp lệ (cần JSON {"user_id", "text"}).'}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "Yêu cầu không hợp lệ (cần một đối tượng JSON)."}, status_code=400)
         user, text = _web_user(body.get("user_id")), body.get("text")
@@ -224,8 +233,11 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
             return JSONResponse({"error": "Anh/chị gửi nhanh quá, vui lòng đợi một chút."}, status_code=429)
         hits.append(now_)
         conversation = f"web:{user}"
-        after = body.get("after") if isinstance(body.get("after"), int) else await asyncio.to_thread(
-            gateway.queue.last_reply_id, conversation)
+        after = (
+            body.get("after")
+            if isinstance(body.get("after"), int)
+            else await asyncio.to_thread(gateway.queue.last_reply_id, conversation)
+        )
         message = Inbound("web", uuid.uuid4().hex, user, nfc(text))
         row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
         gateway.metrics.count("messages_in")
@@ -267,7 +279,7 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         try:
             counts = await asyncio.to_thread(gateway.queue.counts)
             store_ok = True
-        except Exception:                      # the store is down: say so, do not crash
+        except Exception:  # the store is down: say so, do not crash
             counts, store_ok = {}, False
         rasa_ok = True
         try:
@@ -276,11 +288,16 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         except httpx.HTTPError:
             rasa_ok = False
         ok = store_ok
-        return JSONResponse({"status": "ok" if ok else "degraded", "store": store_ok, "rasa": rasa_ok,
-                             "channels": config.enabled(),
-                             "queue": {"inbound": counts.get("inbox_pending", 0),
-                                       "outbound": counts.get("outbox_pending", 0)}},
-                            status_code=200 if ok else 503)
+        return JSONResponse(
+            {
+                "status": "ok" if ok else "degraded",
+                "store": store_ok,
+                "rasa": rasa_ok,
+                "channels": config.enabled(),
+                "queue": {"inbound": counts.get("inbox_pending", 0), "outbound": counts.get("outbox_pending", 0)},
+            },
+            status_code=200 if ok else 503,
+        )
 
     async def metrics(request: Request) -> Response:
         snap = gateway.metrics.snapshot()
@@ -308,8 +325,9 @@ def create_app(config: GatewayConfig | None = None, settings: Settings | None = 
         Mount("/admin", app=_LazyConsole(gateway)),
     ]
     # The widget is embedded on the commune's portal, another origin: the chat API answers cross-origin calls.
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                             allow_headers=["Content-Type"])]
+    middleware = [
+        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.gateway = gateway
     return app
@@ -325,6 +343,7 @@ class _LazyConsole:
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
             from bot.console import create_console
+
             self.app = create_console(self.gateway.store, self.gateway.settings, self.gateway.desk)
         await self.app(scope, receive, send)
 
@@ -340,8 +359,12 @@ class MaskingFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info:
             entry["error"] = mask_personal_numbers(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

@@ -1,4 +1,5 @@
 """Basic metrics for /metrics: counters and latency percentiles, kept in memory by the gateway process."""
+
 from __future__ import annotations
 
 import statistics
@@ -27,7 +28,9 @@ class Metrics:
                 v = sorted(values)
                 if v:
                     out["latency_ms"][name] = {
-                        "n": len(v), "p50": round(statistics.median(v) * 1000, 1),
+                        "n": len(v),
+                        "p50": round(statistics.median(v) * 1000, 1),
                         "p95": round(v[min(len(v) - 1, int(0.95 * len(v)))] * 1000, 1),
-                        "max": round(v[-1] * 1000, 1)}
+                        "max": round(v[-1] * 1000, 1),
+                    }
             return out

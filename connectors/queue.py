@@ -10,82 +10,29 @@ Rows are processed oldest first per conversation, so a resident's replies go out
 "leased" while a worker handles it, so a crashed or restarted gateway hands it to the next worker. The
 tables live in the project's store (SQLite by default, PostgreSQL for scale-out).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import (Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, func, insert, or_,
-                        select, update)
+from sqlalchemy import (
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from bot.store import Store, as_utc, metadata, utcnow
+from bot.clock import as_utc, utcnow
+from bot.store import Store
+from bot.store.schema import inbox, outbox, shown_options
 from bot.text import mask_personal_numbers, nfc
-
-inbox = Table(
-    "inbox", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("channel", String(16), nullable=False),
-    Column("platform_id", String(128), nullable=False),      # the platform's message/update id (de-duplication)
-    Column("conversation_id", String(160), nullable=False, index=True),   # "<channel>:<recipient>"
-    Column("recipient", String(128), nullable=False),        # where replies go: user id / chat id
-    Column("text", Text, nullable=False),                    # raw until processed, then masked
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(12), nullable=False, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_try_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("error", Text),
-    UniqueConstraint("channel", "platform_id", name="uq_inbox_platform_id"),
-)
-
-outbox = Table(
-    "outbox", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("inbox_id", Integer),                             # the message this answers (none for team/news)
-    Column("channel", String(16), nullable=False),
-    Column("conversation_id", String(160), nullable=False, index=True),
-    Column("recipient", String(128), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("buttons", Text, nullable=False, default="[]"),   # JSON [{title, payload}] for this part
-    Column("origin", String(8), nullable=False, default="bot"),   # bot | team | news
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False, index=True),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_try_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("sent_at", DateTime(timezone=True)),
-    Column("error", Text),
-)
-
-# The numbered options last shown to a resident on a channel without buttons (or with too many): "2" → payload.
-shown_options = Table(
-    "shown_options", metadata,
-    Column("conversation_id", String(160), primary_key=True),
-    Column("options", Text, nullable=False),                 # JSON [{title, payload}]
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-
-@dataclass
-class Inbound:
-    """A resident's message as a channel parsed it, before it is queued."""
-    channel: str
-    platform_id: str
-    recipient: str
-    text: str
-
-    @property
-    def conversation_id(self) -> str:
-        return f"{self.channel}:{self.recipient}"
-
-
-@dataclass
-class Part:
-    """One message to send, already fitting its channel (length, buttons)."""
-    text: str
-    buttons: list[dict] = field(default_factory=list)
+from connectors.messages import Inbound, Part
 
 
 @dataclass
@@ -112,11 +59,19 @@ class MessageQueue:
         t = utcnow()
         try:
             with self.engine.begin() as conn:
-                new_id = conn.execute(insert(inbox).values(
-                    channel=message.channel, platform_id=str(message.platform_id)[:128],
-                    conversation_id=message.conversation_id[:160], recipient=str(message.recipient)[:128],
-                    text=nfc(message.text)[:4000], received_at=t, status="pending", attempts=0,
-                    next_try_at=t)).inserted_primary_key[0]
+                new_id = conn.execute(
+                    insert(inbox).values(
+                        channel=message.channel,
+                        platform_id=str(message.platform_id)[:128],
+                        conversation_id=message.conversation_id[:160],
+                        recipient=str(message.recipient)[:128],
+                        text=nfc(message.text)[:4000],
+                        received_at=t,
+                        status="pending",
+                        attempts=0,
+                        next_try_at=t,
+                    )
+                ).inserted_primary_key[0]
             return int(new_id), True
         except IntegrityError:
             return None, False
@@ -129,26 +84,44 @@ class MessageQueue:
         if table is outbox:
             pending = and_(pending, table.c.channel != "web")
         oldest = select(func.min(table.c.id)).where(pending).group_by(table.c.conversation_id)
-        stmt = (select(table.c.id, table.c.conversation_id)
-                .where(table.c.id.in_(oldest), table.c.next_try_at <= t,
-                       or_(table.c.lease_until.is_(None), table.c.lease_until < t))
-                .order_by(table.c.id).limit(limit))
+        stmt = (
+            select(table.c.id, table.c.conversation_id)
+            .where(
+                table.c.id.in_(oldest),
+                table.c.next_try_at <= t,
+                or_(table.c.lease_until.is_(None), table.c.lease_until < t),
+            )
+            .order_by(table.c.id)
+            .limit(limit)
+        )
         with self.engine.connect() as conn:
             return [(r[0], r[1]) for r in conn.execute(stmt)]
 
     def _claim(self, table: Table, row_id: int) -> Row | None:
         t = utcnow()
         with self.engine.begin() as conn:
-            done = conn.execute(update(table).where(
-                table.c.id == row_id, table.c.status == "pending",
-                or_(table.c.lease_until.is_(None), table.c.lease_until < t)).values(lease_until=t + self.lease))
+            done = conn.execute(
+                update(table)
+                .where(
+                    table.c.id == row_id,
+                    table.c.status == "pending",
+                    or_(table.c.lease_until.is_(None), table.c.lease_until < t),
+                )
+                .values(lease_until=t + self.lease)
+            )
             if done.rowcount != 1:
                 return None
             r = conn.execute(select(table).where(table.c.id == row_id)).one()._mapping
-        return Row(id=r["id"], channel=r["channel"], conversation_id=r["conversation_id"], recipient=r["recipient"],
-                   text=r["text"], attempts=r["attempts"],
-                   buttons=json.loads(r["buttons"]) if "buttons" in r else [],
-                   received_at=as_utc(r["received_at"]) if "received_at" in r else None)
+        return Row(
+            id=r["id"],
+            channel=r["channel"],
+            conversation_id=r["conversation_id"],
+            recipient=r["recipient"],
+            text=r["text"],
+            attempts=r["attempts"],
+            buttons=json.loads(r["buttons"]) if "buttons" in r else [],
+            received_at=as_utc(r["received_at"]) if "received_at" in r else None,
+        )
 
     def ready_inbound(self, limit: int = 64) -> list[tuple[int, str]]:
         return self._ready(inbox, limit)
@@ -160,10 +133,14 @@ class MessageQueue:
         """The message was answered: queue its reply parts and close it, in one transaction (so a crash
         either loses neither or keeps both). `options` are the numbered choices shown, for "2" → payload."""
         with self.engine.begin() as conn:
-            ids = self._insert_parts(conn, row.channel, row.recipient, row.conversation_id, parts, "bot",
-                                     inbox_id=row.id)
-            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
-                status="done", lease_until=None, text=mask_personal_numbers(row.text), error=None))
+            ids = self._insert_parts(
+                conn, row.channel, row.recipient, row.conversation_id, parts, "bot", inbox_id=row.id
+            )
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id == row.id)
+                .values(status="done", lease_until=None, text=mask_personal_numbers(row.text), error=None)
+            )
             if options is not None:
                 self._save_options(conn, row.conversation_id, options)
         return ids
@@ -171,8 +148,11 @@ class MessageQueue:
     def hold(self, row: Row) -> None:
         """The community digital team has this conversation: keep the message for them, the bot stays silent."""
         with self.engine.begin() as conn:
-            conn.execute(update(inbox).where(inbox.c.id == row.id).values(
-                status="held", lease_until=None, text=mask_personal_numbers(row.text)))
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id == row.id)
+                .values(status="held", lease_until=None, text=mask_personal_numbers(row.text))
+            )
 
     def retry_inbound(self, row: Row, error: str, delay: float) -> None:
         self._retry(inbox, row, error, delay)
@@ -180,9 +160,16 @@ class MessageQueue:
     def _retry(self, table: Table, row: Row, error: str, delay: float) -> None:
         """Not done this time: try again after `delay` seconds (the lease is given back)."""
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == row.id).values(
-                attempts=row.attempts + 1, next_try_at=utcnow() + _dt.timedelta(seconds=delay), lease_until=None,
-                error=error[:500]))
+            conn.execute(
+                update(table)
+                .where(table.c.id == row.id)
+                .values(
+                    attempts=row.attempts + 1,
+                    next_try_at=utcnow() + _dt.timedelta(seconds=delay),
+                    lease_until=None,
+                    error=error[:500],
+                )
+            )
 
     # --- outbound --------------------------------------------------------------------------------
     def ready_outbound(self, limit: int = 64) -> list[tuple[int, str]]:
@@ -193,21 +180,28 @@ class MessageQueue:
 
     def mark_sent(self, row: Row) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                status="sent", sent_at=utcnow(), lease_until=None, attempts=row.attempts + 1, error=None))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(status="sent", sent_at=utcnow(), lease_until=None, attempts=row.attempts + 1, error=None)
+            )
 
     def mark_undeliverable(self, row: Row, reason: str) -> None:
         """The platform will never take this message (e.g. outside its reply window): record it for the team
         and move on, so the resident's later messages are not blocked behind it."""
         with self.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == row.id).values(
-                status="undeliverable", lease_until=None, attempts=row.attempts + 1, error=reason[:500]))
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id)
+                .values(status="undeliverable", lease_until=None, attempts=row.attempts + 1, error=reason[:500])
+            )
 
     def retry_outbound(self, row: Row, error: str, delay: float) -> None:
         self._retry(outbox, row, error, delay)
 
-    def enqueue(self, channel: str, recipient: str, parts: list[Part], origin: str,
-                options: list[dict] | None = None) -> list[int]:
+    def enqueue(
+        self, channel: str, recipient: str, parts: list[Part], origin: str, options: list[dict] | None = None
+    ) -> list[int]:
         """Queue a message that answers no inbound row: a team member's reply, or news."""
         conversation_id = f"{channel}:{recipient}"
         with self.engine.begin() as conn:
@@ -217,22 +211,49 @@ class MessageQueue:
         return ids
 
     @staticmethod
-    def _insert_parts(conn, channel: str, recipient: str, conversation_id: str, parts: list[Part], origin: str,
-                      inbox_id: int | None = None) -> list[int]:
+    def _insert_parts(
+        conn,
+        channel: str,
+        recipient: str,
+        conversation_id: str,
+        parts: list[Part],
+        origin: str,
+        inbox_id: int | None = None,
+    ) -> list[int]:
         """Queue the parts of one message (origin bot|team|news), in the caller's transaction; their ids."""
         t = utcnow()
-        return [int(conn.execute(insert(outbox).values(
-            inbox_id=inbox_id, channel=channel, conversation_id=conversation_id, recipient=recipient,
-            text=p.text, buttons=json.dumps(p.buttons, ensure_ascii=False), origin=origin, created_at=t,
-            status="pending", attempts=0, next_try_at=t)).inserted_primary_key[0]) for p in parts]
+        return [
+            int(
+                conn.execute(
+                    insert(outbox).values(
+                        inbox_id=inbox_id,
+                        channel=channel,
+                        conversation_id=conversation_id,
+                        recipient=recipient,
+                        text=p.text,
+                        buttons=json.dumps(p.buttons, ensure_ascii=False),
+                        origin=origin,
+                        created_at=t,
+                        status="pending",
+                        attempts=0,
+                        next_try_at=t,
+                    )
+                ).inserted_primary_key[0]
+            )
+            for p in parts
+        ]
 
     # --- numbered options ------------------------------------------------------------------------
     def _save_options(self, conn, conversation_id: str, options: list[dict]) -> None:
         if not options:
             return
         values = {"options": json.dumps(options, ensure_ascii=False), "updated_at": utcnow()}
-        if conn.execute(update(shown_options).where(shown_options.c.conversation_id == conversation_id)
-                        .values(**values)).rowcount == 0:
+        if (
+            conn.execute(
+                update(shown_options).where(shown_options.c.conversation_id == conversation_id).values(**values)
+            ).rowcount
+            == 0
+        ):
             conn.execute(insert(shown_options).values(conversation_id=conversation_id, **values))
 
     def option_payload(self, conversation_id: str, text: str) -> str | None:
@@ -241,8 +262,9 @@ class MessageQueue:
         if not stripped.isdigit():
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(select(shown_options.c.options)
-                               .where(shown_options.c.conversation_id == conversation_id)).first()
+            row = conn.execute(
+                select(shown_options.c.options).where(shown_options.c.conversation_id == conversation_id)
+            ).first()
         if row is None:
             return None
         options = json.loads(row[0])
@@ -253,15 +275,30 @@ class MessageQueue:
     def take_web_replies(self, conversation_id: str, after: int = 0) -> list[Row]:
         """Replies for a web-chat resident with id > after, marked sent as they are handed over."""
         with self.engine.begin() as conn:
-            rows = conn.execute(select(outbox).where(
-                outbox.c.conversation_id == conversation_id, outbox.c.id > after,
-                outbox.c.status.in_(("pending", "sent"))).order_by(outbox.c.id)).all()
+            rows = conn.execute(
+                select(outbox)
+                .where(
+                    outbox.c.conversation_id == conversation_id,
+                    outbox.c.id > after,
+                    outbox.c.status.in_(("pending", "sent")),
+                )
+                .order_by(outbox.c.id)
+            ).all()
             ids = [r._mapping["id"] for r in rows if r._mapping["status"] == "pending"]
             if ids:
                 conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=utcnow()))
-        return [Row(id=r._mapping["id"], channel=r._mapping["channel"], conversation_id=conversation_id,
-                    recipient=r._mapping["recipient"], text=r._mapping["text"], attempts=r._mapping["attempts"],
-                    buttons=json.loads(r._mapping["buttons"])) for r in rows]
+        return [
+            Row(
+                id=r._mapping["id"],
+                channel=r._mapping["channel"],
+                conversation_id=conversation_id,
+                recipient=r._mapping["recipient"],
+                text=r._mapping["text"],
+                attempts=r._mapping["attempts"],
+                buttons=json.loads(r._mapping["buttons"]),
+            )
+            for r in rows
+        ]
 
     def inbound_status(self, row_id: int) -> str | None:
         with self.engine.connect() as conn:
@@ -271,8 +308,11 @@ class MessageQueue:
     def last_reply_id(self, conversation_id: str) -> int:
         """The newest outbox id of a conversation (0 if none): replies after it are new."""
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.coalesce(func.max(outbox.c.id), 0))
-                                    .where(outbox.c.conversation_id == conversation_id)).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.coalesce(func.max(outbox.c.id), 0)).where(outbox.c.conversation_id == conversation_id)
+                ).scalar_one()
+            )
 
     # --- numbers for /metrics and tests ----------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -285,5 +325,11 @@ class MessageQueue:
 
     def sent_to(self, conversation_id: str) -> list[str]:
         with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(select(outbox.c.text).where(and_(
-                outbox.c.conversation_id == conversation_id, outbox.c.status == "sent")).order_by(outbox.c.id))]
+            return [
+                r[0]
+                for r in conn.execute(
+                    select(outbox.c.text)
+                    .where(and_(outbox.c.conversation_id == conversation_id, outbox.c.status == "sent"))
+                    .order_by(outbox.c.id)
+                )
+            ]

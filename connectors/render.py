@@ -1,12 +1,12 @@
 """Fitting a reply to a channel: texts split under the platform's length limit at sentence boundaries, and
 buttons either as the platform's buttons or, where there are none or too many, as a numbered list the
 resident answers with a number."""
+
 from __future__ import annotations
 
 import re
 
-from .base import Limits
-from .queue import Part
+from connectors.messages import Limits, Part
 
 NUMBER_HINT = "Anh/chị trả lời bằng số:"
 

@@ -5,6 +5,7 @@ conversations run concurrently. If Rasa is down, messages wait and are retried; 
 reply waits and is retried; a reply the platform will never take is recorded as undeliverable. While the
 community digital team has taken a conversation over (the console), the bot stays silent for that user.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,29 +13,35 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.rasa_client import AsyncRasaClient, RasaUnavailable
 from bot.store import Store
-
-from .base import DeliveryError, Sender
-from .metrics import Metrics
-from .queue import MessageQueue, Part, Row
-from .render import render_for
+from connectors.messages import DeliveryError, Part, Sender
+from connectors.metrics import Metrics
+from connectors.queue import MessageQueue, Row
+from connectors.rasa_client import AsyncRasaClient, RasaUnavailable
+from connectors.render import render_for
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class WorkerConfig:
-    concurrency: int = 16          # conversations handled at once
-    idle_poll: float = 0.5         # seconds between looks at the queue when nothing wakes the worker
-    retry_base: float = 1.0        # first retry delay; doubles per attempt
+    concurrency: int = 16  # conversations handled at once
+    idle_poll: float = 0.5  # seconds between looks at the queue when nothing wakes the worker
+    retry_base: float = 1.0  # first retry delay; doubles per attempt
     retry_max: float = 60.0
-    max_attempts: int = 200        # a reply still failing after this many tries is given up (recorded)
+    max_attempts: int = 200  # a reply still failing after this many tries is given up (recorded)
 
 
 class Worker:
-    def __init__(self, queue: MessageQueue, store: Store, rasa: AsyncRasaClient, senders: dict[str, Sender],
-                 metrics: Metrics, config: WorkerConfig | None = None):
+    def __init__(
+        self,
+        queue: MessageQueue,
+        store: Store,
+        rasa: AsyncRasaClient,
+        senders: dict[str, Sender],
+        metrics: Metrics,
+        config: WorkerConfig | None = None,
+    ):
         self.queue = queue
         self.store = store
         self.rasa = rasa
@@ -44,7 +51,7 @@ class Worker:
         self.wake = asyncio.Event()
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
-        self.settled: dict[int, asyncio.Event] = {}   # inbox id → set once answered or held (web chat waits)
+        self.settled: dict[int, asyncio.Event] = {}  # inbox id → set once answered or held (web chat waits)
 
     def delay(self, attempts: int) -> float:
         return min(self.config.retry_base * (2 ** min(attempts, 16)), self.config.retry_max)
@@ -58,7 +65,7 @@ class Worker:
                 self.wake.clear()
                 try:
                     await asyncio.wait_for(self._wait_any(stop), timeout=self.config.idle_poll)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -77,12 +84,14 @@ class Worker:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             return 1
         started = 0
-        for kind, ready in (("out", await asyncio.to_thread(self.queue.ready_outbound, 256)),
-                            ("in", await asyncio.to_thread(self.queue.ready_inbound, 256))):
+        for kind, ready in (
+            ("out", await asyncio.to_thread(self.queue.ready_outbound, 256)),
+            ("in", await asyncio.to_thread(self.queue.ready_inbound, 256)),
+        ):
             for row_id, conversation_id in ready:
                 if started >= free:
                     return started
-                if conversation_id in self._busy:          # one thing at a time per conversation
+                if conversation_id in self._busy:  # one thing at a time per conversation
                     continue
                 self._busy.add(conversation_id)
                 task = asyncio.create_task(self._handle(kind, row_id, conversation_id))
@@ -95,14 +104,14 @@ class Worker:
         try:
             claim = self.queue.claim_outbound if kind == "out" else self.queue.claim_inbound
             row = await asyncio.to_thread(claim, row_id)
-            if row is None:                                # another gateway process took it
+            if row is None:  # another gateway process took it
                 return
             try:
                 if kind == "in":
                     await self.process_inbound(row)
                 else:
                     await self.deliver(row)
-            except Exception:                              # never let one message stop the worker
+            except Exception:  # never let one message stop the worker
                 log.exception("worker: unexpected error on %s row %s", kind, row.id)
                 retry = self.queue.retry_inbound if kind == "in" else self.queue.retry_outbound
                 await asyncio.to_thread(retry, row, "unexpected error", self.delay(row.attempts))
@@ -128,7 +137,7 @@ class Worker:
             await asyncio.to_thread(self.queue.retry_inbound, row, str(exc), delay)
             return
         sender = self.senders.get(row.channel)
-        limits = sender.limits if sender else None       # None: web chat
+        limits = sender.limits if sender else None  # None: web chat
         parts, options = [], []
         for reply in replies:
             parts.extend(render_for(limits, reply.text, reply.buttons))

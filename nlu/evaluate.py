@@ -6,6 +6,7 @@ Usage: python -m nlu.evaluate [--model models/trolyso.tar.gz] [--min-f1 0.90] [-
   --baseline  also train with Rasa's plain WhitespaceTokenizer instead of the folding tokenizer, to measure
               what folding buys. Runs the Rasa CLI from .venv-rasa; writes only under a temporary folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,20 +28,59 @@ def run(config: Path | None, work: Path, label: str, model: Path | None = None) 
     if model is None:
         model_dir = work / "models"
         t0 = time.perf_counter()
-        subprocess.run([str(RASA), "train", "nlu", "--config", str(config), "--nlu", "data/nlu.yml",
-                        "--out", str(model_dir), "--fixed-model-name", label], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            [
+                str(RASA),
+                "train",
+                "nlu",
+                "--config",
+                str(config),
+                "--nlu",
+                "data/nlu.yml",
+                "--out",
+                str(model_dir),
+                "--fixed-model-name",
+                label,
+            ],
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         train_s = time.perf_counter() - t0
         model = model_dir / f"{label}.tar.gz"
     out = work / f"results-{label}"
-    subprocess.run([str(RASA), "test", "nlu", "--nlu", "tests/nlu/test_nlu.yml", "--model",
-                    str(model), "--out", str(out), "--no-plot"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    subprocess.run(
+        [
+            str(RASA),
+            "test",
+            "nlu",
+            "--nlu",
+            "tests/nlu/test_nlu.yml",
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            "--no-plot",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     report = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
-    return {"label": label, "train_s": train_s, "macro_f1": report["macro avg"]["f1-score"],
-            "accuracy": report.get("accuracy"),
-            "per_intent": {k: v["f1-score"] for k, v in report.items() if isinstance(v, dict) and "support" in v
-                           and k not in ("macro avg", "weighted avg", "micro avg")}}
+    return {
+        "label": label,
+        "train_s": train_s,
+        "macro_f1": report["macro avg"]["f1-score"],
+        "accuracy": report.get("accuracy"),
+        "per_intent": {
+            k: v["f1-score"]
+            for k, v in report.items()
+            if isinstance(v, dict) and "support" in v and k not in ("macro avg", "weighted avg", "micro avg")
+        },
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -54,15 +94,20 @@ def main(argv: list[str]) -> int:
         work = Path(tmp)
         results = [run(ROOT / args.config, work, "folding", args.model)]
         if args.baseline:
-            text = (ROOT / args.config).read_text(encoding="utf-8").replace(
-                "nlu.vietnamese.VietnameseFoldingTokenizer", "WhitespaceTokenizer")
+            text = (
+                (ROOT / args.config)
+                .read_text(encoding="utf-8")
+                .replace("nlu.vietnamese.VietnameseFoldingTokenizer", "WhitespaceTokenizer")
+            )
             base = work / "config-baseline.yml"
             base.write_text(text, encoding="utf-8")
             results.append(run(base, work, "baseline"))
     for r in results:
         trained = f", training {r['train_s']:.0f}s" if r["train_s"] else ""
-        print(f"NLU on the held-out tests/nlu/test_nlu.yml ({r['label']}): intent macro-F1 {r['macro_f1']:.3f}, "
-              f"accuracy {r['accuracy']:.3f}{trained}")
+        print(
+            f"NLU on the held-out tests/nlu/test_nlu.yml ({r['label']}): intent macro-F1 {r['macro_f1']:.3f}, "
+            f"accuracy {r['accuracy']:.3f}{trained}"
+        )
         print("  " + "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["per_intent"].items())))
     if args.min_f1 is not None and results[0]["macro_f1"] < args.min_f1:
         print(f"FAIL: macro-F1 {results[0]['macro_f1']:.3f} < {args.min_f1}")

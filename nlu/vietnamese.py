@@ -5,9 +5,10 @@ teencode are spelled out ("ko" -> "không", "dvc" -> "dịch vụ công", one to
 token's span) and every token is folded (lower case, no diacritics, "đ" -> "d"). "đăng ký", "dang ky" and
 "dk" therefore produce the same features. Offsets stay valid because NFC text folds character for character.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,20 +26,25 @@ class VietnameseFoldingTokenizer(WhitespaceTokenizer):
     """Whitespace tokens, abbreviations expanded, diacritics folded."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**WhitespaceTokenizer.get_default_config(), "expand_abbreviations": True}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "VietnameseFoldingTokenizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VietnameseFoldingTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)
         if isinstance(text, str):
             message.set(attribute, nfc(text))
         tokens = super().tokenize(message, attribute)
-        out: List[Token] = []
+        out: list[Token] = []
         for token in tokens:
             words = [token.text]
             if self._config.get("expand_abbreviations", True):

@@ -7,6 +7,7 @@ POST → the reply reaching the platform) and checks every reply was delivered e
 
     .venv/bin/python scripts/bench_gateway.py [--residents 200]      (make bench-gateway)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,16 +57,33 @@ class Delivered:
             await asyncio.sleep(0.02)
 
 
-async def resident(i: int, url: str, http: httpx.AsyncClient, delivered: Delivered, acks: list, e2e: list,
-                   script: list[str], prefix: str = "bench", start_delay: float = 0.0) -> None:
+async def resident(
+    i: int,
+    url: str,
+    http: httpx.AsyncClient,
+    delivered: Delivered,
+    acks: list,
+    e2e: list,
+    script: list[str],
+    prefix: str = "bench",
+    start_delay: float = 0.0,
+) -> None:
     user = f"{prefix}-{i}"
     await asyncio.sleep(start_delay)
     for n, text in enumerate(script):
         before = delivered.counts.get(user, 0)
         ts = str(1700000000000 + i * 100 + n)
-        body = json.dumps({"event_name": "user_send_text", "app_id": "bench", "sender": {"id": user},
-                           "recipient": {"id": "oa"}, "message": {"text": text, "msg_id": f"{user}-{n}"},
-                           "timestamp": ts}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "event_name": "user_send_text",
+                "app_id": "bench",
+                "sender": {"id": user},
+                "recipient": {"id": "oa"},
+                "message": {"text": text, "msg_id": f"{user}-{n}"},
+                "timestamp": ts,
+            },
+            ensure_ascii=False,
+        ).encode()
         sig = FakeZaloOA.sign("bench", body, ts, SECRET)
         t0 = time.perf_counter()
         r = await http.post(f"{url}/webhooks/zalo-oa", content=body, headers={"X-ZEvent-Signature": sig})
@@ -77,27 +95,39 @@ async def resident(i: int, url: str, http: httpx.AsyncClient, delivered: Deliver
                 raise TimeoutError(f"no reply for {user} message {n}")
             await asyncio.sleep(0.02)
         e2e.append(time.perf_counter() - t0)
-        await asyncio.sleep(0.3)          # the last parts of a multi-part reply arrive before the next message
+        await asyncio.sleep(0.3)  # the last parts of a multi-part reply arrive before the next message
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--residents", type=int, default=200)
     ap.add_argument("--messages", type=int, default=len(SCRIPT))
-    ap.add_argument("--ramp", type=float, default=1.0,
-                    help="seconds over which the residents' first messages are spread (0 = the same instant)")
+    ap.add_argument(
+        "--ramp",
+        type=float,
+        default=1.0,
+        help="seconds over which the residents' first messages are spread (0 = the same instant)",
+    )
     args = ap.parse_args()
     script = SCRIPT[: args.messages]
     settings = Settings.from_env()
     with tempfile.TemporaryDirectory() as tmp, FakeZaloOA(app_id="bench", app_secret="s") as fake:
         data = Path(tmp)
         shutil.copytree(settings.index_dir, data / "index")
-        os.environ.update({
-            "TROLYSO_DATA_DIR": str(data), "TROLYSO_MODEL_DIR": str(settings.model_dir),
-            "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-            "ZALO_OA_APP_ID": "bench", "ZALO_OA_SECRET_KEY": SECRET, "ZALO_APP_SECRET": "s",
-            "ZALO_OA_ACCESS_TOKEN": fake.access_token, "ZALO_OA_REFRESH_TOKEN": fake.refresh_token,
-            "ZALO_OA_API_BASE": fake.url, "ZALO_OAUTH_BASE": fake.url})
+        os.environ.update(
+            {
+                "TROLYSO_DATA_DIR": str(data),
+                "TROLYSO_MODEL_DIR": str(settings.model_dir),
+                "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+                "ZALO_OA_APP_ID": "bench",
+                "ZALO_OA_SECRET_KEY": SECRET,
+                "ZALO_APP_SECRET": "s",
+                "ZALO_OA_ACCESS_TOKEN": fake.access_token,
+                "ZALO_OA_REFRESH_TOKEN": fake.refresh_token,
+                "ZALO_OA_API_BASE": fake.url,
+                "ZALO_OAUTH_BASE": fake.url,
+            }
+        )
         config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
         stack = Stack(build_services(config, Settings.from_env()), data / "logs")
         stack.start()
@@ -112,13 +142,26 @@ def main() -> int:
                 http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=args.residents + 10))
                 await resident(0, config.gateway_url, http, delivered, [], [], ["xin chào"], prefix="warmup")
                 t0 = time.perf_counter()
-                await asyncio.gather(*(resident(i, config.gateway_url, http, delivered, acks, e2e, script,
-                                                start_delay=args.ramp * i / args.residents)
-                                       for i in range(args.residents)))
+                await asyncio.gather(
+                    *(
+                        resident(
+                            i,
+                            config.gateway_url,
+                            http,
+                            delivered,
+                            acks,
+                            e2e,
+                            script,
+                            start_delay=args.ramp * i / args.residents,
+                        )
+                        for i in range(args.residents)
+                    )
+                )
                 await http.aclose()
                 stop.set()
                 await watcher
                 return time.perf_counter() - t0
+
             wall = asyncio.run(run_all())
             time.sleep(2.0)
             server = httpx.get(f"{config.gateway_url}/metrics").json()["latency_ms"].get("ack_seconds", {})
@@ -126,23 +169,33 @@ def main() -> int:
             inbox = dict(db.execute("select status, count(*) from inbox group by status").fetchall())
             outbox = dict(db.execute("select status, count(*) from outbox group by status").fetchall())
             delivered = len([b for b in fake.sent() if b["recipient"]["user_id"].startswith("bench-")])
-            sent_rows = db.execute("select count(*) from outbox where status='sent' and conversation_id like "
-                                   "'zalo-oa:bench-%'").fetchone()[0]
+            sent_rows = db.execute(
+                "select count(*) from outbox where status='sent' and conversation_id like 'zalo-oa:bench-%'"
+            ).fetchone()[0]
             per_user_dupes = sum(
-                1 for u in range(args.residents)
-                if len([b for b in fake.sent() if b["recipient"]["user_id"] == f"bench-{u}"]) !=
-                db.execute("select count(*) from outbox where conversation_id=? and status='sent'",
-                           (f"zalo-oa:bench-{u}",)).fetchone()[0])
+                1
+                for u in range(args.residents)
+                if len([b for b in fake.sent() if b["recipient"]["user_id"] == f"bench-{u}"])
+                != db.execute(
+                    "select count(*) from outbox where conversation_id=? and status='sent'", (f"zalo-oa:bench-{u}",)
+                ).fetchone()[0]
+            )
         finally:
             stack.stop()
     n = args.residents * len(script)
-    print(f"{args.residents} residents at once (first messages spread over {args.ramp:g} s), {len(script)} messages "
-          f"each ({n} webhooks), {wall:.1f} s wall")
-    print(f"webhook acknowledgement: median {statistics.median(acks) * 1000:.1f} ms, p95 {pct(acks, 0.95):.1f} ms, "
-          f"max {max(acks) * 1000:.1f} ms")
+    print(
+        f"{args.residents} residents at once (first messages spread over {args.ramp:g} s), {len(script)} messages "
+        f"each ({n} webhooks), {wall:.1f} s wall"
+    )
+    print(
+        f"webhook acknowledgement: median {statistics.median(acks) * 1000:.1f} ms, p95 {pct(acks, 0.95):.1f} ms, "
+        f"max {max(acks) * 1000:.1f} ms"
+    )
     print(f"  (inside the gateway: median {server.get('p50')} ms, p95 {server.get('p95')} ms)")
-    print(f"end-to-end reply (webhook → reply at the platform): median {statistics.median(e2e) * 1000:.0f} ms, "
-          f"p95 {pct(e2e, 0.95):.0f} ms, max {max(e2e) * 1000:.0f} ms")
+    print(
+        f"end-to-end reply (webhook → reply at the platform): median {statistics.median(e2e) * 1000:.0f} ms, "
+        f"p95 {pct(e2e, 0.95):.0f} ms, max {max(e2e) * 1000:.0f} ms"
+    )
     print(f"inbox {inbox}; outbox {outbox}; replies received by the platform {delivered}")
     ok = inbox == {"done": n + 1} and delivered == sent_rows and per_user_dupes == 0 and set(outbox) == {"sent"}
     print("every message answered, every reply delivered exactly once" if ok else "FAIL: lost or duplicated replies")

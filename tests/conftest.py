@@ -25,7 +25,7 @@ def settings():
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from bot.embedding import Embedder
+    from bot.engine.embedding import Embedder
 
     return Embedder(settings.model_dir)
 
@@ -33,7 +33,7 @@ def embedder(settings):
 @pytest.fixture(scope="session")
 def shipped_index(settings, embedder):
     """The index over the shipped knowledge/ (incrementally brought up to date, as `make test` does)."""
-    from bot.index import KnowledgeIndex
+    from bot.engine.index import KnowledgeIndex
 
     try:
         previous = KnowledgeIndex.load(settings.index_dir)
@@ -54,7 +54,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def engine(shipped_index, embedder, store):
-    from bot.answer import AnswerEngine
+    from bot.engine.answer import AnswerEngine
 
     return AnswerEngine(shipped_index, embedder, store)
 
@@ -89,10 +89,15 @@ def running_stack(tmp: Path, settings, setup=lambda store: None):
     shutil.copytree(settings.index_dir, data / "index")
     knowledge = tmp / "knowledge"
     shutil.copytree(settings.knowledge_dir, knowledge)
-    env = {"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
-           "TROLYSO_MODEL_DIR": str(settings.model_dir), "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
-           # as in production, whatever other test modules set in this process: warm start + knowledge watcher
-           "TROLYSO_ACTIONS_WARM": "1", "TROLYSO_WATCH_KNOWLEDGE": "1"}
+    env = {
+        "TROLYSO_DATA_DIR": str(data),
+        "TROLYSO_KNOWLEDGE_DIR": str(knowledge),
+        "TROLYSO_MODEL_DIR": str(settings.model_dir),
+        "TROLYSO_DATABASE_URL": f"sqlite:///{data / 'e2e.db'}",
+        # as in production, whatever other test modules set in this process: warm start + knowledge watcher
+        "TROLYSO_ACTIONS_WARM": "1",
+        "TROLYSO_WATCH_KNOWLEDGE": "1",
+    }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -122,9 +127,19 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             yield browser
         finally:

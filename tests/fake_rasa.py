@@ -5,6 +5,7 @@ Replies: "/buttons N" → a text with N buttons (payloads /opt1…/optN); "/long
 made of sentences; "/silent" → [] (what Rasa answers when an action fails); anything else → "Đáp: <text>"
 with two buttons.
 """
+
 from __future__ import annotations
 
 import http.server
@@ -16,8 +17,12 @@ import time
 def reply_for(message: str) -> list[dict]:
     if message.startswith("/buttons "):
         n = int(message.split()[1])
-        return [{"text": "Anh/chị chọn một mục:", "buttons": [{"title": f"Mục {i}", "payload": f"/opt{i}"}
-                                                               for i in range(1, n + 1)]}]
+        return [
+            {
+                "text": "Anh/chị chọn một mục:",
+                "buttons": [{"title": f"Mục {i}", "payload": f"/opt{i}"} for i in range(1, n + 1)],
+            }
+        ]
     if message.startswith("/long "):
         n = int(message.split()[1])
         sentence = "Đây là một câu trả lời dài để thử chia tin nhắn. "
@@ -25,8 +30,12 @@ def reply_for(message: str) -> list[dict]:
         return [{"text": text}]
     if message == "/silent":
         return []
-    return [{"text": f"Đáp: {message}", "buttons": [{"title": "Tiếp theo", "payload": "/next_step"},
-                                                    {"title": "Về menu", "payload": "/menu"}]}]
+    return [
+        {
+            "text": f"Đáp: {message}",
+            "buttons": [{"title": "Tiếp theo", "payload": "/next_step"}, {"title": "Về menu", "payload": "/menu"}],
+        }
+    ]
 
 
 class FakeRasa:
@@ -41,7 +50,7 @@ class FakeRasa:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def up(self) -> "FakeRasa":
+    def up(self) -> FakeRasa:
         fake = self
 
         class Handler(http.server.BaseHTTPRequestHandler):

@@ -1,5 +1,6 @@
 """A throw-away PostgreSQL server for the tests: initdb into a temporary folder, started on a free port on
 127.0.0.1, stopped afterwards. As root it runs as the `postgres` user (the server refuses root)."""
+
 from __future__ import annotations
 
 import os
@@ -45,15 +46,25 @@ class PostgresServer:
     def url(self) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         self.dir.mkdir(parents=True)
         if self.as_root:
             shutil.chown(self.base, "postgres")
             shutil.chown(self.dir, "postgres")
         self._run(_bin("initdb"), "-D", str(self.dir), "--auth=trust", "-U", "postgres", "-E", "UTF8")
-        self._run(_bin("pg_ctl"), "-D", str(self.dir), "-w", "-l", str(self.dir / "log"), "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        self._run(
+            _bin("pg_ctl"),
+            "-D",
+            str(self.dir),
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         import psycopg
+
         deadline = time.monotonic() + 30
         while True:
             try:

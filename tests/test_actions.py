@@ -1,5 +1,6 @@
 """The guided-flow helpers of the action server (the actions themselves run end to end in
 test_dialogue_e2e.py through the real Rasa and action servers)."""
+
 from __future__ import annotations
 
 import os
@@ -9,15 +10,28 @@ import pytest
 os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")
 
 from actions.guided import NO, YES, parse_yes_no, step_message, triage_summary  # noqa: E402
-from bot.guides import parse_guide  # noqa: E402
+from bot.engine.guides import parse_guide  # noqa: E402
 from tests.test_guides import GUIDE  # noqa: E402
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("có", YES), ("dạ có rồi", YES), ("roi", YES), ("r", YES), ("vâng", YES),
-    ("không", NO), ("chưa", NO), ("ko a", NO), ("dạ chưa ạ", NO), ("k", NO), ("không có", NO),
-    ("trả tiền điện", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("có", YES),
+        ("dạ có rồi", YES),
+        ("roi", YES),
+        ("r", YES),
+        ("vâng", YES),
+        ("không", NO),
+        ("chưa", NO),
+        ("ko a", NO),
+        ("dạ chưa ạ", NO),
+        ("k", NO),
+        ("không có", NO),
+        ("trả tiền điện", None),
+        ("", None),
+    ],
+)
 def test_yes_no_as_residents_type_it(text, expected):
     assert parse_yes_no(text) == expected
 

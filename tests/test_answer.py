@@ -1,5 +1,6 @@
 """Answer engine behaviour over the shipped knowledge: grounded answers, refusals, recording."""
-from bot.answer import ASK_AGAIN
+
+from bot.engine.answer import ASK_AGAIN
 from bot.text import fold
 
 

@@ -1,4 +1,5 @@
 """The `trolyso` command as a user runs it: real processes, a small knowledge folder, a private data dir."""
+
 from __future__ import annotations
 
 import json
@@ -59,16 +60,27 @@ def env(tmp_path_factory, settings):
     root = tmp_path_factory.mktemp("cli")
     write(root / "knowledge" / "guides" / "vneid-kich-hoat.md", GUIDE)
     write(root / "knowledge" / "explainers" / "nq57.md", EXPLAINER)
-    e = dict(os.environ, TROLYSO_DATA_DIR=str(root / "var"), TROLYSO_KNOWLEDGE_DIR=str(root / "knowledge"),
-             TROLYSO_MODEL_DIR=str(settings.model_dir))
+    e = dict(
+        os.environ,
+        TROLYSO_DATA_DIR=str(root / "var"),
+        TROLYSO_KNOWLEDGE_DIR=str(root / "knowledge"),
+        TROLYSO_MODEL_DIR=str(settings.model_dir),
+    )
     e.pop("TROLYSO_DATABASE_URL", None)
     return root, e
 
 
 def trolyso(env, *args, input=None, check=True):
     root, e = env
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], input=input, capture_output=True, text=True,
-                          env=e, cwd=root, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=e,
+        cwd=root,
+        timeout=300,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"trolyso {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -83,11 +95,13 @@ def test_ask_before_index_is_a_clear_error(env):
 def test_index_then_jsonl_contract(env):
     out = trolyso(env, "index", "--quiet").stdout
     assert "2 files" in out and "0 errors" in out
-    questions = ["Nghị quyết 57 đặt mục tiêu kinh tế số bao nhiêu phần trăm GDP?",
-                 "",
-                 "lam sao kich hoat tk vneid",
-                 "Hôm nay giá vàng bao nhiêu?",
-                 "gọi tôi theo số 0912345678 nhé, thời tiết mai thế nào"]
+    questions = [
+        "Nghị quyết 57 đặt mục tiêu kinh tế số bao nhiêu phần trăm GDP?",
+        "",
+        "lam sao kich hoat tk vneid",
+        "Hôm nay giá vàng bao nhiêu?",
+        "gọi tôi theo số 0912345678 nhé, thời tiết mai thế nào",
+    ]
     proc = trolyso(env, "ask", "--jsonl", "--channel", "test", input="\n".join(questions) + "\n")
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == len(questions)
@@ -121,8 +135,9 @@ def test_index_then_jsonl_contract(env):
 def test_incremental_reindex_only_embeds_the_change(env):
     root, _ = env
     path = root / "knowledge" / "explainers" / "nq57.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n## Tầm nhìn 2045\n\nKinh tế số đạt ít nhất 50% GDP.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n## Tầm nhìn 2045\n\nKinh tế số đạt ít nhất 50% GDP.\n", encoding="utf-8"
+    )
     out = trolyso(env, "index", "--quiet").stdout
     assert "1 changed" in out and "1 embedded" in out
     row = json.loads(trolyso(env, "ask", "--jsonl", "--no-record", input="tầm nhìn 2045 kinh tế số\n").stdout)
@@ -154,7 +169,6 @@ def test_up_without_a_dialogue_model_is_a_clear_error(tmp_path):
     import sys
 
     env = {**os.environ, "TROLYSO_RASA_MODEL": str(tmp_path / "missing.tar.gz"), "TROLYSO_DATA_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "up"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "up"], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "No trained dialogue model" in proc.stderr and "make train" in proc.stderr

@@ -1,5 +1,6 @@
 """The console's secure shell through the real gateway process: every route refuses anonymous users, roles
 are enforced, forms without the CSRF token are refused, sessions end at logout; the login in Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.accounts import Accounts, check_password, hash_password
 from bot.store import Store
+from bot.team.accounts import Accounts, check_password, hash_password
 from tests.conftest import chromium
 from tests.test_gateway import GatewayProcess, free_port
 
@@ -42,16 +43,32 @@ ROUTES = console_routes()
 def console(tmp_path_factory):
     data = tmp_path_factory.mktemp("console")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_"))}
-    env.update({"TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()),
-                "TROLYSO_RASA_URL": f"http://127.0.0.1:{free_port()}"})
+    env.update(
+        {
+            "TROLYSO_DATA_DIR": str(data),
+            "TROLYSO_GATEWAY_PORT": str(free_port()),
+            "TROLYSO_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        }
+    )
     for name, role in (("lan.team", "team"), ("minh.editor", "editor"), ("hoa.admin", "admin")):
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "user", "add", name, "--role", role,
-                               "--password-stdin"], input=f"mat-khau-{name}\n", text=True, env=env,
-                              capture_output=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "user", "add", name, "--role", role, "--password-stdin"],
+            input=f"mat-khau-{name}\n",
+            text=True,
+            env=env,
+            capture_output=True,
+            cwd=ROOT,
+        )
         assert proc.returncode == 0, proc.stderr
     store = Store(f"sqlite:///{data / 'trolyso.db'}")
-    store.record_question("cho tôi số CCCD 001203004567 của hàng xóm", channel="zalo-oa", user_id="u",
-                          answered=False, reason="personal_data", score=0.0)
+    store.record_question(
+        "cho tôi số CCCD 001203004567 của hàng xóm",
+        channel="zalo-oa",
+        user_id="u",
+        answered=False,
+        reason="personal_data",
+        score=0.0,
+    )
     g = GatewayProcess(env, data).start()
     yield g
     g.stop()
@@ -61,8 +78,11 @@ def login(console, username: str) -> requests.Session:
     s = requests.Session()
     form = s.get(f"{console.url}/admin/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    r = s.post(f"{console.url}/admin/login", data={"csrf": csrf, "username": username,
-                                                    "password": f"mat-khau-{username}"}, allow_redirects=False)
+    r = s.post(
+        f"{console.url}/admin/login",
+        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
+        allow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return s
 
@@ -81,8 +101,15 @@ def test_every_console_route_refuses_anonymous_users(console, method, path):
 
 def test_the_route_list_covers_every_page():
     paths = {p for _, p in ROUTES}
-    assert {"/admin/", "/admin/questions", "/admin/feedback", "/admin/knowledge", "/admin/knowledge/upload",
-            "/admin/users", "/admin/logout"} <= paths
+    assert {
+        "/admin/",
+        "/admin/questions",
+        "/admin/feedback",
+        "/admin/knowledge",
+        "/admin/knowledge/upload",
+        "/admin/users",
+        "/admin/logout",
+    } <= paths
 
 
 @pytest.mark.parametrize("method,path", [(m, p) for m, p in ROUTES if m == "POST"])
@@ -99,8 +126,9 @@ def test_wrong_password_and_login_without_csrf_are_refused(console):
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
     bad = s.post(f"{console.url}/admin/login", data={"csrf": csrf, "username": "lan.team", "password": "sai"})
     assert bad.status_code == 401 and "Sai tên đăng nhập" in bad.text
-    no_csrf = requests.post(f"{console.url}/admin/login", data={"username": "lan.team",
-                                                                  "password": "mat-khau-lan.team"})
+    no_csrf = requests.post(
+        f"{console.url}/admin/login", data={"username": "lan.team", "password": "mat-khau-lan.team"}
+    )
     assert no_csrf.status_code == 403
 
 

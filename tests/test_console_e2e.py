@@ -5,6 +5,7 @@ server with the knowledge watcher, answer engine) with a temporary copy of knowl
 - a broken knowledge file is reported on the knowledge page while the bot keeps answering.
 Screenshots of the pages go to var/screenshots/. Needs TROLYSO_E2E=1 (make test), like test_dialogue_e2e.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,17 +17,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.accounts import Accounts
-from bot.index import read_manifest
+from bot.engine.index import read_manifest
+from bot.team.accounts import Accounts
 from tests.conftest import chromium, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
-ANSWER = ("Dạ, Wi-Fi miễn phí cho người dân ở trụ sở UBND xã tên là UBND-KHACH, mật khẩu được dán ở bàn "
-          "một cửa tầng 1.")
+ANSWER = "Dạ, Wi-Fi miễn phí cho người dân ở trụ sở UBND xã tên là UBND-KHACH, mật khẩu được dán ở bàn một cửa tầng 1."
 
-pytestmark = pytest.mark.skipif(os.environ.get("TROLYSO_E2E") != "1",
-                                reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TROLYSO_E2E") != "1",
+    reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +37,12 @@ def stack(tmp_path_factory, settings):
         Accounts(store).add_user("lan.team", "team", "mat-khau-lan.team")
 
     with running_stack(tmp_path_factory.mktemp("console-e2e"), settings, add_team_member) as run:
-        yield {"url": run["config"].gateway_url, "knowledge": run["knowledge"], "store": run["store"],
-               "data": run["data"]}
+        yield {
+            "url": run["config"].gateway_url,
+            "knowledge": run["knowledge"],
+            "store": run["store"],
+            "data": run["data"],
+        }
 
 
 def chat(url: str, user: str, text: str) -> str:
@@ -102,7 +108,7 @@ def test_a_broken_knowledge_file_is_reported_while_the_bot_keeps_answering(stack
         page.get_by_role("alert").filter(has_text="not valid YAML").first.wait_for()
         page.screenshot(path=str(SHOTS / "console-knowledge-error.png"), full_page=True)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:              # the watcher records the error in the index manifest
+        while time.monotonic() < deadline:  # the watcher records the error in the index manifest
             manifest = json.dumps(read_manifest(stack["data"] / "index"), ensure_ascii=False)
             if "not valid YAML" in manifest:
                 break

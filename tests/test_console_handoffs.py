@@ -3,6 +3,7 @@
 holds the resident's messages), answered from the console through Telegram, given back to the bot (which
 answers again), or given back automatically after the idle time; a second team member cannot take it; forms
 need the CSRF token; anonymous users go to the login; residents' numbers stay masked; one run in Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.accounts import Accounts
 from bot.console.handoffs import RELEASED_TEXT
 from bot.store import Store
+from bot.team.accounts import Accounts
 from tests.conftest import chromium
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, free_port
@@ -38,10 +39,19 @@ def fakes():
 
 def start_gateway(fakes, data: Path, release_minutes: str) -> tuple[GatewayProcess, Store]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_"))}
-    env.update({"TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()),
-                "TROLYSO_RASA_URL": fakes["rasa"].url, "TROLYSO_RETRY_BASE": "0.1", "TROLYSO_RETRY_MAX": "0.5",
-                "TROLYSO_HANDOFF_RELEASE_MINUTES": release_minutes, "TELEGRAM_BOT_TOKEN": "42:TEST",
-                "TELEGRAM_SECRET_TOKEN": TG_SECRET, "TELEGRAM_API_BASE": fakes["tg"].url})
+    env.update(
+        {
+            "TROLYSO_DATA_DIR": str(data),
+            "TROLYSO_GATEWAY_PORT": str(free_port()),
+            "TROLYSO_RASA_URL": fakes["rasa"].url,
+            "TROLYSO_RETRY_BASE": "0.1",
+            "TROLYSO_RETRY_MAX": "0.5",
+            "TROLYSO_HANDOFF_RELEASE_MINUTES": release_minutes,
+            "TELEGRAM_BOT_TOKEN": "42:TEST",
+            "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+            "TELEGRAM_API_BASE": fakes["tg"].url,
+        }
+    )
     env.pop("TROLYSO_DATABASE_URL", None)
     store = Store(f"sqlite:///{data / 'trolyso.db'}")
     accounts = Accounts(store, 8)
@@ -62,8 +72,11 @@ def login(g, username: str) -> requests.Session:
     s = requests.Session()
     form = s.get(f"{g.url}/admin/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    r = s.post(f"{g.url}/admin/login", data={"csrf": csrf, "username": username,
-                                              "password": f"mat-khau-{username}"}, allow_redirects=False)
+    r = s.post(
+        f"{g.url}/admin/login",
+        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
+        allow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     return s
 
@@ -86,14 +99,19 @@ def resident_writes(g, fakes, chat_id: int, text: str):
 
 def inbox_statuses(g, conversation: str) -> list[str]:
     with g.db() as db:
-        return [r[0] for r in db.execute("select status from inbox where conversation_id=? order by id",
-                                         (conversation,))]
+        return [
+            r[0] for r in db.execute("select status from inbox where conversation_id=? order by id", (conversation,))
+        ]
 
 
 def test_anonymous_users_go_to_the_login_on_every_route(gw):
-    for method, path in (("GET", "/admin/handoffs"), ("GET", "/admin/handoffs/1"),
-                         ("POST", "/admin/handoffs/1/take"), ("POST", "/admin/handoffs/1/reply"),
-                         ("POST", "/admin/handoffs/1/release")):
+    for method, path in (
+        ("GET", "/admin/handoffs"),
+        ("GET", "/admin/handoffs/1"),
+        ("POST", "/admin/handoffs/1/take"),
+        ("POST", "/admin/handoffs/1/reply"),
+        ("POST", "/admin/handoffs/1/release"),
+    ):
         r = requests.request(method, f"{gw.url}{path}", data={"text": "x"}, allow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/admin/login", (method, path)
 
@@ -124,8 +142,7 @@ def test_take_reply_release_through_telegram_with_the_bot_silent_meanwhile(gw, f
     assert wait_for(lambda: texts(fakes, chat), what="bot reply") == ["Đáp: chào"]
     resident_writes(gw, fakes, chat, "số CCCD 001203004567, điện thoại 0912345678, tôi muốn gặp cán bộ")
     wait_for(lambda: len(texts(fakes, chat)) == 2, what="second bot reply")
-    hid, created = gw.store.request_handoff(conv, channel="telegram",
-                                            context="hỏi cấp lại CCCD, để lại số 0912345678")
+    hid, created = gw.store.request_handoff(conv, channel="telegram", context="hỏi cấp lại CCCD, để lại số 0912345678")
     assert created
 
     lan, tuan = login(gw, "lan.team"), login(gw, "tuan.team")
@@ -178,7 +195,7 @@ def test_take_reply_release_through_telegram_with_the_bot_silent_meanwhile(gw, f
     r = post(lan, gw, f"{hid}/reply", text=answer)
     assert r.status_code == 303 and "done=sent" in r.headers["location"]
     wait_for(lambda: answer in texts(fakes, chat), what="the team's reply on Telegram")
-    assert gw.store.handoff(hid)["updated_at"] > before              # the auto-release clock starts again
+    assert gw.store.handoff(hid)["updated_at"] > before  # the auto-release clock starts again
     assert answer in lan.get(f"{gw.url}/admin/handoffs/{hid}").text
     assert len(rasa.messages_from(conv)) == asked
 
@@ -211,7 +228,7 @@ def test_a_channel_that_cannot_be_reached_keeps_the_typed_reply(gw):
 
 
 def test_a_taken_conversation_returns_to_the_bot_by_itself(fakes, tmp_path):
-    g, store = start_gateway(fakes, tmp_path, "0.02")          # 1.2 s without a team message
+    g, store = start_gateway(fakes, tmp_path, "0.02")  # 1.2 s without a team message
     try:
         chat, conv = 710, "telegram:710"
         hid, _ = store.request_handoff(conv, channel="telegram", context="hỏi lịch tiêm chủng")
@@ -219,8 +236,11 @@ def test_a_taken_conversation_returns_to_the_bot_by_itself(fakes, tmp_path):
         assert post(s, g, f"{hid}/take").status_code == 303
         wait_for(lambda: any(t.startswith(TAKEN) for t in texts(fakes, chat)), what="the 'taken' message")
         wait_for(lambda: store.handoff(hid)["status"] == "released", 10, "the automatic release")
-        wait_for(lambda: any(t.startswith(RELEASED_TEXT[:40]) for t in texts(fakes, chat)), 10,
-                 "the resident told the assistant is back")
+        wait_for(
+            lambda: any(t.startswith(RELEASED_TEXT[:40]) for t in texts(fakes, chat)),
+            10,
+            "the resident told the assistant is back",
+        )
         resident_writes(g, fakes, chat, "còn ai không")
         wait_for(lambda: "Đáp: còn ai không" in texts(fakes, chat), what="the bot answering again")
         page = s.get(f"{g.url}/admin/handoffs/{hid}").text
@@ -238,7 +258,7 @@ def test_hand_off_in_chromium(gw, fakes):
     shots.mkdir(parents=True, exist_ok=True)
     answer = "Dạ, anh/chị mang bản chính và bản sao đến bộ phận một cửa ạ."
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 412, "height": 915})       # a phone
+        page = browser.new_page(viewport={"width": 412, "height": 915})  # a phone
         page.goto(f"{gw.url}/admin/login")
         page.get_by_label("Tên đăng nhập").fill("lan.team")
         page.get_by_label("Mật khẩu").fill("mat-khau-lan.team")

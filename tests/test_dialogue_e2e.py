@@ -7,6 +7,7 @@ The services run on free ports with a temporary data directory and a temporary c
 can edit a guide the way content staff do). Needs `.venv-rasa` and models/trolyso.tar.gz: `make test` builds
 both and sets TROLYSO_E2E=1; without it the module is skipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,23 +17,30 @@ from pathlib import Path
 
 import pytest
 
-from bot.guides import GuideLibrary
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.engine.guides import GuideLibrary
 from bot.store import Store
+from connectors.rasa_client import RasaClient, RasaUnavailable
 from tests.conftest import free_port, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.skipif(os.environ.get("TROLYSO_E2E") != "1",
-                                reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TROLYSO_E2E") != "1",
+    reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
+)
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, settings):
     with running_stack(tmp_path_factory.mktemp("e2e"), settings) as run:
-        yield {"client": RasaClient(run["config"].rasa_url, timeout=60), "knowledge": run["knowledge"],
-               "stack": run["stack"], "gateway": run["config"].gateway_url, "store": run["store"],
-               "guides": GuideLibrary(run["knowledge"])}
+        yield {
+            "client": RasaClient(run["config"].rasa_url, timeout=60),
+            "knowledge": run["knowledge"],
+            "stack": run["stack"],
+            "gateway": run["config"].gateway_url,
+            "store": run["store"],
+            "guides": GuideLibrary(run["knowledge"]),
+        }
 
 
 class Resident:
@@ -62,8 +70,14 @@ def test_menu_lists_every_flow_and_the_team(stack):
     text = r.say("xin chao")
     assert "Trợ lý số" in text
     titles = [b["title"] for b in r.buttons()]
-    for expected in ("Dịch vụ công trực tuyến", "Thanh toán số", "Tài khoản VNeID mức 2", "Tôi nghi bị lừa đảo",
-                     "Gặp cán bộ", "Đăng ký nhận tin"):
+    for expected in (
+        "Dịch vụ công trực tuyến",
+        "Thanh toán số",
+        "Tài khoản VNeID mức 2",
+        "Tôi nghi bị lừa đảo",
+        "Gặp cán bộ",
+        "Đăng ký nhận tin",
+    ):
         assert expected in titles
 
 
@@ -74,7 +88,7 @@ def test_public_services_flow_steps_back_stuck_question_and_back(stack):
     options = guides.guides("dvc")
     assert [b["title"] for b in r.buttons()] == [g.button for g in options]
     guide = guides.find("dvc", "khai sinh")
-    text = r.say("khai sinh")                       # typed, no diacritics, instead of tapping
+    text = r.say("khai sinh")  # typed, no diacritics, instead of tapping
     assert guide.step(1).text in text and f"Bước 1/{len(guide.steps)}" in text
     assert r.tap("Tiếp theo").count(guide.step(2).title) == 1
     assert guide.step(1).title in r.tap("Quay lại")
@@ -82,7 +96,7 @@ def test_public_services_flow_steps_back_stuck_question_and_back(stack):
     for item in guide.step(1).stuck:
         assert item in stuck
     assert guide.step(2).title in r.tap("Đã được, tiếp theo")
-    answer = r.say("nghi quyet 57 la gi")          # an unrelated question mid-guide
+    answer = r.say("nghi quyet 57 la gi")  # an unrelated question mid-guide
     assert "Tiếp tục hướng dẫn" in [b["title"] for b in r.buttons()]
     assert answer.strip()
     back = r.tap("Tiếp tục hướng dẫn")
@@ -115,10 +129,11 @@ def test_question_while_the_form_asks_then_the_form_asks_again(stack):
     r.say("/flow_vneid")
     text = r.say("vneid muc 2 dung de lam gi")
     assert "Nguồn:" in text or "chưa tìm thấy" in text
-    assert [b["title"] for b in r.replies[-1].buttons] == [g.button for g in stack["guides"].guides("vneid")], \
+    assert [b["title"] for b in r.replies[-1].buttons] == [g.button for g in stack["guides"].guides("vneid")], (
         "after the answer the form asks for the task again"
+    )
     guide = stack["guides"].guides("vneid")[2]
-    assert guide.step(1).text in r.say("3")           # a number picks from the list
+    assert guide.step(1).text in r.say("3")  # a number picks from the list
 
 
 def test_scam_triage_gives_what_to_do_now(stack):
@@ -126,7 +141,7 @@ def test_scam_triage_gives_what_to_do_now(stack):
     r = Resident(stack["client"])
     question = r.say("toi nghi minh bi lua dao")
     assert guide.triage[0].question in question
-    r.say("dạ có rồi")                                  # money or OTP given: yes
+    r.say("dạ có rồi")  # money or OTP given: yes
     for _ in guide.triage[1:]:
         text = r.say("ko")
     urgent = sorted(set(guide.triage[0].if_yes))
@@ -159,7 +174,7 @@ def test_handoff_and_subscription_are_stored(stack):
     assert "Tổ công nghệ số cộng đồng" in text
     handoff = store.open_handoff(r.id)
     assert handoff and handoff["status"] == "waiting" and "Tra cứu" in handoff["context"]
-    r.say("cho toi gap can bo")                          # asking again does not queue twice
+    r.say("cho toi gap can bo")  # asking again does not queue twice
     assert len([h for h in store.handoffs() if h["conversation_id"] == r.id]) == 1
     r.say("đăng ký nhận tin")
     assert r.id in [s["conversation_id"] for s in store.subscribers()]
@@ -177,8 +192,6 @@ def test_a_step_edited_by_content_staff_is_served_without_retraining(stack):
     assert new in r.tap(guide.button)
 
 
-
-
 def test_web_chat_through_the_gateway_reaches_the_real_bot(stack):
     import requests
 
@@ -188,8 +201,10 @@ def test_web_chat_through_the_gateway_reaches_the_real_bot(stack):
     assert "Trợ lý số" in message["text"]
     assert "Dịch vụ công trực tuyến" in [b["title"] for b in message["buttons"]]
     r = requests.post(f"{stack['gateway']}/api/chat", json={"user_id": "e2e-web", "text": "/flow_vneid"}, timeout=60)
-    assert [b["title"] for b in r.json()["messages"][-1]["buttons"]] == \
-        [g.button for g in stack["guides"].guides("vneid")]
+    assert [b["title"] for b in r.json()["messages"][-1]["buttons"]] == [
+        g.button for g in stack["guides"].guides("vneid")
+    ]
+
 
 def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path, settings):
     import signal
@@ -199,11 +214,22 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
 
     shutil.copytree(settings.index_dir, tmp_path / "index")
     rasa_port, actions_port, gateway_port = free_port(), free_port(), free_port()
-    env = {**os.environ, "TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_MODEL_DIR": str(settings.model_dir),
-           "TROLYSO_RASA_PORT": str(rasa_port), "TROLYSO_ACTIONS_PORT": str(actions_port),
-           "TROLYSO_GATEWAY_PORT": str(gateway_port)}
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "up"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "TROLYSO_DATA_DIR": str(tmp_path),
+        "TROLYSO_MODEL_DIR": str(settings.model_dir),
+        "TROLYSO_RASA_PORT": str(rasa_port),
+        "TROLYSO_ACTIONS_PORT": str(actions_port),
+        "TROLYSO_GATEWAY_PORT": str(gateway_port),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "up"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     out = []
     try:
         deadline = time.monotonic() + 180

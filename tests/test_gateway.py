@@ -6,6 +6,7 @@ lists, token refresh (also two managers at once: one refresh), Rasa down then up
 recovery, undeliverable messages, the gateway restarting mid-queue, hand-off silence, the web chat — with
 zero lost and zero duplicated replies.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,10 +48,11 @@ class GatewayProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
 
-    def start(self) -> "GatewayProcess":
+    def start(self) -> GatewayProcess:
         log = open(self.data / "gateway.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "connectors"], cwd=ROOT, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "connectors"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
 
         def healthy():
@@ -59,6 +61,7 @@ class GatewayProcess:
                 return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
             except requests.RequestException:
                 return False
+
         wait_for(healthy, 30, "gateway health")
         return self
 
@@ -68,8 +71,9 @@ class GatewayProcess:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=40)
-        return self.proc.returncode in (0, -signal.SIGTERM) and \
-            "Application shutdown complete" in (self.data / "gateway.log").read_text(encoding="utf-8")
+        return self.proc.returncode in (0, -signal.SIGTERM) and "Application shutdown complete" in (
+            self.data / "gateway.log"
+        ).read_text(encoding="utf-8")
 
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.data / "trolyso.db")
@@ -89,16 +93,28 @@ def fakes():
 
 def gateway_env(fakes, data: Path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_"))}
-    env.update({
-        "TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()),
-        "TROLYSO_RASA_URL": fakes["rasa"].url, "TROLYSO_RETRY_BASE": "0.1", "TROLYSO_RETRY_MAX": "0.5",
-        "ZALO_OA_APP_ID": "app1", "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": "appsecret",
-        "ZALO_OA_ACCESS_TOKEN": "at-0", "ZALO_OA_REFRESH_TOKEN": "rt-0",
-        "ZALO_OA_API_BASE": fakes["oa"].url, "ZALO_OAUTH_BASE": fakes["oa"].url,
-        "ZALO_BOT_TOKEN": "123:abc", "ZALO_BOT_SECRET_TOKEN": BOT_SECRET, "ZALO_BOT_API_BASE": fakes["bot"].url,
-        "TELEGRAM_BOT_TOKEN": "42:TEST", "TELEGRAM_SECRET_TOKEN": TG_SECRET,
-        "TELEGRAM_API_BASE": fakes["tg"].url,
-    })
+    env.update(
+        {
+            "TROLYSO_DATA_DIR": str(data),
+            "TROLYSO_GATEWAY_PORT": str(free_port()),
+            "TROLYSO_RASA_URL": fakes["rasa"].url,
+            "TROLYSO_RETRY_BASE": "0.1",
+            "TROLYSO_RETRY_MAX": "0.5",
+            "ZALO_OA_APP_ID": "app1",
+            "ZALO_OA_SECRET_KEY": OA_SECRET,
+            "ZALO_APP_SECRET": "appsecret",
+            "ZALO_OA_ACCESS_TOKEN": "at-0",
+            "ZALO_OA_REFRESH_TOKEN": "rt-0",
+            "ZALO_OA_API_BASE": fakes["oa"].url,
+            "ZALO_OAUTH_BASE": fakes["oa"].url,
+            "ZALO_BOT_TOKEN": "123:abc",
+            "ZALO_BOT_SECRET_TOKEN": BOT_SECRET,
+            "ZALO_BOT_API_BASE": fakes["bot"].url,
+            "TELEGRAM_BOT_TOKEN": "42:TEST",
+            "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+            "TELEGRAM_API_BASE": fakes["tg"].url,
+        }
+    )
     env.update(extra)
     return env
 
@@ -116,9 +132,17 @@ _counter = iter(range(10**6))
 
 def oa_event(user: str, text: str, msg_id: str | None = None, event: str = "user_send_text") -> tuple[bytes, str]:
     timestamp = str(1700000000000 + next(_counter))
-    body = json.dumps({"event_name": event, "app_id": "app1", "sender": {"id": user}, "recipient": {"id": "oa1"},
-                       "message": {"text": text, "msg_id": msg_id or f"m{next(_counter)}"},
-                       "timestamp": timestamp}, ensure_ascii=False).encode()
+    body = json.dumps(
+        {
+            "event_name": event,
+            "app_id": "app1",
+            "sender": {"id": user},
+            "recipient": {"id": "oa1"},
+            "message": {"text": text, "msg_id": msg_id or f"m{next(_counter)}"},
+            "timestamp": timestamp,
+        },
+        ensure_ascii=False,
+    ).encode()
     return body, FakeZaloOA.sign("app1", body, timestamp, OA_SECRET)
 
 
@@ -136,6 +160,7 @@ def oa_texts(fakes, user) -> list[str]:
 
 # --- Zalo OA -----------------------------------------------------------------------------------------
 
+
 def test_zalo_oa_good_signature_is_answered_with_the_button_template(gateway, fakes):
     r = post_oa(gateway, "u-good", "xin chào")
     assert r.status_code == 200
@@ -144,7 +169,9 @@ def test_zalo_oa_good_signature_is_answered_with_the_button_template(gateway, fa
     assert body["message"]["text"] == "Đáp: xin chào"
     buttons = body["message"]["attachment"]["payload"]["buttons"]
     assert [(b["title"], b["type"], b["payload"]) for b in buttons] == [
-        ("Tiếp theo", "oa.query.hide", "/next_step"), ("Về menu", "oa.query.hide", "/menu")]
+        ("Tiếp theo", "oa.query.hide", "/next_step"),
+        ("Về menu", "oa.query.hide", "/menu"),
+    ]
 
 
 @pytest.mark.parametrize("signature", ["missing", "0" * 64, "mac=deadbeef"])
@@ -205,7 +232,8 @@ def test_zalo_oa_expired_token_is_refreshed_once_and_the_reply_goes_out(gateway,
     assert fakes["oa"].refresh_count == before + 1
     with gateway.db() as db:
         access, refresh, version = db.execute(
-            "select access_token, refresh_token, version from channel_tokens").fetchone()
+            "select access_token, refresh_token, version from channel_tokens"
+        ).fetchone()
     assert access in fakes["oa"].valid_access_tokens and version >= 1 and refresh != "rt-0"
 
 
@@ -223,8 +251,10 @@ def test_zalo_oa_outside_the_window_is_recorded_undeliverable_and_later_messages
 
     def recorded():
         with gateway.db() as db:
-            return db.execute("select error from outbox where conversation_id='zalo-oa:u-window' "
-                              "and status='undeliverable'").fetchall()
+            return db.execute(
+                "select error from outbox where conversation_id='zalo-oa:u-window' and status='undeliverable'"
+            ).fetchall()
+
     assert "7-day" in wait_for(recorded, what="undeliverable record")[0][0]
     post_oa(gateway, "u-window", "tin thứ hai")
     assert wait_for(lambda: oa_texts(fakes, "u-window")) == ["Đáp: tin thứ hai"]
@@ -232,11 +262,17 @@ def test_zalo_oa_outside_the_window_is_recorded_undeliverable_and_later_messages
 
 # --- Rasa down, restarts, hand-off ---------------------------------------------------------------------
 
+
 def test_rasa_down_then_up_and_a_gateway_restart_mid_queue_lose_and_repeat_nothing(fakes, tmp_path):
     rasa = FakeRasa().up()
     port = rasa.port
-    env = gateway_env(fakes, tmp_path, TROLYSO_RASA_URL=rasa.url, ZALO_OA_ACCESS_TOKEN=fakes["oa"].access_token,
-                      ZALO_OA_REFRESH_TOKEN=fakes["oa"].refresh_token)      # the pair the module's gateway left
+    env = gateway_env(
+        fakes,
+        tmp_path,
+        TROLYSO_RASA_URL=rasa.url,
+        ZALO_OA_ACCESS_TOKEN=fakes["oa"].access_token,
+        ZALO_OA_REFRESH_TOKEN=fakes["oa"].refresh_token,
+    )  # the pair the module's gateway left
     g = GatewayProcess(env, tmp_path).start()
     rasa.down()
     try:
@@ -244,13 +280,13 @@ def test_rasa_down_then_up_and_a_gateway_restart_mid_queue_lose_and_repeat_nothi
             assert post_oa(g, "u-restart", f"tin {i}").status_code == 200
         time.sleep(0.8)
         assert oa_texts(fakes, "u-restart") == []
-        assert g.stop()                                         # graceful restart while messages wait
+        assert g.stop()  # graceful restart while messages wait
         g = GatewayProcess(env, tmp_path).start()
         time.sleep(0.5)
         rasa = FakeRasa(port=port).up()
         wait_for(lambda: len(oa_texts(fakes, "u-restart")) >= 5, 30, "all five replies")
         time.sleep(1.0)
-        assert oa_texts(fakes, "u-restart") == [f"Đáp: tin {i}" for i in range(5)]    # in order, once each
+        assert oa_texts(fakes, "u-restart") == [f"Đáp: tin {i}" for i in range(5)]  # in order, once each
     finally:
         g.stop()
         rasa.down()
@@ -259,24 +295,35 @@ def test_rasa_down_then_up_and_a_gateway_restart_mid_queue_lose_and_repeat_nothi
 def test_while_the_team_has_the_conversation_the_bot_stays_silent(gateway, fakes):
     now = "2026-11-22 00:00:00"
     with gateway.db() as db:
-        db.execute("insert into handoffs (requested_at, conversation_id, channel, user_hash, status, context, "
-                   "updated_at) values (?, 'zalo-oa:u-taken', 'zalo-oa', 'x', 'taken', '', ?)", (now, now))
+        db.execute(
+            "insert into handoffs (requested_at, conversation_id, channel, user_hash, status, context, "
+            "updated_at) values (?, 'zalo-oa:u-taken', 'zalo-oa', 'x', 'taken', '', ?)",
+            (now, now),
+        )
     post_oa(gateway, "u-taken", "cán bộ ơi")
 
     def held():
         with gateway.db() as db:
             return db.execute("select status from inbox where conversation_id='zalo-oa:u-taken'").fetchall()
+
     wait_for(lambda: held() == [("held",)], what="the message held for the team")
     assert fakes["rasa"].messages_from("zalo-oa:u-taken") == [] and oa_texts(fakes, "u-taken") == []
 
 
 # --- Zalo Bot ----------------------------------------------------------------------------------------
 
+
 def post_bot(gateway, chat_id, text, secret=BOT_SECRET, message_id=None, wrapped=False):
-    update = {"event_name": "message.text.received",
-              "message": {"message_id": message_id or f"b{next(_counter)}", "date": 1766619597466,
-                          "chat": {"id": chat_id, "chat_type": "PRIVATE"},
-                          "from": {"id": chat_id, "display_name": "A", "is_bot": False}, "text": text}}
+    update = {
+        "event_name": "message.text.received",
+        "message": {
+            "message_id": message_id or f"b{next(_counter)}",
+            "date": 1766619597466,
+            "chat": {"id": chat_id, "chat_type": "PRIVATE"},
+            "from": {"id": chat_id, "display_name": "A", "is_bot": False},
+            "text": text,
+        },
+    }
     body = {"ok": True, "result": update} if wrapped else update
     headers = {"X-Bot-Api-Secret-Token": secret} if secret else {}
     return requests.post(f"{gateway.url}/webhooks/zalo-bot", json=body, headers=headers, timeout=5)
@@ -309,6 +356,7 @@ def test_zalo_bot_polling_mode(fakes, tmp_path):
 
 
 # --- Telegram ----------------------------------------------------------------------------------------
+
 
 def post_tg(gateway, update, secret=TG_SECRET):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
@@ -349,16 +397,27 @@ def test_telegram_polling_mode(fakes, tmp_path):
 
 # --- web chat ----------------------------------------------------------------------------------------
 
+
 def test_web_chat_contract_and_bad_input(gateway, fakes):
     r = requests.post(f"{gateway.url}/api/chat", json={"user_id": "w1", "text": "xin chào"}, timeout=30)
     assert r.status_code == 200
     body = r.json()
-    assert body["messages"] == [{"text": "Đáp: xin chào", "buttons": [
-        {"title": "Tiếp theo", "payload": "/next_step"}, {"title": "Về menu", "payload": "/menu"}]}]
+    assert body["messages"] == [
+        {
+            "text": "Đáp: xin chào",
+            "buttons": [{"title": "Tiếp theo", "payload": "/next_step"}, {"title": "Về menu", "payload": "/menu"}],
+        }
+    ]
     again = requests.get(f"{gateway.url}/api/chat/messages", params={"user_id": "w1", "after": body["last_id"]})
     assert again.json()["messages"] == []
-    for bad in ({"user_id": "w1"}, {"text": "x"}, {"user_id": "", "text": "x"}, {"user_id": "w1", "text": ""},
-                {"user_id": "w1", "text": "x" * 1001}, [1, 2]):
+    for bad in (
+        {"user_id": "w1"},
+        {"text": "x"},
+        {"user_id": "", "text": "x"},
+        {"user_id": "w1", "text": ""},
+        {"user_id": "w1", "text": "x" * 1001},
+        [1, 2],
+    ):
         assert requests.post(f"{gateway.url}/api/chat", json=bad).status_code == 400
     assert requests.post(f"{gateway.url}/api/chat", data=b"{not json").status_code == 400
     page = requests.get(f"{gateway.url}/chat")
@@ -375,7 +434,7 @@ def test_healthz_and_metrics(gateway):
 
 
 def test_logs_mask_identity_and_phone_numbers(gateway, fakes):
-    post_oa(gateway, "u-log", "/silent 0912345678")          # '/silent…' is not '/silent': normal reply
+    post_oa(gateway, "u-log", "/silent 0912345678")  # '/silent…' is not '/silent': normal reply
     wait_for(lambda: oa_texts(fakes, "u-log"))
     fakes["oa"].force_error(-201, n=1)
     post_oa(gateway, "u-log2", "số căn cước 001203004567")
@@ -386,23 +445,28 @@ def test_logs_mask_identity_and_phone_numbers(gateway, fakes):
 
 # --- fuzzing -----------------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
-                    max_leaves=20)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    max_leaves=20,
+)
 FUZZ_KEYS = ["event_name", "app_id", "sender", "message", "timestamp", "update_id", "callback_query", "result", "ok"]
-BODIES = st.one_of(st.binary(max_size=300), JSON.map(lambda v: json.dumps(v).encode()),
-                   st.dictionaries(st.sampled_from(FUZZ_KEYS), JSON, max_size=6).map(lambda v: json.dumps(v).encode()))
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    JSON.map(lambda v: json.dumps(v).encode()),
+    st.dictionaries(st.sampled_from(FUZZ_KEYS), JSON, max_size=6).map(lambda v: json.dumps(v).encode()),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(["zalo-oa", "zalo-bot", "telegram"]), body=BODIES,
-       signed_ok=st.booleans())
+@given(path=st.sampled_from(["zalo-oa", "zalo-bot", "telegram"]), body=BODIES, signed_ok=st.booleans())
 def test_fuzzed_webhook_bodies_never_crash_and_never_get_a_reply(gateway, fakes, path, body, signed_ok):
     headers = {"Content-Type": "application/json"}
     if path == "zalo-oa":
-        headers["X-ZEvent-Signature"] = "0" * 64          # nobody can forge it: every fuzzed body is refused
+        headers["X-ZEvent-Signature"] = "0" * 64  # nobody can forge it: every fuzzed body is refused
     elif path == "zalo-bot":
         headers["X-Bot-Api-Secret-Token"] = BOT_SECRET if signed_ok else "wrong"
     else:
@@ -414,7 +478,8 @@ def test_fuzzed_webhook_bodies_never_crash_and_never_get_a_reply(gateway, fakes,
         assert r.status_code != 200
         time.sleep(0.01)
         assert len(fakes["rasa"].received) == before or all(
-            not m.get("sender", "").startswith(f"{path}:") for m in fakes["rasa"].received[before:])
+            not m.get("sender", "").startswith(f"{path}:") for m in fakes["rasa"].received[before:]
+        )
 
 
 def test_gateway_is_healthy_after_fuzzing(gateway):
@@ -425,7 +490,8 @@ def test_gateway_is_healthy_after_fuzzing(gateway):
 def test_a_team_reply_queued_by_another_process_goes_out_through_the_residents_channel(gateway, fakes):
     """What the console does when a team member answers: queue the reply in the shared store."""
     from bot.store import Store
-    from connectors.queue import MessageQueue, Part
+    from connectors.messages import Part
+    from connectors.queue import MessageQueue
 
     queue = MessageQueue(Store(f"sqlite:///{gateway.data / 'trolyso.db'}"))
     queue.enqueue("zalo-oa", "u-team", [Part("Chào anh/chị, cán bộ xã đây ạ.")], origin="team")
@@ -442,6 +508,7 @@ def test_zalo_oa_rate_limit_backs_off_then_delivers_once(gateway, fakes):
         attempts = db.execute("select attempts from outbox where conversation_id='zalo-oa:u-rate'").fetchone()[0]
     # every try is one call to the platform; the forced refusals may also hit another conversation's message
     # still being sent by an earlier test, so count this resident's calls rather than assume both were ours
-    tries = [c for c in fakes["oa"].calls_to("/message/cs")
-             if (c.json or {}).get("recipient", {}).get("user_id") == "u-rate"]
-    assert attempts == len(tries) >= 2          # at least one refusal (-32) backed off, then delivered once
+    tries = [
+        c for c in fakes["oa"].calls_to("/message/cs") if (c.json or {}).get("recipient", {}).get("user_id") == "u-rate"
+    ]
+    assert attempts == len(tries) >= 2  # at least one refusal (-32) backed off, then delivered once

@@ -1,4 +1,5 @@
 """Unanswered questions grouped by meaning; FAQ files; the knowledge watcher that makes them answerable."""
+
 from __future__ import annotations
 
 import os
@@ -9,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.faq import FaqError, safe_knowledge_path, slugify, write_faq
-from bot.groups import Features, QuestionGroups, wordings
-from bot.index import KnowledgeIndex
+from bot.engine.index import KnowledgeIndex
 from bot.store import Store
+from bot.team.faq import FaqError, safe_knowledge_path, slugify, write_faq
+from bot.team.groups import Features, QuestionGroups, wordings
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")      # importing actions must not load the shipped services
+os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")  # importing actions must not load the shipped services
 
 
 def features(direction: int, words: dict[str, float], noise: float = 0.0) -> Features:
@@ -25,10 +26,18 @@ def features(direction: int, words: dict[str, float], noise: float = 0.0) -> Fea
     return Features(v, words)
 
 
-def ask(store: Store, groups: QuestionGroups, text: str, f: Features, *, channel: str = "web",
-        conversation: str | None = None) -> int:
-    qid = store.record_question(text, channel=channel, user_id=conversation or text, answered=False,
-                                reason="no_match", score=0.0)
+def ask(
+    store: Store,
+    groups: QuestionGroups,
+    text: str,
+    f: Features,
+    *,
+    channel: str = "web",
+    conversation: str | None = None,
+) -> int:
+    qid = store.record_question(
+        text, channel=channel, user_id=conversation or text, answered=False, reason="no_match", score=0.0
+    )
     return groups.assign(qid, f, conversation_id=conversation)
 
 
@@ -36,12 +45,13 @@ def test_similar_questions_share_a_group_and_different_ones_do_not(store):
     groups = QuestionGroups(store)
     wifi = {"wifi": 0.8, "ubnd": 0.6}
     a = ask(store, groups, "Mật khẩu wifi ở UBND xã là gì?", features(0, wifi), conversation="web:a")
-    b = ask(store, groups, "wifi o ubnd pass la gi", features(0, wifi, 0.2), channel="telegram",
-            conversation="telegram:7")
+    b = ask(
+        store, groups, "wifi o ubnd pass la gi", features(0, wifi, 0.2), channel="telegram", conversation="telegram:7"
+    )
     c = ask(store, groups, "Lịch cắt điện tuần này?", features(5, {"cat": 0.7, "dien": 0.7}))
     assert a == b != c
     listed = groups.groups("open")
-    assert [g.size for g in listed] == [2, 1]               # biggest group first
+    assert [g.size for g in listed] == [2, 1]  # biggest group first
     top = listed[0]
     assert top.label == "Mật khẩu wifi ở UBND xã là gì?" and top.residents == 2
     assert top.channels == {"web": 1, "telegram": 1}
@@ -56,11 +66,11 @@ def test_closed_groups_keep_history_and_out_of_scope_ones_still_collect(store):
     f = features(3, {"bong": 1.0})
     g = ask(store, groups, "Giải bóng đá xã khi nào?", f)
     groups.close(g, "out_of_scope", "lan.team")
-    assert ask(store, groups, "giai bong da xa", f) == g       # joins quietly, no new work item
+    assert ask(store, groups, "giai bong da xa", f) == g  # joins quietly, no new work item
     assert groups.count("open") == 0 and groups.group(g).size == 2
     groups.close(g, "open", "lan.team")
     groups.close(g, "answered", "lan.team", faq_path="faq/x.md", answer="Dạ …")
-    assert ask(store, groups, "bong da", f) != g                # an answered group is history: a new one opens
+    assert ask(store, groups, "bong da", f) != g  # an answered group is history: a new one opens
     done = groups.groups("answered")
     assert done[0].faq_path == "faq/x.md" and done[0].closed_by == "lan.team"
     with pytest.raises(KeyError):
@@ -85,22 +95,28 @@ def test_the_engine_groups_what_it_cannot_answer(engine, store):
 def test_a_grouping_failure_still_refuses_politely_and_the_backlog_groups_it_later(engine, store, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database is locked")
+
     monkeypatch.setattr(engine.question_groups(), "assign", broken)
     answer = engine.ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2")
     assert not answer.answered and answer.record_id is not None and answer.text
     monkeypatch.undo()
     ungrouped = QuestionGroups(store).ungrouped()
-    assert [qid for qid, _ in ungrouped] == [answer.record_id]      # what the action server groups at its start
+    assert [qid for qid, _ in ungrouped] == [answer.record_id]  # what the action server groups at its start
 
 
 def test_faq_files_are_valid_knowledge_and_never_overwrite(tmp_path):
-    kw = dict(title="Mật khẩu Wi-Fi ở trụ sở UBND xã là gì?", questions=["wifi o ubnd xa pass la gi"],
-              answer="Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa.",
-              source="Văn phòng UBND xã", author="lan.team")
+    kw = dict(
+        title="Mật khẩu Wi-Fi ở trụ sở UBND xã là gì?",
+        questions=["wifi o ubnd xa pass la gi"],
+        answer="Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa.",
+        source="Văn phòng UBND xã",
+        author="lan.team",
+    )
     first = write_faq(tmp_path, **kw)
     second = write_faq(tmp_path, **kw)
     assert first == "faq/mat-khau-wi-fi-o-tru-so-ubnd-xa-la-gi.md" and second.endswith("-2.md")
-    from bot.knowledge import load_file
+    from bot.engine.knowledge import load_file
+
     chunks, errors = load_file(tmp_path / first, tmp_path)
     assert not errors and chunks[0].kind == "faq" and "wifi o ubnd xa pass la gi" in chunks[0].meta["questions"]
     with pytest.raises(FaqError, match="ngắn"):
@@ -110,8 +126,21 @@ def test_faq_files_are_valid_knowledge_and_never_overwrite(tmp_path):
     assert slugify("Đăng ký VNeID ở đâu?") == "dang-ky-vneid-o-dau"
 
 
-@pytest.mark.parametrize("name", ["../x.md", "/etc/passwd", "faq/../../x.md", "faq/.hidden.md", "faq/_x.md",
-                                  "a\\..\\..\\b.md", "faq/x.txt", "faq/tệp.md", "", "faq/x.md\x00.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../x.md",
+        "/etc/passwd",
+        "faq/../../x.md",
+        "faq/.hidden.md",
+        "faq/_x.md",
+        "a\\..\\..\\b.md",
+        "faq/x.txt",
+        "faq/tệp.md",
+        "",
+        "faq/x.md\x00.md",
+    ],
+)
 def test_file_names_cannot_escape_the_knowledge_folder(tmp_path, name):
     with pytest.raises(FaqError):
         safe_knowledge_path(tmp_path, name)
@@ -122,8 +151,8 @@ def test_safe_names_stay_inside(tmp_path):
 
 
 def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_path, embedder, shipped_index, store):
-    from bot.answer import AnswerEngine
-    from bot.watcher import KnowledgeWatcher
+    from bot.engine.answer import AnswerEngine
+    from bot.engine.watcher import KnowledgeWatcher
 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(ROOT / "knowledge", knowledge)
@@ -138,9 +167,14 @@ def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_pa
     watcher.start()
     try:
         time.sleep(0.5)
-        write_faq(knowledge, title=question, questions=["wifi o ubnd xa pass la gi"],
-                  answer="Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa.",
-                  source="Văn phòng UBND xã", author="lan.team")
+        write_faq(
+            knowledge,
+            title=question,
+            questions=["wifi o ubnd xa pass la gi"],
+            answer="Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa.",
+            source="Văn phòng UBND xã",
+            author="lan.team",
+        )
         t0 = time.monotonic()
         while not served and time.monotonic() - t0 < 20:
             time.sleep(0.1)
@@ -159,7 +193,7 @@ def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_pa
                 break
             time.sleep(0.1)
         assert errors and errors[0].path == broken.relative_to(knowledge).as_posix()
-        assert len(engine.index.chunks) >= len(shipped_index.chunks)     # the last good version still serves
+        assert len(engine.index.chunks) >= len(shipped_index.chunks)  # the last good version still serves
         assert engine.ask("kich hoat vneid muc 2 nhu the nao").answered
     finally:
         watcher.stop()

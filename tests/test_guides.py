@@ -1,4 +1,5 @@
-"""bot.guides: how the guided flows read guide files (steps, stuck help, methods, triage, live reload)."""
+"""bot.engine.guides: how the guided flows read guide files (steps, stuck help, methods, triage, live reload)."""
+
 from __future__ import annotations
 
 import os
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.guides import GuideLibrary, parse_guide
-from bot.knowledge import KnowledgeFileError
+from bot.engine.guides import GuideLibrary, parse_guide
+from bot.engine.knowledge import KnowledgeFileError
 
 GUIDE = """---
 title: "Trả tiền thử"
@@ -69,12 +70,15 @@ def test_a_file_without_flow_is_not_a_flow_guide():
     assert parse_guide(GUIDE.replace("flow: [thanhtoan, dvc]\n", ""), "guides/thu.md") is None
 
 
-@pytest.mark.parametrize("change,message", [
-    (("## Bước 2. Xác nhận", "## Bước 3. Xác nhận"), "numbered 1, 2, 3"),
-    (("if_yes: [2]", "if_yes: [9]"), "step 9 does not exist"),
-    (("if_yes: [2]", "if_yes: hai"), "'triage' must be a list"),
-    (("flow: [thanhtoan, dvc]", "flow: [thanhtoan, chat]"), "flow 'chat' is not one of"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (("## Bước 2. Xác nhận", "## Bước 3. Xác nhận"), "numbered 1, 2, 3"),
+        (("if_yes: [2]", "if_yes: [9]"), "step 9 does not exist"),
+        (("if_yes: [2]", "if_yes: hai"), "'triage' must be a list"),
+        (("flow: [thanhtoan, dvc]", "flow: [thanhtoan, chat]"), "flow 'chat' is not one of"),
+    ],
+)
 def test_broken_guides_are_reported(change, message):
     with pytest.raises(KnowledgeFileError, match=message):
         parse_guide(GUIDE.replace(*change), "guides/thu.md")
@@ -94,7 +98,7 @@ def test_library_rereads_changed_files_and_keeps_last_good_version(tmp_path):
     path.write_text(GUIDE.replace("Anh/chị mở ứng dụng.", "Anh/chị mở ứng dụng mới."), encoding="utf-8")
     _touch_later(path)
     assert lib.get("guides/thu.md").step(1).text == "Anh/chị mở ứng dụng mới."
-    path.write_text(GUIDE.replace("## Bước 1.", "## Bước 5."), encoding="utf-8")   # content staff slip
+    path.write_text(GUIDE.replace("## Bước 1.", "## Bước 5."), encoding="utf-8")  # content staff slip
     _touch_later(path)
     assert lib.get("guides/thu.md").step(1).text == "Anh/chị mở ứng dụng mới.", "last good version serves"
     assert len(lib.errors()) == 1 and lib.errors()[0].path == "guides/thu.md"
@@ -107,7 +111,8 @@ def test_find_by_slug_number_and_typed_words(tmp_path):
     for task, button in (("khai-sinh", "Khai sinh cho con"), ("thuong-tru", "Đăng ký thường trú")):
         (tmp_path / "guides" / f"{task}.md").write_text(
             GUIDE.replace("task: tien-thu", f"task: {task}").replace('button: "Trả tiền thử"', f'button: "{button}"'),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     lib = GuideLibrary(tmp_path)
     assert lib.find("dvc", "thuong-tru").task == "thuong-tru"
     assert lib.find("dvc", "1").task == "khai-sinh" and lib.find("dvc", "3") is None
@@ -119,11 +124,17 @@ def test_find_by_slug_number_and_typed_words(tmp_path):
 
 def test_by_task_and_a_message_that_names_a_guide(tmp_path):
     (tmp_path / "guides").mkdir()
-    for task, button, flow in (("tien-dien", "Trả tiền điện", "thanhtoan"), ("tien-nuoc", "Trả tiền nước", "thanhtoan"),
-                               ("nop-le-phi", "Nộp phí, lệ phí", "[dvc, thanhtoan]")):
+    for task, button, flow in (
+        ("tien-dien", "Trả tiền điện", "thanhtoan"),
+        ("tien-nuoc", "Trả tiền nước", "thanhtoan"),
+        ("nop-le-phi", "Nộp phí, lệ phí", "[dvc, thanhtoan]"),
+    ):
         (tmp_path / "guides" / f"{task}.md").write_text(
-            GUIDE.replace("task: tien-thu", f"task: {task}").replace('button: "Trả tiền thử"', f'button: "{button}"')
-            .replace("flow: [thanhtoan, dvc]", f"flow: {flow}"), encoding="utf-8")
+            GUIDE.replace("task: tien-thu", f"task: {task}")
+            .replace('button: "Trả tiền thử"', f'button: "{button}"')
+            .replace("flow: [thanhtoan, dvc]", f"flow: {flow}"),
+            encoding="utf-8",
+        )
     lib = GuideLibrary(tmp_path)
     assert lib.by_task("nop-le-phi", prefer_flow="dvc").task == "nop-le-phi" and lib.by_task("khong-co") is None
     assert lib.named_in("thanhtoan", "tôi muốn trả tiền điện").task == "tien-dien"

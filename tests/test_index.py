@@ -1,19 +1,20 @@
 """Index persistence and incremental update, with a counting fake embedder (the real model is tested in
 test_embedding.py); the logic under test is what gets embedded, kept, replaced and saved."""
+
 from __future__ import annotations
 
 import hashlib
 import os
-import time
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import bot.index
-from bot.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
+import bot.engine.index
+from bot.engine.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
 
 from .conftest import write
 
@@ -55,7 +56,10 @@ def test_build_save_load_roundtrip(kdir: Path, tmp_path: Path):
     assert loaded.faiss.ntotal == 3
     assert loaded.bm25 is not None
     # The saved folder holds one version and the pointer to it, nothing half-written.
-    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == ["CURRENT", current_folder(tmp_path / "index").name]
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
+        "CURRENT",
+        current_folder(tmp_path / "index").name,
+    ]
 
 
 def test_unchanged_folder_embeds_nothing(kdir: Path):
@@ -140,14 +144,14 @@ def test_replaced_versions_are_pruned_after_a_while(kdir: Path, tmp_path: Path, 
     index_dir = tmp_path / "index"
     for _ in range(4):
         idx.save(index_dir)
-    assert len([p for p in index_dir.iterdir() if p.is_dir()]) == 4      # replaced seconds ago: kept for readers
-    (index_dir / ".v1-1.tmp").mkdir()                                    # a save that crashed long ago
+    assert len([p for p in index_dir.iterdir() if p.is_dir()]) == 4  # replaced seconds ago: kept for readers
+    (index_dir / ".v1-1.tmp").mkdir()  # a save that crashed long ago
     os.utime(index_dir / ".v1-1.tmp", (1, 1))
-    monkeypatch.setattr(bot.index, "PRUNE_AFTER_SECONDS", 0)
+    monkeypatch.setattr(bot.engine.index, "PRUNE_AFTER_SECONDS", 0)
     time.sleep(0.01)
     idx.save(index_dir)
     left = sorted(p.name for p in index_dir.iterdir())
-    assert len(left) == 3 and left[0] == CURRENT                         # the current version and the one before
+    assert len(left) == 3 and left[0] == CURRENT  # the current version and the one before
     assert current_folder(index_dir).name in left
     assert len(KnowledgeIndex.load(index_dir).chunks) == 3
 
@@ -156,7 +160,7 @@ def test_an_index_saved_by_an_earlier_release_loads_and_is_migrated(kdir: Path, 
     idx, _ = KnowledgeIndex.update(kdir, CountingEmbedder())
     index_dir = tmp_path / "index"
     idx.save(tmp_path / "staging")
-    shutil.copytree(current_folder(tmp_path / "staging"), index_dir)     # the flat layout: files in index/
+    shutil.copytree(current_folder(tmp_path / "staging"), index_dir)  # the flat layout: files in index/
     assert not (index_dir / CURRENT).exists()
     assert len(KnowledgeIndex.load(index_dir).chunks) == 3
     assert read_manifest(index_dir)["files"]

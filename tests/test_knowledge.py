@@ -2,8 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import (KnowledgeFileError, admin_heading_level, chunk_document, load_file, load_folder,
-                           parse_document)
+from bot.engine.knowledge import (
+    KnowledgeFileError,
+    admin_heading_level,
+    chunk_document,
+    load_file,
+    load_folder,
+    parse_document,
+)
 
 from .conftest import write
 
@@ -42,20 +48,23 @@ def test_parse_valid_document():
     assert doc.meta["issued"] == "2026-04"
 
 
-@pytest.mark.parametrize("text,line,words", [
-    ("title: x\n", 1, "missing front matter"),
-    ("---\ntitle: x\nkind: plan\n", 1, "not closed"),
-    ("---\ntitle: x\nkind: plan\ntopics: [PLAN\n---\nbody\n", 4, "not valid YAML"),
-    ("---\ntitle: x\n  kind: plan\ntopics: [PLAN]\n---\nbody\n", 3, "not valid YAML"),
-    ("---\ntitle: x\nkind: pamphlet\ntopics: [PLAN]\n---\nbody\n", 3, "kind 'pamphlet'"),
-    ("---\ntitle: x\nkind: plan\ntopics: [PLAN, WEATHER]\n---\nbody\n", 4, "unknown topic 'WEATHER'"),
-    ("---\nkind: plan\ntopics: [PLAN]\n---\nbody\n", 1, "'title' is required"),
-    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\nissued: tháng tư\n---\nbody\n", 5, "'issued' must be a date"),
-    ("---\ntitle: x\nkind: faq\ntopics: [DVC]\n---\nbody\n", 3, "needs 'questions'"),
-    ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nflow: dvc\n---\nbody\n", 5, "also needs 'task'"),
-    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\ncolour: red\n---\nbody\n", 5, "unknown field 'colour'"),
-    ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\n---\n\n", 6, "no text"),
-])
+@pytest.mark.parametrize(
+    "text,line,words",
+    [
+        ("title: x\n", 1, "missing front matter"),
+        ("---\ntitle: x\nkind: plan\n", 1, "not closed"),
+        ("---\ntitle: x\nkind: plan\ntopics: [PLAN\n---\nbody\n", 4, "not valid YAML"),
+        ("---\ntitle: x\n  kind: plan\ntopics: [PLAN]\n---\nbody\n", 3, "not valid YAML"),
+        ("---\ntitle: x\nkind: pamphlet\ntopics: [PLAN]\n---\nbody\n", 3, "kind 'pamphlet'"),
+        ("---\ntitle: x\nkind: plan\ntopics: [PLAN, WEATHER]\n---\nbody\n", 4, "unknown topic 'WEATHER'"),
+        ("---\nkind: plan\ntopics: [PLAN]\n---\nbody\n", 1, "'title' is required"),
+        ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\nissued: tháng tư\n---\nbody\n", 5, "'issued' must be a date"),
+        ("---\ntitle: x\nkind: faq\ntopics: [DVC]\n---\nbody\n", 3, "needs 'questions'"),
+        ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nflow: dvc\n---\nbody\n", 5, "also needs 'task'"),
+        ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\ncolour: red\n---\nbody\n", 5, "unknown field 'colour'"),
+        ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\n---\n\n", 6, "no text"),
+    ],
+)
 def test_front_matter_errors_name_file_and_line(text, line, words):
     with pytest.raises(KnowledgeFileError) as exc:
         parse_document(text, "plans/broken.md")
@@ -69,8 +78,12 @@ def test_front_matter_errors_name_file_and_line(text, line, words):
 def test_chunks_keep_heading_paths_lists_and_tables():
     chunks = chunk_document(parse_document(GOOD, "plans/thu.md"))
     paths = [c.heading_path for c in chunks]
-    assert paths == [[], ["I. MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"], ["I. MỤC ĐÍCH, YÊU CẦU", "2. Yêu cầu"],
-                     ["II. NỘI DUNG"]]
+    assert paths == [
+        [],
+        ["I. MỤC ĐÍCH, YÊU CẦU", "1. Mục đích"],
+        ["I. MỤC ĐÍCH, YÊU CẦU", "2. Yêu cầu"],
+        ["II. NỘI DUNG"],
+    ]
     assert chunks[1].text == "- Nâng cao nhận thức của người dân.\n- Tạo đồng thuận trong xã hội."
     assert chunks[3].text.startswith("| Nội dung | Đơn vị |\n|---|---|\n| Tuyên truyền")
     assert chunks[1].section == "I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích"
@@ -78,21 +91,37 @@ def test_chunks_keep_heading_paths_lists_and_tables():
     assert chunks[1].meta["issuer"] == "UBND xã Thử"
 
 
-@pytest.mark.parametrize("line,level", [
-    ("I. MỤC ĐÍCH, YÊU CẦU", 2), ("IV. TỔ CHỨC THỰC HIỆN", 2), ("1. Mục đích", 3), ("2) Yêu cầu", 3),
-    ("1.1. Nội dung tuyên truyền", 4), ("2.3 Hình thức", 4), ("a) Tuyên truyền trực quan", 5),
-    ("- một gạch đầu dòng", None), ("Văn bản thường.", None), ("1. " + "rất dài " * 30, None),
-])
+@pytest.mark.parametrize(
+    "line,level",
+    [
+        ("I. MỤC ĐÍCH, YÊU CẦU", 2),
+        ("IV. TỔ CHỨC THỰC HIỆN", 2),
+        ("1. Mục đích", 3),
+        ("2) Yêu cầu", 3),
+        ("1.1. Nội dung tuyên truyền", 4),
+        ("2.3 Hình thức", 4),
+        ("a) Tuyên truyền trực quan", 5),
+        ("- một gạch đầu dòng", None),
+        ("Văn bản thường.", None),
+        ("1. " + "rất dài " * 30, None),
+    ],
+)
 def test_admin_numbering_levels(line, level):
     assert admin_heading_level(line) == level
 
 
 def test_plain_text_document_is_chunked_by_administrative_numbering():
-    text = ("---\ntitle: Kế hoạch dán\nkind: plan\ntopics: [PLAN]\n---\nMở đầu.\nI. MỤC ĐÍCH\n1. Mục đích\n"
-            "- Ý một.\n2. Yêu cầu\nNội dung yêu cầu.\nII. NHIỆM VỤ\na) Tuyên truyền\nLàm tốt.\n")
+    text = (
+        "---\ntitle: Kế hoạch dán\nkind: plan\ntopics: [PLAN]\n---\nMở đầu.\nI. MỤC ĐÍCH\n1. Mục đích\n"
+        "- Ý một.\n2. Yêu cầu\nNội dung yêu cầu.\nII. NHIỆM VỤ\na) Tuyên truyền\nLàm tốt.\n"
+    )
     chunks = chunk_document(parse_document(text, "plans/dan.md"))
-    assert [c.heading_path for c in chunks] == [[], ["I. MỤC ĐÍCH", "1. Mục đích"], ["I. MỤC ĐÍCH", "2. Yêu cầu"],
-                                                ["II. NHIỆM VỤ", "a) Tuyên truyền"]]
+    assert [c.heading_path for c in chunks] == [
+        [],
+        ["I. MỤC ĐÍCH", "1. Mục đích"],
+        ["I. MỤC ĐÍCH", "2. Yêu cầu"],
+        ["II. NHIỆM VỤ", "a) Tuyên truyền"],
+    ]
 
 
 def test_long_sections_are_split_and_keep_their_path():
@@ -106,9 +135,11 @@ def test_long_sections_are_split_and_keep_their_path():
 
 
 def test_guide_steps_are_numbered():
-    text = ("---\ntitle: Hướng dẫn\nkind: guide\ntopics: [VNEID]\nflow: vneid\ntask: kich-hoat\n---\nGiới thiệu.\n"
-            "## Bước 1. Tải ứng dụng\nTải từ CH Play.\n### Nếu bị vướng\n- Không tìm thấy: gõ VNeID.\n"
-            "## Bước 2. Đăng nhập\nNhập số định danh.\n")
+    text = (
+        "---\ntitle: Hướng dẫn\nkind: guide\ntopics: [VNEID]\nflow: vneid\ntask: kich-hoat\n---\nGiới thiệu.\n"
+        "## Bước 1. Tải ứng dụng\nTải từ CH Play.\n### Nếu bị vướng\n- Không tìm thấy: gõ VNeID.\n"
+        "## Bước 2. Đăng nhập\nNhập số định danh.\n"
+    )
     chunks = chunk_document(parse_document(text, "guides/g.md"))
     assert [c.meta.get("step") for c in chunks] == [None, 1, 2]
     # a step keeps its "Nếu bị vướng" sub-section in the same chunk

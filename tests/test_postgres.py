@@ -1,5 +1,6 @@
 """The one data layer on a real PostgreSQL server (the scale-out option): the store, the gateway's queue and
 the Zalo OA token manager (advisory lock) behave as on SQLite."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,10 @@ import pytest
 
 from tests import pg
 
-pytestmark = pytest.mark.skipif(not pg.available() and os.environ.get("TROLYSO_E2E") != "1",
-                                reason="PostgreSQL server binaries are installed by `make test` (make postgres)")
+pytestmark = pytest.mark.skipif(
+    not pg.available() and os.environ.get("TROLYSO_E2E") != "1",
+    reason="PostgreSQL server binaries are installed by `make test` (make postgres)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +28,15 @@ def test_store_on_postgresql(pg_url):
     from bot.store import Store
 
     store = Store(pg_url)
-    qid = store.record_question("số 0912345678 hỏi về VNeID", channel="zalo-oa", user_id="u1", answered=True,
-                                reason="answered", score=0.9, sources=[{"title": "VNeID"}])
+    qid = store.record_question(
+        "số 0912345678 hỏi về VNeID",
+        channel="zalo-oa",
+        user_id="u1",
+        answered=True,
+        reason="answered",
+        score=0.9,
+        sources=[{"title": "VNeID"}],
+    )
     assert store.question(qid).text == "số ********78 hỏi về VNeID"
     store.record_feedback(qid, False, "câu trả lời")
     store.record_feedback(qid, True, "câu trả lời")
@@ -39,15 +49,16 @@ def test_store_on_postgresql(pg_url):
 
 def test_queue_on_postgresql(pg_url):
     from bot.store import Store
-    from connectors.queue import Inbound, MessageQueue, Part
+    from connectors.messages import Inbound, Part
+    from connectors.queue import MessageQueue
 
     queue = MessageQueue(Store(pg_url))
     first, new = queue.accept(Inbound("telegram", "upd-1", "42", "xin chào"))
     assert new and queue.accept(Inbound("telegram", "upd-1", "42", "xin chào")) == (None, False)
     queue.accept(Inbound("telegram", "upd-2", "42", "tin sau"))
-    assert [i for i, _ in queue.ready_inbound()] == [first]             # oldest of the conversation only
+    assert [i for i, _ in queue.ready_inbound()] == [first]  # oldest of the conversation only
     row = queue.claim_inbound(first)
-    assert row is not None and queue.claim_inbound(first) is None      # leased
+    assert row is not None and queue.claim_inbound(first) is None  # leased
     queue.complete(row, [Part("Đáp", [{"title": "A", "payload": "/a"}])], options=[{"title": "A", "payload": "/a"}])
     assert queue.option_payload("telegram:42", "1") == "/a"
     [(out_id, _)] = queue.ready_outbound()
@@ -58,20 +69,28 @@ def test_queue_on_postgresql(pg_url):
 
 def test_zalo_token_refresh_on_postgresql_takes_the_advisory_lock(pg_url, tmp_path):
     from bot.store import Store
-    from connectors.zalo_oa import TokenManager, ZaloOAConfig
+    from connectors.channels.zalo_oa import TokenManager, ZaloOAConfig
     from tests.fakes import FakeZaloOA
 
     with FakeZaloOA() as fake:
-        cfg = ZaloOAConfig(app_id="app1", oa_secret_key="k", app_secret="appsecret", access_token="at-0",
-                           refresh_token="rt-0", api_base=fake.url, oauth_base=fake.url)
+        cfg = ZaloOAConfig(
+            app_id="app1",
+            oa_secret_key="k",
+            app_secret="appsecret",
+            access_token="at-0",
+            refresh_token="rt-0",
+            api_base=fake.url,
+            oauth_base=fake.url,
+        )
         store = Store(pg_url)
 
         async def two_refreshes():
             async with httpx.AsyncClient() as http:
-                a = TokenManager(store, cfg, http, tmp_path / "a")      # separate lock files: only PostgreSQL
-                b = TokenManager(store, cfg, http, tmp_path / "b")      # serialises these two
+                a = TokenManager(store, cfg, http, tmp_path / "a")  # separate lock files: only PostgreSQL
+                b = TokenManager(store, cfg, http, tmp_path / "b")  # serialises these two
                 _, version = await a.access_token()
                 return await asyncio.gather(a.refresh(version), b.refresh(version))
+
         tokens = asyncio.run(two_refreshes())
         assert fake.refresh_count == 1 and tokens[0] == tokens[1] == fake.access_token
 
@@ -81,8 +100,8 @@ def test_question_groups_and_handoffs_on_postgresql(pg_url):
 
     import numpy as np
 
-    from bot.groups import Features, QuestionGroups
     from bot.store import Store
+    from bot.team.groups import Features, QuestionGroups
 
     store = Store(pg_url)
     groups = QuestionGroups(store)
@@ -90,8 +109,9 @@ def test_question_groups_and_handoffs_on_postgresql(pg_url):
     v[7] = 1
     ids = []
     for text, who in (("wifi ubnd pass", "web:a"), ("mat khau wifi ubnd", "telegram:b")):
-        qid = store.record_question(text, channel=who.split(":")[0], user_id=who, answered=False,
-                                    reason="no_match", score=0.0)
+        qid = store.record_question(
+            text, channel=who.split(":")[0], user_id=who, answered=False, reason="no_match", score=0.0
+        )
         ids.append(groups.assign(qid, Features(v, {"wifi": 1.0}), conversation_id=who))
     assert ids[0] == ids[1]
     g = groups.groups("open")[0]

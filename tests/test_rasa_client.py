@@ -1,4 +1,5 @@
 """The REST client the chat, the benchmark and the gateway use: Rasa down or broken is a clear error."""
+
 from __future__ import annotations
 
 import http.server
@@ -7,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.rasa_client import RasaClient, RasaUnavailable
+from connectors.rasa_client import RasaClient, RasaUnavailable
 
 
 def free_port() -> int:
@@ -45,8 +46,10 @@ def fake_rasa():
 
 def test_replies_and_buttons_are_parsed_and_text_is_nfc(fake_rasa):
     url, state = fake_rasa
-    state["body"] = ('[{"recipient_id": "u", "text": "Da\\u0323, chào", "buttons": [{"title": "Tiếp theo", '
-                     '"payload": "/next_step"}]}, {"recipient_id": "u", "image": "x.png"}]').encode()
+    state["body"] = (
+        '[{"recipient_id": "u", "text": "Da\\u0323, chào", "buttons": [{"title": "Tiếp theo", '
+        '"payload": "/next_step"}]}, {"recipient_id": "u", "image": "x.png"}]'
+    ).encode()
     replies = RasaClient(url).send("u", "xin chào")
     assert len(replies) == 1 and replies[0].text == "Dạ, chào"
     assert replies[0].buttons == [{"title": "Tiếp theo", "payload": "/next_step"}]

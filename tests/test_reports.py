@@ -3,6 +3,7 @@
 front matter, feedback, hand-offs, subscriptions, unanswered groups), the CSV, `trolyso report` as a real
 process, and the console pages through the real gateway process (anonymous refused, page, CSV download,
 printable page; in Chromium with screenshots); the page stays fast with 10,000 stored questions."""
+
 from __future__ import annotations
 
 import csv
@@ -22,17 +23,26 @@ import pytest
 import requests
 from sqlalchemy import insert, update
 
-from bot.groups import Features, QuestionGroups
-from bot.reports import (Period, PeriodError, build_report, document_meta, format_text, half_period, to_csv)
-from bot.store import Store, feedback, handoffs, questions, subscriptions
-from tests.conftest import chromium
+from bot.store import Store
+from bot.store.schema import feedback, handoffs, questions, subscriptions
+from bot.team.groups import Features, QuestionGroups
+from bot.team.reports import (
+    Period,
+    PeriodError,
+    build_report,
+    document_meta,
+    format_text,
+    half_period,
+    to_csv,
+)
 from tests import pg
+from tests.conftest import chromium
 from tests.test_console import login
 from tests.test_gateway import GatewayProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VN = dt.timezone(dt.timedelta(hours=7))
-H1 = Period(dt.date(2025, 12, 10), dt.date(2026, 6, 9))       # the period of the report due before 10/6/2026
+H1 = Period(dt.date(2025, 12, 10), dt.date(2026, 6, 9))  # the period of the report due before 10/6/2026
 COMMUNE = "Xã Tân Hội"
 DOCS = {
     "guides/a.md": "---\ntitle: Kích hoạt tài khoản VNeID\nkind: explainer\ntopics: [VNEID]\n---\nNội dung.\n",
@@ -42,7 +52,7 @@ DOCS = {
 
 def vn(*args) -> dt.datetime:
     """A Việt Nam wall-clock time, as the UTC time the store keeps."""
-    return dt.datetime(*args, tzinfo=VN).astimezone(dt.timezone.utc)
+    return dt.datetime(*args, tzinfo=VN).astimezone(dt.UTC)
 
 
 def vec(i: int) -> np.ndarray:
@@ -67,44 +77,71 @@ def seed(store: Store) -> None:
     a, b = src("guides/a.md", "VNeID", "Bước 1"), src("guides/b.md", "Lệ phí")
     gone = src("faq/gone.md", "Câu hỏi đã xóa")
     asked = [  # (Việt Nam time, channel, resident, answered, reason, sources)
-        (vn(2025, 12, 10, 0, 0), "web", "A", True, "answered", [a]),            # first minute of the period
-        (vn(2025, 12, 9, 23, 59), "web", "A", True, "answered", [a]),           # the day before: out
+        (vn(2025, 12, 10, 0, 0), "web", "A", True, "answered", [a]),  # first minute of the period
+        (vn(2025, 12, 9, 23, 59), "web", "A", True, "answered", [a]),  # the day before: out
         (vn(2026, 3, 15, 9, 0), "zalo-oa", "B", True, "answered", [a, b]),
         (vn(2026, 3, 15, 10, 0), "zalo-oa", "B", True, "answered", [a, b]),
         (vn(2026, 4, 1, 8, 0), "telegram", "C", True, "answered", [gone]),
         (vn(2026, 1, 20, 12, 0), "zalo-oa", "B", False, "personal_data", []),
     ]
-    ids = [store.record_question(f"câu hỏi {i}", channel=ch, user_id=who, answered=ok, reason=why,
-                                 score=0.9 if ok else 0.0, sources=s, when=t)
-           for i, (t, ch, who, ok, why, s) in enumerate(asked)]
+    ids = [
+        store.record_question(
+            f"câu hỏi {i}",
+            channel=ch,
+            user_id=who,
+            answered=ok,
+            reason=why,
+            score=0.9 if ok else 0.0,
+            sources=s,
+            when=t,
+        )
+        for i, (t, ch, who, ok, why, s) in enumerate(asked)
+    ]
     groups = QuestionGroups(store)
     wifi = Features(vec(0), {"wifi": 1.0})
-    for text, t, ch, who in (("Mật khẩu wifi ở UBND xã là gì?", vn(2026, 6, 9, 23, 30), "zalo-oa", "D"),  # 16:30 UTC
-                             ("wifi ubnd pass la gi", vn(2026, 5, 2, 7, 0), "web", "E"),
-                             ("wifi xã gọi ai", vn(2026, 6, 10, 0, 10), "web", "F")):                # 10/6: out
-        qid = store.record_question(text, channel=ch, user_id=who, answered=False, reason="no_match", score=0.1,
-                                    when=t)
+    for text, t, ch, who in (
+        ("Mật khẩu wifi ở UBND xã là gì?", vn(2026, 6, 9, 23, 30), "zalo-oa", "D"),  # 16:30 UTC
+        ("wifi ubnd pass la gi", vn(2026, 5, 2, 7, 0), "web", "E"),
+        ("wifi xã gọi ai", vn(2026, 6, 10, 0, 10), "web", "F"),
+    ):  # 10/6: out
+        qid = store.record_question(text, channel=ch, user_id=who, answered=False, reason="no_match", score=0.1, when=t)
         groups.assign(qid, wifi, conversation_id=f"{ch}:{who}")
-    qid = store.record_question("=1+1 giá lúa hôm nay bao nhiêu?", channel="telegram", user_id="C", answered=False,
-                                reason="out_of_scope", score=0.0, when=vn(2026, 2, 1, 12, 0))
+    qid = store.record_question(
+        "=1+1 giá lúa hôm nay bao nhiêu?",
+        channel="telegram",
+        user_id="C",
+        answered=False,
+        reason="out_of_scope",
+        score=0.0,
+        when=vn(2026, 2, 1, 12, 0),
+    )
     lua = groups.assign(qid, Features(vec(9), {"lua": 1.0}), conversation_id="telegram:C")
     groups.close(lua, "out_of_scope", "lan.team")
 
-    for qid, helpful, t in ((ids[0], True, vn(2025, 12, 10, 8, 0)), (ids[2], False, vn(2026, 3, 15, 9, 5)),
-                            (ids[3], True, vn(2026, 6, 10, 1, 0))):          # the last one is given after H1
+    for qid, helpful, t in (
+        (ids[0], True, vn(2025, 12, 10, 8, 0)),
+        (ids[2], False, vn(2026, 3, 15, 9, 5)),
+        (ids[3], True, vn(2026, 6, 10, 1, 0)),
+    ):  # the last one is given after H1
         store.record_feedback(qid, helpful, "câu trả lời")
         with store.engine.begin() as conn:
             conn.execute(update(feedback).where(feedback.c.question_id == qid).values(given_at=t))
-    for conv, t, take in (("zalo-oa:B", vn(2026, 3, 15, 10, 5), True), ("web:E", vn(2026, 5, 2, 7, 5), False),
-                          ("web:F", vn(2026, 6, 10, 0, 15), True)):
+    for conv, t, take in (
+        ("zalo-oa:B", vn(2026, 3, 15, 10, 5), True),
+        ("web:E", vn(2026, 5, 2, 7, 5), False),
+        ("web:F", vn(2026, 6, 10, 0, 15), True),
+    ):
         hid, _ = store.request_handoff(conv, channel=conv.split(":")[0])
         if take:
             store.take_handoff(hid, "lan.team")
             store.release_handoff(hid)
         with store.engine.begin() as conn:
             conn.execute(update(handoffs).where(handoffs.c.id == hid).values(requested_at=t))
-    for conv, active, t in (("zalo-oa:B", True, vn(2026, 1, 2, 9, 0)), ("telegram:C", False, vn(2026, 2, 3, 9, 0)),
-                            ("web:A", True, vn(2025, 11, 30, 9, 0))):
+    for conv, active, t in (
+        ("zalo-oa:B", True, vn(2026, 1, 2, 9, 0)),
+        ("telegram:C", False, vn(2026, 2, 3, 9, 0)),
+        ("web:A", True, vn(2025, 11, 30, 9, 0)),
+    ):
         store.set_subscription(conv, channel=conv.split(":")[0], active=active)
         with store.engine.begin() as conn:
             conn.execute(update(subscriptions).where(subscriptions.c.conversation_id == conv).values(updated_at=t))
@@ -119,6 +156,7 @@ def seeded(tmp_path):
 
 # --- periods -----------------------------------------------------------------------------------------
 
+
 def test_six_month_periods_tile_the_year_and_end_before_the_deadlines():
     assert half_period(dt.date(2026, 6, 9)) == (dt.date(2025, 12, 10), dt.date(2026, 6, 9))
     assert half_period(dt.date(2026, 6, 10)) == (dt.date(2026, 6, 10), dt.date(2026, 12, 9))
@@ -130,8 +168,10 @@ def test_six_month_periods_tile_the_year_and_end_before_the_deadlines():
     assert previous.end + dt.timedelta(days=1) == current.start
     assert "báo cáo trước 10/6/2026" in previous.label and "10/12/2025 – 09/06/2026" in previous.label
     jan = dt.date(2026, 1, 31)
-    assert (Period.from_preset("this-month", jan).start, Period.from_preset("this-month", jan).end) == \
-        (dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    assert (Period.from_preset("this-month", jan).start, Period.from_preset("this-month", jan).end) == (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 1, 31),
+    )
     last = Period.from_preset("last-month", jan)
     assert (last.start, last.end) == (dt.date(2025, 12, 1), dt.date(2025, 12, 31))
     assert Period.from_preset("last-month", dt.date(2024, 3, 1)).end == dt.date(2024, 2, 29)
@@ -139,8 +179,8 @@ def test_six_month_periods_tile_the_year_and_end_before_the_deadlines():
 
 def test_period_bounds_are_vietnam_days_in_utc():
     lo, hi = H1.utc_bounds()
-    assert lo == dt.datetime(2025, 12, 9, 17, 0, tzinfo=dt.timezone.utc)
-    assert hi == dt.datetime(2026, 6, 9, 17, 0, tzinfo=dt.timezone.utc)
+    assert lo == dt.datetime(2025, 12, 9, 17, 0, tzinfo=dt.UTC)
+    assert hi == dt.datetime(2026, 6, 9, 17, 0, tzinfo=dt.UTC)
     assert lo <= vn(2025, 12, 10, 0, 0) < hi and lo <= vn(2026, 6, 9, 23, 30) < hi
     assert not vn(2026, 6, 10, 0, 0) < hi and vn(2025, 12, 9, 23, 59) < lo
     assert H1.days == 182
@@ -152,15 +192,17 @@ def test_period_parameters_and_clear_errors():
     assert (p.start, p.end, p.preset) == (H1.start, H1.end, "custom")
     assert p.query() == {"from": "2025-12-10", "to": "2026-06-09"}
     assert Period.resolve("half-previous", "2020-01-01", "2020-01-02", today).query() == {"preset": "half-previous"}
-    assert Period.resolve(None, "1/6/2026", None, today).end == today            # a missing end is today
+    assert Period.resolve(None, "1/6/2026", None, today).end == today  # a missing end is today
     assert Period.resolve(None, None, None, today).preset == "this-month"
-    for args, message in (((None, "31/02/2026", "2026-03-01"), "“31/02/2026” không hợp lệ"),
-                          ((None, "hôm qua", ""), "ví dụ 09/06/2026"),
-                          ((None, "2026-06-09", "2026-06-01"), "Ngày bắt đầu (09/06/2026) sau ngày kết thúc (01/06/2026)"),
-                          (("quy-3", None, None), "Không có kỳ báo cáo “quy-3”"),
-                          ((None, None, "2026-06-01"), "ngày bắt đầu"),
-                          ((None, "1990-01-01", "1990-02-01"), "năm 2000–2100"),
-                          ((None, "2001-01-01", "2026-01-01"), "10 năm")):
+    for args, message in (
+        ((None, "31/02/2026", "2026-03-01"), "“31/02/2026” không hợp lệ"),
+        ((None, "hôm qua", ""), "ví dụ 09/06/2026"),
+        ((None, "2026-06-09", "2026-06-01"), "Ngày bắt đầu (09/06/2026) sau ngày kết thúc (01/06/2026)"),
+        (("quy-3", None, None), "Không có kỳ báo cáo “quy-3”"),
+        ((None, None, "2026-06-01"), "ngày bắt đầu"),
+        ((None, "1990-01-01", "1990-02-01"), "năm 2000–2100"),
+        ((None, "2001-01-01", "2026-01-01"), "10 năm"),
+    ):
         with pytest.raises(PeriodError) as err:
             Period.resolve(*args, today=today)
         assert message in str(err.value), (args, str(err.value))
@@ -168,29 +210,37 @@ def test_period_parameters_and_clear_errors():
 
 # --- the numbers -------------------------------------------------------------------------------------
 
+
 def test_build_report_counts_the_period_in_vietnam_time(seeded):
     store, knowledge = seeded
     r = build_report(store, H1, knowledge)
     # in H1: 5 answered/unanswered knowledge questions + personal data + 2 wifi + 1 rice price; 3 are outside
     assert (r.asked, r.answered, r.unanswered, r.answered_share) == (8, 4, 4, 50.0)
-    assert r.residents == 5                                                   # A, B, C, D, E
+    assert r.residents == 5  # A, B, C, D, E
     assert [(c.channel, c.name, c.asked, c.answered, c.share) for c in r.channels] == [
-        ("zalo-oa", "Zalo OA", 4, 2, 50.0), ("telegram", "Telegram", 2, 1, 50.0), ("web", "Trang web", 2, 1, 50.0)]
+        ("zalo-oa", "Zalo OA", 4, 2, 50.0),
+        ("telegram", "Telegram", 2, 1, 50.0),
+        ("web", "Trang web", 2, 1, 50.0),
+    ]
     days = {d.day: (d.asked, d.answered) for d in r.days}
     assert len(r.days) == 182 and r.days[0].day == H1.start and r.days[-1].day == H1.end
     assert sum(d.asked for d in r.days) == 8 and sum(d.answered for d in r.days) == 4
-    assert days[dt.date(2025, 12, 10)] == (1, 1)          # 00:00 Việt Nam time = 17:00 UTC the day before
-    assert days[dt.date(2026, 6, 9)] == (1, 0)            # 23:30 Việt Nam time = 16:30 UTC
+    assert days[dt.date(2025, 12, 10)] == (1, 1)  # 00:00 Việt Nam time = 17:00 UTC the day before
+    assert days[dt.date(2026, 6, 9)] == (1, 0)  # 23:30 Việt Nam time = 16:30 UTC
     assert days[dt.date(2026, 3, 15)] == (2, 2)
     assert r.reasons == {"no_match": 2, "out_of_scope": 1, "personal_data": 1}
     # topics from the front matter of the files the answers used; a removed file keeps its source title
     assert [(t.code, t.questions) for t in r.topics] == [("VNEID", 3), ("DVC", 2), ("THANHTOAN", 2), ("", 1)]
     assert r.topics[0].name == "VNeID" and "không còn" in r.topics[-1].name
     assert [(d.path, d.title, d.questions) for d in r.documents] == [
-        ("guides/a.md", "Kích hoạt tài khoản VNeID", 3), ("guides/b.md", "Nộp lệ phí dịch vụ công", 2),
-        ("faq/gone.md", "Câu hỏi đã xóa", 1)]
+        ("guides/a.md", "Kích hoạt tài khoản VNeID", 3),
+        ("guides/b.md", "Nộp lệ phí dịch vụ công", 2),
+        ("faq/gone.md", "Câu hỏi đã xóa", 1),
+    ]
     assert [(g.label, g.status, g.questions, g.residents) for g in r.groups] == [
-        ("Mật khẩu wifi ở UBND xã là gì?", "open", 2, 2), ("=1+1 giá lúa hôm nay bao nhiêu?", "out_of_scope", 1, 1)]
+        ("Mật khẩu wifi ở UBND xã là gì?", "open", 2, 2),
+        ("=1+1 giá lúa hôm nay bao nhiêu?", "out_of_scope", 1, 1),
+    ]
     assert r.groups_by_status == {"open": 1, "out_of_scope": 1}
     assert (r.helpful, r.wrong, r.helpful_share) == (1, 1, 50.0)
     assert (r.handoffs_requested, r.handoffs_taken) == (2, 1)
@@ -220,7 +270,7 @@ def test_topics_follow_the_front_matter_when_a_file_changes(seeded):
     r = build_report(store, H1, knowledge)
     assert ("LUADAO", 3) in [(t.code, t.questions) for t in r.topics]
     (knowledge.parent / "outside.md").write_text(DOCS["guides/a.md"], encoding="utf-8")
-    assert document_meta(knowledge, "../outside.md") is None       # only files inside the knowledge folder
+    assert document_meta(knowledge, "../outside.md") is None  # only files inside the knowledge folder
 
 
 def test_csv_is_one_long_table_excel_reads_and_csv_parses(seeded):
@@ -254,12 +304,28 @@ def test_the_same_report_on_postgresql(seeded, tmp_path):
         pg_store = Store(server.url)
         seed(pg_store)
         a, b = build_report(store, H1, knowledge), build_report(pg_store, H1, knowledge)
-        for name in ("asked", "answered", "residents", "channels", "days", "reasons", "topics", "documents",
-                     "groups_by_status", "helpful", "wrong", "handoffs_requested", "handoffs_taken", "subscribed",
-                     "unsubscribed", "subscribers_now"):
+        for name in (
+            "asked",
+            "answered",
+            "residents",
+            "channels",
+            "days",
+            "reasons",
+            "topics",
+            "documents",
+            "groups_by_status",
+            "helpful",
+            "wrong",
+            "handoffs_requested",
+            "handoffs_taken",
+            "subscribed",
+            "unsubscribed",
+            "subscribers_now",
+        ):
             assert getattr(a, name) == getattr(b, name), name
-        assert [(g.label, g.questions, g.residents) for g in a.groups] == \
-            [(g.label, g.questions, g.residents) for g in b.groups]
+        assert [(g.label, g.questions, g.residents) for g in a.groups] == [
+            (g.label, g.questions, g.residents) for g in b.groups
+        ]
         pg_store.engine.dispose()
     finally:
         server.stop()
@@ -267,16 +333,27 @@ def test_the_same_report_on_postgresql(seeded, tmp_path):
 
 # --- the command line --------------------------------------------------------------------------------
 
+
 def test_trolyso_report_as_a_real_process(tmp_path):
     data = tmp_path / "var"
     seed(Store(f"sqlite:///{data / 'trolyso.db'}"))
     env = {k: v for k, v in os.environ.items() if k != "TROLYSO_DATABASE_URL"}
-    env.update(TROLYSO_DATA_DIR=str(data), TROLYSO_KNOWLEDGE_DIR=str(write_knowledge(tmp_path / "knowledge")),
-               TROLYSO_COMMUNE_NAME=COMMUNE)
+    env.update(
+        TROLYSO_DATA_DIR=str(data),
+        TROLYSO_KNOWLEDGE_DIR=str(write_knowledge(tmp_path / "knowledge")),
+        TROLYSO_COMMUNE_NAME=COMMUNE,
+    )
 
     def trolyso(*args):
-        return subprocess.run([sys.executable, "-m", "bot.cli", "report", *args], capture_output=True, text=True,
-                              env=env, cwd=ROOT, timeout=120, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "report", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
 
     out = trolyso("--from", "2025-12-10", "--to", "9/6/2026")
     assert out.returncode == 0, out.stderr
@@ -296,15 +373,29 @@ def test_trolyso_report_as_a_real_process(tmp_path):
 
 # --- the console through the real gateway -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     data = tmp_path_factory.mktemp("console-reports")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_", "TROLYSO_DATABASE"))}
-    env.update({"TROLYSO_DATA_DIR": str(data), "TROLYSO_KNOWLEDGE_DIR": str(write_knowledge(data / "knowledge")),
-                "TROLYSO_GATEWAY_PORT": str(free_port()), "TROLYSO_RASA_URL": f"http://127.0.0.1:{free_port()}",
-                "TROLYSO_COMMUNE_NAME": COMMUNE})
-    subprocess.run([sys.executable, "-m", "bot.cli", "user", "add", "lan.team", "--role", "team", "--password-stdin"],
-                   input="mat-khau-lan.team\n", text=True, env=env, check=True, capture_output=True, cwd=ROOT)
+    env.update(
+        {
+            "TROLYSO_DATA_DIR": str(data),
+            "TROLYSO_KNOWLEDGE_DIR": str(write_knowledge(data / "knowledge")),
+            "TROLYSO_GATEWAY_PORT": str(free_port()),
+            "TROLYSO_RASA_URL": f"http://127.0.0.1:{free_port()}",
+            "TROLYSO_COMMUNE_NAME": COMMUNE,
+        }
+    )
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "user", "add", "lan.team", "--role", "team", "--password-stdin"],
+        input="mat-khau-lan.team\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     store = Store(f"sqlite:///{data / 'trolyso.db'}")
     seed(store)
     g = GatewayProcess(env, data).start()
@@ -329,13 +420,12 @@ def test_team_member_sees_the_report_downloads_the_csv_and_prints(site):
     assert re.search(r"<b>8</b>\s*câu hỏi", page.text) and "50,0%" in page.text
     assert "Mật khẩu wifi ở UBND xã là gì?" in page.text and "Kích hoạt tài khoản VNeID" in page.text
     assert 'href="/admin/reports.csv?from=2025-12-10&amp;to=2026-06-09"' in page.text
-    assert s.get(f"{site['url']}/admin/reports").status_code == 200          # the default period
+    assert s.get(f"{site['url']}/admin/reports").status_code == 200  # the default period
     assert 'value="half-previous"' in s.get(f"{site['url']}/admin/reports?preset=half-previous").text
 
     dl = s.get(f"{site['url']}/admin/reports.csv?{H1_QUERY}")
     assert dl.status_code == 200 and dl.headers["content-type"] == "text/csv; charset=utf-8"
-    assert dl.headers["content-disposition"] == \
-        'attachment; filename="bao-cao-tro-ly-so-2025-12-10-den-2026-06-09.csv"'
+    assert dl.headers["content-disposition"] == 'attachment; filename="bao-cao-tro-ly-so-2025-12-10-den-2026-06-09.csv"'
     assert dl.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(dl.content.decode("utf-8-sig"))))
     assert ["Tổng quan", "Câu hỏi", "Số lượng", "8"] in rows and ["Kỳ báo cáo", "Đơn vị", "", COMMUNE] in rows
@@ -344,7 +434,7 @@ def test_team_member_sees_the_report_downloads_the_csv_and_prints(site):
     assert printed.status_code == 200
     assert "XÃ TÂN HỘI" in printed.text and "từ ngày 10/12/2025 đến ngày 09/06/2026" in printed.text
     assert "window.print()" in printed.text and "@media print" in printed.text and "size: A4" in printed.text
-    assert "<header>" not in printed.text                                   # no console menu on paper
+    assert "<header>" not in printed.text  # no console menu on paper
 
 
 def test_bad_dates_are_a_clear_message_not_an_error(site):
@@ -360,18 +450,26 @@ def test_the_report_page_is_fast_with_ten_thousand_questions(site):
     """10,000 questions in 2024 (a year no other test looks at), then GET the 2024 report: < 300 ms."""
     store = site["store"]
     rng = np.random.default_rng(7)
-    sources = [json.dumps([src("guides/a.md", "VNeID", f"Bước {i}")], ensure_ascii=False) for i in range(40)] + \
-              [json.dumps([src("guides/a.md", "VNeID"), src("guides/b.md", "Lệ phí", f"Mục {i}")],
-                          ensure_ascii=False) for i in range(40)]
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    sources = [json.dumps([src("guides/a.md", "VNeID", f"Bước {i}")], ensure_ascii=False) for i in range(40)] + [
+        json.dumps([src("guides/a.md", "VNeID"), src("guides/b.md", "Lệ phí", f"Mục {i}")], ensure_ascii=False)
+        for i in range(40)
+    ]
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     rows = []
     for i in range(10_000):
         ok = bool(rng.random() < 0.8)
-        rows.append({"asked_at": start + dt.timedelta(seconds=int(rng.integers(0, 360 * 86400))),
-                     "channel": ("zalo-oa", "zalo-bot", "telegram", "web")[i % 4],
-                     "user_hash": f"perf{int(rng.integers(0, 3000))}", "text": f"câu hỏi {i}", "answered": ok,
-                     "reason": "answered" if ok else "no_match", "score": 0.5,
-                     "sources": sources[int(rng.integers(0, len(sources)))] if ok else "[]"})
+        rows.append(
+            {
+                "asked_at": start + dt.timedelta(seconds=int(rng.integers(0, 360 * 86400))),
+                "channel": ("zalo-oa", "zalo-bot", "telegram", "web")[i % 4],
+                "user_hash": f"perf{int(rng.integers(0, 3000))}",
+                "text": f"câu hỏi {i}",
+                "answered": ok,
+                "reason": "answered" if ok else "no_match",
+                "score": 0.5,
+                "sources": sources[int(rng.integers(0, len(sources)))] if ok else "[]",
+            }
+        )
     with store.engine.begin() as conn:
         conn.execute(insert(questions), rows)
     s = login(site["g"], "lan.team")
@@ -383,8 +481,9 @@ def test_the_report_page_is_fast_with_ten_thousand_questions(site):
         t0 = time.perf_counter()
         assert s.get(url).status_code == 200
         times.append((time.perf_counter() - t0) * 1000)
-    print(f"\nGET /admin/reports over 10,000 questions: median {statistics.median(times):.0f} ms, "
-          f"max {max(times):.0f} ms")
+    print(
+        f"\nGET /admin/reports over 10,000 questions: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms"
+    )
     assert statistics.median(times) < 300
 
 
@@ -407,7 +506,7 @@ def test_reports_in_chromium(site):
         page.get_by_text("Từ 10/12/2025 đến 09/06/2026").wait_for()
         assert page.locator("svg.chart rect").count() > 0
         page.screenshot(path=str(shots / "console-reports.png"), full_page=True)
-        page.set_viewport_size({"width": 390, "height": 844})                 # a phone: nothing sideways
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing sideways
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(shots / "console-reports-phone.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})

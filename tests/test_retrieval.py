@@ -1,7 +1,13 @@
 """Retrieval components on their own: fusion, tone restoration from the corpus, query analysis, locality."""
-from bot.knowledge import Chunk
-from bot.retrieval import (CorpusToneRestorer, LocalityBooster, QueryAnalyzer, reciprocal_rank_fusion,
-                           restore_tones)
+
+from bot.engine.knowledge import Chunk
+from bot.engine.retrieval import (
+    CorpusToneRestorer,
+    LocalityBooster,
+    QueryAnalyzer,
+    reciprocal_rank_fusion,
+    restore_tones,
+)
 
 
 def test_reciprocal_rank_fusion_weights_and_ranks():
@@ -38,12 +44,23 @@ def test_query_analyzer_expands_and_restores_only_unaccented_questions():
 
 def test_locality_booster_finds_places_named_in_a_question():
     def chunk(path, locality):
-        return Chunk(id=path, path=path, title="t", kind="plan", topics=["PLAN"], heading_path=[], text="x",
-                     meta={"locality": locality})
+        return Chunk(
+            id=path,
+            path=path,
+            title="t",
+            kind="plan",
+            topics=["PLAN"],
+            heading_path=[],
+            text="x",
+            meta={"locality": locality},
+        )
 
     class Index:
-        chunks = [chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"), chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
-                  chunk("explainers/x.md", "toàn quốc")]
+        chunks = [
+            chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
+            chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
+            chunk("explainers/x.md", "toàn quốc"),
+        ]
 
     booster = LocalityBooster(Index())
     analyzer = QueryAnalyzer(corpus_tones=False)

@@ -1,7 +1,15 @@
 import unicodedata
 
-from bot.text import (expand_abbreviations, fold, has_diacritics, hash_user_id, mask_personal_numbers, nfc,
-                      search_tokens, words)
+from bot.text import (
+    expand_abbreviations,
+    fold,
+    has_diacritics,
+    hash_user_id,
+    mask_personal_numbers,
+    nfc,
+    search_tokens,
+    words,
+)
 
 
 def test_nfc_composes_decomposed_vietnamese():

@@ -1,6 +1,7 @@
 """The web chat page in real headless Chromium (Debian's chromium, driven by Playwright), against the gateway
 process and a fake Rasa: a resident opens /chat, gets the greeting and menu, taps a button, types a question.
 Screenshots go to var/screenshots/ as test artefacts."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,10 @@ from tests.test_gateway import GatewayProcess, free_port
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "var" / "screenshots"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("TROLYSO_E2E") != "1",
-                                reason="Debian chromium is installed by `make test` (make browser)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and os.environ.get("TROLYSO_E2E") != "1",
+    reason="Debian chromium is installed by `make test` (make browser)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +27,7 @@ def web_gateway(tmp_path_factory):
     rasa = FakeRasa().up()
     data = tmp_path_factory.mktemp("web")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZALO_", "TELEGRAM_"))}
-    env.update({"TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()),
-                "TROLYSO_RASA_URL": rasa.url})
+    env.update({"TROLYSO_DATA_DIR": str(data), "TROLYSO_GATEWAY_PORT": str(free_port()), "TROLYSO_RASA_URL": rasa.url})
     g = GatewayProcess(env, data).start()
     yield g, rasa
     g.stop()
@@ -38,11 +40,11 @@ def test_resident_chats_in_the_browser(web_gateway):
     gateway, rasa = web_gateway
     SHOTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 780})       # a phone
+        page = browser.new_page(viewport={"width": 390, "height": 780})  # a phone
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{gateway.url}/chat")
-        expect(page.get_by_text("Đáp: /greet")).to_be_visible(timeout=15000)   # greeting requested on first open
+        expect(page.get_by_text("Đáp: /greet")).to_be_visible(timeout=15000)  # greeting requested on first open
         page.screenshot(path=str(SHOTS / "web-chat-greeting.png"))
         page.get_by_role("button", name="Tiếp theo").first.click()
         expect(page.get_by_text("Đáp: /next_step")).to_be_visible(timeout=15000)

@@ -1,5 +1,6 @@
-"""connectors.zalo_oa in-process: signatures, webhook parsing, and the token manager — two managers (as two
+"""connectors.channels.zalo_oa in-process: signatures, webhook parsing, and the token manager — two managers (as two
 gateway processes would have) refused at once refresh exactly once; a new pair in the environment wins."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,15 +11,26 @@ import httpx
 import pytest
 
 from bot.store import Store
-from connectors.base import WebhookRejected
-from connectors.queue import Part
-from connectors.zalo_oa import TokenManager, ZaloOAConfig, ZaloOASender, parse_webhook
+from connectors.channels.zalo_oa import (
+    TokenManager,
+    ZaloOAConfig,
+    ZaloOASender,
+    parse_webhook,
+)
+from connectors.messages import Part, WebhookRejected
 from tests.fakes import FakeZaloOA
 
 
 def config(fake: FakeZaloOA | None = None, **kw) -> ZaloOAConfig:
-    base = dict(app_id="app1", oa_secret_key="k", app_secret="appsecret", access_token="at-0",
-                refresh_token="rt-0", api_base=fake.url if fake else "http://x", oauth_base=fake.url if fake else "http://x")
+    base = dict(
+        app_id="app1",
+        oa_secret_key="k",
+        app_secret="appsecret",
+        access_token="at-0",
+        refresh_token="rt-0",
+        api_base=fake.url if fake else "http://x",
+        oauth_base=fake.url if fake else "http://x",
+    )
     base.update(kw)
     return ZaloOAConfig(**base)
 
@@ -28,8 +40,14 @@ def signed(body: dict, key: str = "k") -> tuple[bytes, str]:
     return raw, FakeZaloOA.sign(body.get("app_id", ""), raw, str(body.get("timestamp", "")), key)
 
 
-EVENT = {"event_name": "user_send_text", "app_id": "app1", "sender": {"id": "u1"}, "recipient": {"id": "oa"},
-         "message": {"text": "chào", "msg_id": "m1"}, "timestamp": "1700000000000"}
+EVENT = {
+    "event_name": "user_send_text",
+    "app_id": "app1",
+    "sender": {"id": "u1"},
+    "recipient": {"id": "oa"},
+    "message": {"text": "chào", "msg_id": "m1"},
+    "timestamp": "1700000000000",
+}
 
 
 def test_signed_text_event_is_parsed():
@@ -39,12 +57,15 @@ def test_signed_text_event_is_parsed():
     assert parse_webhook(config(), raw, "mac=" + sig.upper())
 
 
-@pytest.mark.parametrize("mutate,status", [
-    (lambda raw, sig: (raw, None), 401),
-    (lambda raw, sig: (raw, "f" * 64), 401),
-    (lambda raw, sig: (raw.replace(b"chao", b"chao!") + b" ", sig), 401),   # body changed after signing
-    (lambda raw, sig: (b"not json", sig), 400),
-])
+@pytest.mark.parametrize(
+    "mutate,status",
+    [
+        (lambda raw, sig: (raw, None), 401),
+        (lambda raw, sig: (raw, "f" * 64), 401),
+        (lambda raw, sig: (raw.replace(b"chao", b"chao!") + b" ", sig), 401),  # body changed after signing
+        (lambda raw, sig: (b"not json", sig), 400),
+    ],
+)
 def test_bad_requests_are_rejected(mutate, status):
     raw, sig = signed(EVENT)
     with pytest.raises(WebhookRejected) as exc:
@@ -66,10 +87,11 @@ def _send_in_own_loop(store, cfg, tmp_path, results, i):
         async with httpx.AsyncClient() as http:
             manager = TokenManager(store, cfg, http, tmp_path)
             await ZaloOASender(cfg, manager, http).send("u1", Part(f"tin {i}"))
+
     try:
         asyncio.run(go())
         results[i] = "ok"
-    except Exception as exc:       # noqa: BLE001 - reported by the assertion below
+    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
         results[i] = repr(exc)
 
 
@@ -79,10 +101,11 @@ def test_two_workers_refused_at_once_refresh_once(tmp_path):
         cfg = config(fake)
         asyncio.run(_seed(store, cfg, tmp_path))
         fake.expire_access_token()
-        fake.set_delay(0.2)                  # both sends meet the expired token before either refreshes
+        fake.set_delay(0.2)  # both sends meet the expired token before either refreshes
         results = {}
-        threads = [threading.Thread(target=_send_in_own_loop, args=(store, cfg, tmp_path, results, i))
-                   for i in range(2)]
+        threads = [
+            threading.Thread(target=_send_in_own_loop, args=(store, cfg, tmp_path, results, i)) for i in range(2)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -103,13 +126,16 @@ def test_a_new_pair_in_the_environment_replaces_the_stored_one(tmp_path):
 
     async def current():
         async with httpx.AsyncClient() as http:
-            return await TokenManager(store, config(access_token="at-9", refresh_token="rt-9"), http,
-                                      tmp_path).access_token()
+            return await TokenManager(
+                store, config(access_token="at-9", refresh_token="rt-9"), http, tmp_path
+            ).access_token()
+
     assert asyncio.run(current())[0] == "at-9"
 
 
 def test_first_start_without_tokens_is_a_clear_error(tmp_path):
-    from connectors.zalo_oa import TokenError
+    from connectors.channels.zalo_oa import TokenError
+
     store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     with pytest.raises(TokenError, match="ZALO_OA_ACCESS_TOKEN"):
         asyncio.run(_seed(store, config(access_token="", refresh_token=""), tmp_path))

@@ -5,15 +5,25 @@ One module per page, all built on the shell in `web.py` (login session, roles, C
 auth (login, accounts), overview, questions (unanswered groups → FAQ), feedback, handoffs, knowledge,
 reports, news.
 """
+
 from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from ..config import Settings
-from ..desk import Desk
-from ..store import Store
-from . import auth, feedback, handoffs, knowledge, news, overview, questions, reports
-from .web import Console
+from bot.config import Settings
+from bot.console import (
+    auth,
+    feedback,
+    handoffs,
+    knowledge,
+    news,
+    overview,
+    questions,
+    reports,
+)
+from bot.console.web import Console
+from bot.store import Store
+from bot.team.desk import Desk
 
 
 def create_console(store: Store, settings: Settings | None = None, desk: Desk | None = None) -> Starlette:

@@ -1,5 +1,6 @@
 """Answers residents marked "Chưa đúng": the question, the answer they read and its sources, so the team can
 fix the knowledge file or write an FAQ (the FAQ form of questions.py, prefilled)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from .web import Console, page_number
+from bot.console.web import Console, page_number
+from bot.team.accounts import Session
 
 PAGE_SIZE = 50
 
@@ -25,8 +26,18 @@ def routes(console: Console) -> list[Route]:
         def load():
             rows = store.feedback_rows(helpful=helpful, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
             return rows, store.feedback_count(False), store.feedback_count(True)
+
         rows, wrong, good = await asyncio.to_thread(load)
-        return console.page(request, "feedback.html", session, rows=rows[:PAGE_SIZE], helpful=helpful, wrong=wrong,
-                            good=good, page_no=page_no, more=len(rows) > PAGE_SIZE)
+        return console.page(
+            request,
+            "feedback.html",
+            session,
+            rows=rows[:PAGE_SIZE],
+            helpful=helpful,
+            wrong=wrong,
+            good=good,
+            page_no=page_no,
+            more=len(rows) > PAGE_SIZE,
+        )
 
     return [Route("/feedback", feedback_page, methods=["GET"])]

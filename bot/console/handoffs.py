@@ -7,6 +7,7 @@ nobody writes to is given back automatically after TROLYSO_HANDOFF_RELEASE_MINUT
     GET  /handoffs/{id}             the conversation, who has it, take / reply / release
     POST /handoffs/{id}/take | /reply | /release
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,28 +18,38 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..desk import DeskError, Reach
-from ..store import OPEN_HANDOFF, as_utc, handoffs, utcnow
-from ..text import mask_personal_numbers
-from .web import Console, back, field
+from bot.clock import as_utc, utcnow
+from bot.console.web import Console, back, field
+from bot.store import OPEN_HANDOFF
+from bot.store.schema import handoffs
+from bot.team.accounts import Session
+from bot.team.desk import DeskError, Reach
+from bot.text import mask_personal_numbers
 
 MAX_REPLY = 2000
 HISTORY_SIZE = 20
-TAKEN_TEXT = ("Dạ, cán bộ Tổ công nghệ số cộng đồng đã nhận hỗ trợ anh/chị. Anh/chị cứ nhắn nội dung cần hỗ trợ "
-              "tại đây, cán bộ sẽ trả lời trong thời gian sớm nhất ạ.")
-RELEASED_TEXT = ("Dạ, cuộc trò chuyện với cán bộ đã kết thúc, trợ lý số tiếp tục hỗ trợ anh/chị. Khi cần gặp cán bộ, "
-                 "anh/chị cứ nhắn \"gặp cán bộ\" ạ.")
-NO_DESK = ("Bảng điều khiển này đang chạy riêng, không qua cổng kết nối các kênh, nên không gửi được tin nhắn "
-           "cho người dân. Anh/chị mở bảng điều khiển từ máy chủ của trợ lý (cổng kết nối) để trả lời.")
-DONE = {"taken": "Anh/chị đã nhận hỗ trợ người dân này; trợ lý tạm dừng trả lời người dân cho đến khi anh/chị "
-                 "trả lại. Người dân đã được báo.",
-        "taken_quiet": "Anh/chị đã nhận hỗ trợ người dân này; trợ lý tạm dừng trả lời người dân. Chưa báo được cho "
-                       "người dân (xem lý do bên dưới).",
-        "sent": "Đã gửi câu trả lời; tin nhắn đang được chuyển tới người dân qua kênh của họ.",
-        "released": "Đã trả lại cho trợ lý; từ giờ trợ lý trả lời người dân như bình thường.",
-        "released_quiet": "Đã trả lại cho trợ lý; từ giờ trợ lý trả lời người dân như bình thường. Chưa báo được "
-                          "cho người dân (kênh không còn nhận tin)."}
+TAKEN_TEXT = (
+    "Dạ, cán bộ Tổ công nghệ số cộng đồng đã nhận hỗ trợ anh/chị. Anh/chị cứ nhắn nội dung cần hỗ trợ "
+    "tại đây, cán bộ sẽ trả lời trong thời gian sớm nhất ạ."
+)
+RELEASED_TEXT = (
+    "Dạ, cuộc trò chuyện với cán bộ đã kết thúc, trợ lý số tiếp tục hỗ trợ anh/chị. Khi cần gặp cán bộ, "
+    'anh/chị cứ nhắn "gặp cán bộ" ạ.'
+)
+NO_DESK = (
+    "Bảng điều khiển này đang chạy riêng, không qua cổng kết nối các kênh, nên không gửi được tin nhắn "
+    "cho người dân. Anh/chị mở bảng điều khiển từ máy chủ của trợ lý (cổng kết nối) để trả lời."
+)
+DONE = {
+    "taken": "Anh/chị đã nhận hỗ trợ người dân này; trợ lý tạm dừng trả lời người dân cho đến khi anh/chị "
+    "trả lại. Người dân đã được báo.",
+    "taken_quiet": "Anh/chị đã nhận hỗ trợ người dân này; trợ lý tạm dừng trả lời người dân. Chưa báo được cho "
+    "người dân (xem lý do bên dưới).",
+    "sent": "Đã gửi câu trả lời; tin nhắn đang được chuyển tới người dân qua kênh của họ.",
+    "released": "Đã trả lại cho trợ lý; từ giờ trợ lý trả lời người dân như bình thường.",
+    "released_quiet": "Đã trả lại cho trợ lý; từ giờ trợ lý trả lời người dân như bình thường. Chưa báo được "
+    "cho người dân (kênh không còn nhận tin).",
+}
 WHO = {"resident": "Người dân", "bot": "Trợ lý", "team": "Cán bộ", "news": "Bản tin"}
 
 
@@ -73,21 +84,36 @@ def routes(console: Console) -> list[Route]:
 
     def board() -> dict:
         with store.engine.connect() as conn:
-            open_rows = conn.execute(select(handoffs).where(handoffs.c.status.in_(OPEN_HANDOFF))
-                                     .order_by(handoffs.c.requested_at, handoffs.c.id)).all()
-            released = conn.execute(select(handoffs).where(handoffs.c.status == "released")
-                                    .order_by(handoffs.c.updated_at.desc(), handoffs.c.id.desc())
-                                    .limit(HISTORY_SIZE)).all()
+            open_rows = conn.execute(
+                select(handoffs)
+                .where(handoffs.c.status.in_(OPEN_HANDOFF))
+                .order_by(handoffs.c.requested_at, handoffs.c.id)
+            ).all()
+            released = conn.execute(
+                select(handoffs)
+                .where(handoffs.c.status == "released")
+                .order_by(handoffs.c.updated_at.desc(), handoffs.c.id.desc())
+                .limit(HISTORY_SIZE)
+            ).all()
         open_rows = [shown(r._mapping) for r in open_rows]
-        return {"waiting": [r for r in open_rows if r["status"] == "waiting"],
-                "taken": [r for r in open_rows if r["status"] == "taken"],
-                "released": [shown(r._mapping) for r in released]}
+        return {
+            "waiting": [r for r in open_rows if r["status"] == "waiting"],
+            "taken": [r for r in open_rows if r["status"] == "taken"],
+            "released": [shown(r._mapping) for r in released],
+        }
 
     @console.guard("team")
     async def handoff_list(request: Request, session: Session) -> Response:
         data = await asyncio.to_thread(board)
-        return console.page(request, "handoffs.html", session, now=utcnow(), waited=waited,
-                            idle_minutes=f"{idle.total_seconds() / 60:g}", **data)
+        return console.page(
+            request,
+            "handoffs.html",
+            session,
+            now=utcnow(),
+            waited=waited,
+            idle_minutes=f"{idle.total_seconds() / 60:g}",
+            **data,
+        )
 
     def reach(conversation_id: str) -> Reach:
         if console.desk is None:
@@ -106,19 +132,40 @@ def routes(console: Console) -> list[Route]:
             rows.append(dict(m, at=as_utc(m["at"]), text=mask_personal_numbers(m["text"] or "")))
         return rows, reach(handoff["conversation_id"])
 
-    async def detail(request: Request, session: Session, handoff_id: int, *, status: int = 200,
-                     error: str | None = None, draft: str = "") -> Response:
+    async def detail(
+        request: Request,
+        session: Session,
+        handoff_id: int,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        draft: str = "",
+    ) -> Response:
         handoff = await asyncio.to_thread(store.handoff, handoff_id)
         if handoff is None:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
         handoff = shown(handoff)
         messages, can_reach = await asyncio.to_thread(conversation, handoff)
         mine = handoff["status"] == "taken" and handoff["taken_by"] == session.username
-        return console.page(request, "handoff.html", session, status, h=handoff, messages=messages,
-                            reach=can_reach, mine=mine, error=error, draft=draft, max_reply=MAX_REPLY,
-                            desk=console.desk is not None, now=utcnow(), waited=waited,
-                            notice=DONE.get(request.query_params.get("done", "")) if status == 200 else None,
-                            can_release=may_release(handoff, session), who=WHO)
+        return console.page(
+            request,
+            "handoff.html",
+            session,
+            status,
+            h=handoff,
+            messages=messages,
+            reach=can_reach,
+            mine=mine,
+            error=error,
+            draft=draft,
+            max_reply=MAX_REPLY,
+            desk=console.desk is not None,
+            now=utcnow(),
+            waited=waited,
+            notice=DONE.get(request.query_params.get("done", "")) if status == 200 else None,
+            can_release=may_release(handoff, session),
+            who=WHO,
+        )
 
     def may_release(handoff: dict, session: Session) -> bool:
         """Anyone of the team may give back a waiting one; a taken one its taker (or an admin, for one left
@@ -131,7 +178,7 @@ def routes(console: Console) -> list[Route]:
         """A courtesy message to the resident; False when the channel cannot take it (not an error)."""
         if console.desk is None:
             return False
-        try:                                      # send() itself refuses what the platform no longer allows
+        try:  # send() itself refuses what the platform no longer allows
             console.desk.send(conversation_id, text, "team")
         except DeskError:
             return False
@@ -150,18 +197,21 @@ def routes(console: Console) -> list[Route]:
             if before is None:
                 return None, None
             if before["status"] == "taken" and before["taken_by"] == session.username:
-                return before, ""                                  # already mine: nothing to do, no second greeting
+                return before, ""  # already mine: nothing to do, no second greeting
             if not store.take_handoff(handoff_id, session.username):
                 return before, None
             return before, "taken" if tell(before["conversation_id"], TAKEN_TEXT) else "taken_quiet"
+
         before, done = await asyncio.to_thread(run)
         if before is None:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
         if done is None:
             now = await asyncio.to_thread(store.handoff, handoff_id)
             if now and now["status"] == "taken":
-                message = (f"Cán bộ {now['taken_by']} đã nhận hỗ trợ người dân này rồi; anh/chị không nhận thêm "
-                           "được. Cần thì anh/chị trao đổi với cán bộ đó.")
+                message = (
+                    f"Cán bộ {now['taken_by']} đã nhận hỗ trợ người dân này rồi; anh/chị không nhận thêm "
+                    "được. Cần thì anh/chị trao đổi với cán bộ đó."
+                )
             else:
                 message = "Người dân này đã được trả lại cho trợ lý nên không nhận hỗ trợ được nữa."
             return await detail(request, session, handoff_id, status=409, error=message)
@@ -170,7 +220,7 @@ def routes(console: Console) -> list[Route]:
     @console.guard("team")
     async def reply(request: Request, session: Session) -> Response:
         handoff_id = request.path_params["handoff_id"]
-        form = await request.form()                       # already read (and cached) by the guard
+        form = await request.form()  # already read (and cached) by the guard
         text = field(form, "text", 20000)
         handoff = await asyncio.to_thread(store.handoff, handoff_id)
         if handoff is None:
@@ -178,21 +228,29 @@ def routes(console: Console) -> list[Route]:
 
         def again(status: int, message: str) -> Response:
             return detail(request, session, handoff_id, status=status, error=message, draft=text)
+
         if handoff["status"] != "taken" or handoff["taken_by"] != session.username:
-            who = f"cán bộ {handoff['taken_by']} đang hỗ trợ" if handoff["status"] == "taken" else (
-                "chưa ai nhận" if handoff["status"] == "waiting" else "đã trả lại cho trợ lý")
+            who = (
+                f"cán bộ {handoff['taken_by']} đang hỗ trợ"
+                if handoff["status"] == "taken"
+                else ("chưa ai nhận" if handoff["status"] == "waiting" else "đã trả lại cho trợ lý")
+            )
             return await again(409, f"Anh/chị chỉ trả lời được khi đã nhận hỗ trợ người dân này ({who}).")
         if console.desk is None:
             return await again(503, NO_DESK)
         if not text:
             return await again(400, "Anh/chị chưa nhập nội dung trả lời.")
         if len(text) > MAX_REPLY:
-            return await again(400, f"Câu trả lời dài {len(text)} ký tự; tối đa {MAX_REPLY} ký tự một lần gửi, "
-                                    "anh/chị chia thành nhiều tin.")
+            return await again(
+                400,
+                f"Câu trả lời dài {len(text)} ký tự; tối đa {MAX_REPLY} ký tự một lần gửi, "
+                "anh/chị chia thành nhiều tin.",
+            )
 
         def send() -> None:
             console.desk.send(handoff["conversation_id"], text, "team")
             store.touch_handoff(handoff_id)
+
         try:
             await asyncio.to_thread(send)
         except DeskError as exc:
@@ -208,22 +266,30 @@ def routes(console: Console) -> list[Route]:
         if handoff["status"] == "released":
             return back(f"/admin/handoffs/{handoff_id}?done=released")
         if not may_release(handoff, session):
-            return await detail(request, session, handoff_id, status=409,
-                                error=f"Cán bộ {handoff['taken_by']} đang hỗ trợ người dân này; chỉ người đó (hoặc "
-                                      "quản trị) trả lại được. Nếu không ai nhắn thêm, trợ lý tự nhận lại sau "
-                                      f"{idle.total_seconds() / 60:g} phút.")
+            return await detail(
+                request,
+                session,
+                handoff_id,
+                status=409,
+                error=f"Cán bộ {handoff['taken_by']} đang hỗ trợ người dân này; chỉ người đó (hoặc "
+                "quản trị) trả lại được. Nếu không ai nhắn thêm, trợ lý tự nhận lại sau "
+                f"{idle.total_seconds() / 60:g} phút.",
+            )
 
         def run() -> str:
             if not store.release_handoff(handoff_id):
-                return "released"                                  # released meanwhile (automatically)
+                return "released"  # released meanwhile (automatically)
             if handoff["status"] != "taken":
-                return "released"                                  # nobody had talked to the resident yet
+                return "released"  # nobody had talked to the resident yet
             return "released" if tell(handoff["conversation_id"], RELEASED_TEXT) else "released_quiet"
+
         done = await asyncio.to_thread(run)
         return back(f"/admin/handoffs/{handoff_id}?done={done}")
 
-    return [Route("/handoffs", handoff_list, methods=["GET"]),
-            Route("/handoffs/{handoff_id:int}", handoff_page, methods=["GET"]),
-            Route("/handoffs/{handoff_id:int}/take", take, methods=["POST"]),
-            Route("/handoffs/{handoff_id:int}/reply", reply, methods=["POST"]),
-            Route("/handoffs/{handoff_id:int}/release", release, methods=["POST"])]
+    return [
+        Route("/handoffs", handoff_list, methods=["GET"]),
+        Route("/handoffs/{handoff_id:int}", handoff_page, methods=["GET"]),
+        Route("/handoffs/{handoff_id:int}/take", take, methods=["POST"]),
+        Route("/handoffs/{handoff_id:int}/reply", reply, methods=["POST"]),
+        Route("/handoffs/{handoff_id:int}/release", release, methods=["POST"]),
+    ]

@@ -7,6 +7,7 @@ while the bot keeps answering from the last good version. An upload is checked b
 file is refused with the same report as `trolyso lint`), written atomically, and a file it replaces is kept in
 `<data dir>/knowledge-history/` first: nothing is lost.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,15 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..index import read_manifest
-from ..faq import FaqError, safe_knowledge_path, write_atomically
-from ..knowledge import check_bytes, check_file, iter_knowledge_files
-from ..store import utcnow
-from .web import Console, back
+from bot.clock import utcnow
+from bot.console.web import Console, back
+from bot.engine.index import read_manifest
+from bot.engine.knowledge import check_bytes, check_file, iter_knowledge_files
+from bot.team.accounts import Session
+from bot.team.faq import FaqError, safe_knowledge_path, write_atomically
 
-FOLDERS = {"plans": "Kế hoạch của xã", "explainers": "Bài giải thích", "guides": "Hướng dẫn từng bước",
-           "faq": "Câu hỏi thường gặp"}
+FOLDERS = {
+    "plans": "Kế hoạch của xã",
+    "explainers": "Bài giải thích",
+    "guides": "Hướng dẫn từng bước",
+    "faq": "Câu hỏi thường gặp",
+}
 MAX_UPLOAD = 512 * 1024
 
 
@@ -48,25 +53,38 @@ def routes(console: Console) -> list[Route]:
         docs = []
         for path in iter_knowledge_files(root):
             rel = path.relative_to(root).as_posix()
-            check = check_file(path, root)             # parsed again only when the file changed
-            if check is None:                          # deleted between listing and reading
+            check = check_file(path, root)  # parsed again only when the file changed
+            if check is None:  # deleted between listing and reading
                 continue
             meta, error = check.meta, _said(check.error)
             entry = files.get(rel, {})
             indexed_errors = [f"dòng {e['line']}: {e['message']}" for e in entry.get("errors", [])]
-            docs.append({"path": rel, "meta": meta, "error": error, "indexed_at": entry.get("indexed_at"),
-                         "chunks": entry.get("chunks", 0), "stale": entry.get("stale", False),
-                         "current": entry.get("sha256") == check.sha256,
-                         "indexed_errors": indexed_errors, "folder": rel.split("/")[0]})
+            docs.append(
+                {
+                    "path": rel,
+                    "meta": meta,
+                    "error": error,
+                    "indexed_at": entry.get("indexed_at"),
+                    "chunks": entry.get("chunks", 0),
+                    "stale": entry.get("stale", False),
+                    "current": entry.get("sha256") == check.sha256,
+                    "indexed_errors": indexed_errors,
+                    "folder": rel.split("/")[0],
+                }
+            )
         removed = sorted(set(files) - {d["path"] for d in docs})
-        return docs, {"built_at": index.get("built_at"), "removed": removed,
-                      "errors": sum(1 for d in docs if d["error"])}
+        return docs, {
+            "built_at": index.get("built_at"),
+            "removed": removed,
+            "errors": sum(1 for d in docs if d["error"]),
+        }
 
     @console.guard("team")
     async def list_documents(request: Request, session: Session) -> Response:
         docs, summary = await asyncio.to_thread(documents)
-        return console.page(request, "knowledge.html", session, docs=docs, summary=summary, folders=FOLDERS,
-                            parse_time=_parse_time)
+        return console.page(
+            request, "knowledge.html", session, docs=docs, summary=summary, folders=FOLDERS, parse_time=_parse_time
+        )
 
     @console.guard("team")
     async def show_document(request: Request, session: Session) -> Response:
@@ -80,8 +98,17 @@ def routes(console: Console) -> list[Route]:
         raw = await asyncio.to_thread(path.read_bytes)
         meta, error = check_text(raw, rel)
         entry = (await asyncio.to_thread(read_manifest, console.settings.index_dir)).get("files", {}).get(rel, {})
-        return console.page(request, "knowledge_doc.html", session, rel=rel, meta=meta, error=error,
-                            text=raw.decode("utf-8", errors="replace"), entry=entry, parse_time=_parse_time)
+        return console.page(
+            request,
+            "knowledge_doc.html",
+            session,
+            rel=rel,
+            meta=meta,
+            error=error,
+            text=raw.decode("utf-8", errors="replace"),
+            entry=entry,
+            parse_time=_parse_time,
+        )
 
     @console.guard("editor")
     async def upload(request: Request, session: Session) -> Response:
@@ -103,24 +130,31 @@ def routes(console: Console) -> list[Route]:
         rel = target.relative_to(root.resolve()).as_posix()
         _, error = check_text(raw, rel)
         if error:
-            return console.refuse(request, session, f"Tệp {rel} chưa được lưu vì có lỗi, {error}. Sửa rồi tải lên "
-                                                    "lại; trợ lý vẫn dùng bản cũ.", 400)
+            return console.refuse(
+                request,
+                session,
+                f"Tệp {rel} chưa được lưu vì có lỗi, {error}. Sửa rồi tải lên lại; trợ lý vẫn dùng bản cũ.",
+                400,
+            )
         if target.exists() and form.get("replace") != "1":
-            return console.refuse(request, session, f"Đã có tệp {rel}. Muốn thay, hãy đánh dấu \"Thay tệp cũ\".", 409)
+            return console.refuse(request, session, f'Đã có tệp {rel}. Muốn thay, hãy đánh dấu "Thay tệp cũ".', 409)
 
         def save() -> None:
-            if target.exists():                  # keep the replaced version
+            if target.exists():  # keep the replaced version
                 stamp = utcnow().strftime("%Y%m%dT%H%M%S")
                 keep = history_dir / f"{rel}.{stamp}.{session.username}"
                 keep.parent.mkdir(parents=True, exist_ok=True)
                 keep.write_bytes(target.read_bytes())
             write_atomically(target, raw.decode("utf-8"))
+
         await asyncio.to_thread(save)
         return back(f"/admin/knowledge?saved={rel}")
 
-    return [Route("/knowledge", list_documents, methods=["GET"]),
-            Route("/knowledge/upload", upload, methods=["POST"]),
-            Route("/knowledge/{path:path}", show_document, methods=["GET"])]
+    return [
+        Route("/knowledge", list_documents, methods=["GET"]),
+        Route("/knowledge/upload", upload, methods=["POST"]),
+        Route("/knowledge/{path:path}", show_document, methods=["GET"]),
+    ]
 
 
 def _parse_time(value: str | None) -> _dt.datetime | None:

@@ -10,6 +10,7 @@ commune's Telegram channel. The sending itself is in bot/news.py.
     POST /news/{id}/delete       throw a draft away
     POST /news/{id}/send         send (once: a second click or a resubmitted form sends nothing)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,20 +20,32 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..news import KINDS, MAX_BODY, MAX_TITLE, STALE_SECONDS, NewsError, Newsroom, compose
-from .web import Console, back, field
+from bot.console.web import Console, back, field
+from bot.team.accounts import Session
+from bot.team.news import (
+    KINDS,
+    MAX_BODY,
+    MAX_TITLE,
+    STALE_SECONDS,
+    NewsError,
+    Newsroom,
+    compose,
+)
 
 log = logging.getLogger(__name__)
 
-WAIT_SECONDS = 20.0          # a send still running after this: the page shows its progress instead
-NO_DESK = ("Bảng điều khiển này đang chạy riêng, không qua cổng kết nối các kênh, nên không gửi được tin cho "
-           "người dân. Anh/chị mở bảng điều khiển từ máy chủ của trợ lý (cổng kết nối) để gửi.")
-DONE = {"sent": "Đã gửi bản tin. Tin đang được chuyển tới người dân qua kênh của từng người; kết quả bên dưới.",
-        "sending": "Bản tin đang được gửi tới nhiều người; trang tự cập nhật khi xong.",
-        "already": "Bản tin này đã được gửi (hoặc đang gửi) nên không gửi lại lần nữa.",
-        "saved": "Đã lưu bản nháp. Anh/chị đọc lại phần xem trước rồi bấm \"Gửi bản tin\".",
-        "deleted": "Đã xoá bản nháp."}
+WAIT_SECONDS = 20.0  # a send still running after this: the page shows its progress instead
+NO_DESK = (
+    "Bảng điều khiển này đang chạy riêng, không qua cổng kết nối các kênh, nên không gửi được tin cho "
+    "người dân. Anh/chị mở bảng điều khiển từ máy chủ của trợ lý (cổng kết nối) để gửi."
+)
+DONE = {
+    "sent": "Đã gửi bản tin. Tin đang được chuyển tới người dân qua kênh của từng người; kết quả bên dưới.",
+    "sending": "Bản tin đang được gửi tới nhiều người; trang tự cập nhật khi xong.",
+    "already": "Bản tin này đã được gửi (hoặc đang gửi) nên không gửi lại lần nữa.",
+    "saved": 'Đã lưu bản nháp. Anh/chị đọc lại phần xem trước rồi bấm "Gửi bản tin".',
+    "deleted": "Đã xoá bản nháp.",
+}
 
 
 def routes(console: Console) -> list[Route]:
@@ -40,25 +53,49 @@ def routes(console: Console) -> list[Route]:
     running: set[asyncio.Task] = set()
 
     def common() -> dict:
-        return {"kinds": KINDS, "max_title": MAX_TITLE, "max_body": MAX_BODY, "window_days": f"{console.settings.zalo_window_days:g}",
-                "news_channel": console.desk.news_channel() if console.desk is not None else "",
-                "desk": console.desk is not None, "stale_minutes": f"{STALE_SECONDS / 60:g}"}
+        return {
+            "kinds": KINDS,
+            "max_title": MAX_TITLE,
+            "max_body": MAX_BODY,
+            "window_days": f"{console.settings.zalo_window_days:g}",
+            "news_channel": console.desk.news_channel() if console.desk is not None else "",
+            "desk": console.desk is not None,
+            "stale_minutes": f"{STALE_SECONDS / 60:g}",
+        }
 
     def board() -> dict:
-        return {"drafts": room.listing("draft"), "sending": room.listing("sending"),
-                "sent": room.listing("sent", limit=100), "audience": room.audience()}
+        return {
+            "drafts": room.listing("draft"),
+            "sending": room.listing("sending"),
+            "sent": room.listing("sent", limit=100),
+            "audience": room.audience(),
+        }
 
-    async def listing(request: Request, session: Session, *, status: int = 200, error: str | None = None,
-                      draft: dict | None = None) -> Response:
+    async def listing(
+        request: Request, session: Session, *, status: int = 200, error: str | None = None, draft: dict | None = None
+    ) -> Response:
         data = await asyncio.to_thread(board)
         notice = DONE.get(request.query_params.get("done", "")) if status == 200 else None
-        return console.page(request, "news.html", session, status, error=error, notice=notice,
-                            draft=draft or {"title": "", "body": "", "kind": "activity"}, **data, **common())
+        return console.page(
+            request,
+            "news.html",
+            session,
+            status,
+            error=error,
+            notice=notice,
+            draft=draft or {"title": "", "body": "", "kind": "activity"},
+            **data,
+            **common(),
+        )
 
     def form_values(form) -> dict:
         kind = field(form, "kind", 20)
-        return {"title": field(form, "title", 4 * MAX_TITLE + 1000), "body": field(form, "body", 20 * MAX_BODY),
-                "kind": kind if kind in KINDS else "activity", "kind_given": kind}
+        return {
+            "title": field(form, "title", 4 * MAX_TITLE + 1000),
+            "body": field(form, "body", 20 * MAX_BODY),
+            "kind": kind if kind in KINDS else "activity",
+            "kind_given": kind,
+        }
 
     @console.guard("editor")
     async def news_list(request: Request, session: Session) -> Response:
@@ -68,30 +105,52 @@ def routes(console: Console) -> list[Route]:
     async def create(request: Request, session: Session) -> Response:
         values = form_values(await request.form())
         try:
-            news_id = await asyncio.to_thread(room.create, values["title"], values["body"], values["kind_given"],
-                                              session.username)
+            news_id = await asyncio.to_thread(
+                room.create, values["title"], values["body"], values["kind_given"], session.username
+            )
         except NewsError as exc:
             return await listing(request, session, status=400, error=str(exc), draft=values)
         return back(f"/admin/news/{news_id}?done=saved")
 
-    async def detail(request: Request, session: Session, news_id: int, *, status: int = 200,
-                     error: str | None = None, draft: dict | None = None) -> Response:
+    async def detail(
+        request: Request,
+        session: Session,
+        news_id: int,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        draft: dict | None = None,
+    ) -> Response:
         def load():
             item = room.get(news_id)
             if item is None:
                 return None, {}, {}, None, {}
             if item["status"] == "draft":
                 return item, {}, {}, None, room.audience()
-            results = item["results"] if item["status"] == "sent" else room.summary(news_id)   # live while sending
+            results = item["results"] if item["status"] == "sent" else room.summary(news_id)  # live while sending
             return item, results, *room.delivery(news_id), {}
+
         item, results, delivery, post, audience = await asyncio.to_thread(load)
         if item is None:
             return console.refuse(request, session, "Không tìm thấy bản tin này.", 404)
         notice = DONE.get(request.query_params.get("done", "")) if status == 200 else None
         preview = compose(draft["title"], draft["body"], draft["kind"]) if draft else item["text"]
-        return console.page(request, "news_item.html", session, status, n=item, error=error, notice=notice,
-                            draft=draft or item, preview=preview, results=results, delivery=delivery, post=post,
-                            audience=audience, **common())
+        return console.page(
+            request,
+            "news_item.html",
+            session,
+            status,
+            n=item,
+            error=error,
+            notice=notice,
+            draft=draft or item,
+            preview=preview,
+            results=results,
+            delivery=delivery,
+            post=post,
+            audience=audience,
+            **common(),
+        )
 
     @console.guard("editor")
     async def news_page(request: Request, session: Session) -> Response:
@@ -105,14 +164,19 @@ def routes(console: Console) -> list[Route]:
         if item is None:
             return console.refuse(request, session, "Không tìm thấy bản tin này.", 404)
         try:
-            changed = await asyncio.to_thread(room.update_draft, news_id, values["title"], values["body"],
-                                              values["kind_given"])
+            changed = await asyncio.to_thread(
+                room.update_draft, news_id, values["title"], values["body"], values["kind_given"]
+            )
         except NewsError as exc:
             return await detail(request, session, news_id, status=400, error=str(exc), draft=values)
         if not changed:
-            return await detail(request, session, news_id, status=409,
-                                error="Bản tin đã được gửi nên không sửa được nữa. Cần đính chính thì anh/chị viết "
-                                      "một bản tin mới.")
+            return await detail(
+                request,
+                session,
+                news_id,
+                status=409,
+                error="Bản tin đã được gửi nên không sửa được nữa. Cần đính chính thì anh/chị viết một bản tin mới.",
+            )
         return back(f"/admin/news/{news_id}?done=saved")
 
     @console.guard("editor")
@@ -122,8 +186,13 @@ def routes(console: Console) -> list[Route]:
             item = await asyncio.to_thread(room.get, news_id)
             if item is None:
                 return console.refuse(request, session, "Không tìm thấy bản tin này.", 404)
-            return await detail(request, session, news_id, status=409,
-                                error="Bản tin đã được gửi nên không xoá được; nó được giữ trong lịch sử.")
+            return await detail(
+                request,
+                session,
+                news_id,
+                status=409,
+                error="Bản tin đã được gửi nên không xoá được; nó được giữ trong lịch sử.",
+            )
         return back("/admin/news?done=deleted")
 
     def finished(task: asyncio.Task) -> None:
@@ -134,7 +203,7 @@ def routes(console: Console) -> list[Route]:
     @console.guard("editor")
     async def send(request: Request, session: Session) -> Response:
         news_id = request.path_params["news_id"]
-        form = await request.form()                       # already read (and cached) by the guard
+        form = await request.form()  # already read (and cached) by the guard
         item = await asyncio.to_thread(room.get, news_id)
         if item is None:
             return console.refuse(request, session, "Không tìm thấy bản tin này.", 404)
@@ -144,22 +213,31 @@ def routes(console: Console) -> list[Route]:
             return back(f"/admin/news/{news_id}?done=already")
         # without a configured channel the post is attempted anyway, so the result says plainly why it did not go
         to_channel = form.get("channel") == "1" or not console.desk.news_channel()
-        task = asyncio.create_task(asyncio.to_thread(room.send, news_id, console.desk, by=session.username,
-                                                     to_channel=to_channel))
-        running.add(task)                                  # runs to the end even if the editor closes the page
+        task = asyncio.create_task(
+            asyncio.to_thread(room.send, news_id, console.desk, by=session.username, to_channel=to_channel)
+        )
+        running.add(task)  # runs to the end even if the editor closes the page
         task.add_done_callback(finished)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(task), timeout=WAIT_SECONDS)
         except TimeoutError:
             return back(f"/admin/news/{news_id}?done=sending")
         except Exception:
-            return await detail(request, session, news_id, status=500,
-                                error="Việc gửi bị gián đoạn do lỗi hệ thống. Những người đã nhận sẽ không nhận "
-                                      f"lại; sau {STALE_SECONDS / 60:g} phút anh/chị bấm \"Gửi tiếp\" để gửi nốt.")
+            return await detail(
+                request,
+                session,
+                news_id,
+                status=500,
+                error="Việc gửi bị gián đoạn do lỗi hệ thống. Những người đã nhận sẽ không nhận "
+                f'lại; sau {STALE_SECONDS / 60:g} phút anh/chị bấm "Gửi tiếp" để gửi nốt.',
+            )
         return back(f"/admin/news/{news_id}?done=" + ("already" if outcome is None else "sent"))
 
-    return [Route("/news", news_list, methods=["GET"]), Route("/news", create, methods=["POST"]),
-            Route("/news/{news_id:int}", news_page, methods=["GET"]),
-            Route("/news/{news_id:int}/edit", edit, methods=["POST"]),
-            Route("/news/{news_id:int}/delete", remove, methods=["POST"]),
-            Route("/news/{news_id:int}/send", send, methods=["POST"])]
+    return [
+        Route("/news", news_list, methods=["GET"]),
+        Route("/news", create, methods=["POST"]),
+        Route("/news/{news_id:int}", news_page, methods=["GET"]),
+        Route("/news/{news_id:int}/edit", edit, methods=["POST"]),
+        Route("/news/{news_id:int}/delete", remove, methods=["POST"]),
+        Route("/news/{news_id:int}/send", send, methods=["POST"]),
+    ]

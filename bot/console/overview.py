@@ -1,4 +1,5 @@
 """The overview page: what waits for the team today."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..store import handoffs, questions
-from .web import Console
+from bot.console.web import Console
+from bot.store.schema import handoffs, questions
+from bot.team.accounts import Session
 
 
 def routes(console: Console) -> list[Route]:
@@ -18,13 +19,20 @@ def routes(console: Console) -> list[Route]:
 
     def overview() -> dict:
         with store.engine.connect() as conn:
-            unanswered = conn.execute(select(func.count()).select_from(questions)
-                                      .where(questions.c.answered.is_(False))).scalar_one()
-            waiting = conn.execute(select(func.count()).select_from(handoffs)
-                                   .where(handoffs.c.status == "waiting")).scalar_one()
+            unanswered = conn.execute(
+                select(func.count()).select_from(questions).where(questions.c.answered.is_(False))
+            ).scalar_one()
+            waiting = conn.execute(
+                select(func.count()).select_from(handoffs).where(handoffs.c.status == "waiting")
+            ).scalar_one()
         wrong = store.feedback_count(helpful=False)
-        return {"unanswered": unanswered, "waiting": waiting, "wrong": wrong,
-                "latest": store.unanswered(limit=20), "handoffs": store.handoffs(status="waiting")[:20]}
+        return {
+            "unanswered": unanswered,
+            "waiting": waiting,
+            "wrong": wrong,
+            "latest": store.unanswered(limit=20),
+            "handoffs": store.handoffs(status="waiting")[:20],
+        }
 
     @console.guard("team")
     async def home(request: Request, session: Session) -> Response:

@@ -5,6 +5,7 @@ watcher indexes it within seconds), optionally sends it to the residents who ask
 where the platform still allows it; or marks the group out of scope. Closed groups stay visible as history.
 The same FAQ form serves an answer the team writes from a "Chưa đúng" feedback (/faq/new).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..desk import DeskError
-from ..faq import FaqError, write_faq
-from ..groups import QuestionGroups, wordings
-from ..knowledge import TOPICS
-from ..labels import STATUS_NAMES, TOPIC_NAMES
-from .web import Console, back, field, page_number
+from bot.console.web import Console, back, field, page_number
+from bot.engine.knowledge import TOPICS
+from bot.labels import STATUS_NAMES, TOPIC_NAMES
+from bot.team.accounts import Session
+from bot.team.desk import DeskError
+from bot.team.faq import FaqError, write_faq
+from bot.team.groups import QuestionGroups, wordings
 
 PAGE_SIZE = 30
 TABS = STATUS_NAMES
@@ -29,18 +30,36 @@ MAX_RECIPIENTS = 500
 
 def notice(question: str, answer: str, source: str) -> str:
     """What a resident receives when the team answers a question they asked earlier."""
-    return (f"Dạ, anh/chị đã hỏi: “{question}”. Tổ công nghệ số cộng đồng của xã xin trả lời:\n{answer}\n"
-            f"Nguồn: {source}")
+    return f"Dạ, anh/chị đã hỏi: “{question}”. Tổ công nghệ số cộng đồng của xã xin trả lời:\n{answer}\nNguồn: {source}"
 
 
 def routes(console: Console) -> list[Route]:
     groups = QuestionGroups(console.store)
 
-    def faq_form(request: Request, session: Session, *, status: int = 200, group=None, error: str | None = None,
-                 values: dict | None = None, reachable: int | None = None, from_feedback: dict | None = None):
-        return console.page(request, "question_group.html" if group else "faq_new.html", session, status,
-                            window_days=f"{console.settings.zalo_window_days:g}", group=group, error=error, values=values or {}, topics=TOPIC_CHOICES,
-                            reachable=reachable, from_feedback=from_feedback)
+    def faq_form(
+        request: Request,
+        session: Session,
+        *,
+        status: int = 200,
+        group=None,
+        error: str | None = None,
+        values: dict | None = None,
+        reachable: int | None = None,
+        from_feedback: dict | None = None,
+    ):
+        return console.page(
+            request,
+            "question_group.html" if group else "faq_new.html",
+            session,
+            status,
+            window_days=f"{console.settings.zalo_window_days:g}",
+            group=group,
+            error=error,
+            values=values or {},
+            topics=TOPIC_CHOICES,
+            reachable=reachable,
+            from_feedback=from_feedback,
+        )
 
     def reachable_count(group_id: int) -> int:
         if console.desk is None:
@@ -57,13 +76,29 @@ def routes(console: Console) -> list[Route]:
         def load():
             rows = groups.groups(tab, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
             return rows, {t: groups.count(t) for t in TABS}
+
         rows, counts = await asyncio.to_thread(load)
-        return console.page(request, "questions.html", session, tab=tab, tabs=TABS, counts=counts,
-                            groups=rows[:PAGE_SIZE], page_no=page_no, more=len(rows) > PAGE_SIZE)
+        return console.page(
+            request,
+            "questions.html",
+            session,
+            tab=tab,
+            tabs=TABS,
+            counts=counts,
+            groups=rows[:PAGE_SIZE],
+            page_no=page_no,
+            more=len(rows) > PAGE_SIZE,
+        )
 
     def group_values(group) -> dict:
-        return {"title": group.label.rstrip(" ?") + "?" if group.label else "",
-                "questions": "\n".join(wordings(group)), "answer": "", "source": "", "topics": [], "notify": True}
+        return {
+            "title": group.label.rstrip(" ?") + "?" if group.label else "",
+            "questions": "\n".join(wordings(group)),
+            "answer": "",
+            "source": "",
+            "topics": [],
+            "notify": True,
+        }
 
     @console.guard("team")
     async def show_group(request: Request, session: Session) -> Response:
@@ -75,14 +110,25 @@ def routes(console: Console) -> list[Route]:
         return faq_form(request, session, group=group, values=group_values(group), reachable=n)
 
     def read_values(form) -> dict:
-        return {"title": field(form, "title", 300), "questions": field(form, "questions", 4000),
-                "answer": field(form, "answer", 4000), "source": field(form, "source", 300),
-                "topics": [t for t in form.getlist("topics") if t in TOPICS], "notify": form.get("notify") == "1"}
+        return {
+            "title": field(form, "title", 300),
+            "questions": field(form, "questions", 4000),
+            "answer": field(form, "answer", 4000),
+            "source": field(form, "source", 300),
+            "topics": [t for t in form.getlist("topics") if t in TOPICS],
+            "notify": form.get("notify") == "1",
+        }
 
     def save_faq(values: dict, author: str) -> str:
-        return write_faq(console.settings.knowledge_dir, title=values["title"],
-                         questions=values["questions"].split("\n"), answer=values["answer"],
-                         source=values["source"], author=author, topics=values["topics"])
+        return write_faq(
+            console.settings.knowledge_dir,
+            title=values["title"],
+            questions=values["questions"].split("\n"),
+            answer=values["answer"],
+            source=values["source"],
+            author=author,
+            topics=values["topics"],
+        )
 
     @console.guard("team")
     async def answer_group(request: Request, session: Session) -> Response:
@@ -96,10 +142,18 @@ def routes(console: Console) -> list[Route]:
         try:
             path = await asyncio.to_thread(save_faq, values, session.username)
         except FaqError as exc:
-            return faq_form(request, session, status=400, group=group, error=str(exc), values=values,
-                            reachable=await asyncio.to_thread(reachable_count, group_id))
-        await asyncio.to_thread(groups.close, group_id, "answered", session.username, faq_path=path,
-                                answer=values["answer"])
+            return faq_form(
+                request,
+                session,
+                status=400,
+                group=group,
+                error=str(exc),
+                values=values,
+                reachable=await asyncio.to_thread(reachable_count, group_id),
+            )
+        await asyncio.to_thread(
+            groups.close, group_id, "answered", session.username, faq_path=path, answer=values["answer"]
+        )
         sent = 0
         if values["notify"] and console.desk is not None:
             sent = await asyncio.to_thread(notify, group, values)
@@ -114,7 +168,7 @@ def routes(console: Console) -> list[Route]:
                 console.desk.send(conversation_id, text, "team")
                 done.append(conversation_id)
             except DeskError:
-                continue                      # outside the platform's window (or no such channel): not sent
+                continue  # outside the platform's window (or no such channel): not sent
         groups.mark_notified(group.id, done)
         return len(done)
 
@@ -126,8 +180,13 @@ def routes(console: Console) -> list[Route]:
         if group is None:
             return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
         if group.status == "answered":
-            return console.refuse(request, session, "Nhóm này đã được trả lời; muốn sửa câu trả lời, anh/chị sửa tệp "
-                                                    f"{group.faq_path} trong Kho kiến thức.", 409)
+            return console.refuse(
+                request,
+                session,
+                "Nhóm này đã được trả lời; muốn sửa câu trả lời, anh/chị sửa tệp "
+                f"{group.faq_path} trong Kho kiến thức.",
+                409,
+            )
         await asyncio.to_thread(groups.close, group_id, status, session.username)
         return back(f"/admin/questions/{group_id}")
 
@@ -151,10 +210,12 @@ def routes(console: Console) -> list[Route]:
             return faq_form(request, session, status=400, error=str(exc), values=values)
         return back(f"/admin/knowledge?saved={path}")
 
-    return [Route("/questions", list_groups, methods=["GET"]),
-            Route("/questions/{group_id:int}", show_group, methods=["GET"]),
-            Route("/questions/{group_id:int}/answer", answer_group, methods=["POST"]),
-            Route("/questions/{group_id:int}/out-of-scope", set_status, methods=["POST"]),
-            Route("/questions/{group_id:int}/reopen", set_status, methods=["POST"]),
-            Route("/faq/new", new_faq, methods=["GET"]),
-            Route("/faq", create_faq, methods=["POST"])]
+    return [
+        Route("/questions", list_groups, methods=["GET"]),
+        Route("/questions/{group_id:int}", show_group, methods=["GET"]),
+        Route("/questions/{group_id:int}/answer", answer_group, methods=["POST"]),
+        Route("/questions/{group_id:int}/out-of-scope", set_status, methods=["POST"]),
+        Route("/questions/{group_id:int}/reopen", set_status, methods=["POST"]),
+        Route("/faq/new", new_faq, methods=["GET"]),
+        Route("/faq", create_faq, methods=["POST"]),
+    ]

@@ -2,6 +2,7 @@
 CSS bars, no script), as a CSV download, and as a printable A4 page the commune attaches to its periodic
 reports. The period comes from GET parameters: `preset`, or `from` and `to` (see `Period.resolve`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +14,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..accounts import Session
-from ..reports import (PRESETS, REASON_NAMES, STATUS_NAMES, DayRow, Period, PeriodError, Report, build_report,
-                       percent, to_csv, today_vn, vn_date)
-from .web import Console
+from bot.console.web import Console
+from bot.team.accounts import Session
+from bot.team.reports import (
+    PRESETS,
+    REASON_NAMES,
+    STATUS_NAMES,
+    DayRow,
+    Period,
+    PeriodError,
+    Report,
+    build_report,
+    percent,
+    to_csv,
+    today_vn,
+    vn_date,
+)
 
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM, CHART_TOP = 640, 210, 44, 30, 10
 ASKED_COLOR, ANSWERED_COLOR = "#9dbde6", "#0b4f9c"
@@ -41,9 +54,14 @@ def chart_bins(days: list[DayRow]) -> tuple[str, list[tuple[str, int, int]]]:
     if len(days) <= 430:
         bins = []
         for i in range(0, len(days), 7):
-            part = days[i:i + 7]
-            bins.append((f"{part[0].day.strftime('%d/%m')}–{part[-1].day.strftime('%d/%m')}",
-                         sum(d.asked for d in part), sum(d.answered for d in part)))
+            part = days[i : i + 7]
+            bins.append(
+                (
+                    f"{part[0].day.strftime('%d/%m')}–{part[-1].day.strftime('%d/%m')}",
+                    sum(d.asked for d in part),
+                    sum(d.answered for d in part),
+                )
+            )
         return "tuần", bins
     months: dict[str, list[int]] = {}
     for d in days:
@@ -64,27 +82,36 @@ def chart_svg(days: list[DayRow]) -> Markup:
     base = CHART_TOP + plot_h
     step = plot_w / len(bins)
     gap = min(2.0, step * 0.2)
-    out = [(f'<svg class="chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img" '
+    out = [
+        (
+            f'<svg class="chart" viewBox="0 0 {CHART_W} {CHART_H}" role="img" '
             f'aria-label="Số câu hỏi theo {unit}" xmlns="http://www.w3.org/2000/svg" font-size="14" '
-            f'font-family="system-ui, Arial, sans-serif">')]
+            f'font-family="system-ui, Arial, sans-serif">'
+        )
+    ]
     for value in sorted({0, top // 2, top} if top > 1 else {0, 1}):
         y = base - plot_h * value / top
-        out.append(f'<line x1="{CHART_LEFT}" y1="{y:.1f}" x2="{CHART_W - 6}" y2="{y:.1f}" stroke="#d8dee6"/>'
-                   f'<text x="{CHART_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5a6472">{value}</text>')
+        out.append(
+            f'<line x1="{CHART_LEFT}" y1="{y:.1f}" x2="{CHART_W - 6}" y2="{y:.1f}" stroke="#d8dee6"/>'
+            f'<text x="{CHART_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5a6472">{value}</text>'
+        )
     for i, (label, asked, answered) in enumerate(bins):
         x, w = CHART_LEFT + i * step + gap / 2, max(step - gap, 0.5)
         h1, h2 = plot_h * asked / top, plot_h * answered / top
         tip = escape(f"{label}: {asked} câu hỏi, {answered} đã trả lời")
-        out.append(f'<g><title>{tip}</title>'
-                   f'<rect x="{x:.2f}" y="{base - h1:.2f}" width="{w:.2f}" height="{h1:.2f}" fill="{ASKED_COLOR}"/>'
-                   f'<rect x="{x:.2f}" y="{base - h2:.2f}" width="{w:.2f}" height="{h2:.2f}" '
-                   f'fill="{ANSWERED_COLOR}"/></g>')
+        out.append(
+            f"<g><title>{tip}</title>"
+            f'<rect x="{x:.2f}" y="{base - h1:.2f}" width="{w:.2f}" height="{h1:.2f}" fill="{ASKED_COLOR}"/>'
+            f'<rect x="{x:.2f}" y="{base - h2:.2f}" width="{w:.2f}" height="{h2:.2f}" '
+            f'fill="{ANSWERED_COLOR}"/></g>'
+        )
     for i in sorted({0, len(bins) // 2, len(bins) - 1}):
         x = CHART_LEFT + (i + 0.5) * step
         anchor = "start" if i == 0 and len(bins) > 1 else "end" if i == len(bins) - 1 and len(bins) > 1 else "middle"
         x = CHART_LEFT if anchor == "start" else CHART_W - 6 if anchor == "end" else x
-        out.append(f'<text x="{x:.1f}" y="{CHART_H - 8}" text-anchor="{anchor}" fill="#5a6472">'
-                   f'{escape(bins[i][0])}</text>')
+        out.append(
+            f'<text x="{x:.1f}" y="{CHART_H - 8}" text-anchor="{anchor}" fill="#5a6472">{escape(bins[i][0])}</text>'
+        )
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -120,11 +147,20 @@ def routes(console: Console) -> list[Route]:
         return await asyncio.to_thread(build_report, store, period, settings.knowledge_dir)
 
     def context(period: Period, report: Report | None) -> dict:
-        return {"period": period, "report": report, "presets": preset_choices(), "query": urlencode(period.query()),
-                "chart": chart_svg(report.days) if report else "",
-                "chart_unit": chart_bins(report.days)[0] if report else "", "percent": percent, "vn_date": vn_date,
-                "reason_names": REASON_NAMES, "status_names": STATUS_NAMES, "commune": commune_name(),
-                "today": today_vn()}
+        return {
+            "period": period,
+            "report": report,
+            "presets": preset_choices(),
+            "query": urlencode(period.query()),
+            "chart": chart_svg(report.days) if report else "",
+            "chart_unit": chart_bins(report.days)[0] if report else "",
+            "percent": percent,
+            "vn_date": vn_date,
+            "reason_names": REASON_NAMES,
+            "status_names": STATUS_NAMES,
+            "commune": commune_name(),
+            "today": today_vn(),
+        }
 
     @console.guard("team")
     async def reports_page(request: Request, session: Session) -> Response:
@@ -133,8 +169,11 @@ def routes(console: Console) -> list[Route]:
         except PeriodError as exc:
             fallback = Period.from_preset("this-month")
             ctx = context(fallback, None)
-            ctx.update(error=str(exc), form_from=request.query_params.get("from", ""),
-                       form_to=request.query_params.get("to", ""))
+            ctx.update(
+                error=str(exc),
+                form_from=request.query_params.get("from", ""),
+                form_to=request.query_params.get("to", ""),
+            )
             return console.page(request, "reports.html", session, 400, **ctx)
         return console.page(request, "reports.html", session, **context(period, await report_for(period)))
 
@@ -145,8 +184,14 @@ def routes(console: Console) -> list[Route]:
         except PeriodError as exc:
             return console.refuse(request, session, str(exc))
         text = to_csv(await report_for(period), commune_name())
-        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
-            "Content-Disposition": f'attachment; filename="{csv_filename(period)}"', "Cache-Control": "no-store"})
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{csv_filename(period)}"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     @console.guard("team")
     async def reports_print(request: Request, session: Session) -> Response:
@@ -156,6 +201,8 @@ def routes(console: Console) -> list[Route]:
             return console.refuse(request, session, str(exc))
         return console.page(request, "report_print.html", session, **context(period, await report_for(period)))
 
-    return [Route("/reports", reports_page, methods=["GET"]),
-            Route("/reports.csv", reports_csv, methods=["GET"]),
-            Route("/reports/print", reports_print, methods=["GET"])]
+    return [
+        Route("/reports", reports_page, methods=["GET"]),
+        Route("/reports.csv", reports_csv, methods=["GET"]),
+        Route("/reports/print", reports_print, methods=["GET"]),
+    ]

@@ -1,36 +1,44 @@
 """The console's shell, shared by every page module: templates, the login session, role and CSRF checks, and
 the `Desk` through which the console reaches residents (provided by the gateway that serves the console).
 """
+
 from __future__ import annotations
 
 import asyncio
 import datetime as _dt
 import hmac
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from ..accounts import Accounts, Session, role_allows
-from ..config import Settings
-from ..desk import Desk
-from ..labels import CHANNEL_NAMES
-from ..store import VIETNAM, Store
-from ..text import nfc
+from bot.clock import VIETNAM
+from bot.config import Settings
+from bot.labels import CHANNEL_NAMES
+from bot.store import Store
+from bot.team.accounts import Accounts, Session, role_allows
+from bot.team.desk import Desk
+from bot.text import nfc
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 SESSION_COOKIE = "trolyso_session"
 LOGIN_CSRF_COOKIE = "trolyso_login_csrf"
 
 # (title, path, lowest role that sees it) — the header's menu, in order
-NAV = [("Tổng quan", "/admin/", "team"), ("Câu hỏi chưa trả lời", "/admin/questions", "team"),
-       ("Góp ý \"Chưa đúng\"", "/admin/feedback", "team"), ("Gặp cán bộ", "/admin/handoffs", "team"),
-       ("Kho kiến thức", "/admin/knowledge", "team"), ("Báo cáo", "/admin/reports", "team"),
-       ("Tin tức", "/admin/news", "editor"), ("Tài khoản", "/admin/users", "admin")]
+NAV = [
+    ("Tổng quan", "/admin/", "team"),
+    ("Câu hỏi chưa trả lời", "/admin/questions", "team"),
+    ('Góp ý "Chưa đúng"', "/admin/feedback", "team"),
+    ("Gặp cán bộ", "/admin/handoffs", "team"),
+    ("Kho kiến thức", "/admin/knowledge", "team"),
+    ("Báo cáo", "/admin/reports", "team"),
+    ("Tin tức", "/admin/news", "editor"),
+    ("Tài khoản", "/admin/users", "admin"),
+]
 
 
 def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
@@ -38,7 +46,7 @@ def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.timezone.utc)
+        value = value.replace(tzinfo=_dt.UTC)
     return value.astimezone(VIETNAM).strftime(fmt)
 
 
@@ -58,23 +66,32 @@ class Console:
         self.settings = settings
         self.desk = desk
         self.accounts = Accounts(store, float(os.environ.get("TROLYSO_SESSION_HOURS", "8")))
-        self.secure = os.environ.get("TROLYSO_COOKIE_SECURE", "0") == "1"     # set 1 behind HTTPS
+        self.secure = os.environ.get("TROLYSO_COOKIE_SECURE", "0") == "1"  # set 1 behind HTTPS
 
     def current(self, request: Request) -> Session | None:
         return self.accounts.session(request.cookies.get(SESSION_COOKIE))
 
     def page(self, request: Request, name: str, session: Session | None, status: int = 200, **ctx) -> HTMLResponse:
         nav = [(t, u) for t, u, role in NAV if session and role_allows(session.role, role)]
-        return TEMPLATES.TemplateResponse(request, name, {"session": session, "nav": nav, "path": request.url.path,
-                                                          "can": (lambda role: bool(session) and
-                                                                  role_allows(session.role, role)), **ctx},
-                                          status_code=status)
+        return TEMPLATES.TemplateResponse(
+            request,
+            name,
+            {
+                "session": session,
+                "nav": nav,
+                "path": request.url.path,
+                "can": (lambda role: bool(session) and role_allows(session.role, role)),
+                **ctx,
+            },
+            status_code=status,
+        )
 
     def refuse(self, request: Request, session: Session | None, message: str, status: int = 400) -> HTMLResponse:
         return self.page(request, "error.html", session, status, message=message)
 
     def guard(self, needed: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
         """Route decorator: a login for anonymous users, 403 for a role too low, CSRF check on POST."""
+
         def wrap(handler: Handler):
             async def route(request: Request) -> Response:
                 session = await asyncio.to_thread(self.current, request)
@@ -85,11 +102,14 @@ class Console:
                 if request.method == "POST":
                     form = await request.form(max_part_size=2 * 1024 * 1024)
                     if not hmac.compare_digest(str(form.get("csrf", "")), session.csrf):
-                        return self.refuse(request, session, "Phiên làm việc không hợp lệ, anh/chị tải lại trang "
-                                                             "rồi thử lại.", 403)
+                        return self.refuse(
+                            request, session, "Phiên làm việc không hợp lệ, anh/chị tải lại trang rồi thử lại.", 403
+                        )
                 return await handler(request, session)
+
             route.__name__ = handler.__name__
             return route
+
         return wrap
 
 

@@ -3,31 +3,44 @@
 A knowledge file is Markdown with YAML front matter (see docs/knowledge-format.md). Loading never stops at
 a broken file: each problem becomes a `KnowledgeError` naming the file and line, and the other files load.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
-from .text import nfc
+from bot.text import nfc
 
 KINDS = ("plan", "explainer", "guide", "faq")
 TOPICS = ("NQ57", "QD1169", "BDHVS", "VNEID", "DVC", "THANHTOAN", "LUADAO", "TOCNSCD", "PLAN")
 FLOWS = ("vneid", "dvc", "thanhtoan", "luadao")
 REQUIRED = ("title", "kind", "topics")
 KNOWN_FIELDS = set(REQUIRED) | {
-    "issuer", "number", "issued", "locality", "source", "reviewed", "flow", "task", "button",
-    "questions", "author", "answered", "triage",
+    "issuer",
+    "number",
+    "issued",
+    "locality",
+    "source",
+    "reviewed",
+    "flow",
+    "task",
+    "button",
+    "questions",
+    "author",
+    "answered",
+    "triage",
 }
 MAX_CHUNK_WORDS = 220
 BUTTON_MAX = 20
-MAX_TRIAGE = 3      # yes/no questions a guided flow may ask before its steps (domain slots triage_1..3)
+MAX_TRIAGE = 3  # yes/no questions a guided flow may ask before its steps (domain slots triage_1..3)
 
 
 @dataclass(frozen=True)
@@ -82,11 +95,19 @@ class Chunk:
         return hashlib.sha1(("heading|" + self.heading()).encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "path": self.path, "title": self.title, "kind": self.kind, "topics": self.topics,
-                "heading_path": self.heading_path, "text": self.text, "meta": self.meta}
+        return {
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "kind": self.kind,
+            "topics": self.topics,
+            "heading_path": self.heading_path,
+            "text": self.text,
+            "meta": self.meta,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Chunk":
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
         return cls(**d)
 
 
@@ -109,6 +130,7 @@ class KnowledgeFileError(Exception):
 
 
 # --- front matter --------------------------------------------------------------------------------
+
 
 def _field_line(lines: list[str], key: str) -> int:
     for i, line in enumerate(lines, start=2):
@@ -134,7 +156,9 @@ def parse_document(text: str, path: str) -> Document:
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
     except StopIteration:
-        raise KnowledgeFileError(KnowledgeError(path, 1, "front matter is not closed: add a line '---' after it")) from None
+        raise KnowledgeFileError(
+            KnowledgeError(path, 1, "front matter is not closed: add a line '---' after it")
+        ) from None
     fm_lines = lines[1:end]
     try:
         meta = yaml.safe_load("\n".join(fm_lines)) or {}
@@ -183,27 +207,45 @@ def parse_document(text: str, path: str) -> Document:
             fail("flow", "front matter: a guide with 'flow' also needs 'task'")
     if meta.get("triage") not in (None, ""):
         triage = meta["triage"]
-        ok = isinstance(triage, list) and 0 < len(triage) <= MAX_TRIAGE and all(
-            isinstance(t, dict) and isinstance(t.get("question"), str) and t["question"].strip()
-            and isinstance(t.get("if_yes", []), list) and all(isinstance(n, int) for n in t.get("if_yes", []))
-            and set(t) <= {"question", "if_yes"} for t in triage)
+        ok = (
+            isinstance(triage, list)
+            and 0 < len(triage) <= MAX_TRIAGE
+            and all(
+                isinstance(t, dict)
+                and isinstance(t.get("question"), str)
+                and t["question"].strip()
+                and isinstance(t.get("if_yes", []), list)
+                and all(isinstance(n, int) for n in t.get("if_yes", []))
+                and set(t) <= {"question", "if_yes"}
+                for t in triage
+            )
+        )
         if not ok:
-            fail("triage", f"front matter: 'triage' must be a list of at most {MAX_TRIAGE} items, each "
-                           "'- question: ...' with 'if_yes: [step numbers]'")
+            fail(
+                "triage",
+                f"front matter: 'triage' must be a list of at most {MAX_TRIAGE} items, each "
+                "'- question: ...' with 'if_yes: [step numbers]'",
+            )
     if meta.get("button") and len(str(meta["button"])) > BUTTON_MAX:
         fail("button", f"front matter: 'button' must be at most {BUTTON_MAX} characters")
     if meta["kind"] == "faq":
         qs = meta.get("questions")
         if not isinstance(qs, list) or not qs or not all(isinstance(q, str) and q.strip() for q in qs):
-            fail("questions" if "questions" in meta else "kind",
-                 "front matter: an faq needs 'questions', a list of the wordings residents used")
-    clean = {k: (_as_text(v) if not isinstance(v, list) else [_as_text(x) for x in v])
-             for k, v in meta.items() if k != "triage"}
+            fail(
+                "questions" if "questions" in meta else "kind",
+                "front matter: an faq needs 'questions', a list of the wordings residents used",
+            )
+    clean = {
+        k: (_as_text(v) if not isinstance(v, list) else [_as_text(x) for x in v])
+        for k, v in meta.items()
+        if k != "triage"
+    }
     if meta.get("triage"):
-        clean["triage"] = [{"question": nfc(t["question"]).strip(), "if_yes": list(t.get("if_yes", []))}
-                           for t in meta["triage"]]
+        clean["triage"] = [
+            {"question": nfc(t["question"]).strip(), "if_yes": list(t.get("if_yes", []))} for t in meta["triage"]
+        ]
     clean["topics"] = [str(t) for t in topics]
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     if not body.strip():
         raise KnowledgeFileError(KnowledgeError(path, end + 2, "the file has front matter but no text"))
     return Document(path=path, meta=clean, body=body, body_line=end + 2)
@@ -287,7 +329,7 @@ def _split_long(blocks: list[str], max_words: int) -> list[list[str]]:
         if block.lstrip().startswith("|") and n > max_words:
             rows = block.split("\n")
             header = rows[:2] if len(rows) > 2 and set(rows[1].replace("|", "").strip()) <= set("-: ") else rows[:1]
-            body_rows = rows[len(header):]
+            body_rows = rows[len(header) :]
             part: list[str] = []
             for row in body_rows:
                 part.append(row)
@@ -361,8 +403,11 @@ def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chun
 
     if doc.meta.get("kind") == "guide":
         sections = _merge_step_subsections(sections)
-    meta = {k: doc.meta[k] for k in ("issuer", "number", "issued", "locality", "flow", "task", "button",
-                                     "questions", "source", "reviewed") if doc.meta.get(k)}
+    meta = {
+        k: doc.meta[k]
+        for k in ("issuer", "number", "issued", "locality", "flow", "task", "button", "questions", "source", "reviewed")
+        if doc.meta.get(k)
+    }
     chunks: list[Chunk] = []
     for path, body_lines in sections:
         blocks = _blocks(body_lines)
@@ -373,13 +418,23 @@ def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chun
             step = next((m for m in (re.match(r"^Bước\s+(\d+)", h) for h in path) if m), None)
             if step and doc.meta.get("kind") == "guide":
                 chunk_meta["step"] = int(step.group(1))
-            chunks.append(Chunk(
-                id=f"{doc.path}#{len(chunks)}", path=doc.path, title=doc.title, kind=doc.meta["kind"],
-                topics=list(doc.meta["topics"]), heading_path=list(path), text="\n".join(group), meta=chunk_meta))
+            chunks.append(
+                Chunk(
+                    id=f"{doc.path}#{len(chunks)}",
+                    path=doc.path,
+                    title=doc.title,
+                    kind=doc.meta["kind"],
+                    topics=list(doc.meta["topics"]),
+                    heading_path=list(path),
+                    text="\n".join(group),
+                    meta=chunk_meta,
+                )
+            )
     return chunks
 
 
 # --- the folder ----------------------------------------------------------------------------------
+
 
 def iter_knowledge_files(root: Path) -> Iterable[Path]:
     """Every Markdown file under root, sorted; README files and files starting with '_' or '.' are skipped."""
@@ -412,6 +467,7 @@ def load_file(path: Path, root: Path) -> tuple[list[Chunk], list[KnowledgeError]
 @dataclass(frozen=True)
 class FileCheck:
     """What one knowledge file says of itself: its front matter (empty when broken), its first error, its digest."""
+
     meta: dict[str, Any]
     error: KnowledgeError | None
     sha256: str

@@ -5,6 +5,7 @@ approved answer, its source, who wrote it and when. It is written atomically (a 
 so the knowledge watcher never indexes half a file, and it is checked with the same parser the index uses
 before it is written, so the team cannot save a file the bot would skip.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from .knowledge import TOPICS, KnowledgeFileError, parse_document
-from .text import fold, nfc
+from bot.engine.knowledge import TOPICS, KnowledgeFileError, parse_document
+from bot.text import fold, nfc
 
 FAQ_FOLDER = "faq"
-MAX_ANSWER = 1200        # one phone screen with the source line
+MAX_ANSWER = 1200  # one phone screen with the source line
 MAX_QUESTIONS = 12
 
 
@@ -39,10 +40,18 @@ def safe_knowledge_path(knowledge_dir: Path, relative: str) -> Path:
     root = Path(knowledge_dir).resolve()
     rel = nfc(relative).strip().replace("\\", "/")
     parts = [p for p in rel.split("/") if p not in ("", ".")]
-    if (not parts or rel.startswith("/") or any(p == ".." or p.startswith((".", "_")) for p in parts)
-            or not re.fullmatch(r"[A-Za-z0-9._/-]+", rel) or not rel.endswith(".md") or len(rel) > 200):
-        raise FaqError("Tên tệp không hợp lệ: chỉ dùng chữ không dấu, số, dấu gạch ngang, kết thúc bằng .md, "
-                       "và phải nằm trong thư mục kiến thức.")
+    if (
+        not parts
+        or rel.startswith("/")
+        or any(p == ".." or p.startswith((".", "_")) for p in parts)
+        or not re.fullmatch(r"[A-Za-z0-9._/-]+", rel)
+        or not rel.endswith(".md")
+        or len(rel) > 200
+    ):
+        raise FaqError(
+            "Tên tệp không hợp lệ: chỉ dùng chữ không dấu, số, dấu gạch ngang, kết thúc bằng .md, "
+            "và phải nằm trong thư mục kiến thức."
+        )
     target = (root / "/".join(parts)).resolve()
     if root not in target.parents:
         raise FaqError("Tên tệp không hợp lệ: tệp phải nằm trong thư mục kiến thức.")
@@ -60,7 +69,7 @@ def write_atomically(path: Path, text: str, *, replace: bool = True) -> bool:
             os.replace(tmp, path)
             return True
         try:
-            os.link(tmp, path)            # fails if the name is taken: two people saving at once keep both
+            os.link(tmp, path)  # fails if the name is taken: two people saving at once keep both
         except FileExistsError:
             return False
         return True
@@ -68,8 +77,16 @@ def write_atomically(path: Path, text: str, *, replace: bool = True) -> bool:
         Path(tmp).unlink(missing_ok=True)
 
 
-def compose_faq(*, title: str, questions: list[str], answer: str, source: str, author: str,
-                topics: list[str] | None = None, today: _dt.date | None = None) -> str:
+def compose_faq(
+    *,
+    title: str,
+    questions: list[str],
+    answer: str,
+    source: str,
+    author: str,
+    topics: list[str] | None = None,
+    today: _dt.date | None = None,
+) -> str:
     """The file's text; raises FaqError with a Vietnamese message when something is missing."""
     title = " ".join(nfc(title).split())
     answer = nfc(answer).strip().replace("\r\n", "\n")
@@ -87,23 +104,41 @@ def compose_faq(*, title: str, questions: list[str], answer: str, source: str, a
     if title not in wordings:
         wordings.insert(0, title)
     today = today or _dt.date.today()
-    meta = {"title": title, "kind": "faq", "topics": topics or ["TOCNSCD"], "questions": wordings,
-            "source": source, "author": author, "answered": today.isoformat(), "reviewed": today.isoformat()}
+    meta = {
+        "title": title,
+        "kind": "faq",
+        "topics": topics or ["TOCNSCD"],
+        "questions": wordings,
+        "source": source,
+        "author": author,
+        "answered": today.isoformat(),
+        "reviewed": today.isoformat(),
+    }
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{front}---\n\n{answer}\n"
 
 
-def write_faq(knowledge_dir: Path, *, title: str, questions: list[str], answer: str, source: str, author: str,
-              topics: list[str] | None = None, today: _dt.date | None = None) -> str:
+def write_faq(
+    knowledge_dir: Path,
+    *,
+    title: str,
+    questions: list[str],
+    answer: str,
+    source: str,
+    author: str,
+    topics: list[str] | None = None,
+    today: _dt.date | None = None,
+) -> str:
     """Write a new FAQ file; returns its path relative to knowledge/ (e.g. 'faq/mat-khau-wi-fi.md')."""
-    text = compose_faq(title=title, questions=questions, answer=answer, source=source, author=author,
-                       topics=topics, today=today)
+    text = compose_faq(
+        title=title, questions=questions, answer=answer, source=source, author=author, topics=topics, today=today
+    )
     base = slugify(title)
     for n in range(1, 100):
         rel = f"{FAQ_FOLDER}/{base}{'' if n == 1 else f'-{n}'}.md"
         try:
             parse_document(text, rel)
-        except KnowledgeFileError as exc:          # never write a file the index would skip
+        except KnowledgeFileError as exc:  # never write a file the index would skip
             raise FaqError(f"Tệp không hợp lệ: {exc.error.message}") from None
         if write_atomically(safe_knowledge_path(knowledge_dir, rel), text, replace=False):
             return rel

@@ -1,6 +1,7 @@
 """How the console reaches residents: the `Desk` protocol the gateway implements over its message queue
 (connectors/desk.py), with its answer types. Kept apart from the web code, so the core (bot/news.py) and the
 gateway can use it without importing the console."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ class DeskError(Exception):
 @dataclass
 class Reach:
     """Whether a conversation can still be written to, and why not."""
+
     ok: bool
     reason: str = ""
 

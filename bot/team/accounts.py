@@ -4,6 +4,7 @@ Roles (each includes the one before): `team` — the community digital team (una
 feedback, reports); `editor` — content staff (also knowledge and news); `admin` — also accounts.
 Session tokens and passwords are stored only as hashes.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -13,32 +14,21 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Column, DateTime, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    delete,
+    insert,
+    select,
+    update,
+)
 
-from .store import Store, as_utc, metadata, utcnow
+from bot.clock import as_utc, utcnow
+from bot.store import Store
+from bot.store.schema import sessions, users
 
 ROLES = ("team", "editor", "admin")
 USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
 MIN_PASSWORD = 10
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
-
-users = Table(
-    "users", metadata,
-    Column("username", String(32), primary_key=True),
-    Column("role", String(8), nullable=False),
-    Column("password_hash", String(256), nullable=False),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-sessions = Table(
-    "sessions", metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", String(32), nullable=False, index=True),
-    Column("csrf", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
-)
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
 class AccountError(ValueError):
@@ -89,13 +79,26 @@ class Accounts:
         with self.engine.begin() as conn:
             if conn.execute(select(users.c.username).where(users.c.username == username)).first():
                 raise AccountError(f"user {username} already exists")
-            conn.execute(insert(users).values(username=username, role=role, password_hash=hash_password(password),
-                                              active=True, created_at=utcnow()))
+            conn.execute(
+                insert(users).values(
+                    username=username,
+                    role=role,
+                    password_hash=hash_password(password),
+                    active=True,
+                    created_at=utcnow(),
+                )
+            )
 
     def list_users(self) -> list[dict]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(users.c.username, users.c.role, users.c.active,
-                                                                  users.c.created_at).order_by(users.c.username))]
+            return [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(users.c.username, users.c.role, users.c.active, users.c.created_at).order_by(
+                        users.c.username
+                    )
+                )
+            ]
 
     def login(self, username: str, password: str) -> str | None:
         """A new session token for the right password, else None (same work either way)."""
@@ -107,18 +110,26 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             conn.execute(delete(sessions).where(sessions.c.expires_at < utcnow()))
-            conn.execute(insert(sessions).values(
-                token_hash=hashlib.sha256(token.encode()).hexdigest(), username=username,
-                csrf=secrets.token_urlsafe(24), created_at=utcnow(), expires_at=utcnow() + self.session_length))
+            conn.execute(
+                insert(sessions).values(
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    username=username,
+                    csrf=secrets.token_urlsafe(24),
+                    created_at=utcnow(),
+                    expires_at=utcnow() + self.session_length,
+                )
+            )
         return token
 
     def session(self, token: str | None) -> Session | None:
         if not token:
             return None
         with self.engine.connect() as conn:
-            row = conn.execute(select(sessions, users.c.role, users.c.active)
-                               .join(users, users.c.username == sessions.c.username)
-                               .where(sessions.c.token_hash == hashlib.sha256(token.encode()).hexdigest())).first()
+            row = conn.execute(
+                select(sessions, users.c.role, users.c.active)
+                .join(users, users.c.username == sessions.c.username)
+                .where(sessions.c.token_hash == hashlib.sha256(token.encode()).hexdigest())
+            ).first()
         if row is None:
             return None
         m = row._mapping

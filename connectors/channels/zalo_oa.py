@@ -8,6 +8,7 @@ Facts used (see docs/channels.md): signature = sha256(app_id + raw body + timest
 `secret_key`), `expires_in` a string of seconds; error codes -216/-220 token, -230/-213/-305/-311 window or
 quota, -32 rate limit.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,43 +24,43 @@ from pathlib import Path
 
 import httpx
 from filelock import FileLock
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text, insert, select, text as sql_text, update
+from sqlalchemy import (
+    insert,
+    select,
+    update,
+)
+from sqlalchemy import text as sql_text
 
-from bot.store import Store, as_utc, metadata, utcnow
-
-from .base import DeliveryError, Limits, WebhookRejected
-from .queue import Inbound, Part
+from bot.clock import as_utc, utcnow
+from bot.store import Store
+from bot.store.schema import channel_tokens
+from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo-oa"
 LIMITS = Limits(max_text=2000, max_buttons=5)
 TOKEN_ERRORS = {-216, -220, -124}
-UNDELIVERABLE = {-213: "resident does not follow the OA", -230: "outside the 7-day window",
-                 -305: "outside the 48-hour reply window", -311: "reply quota used up",
-                 -204: "OA deleted", -205: "OA does not exist", -201: "invalid parameters",
-                 -233: "message type not supported"}
+UNDELIVERABLE = {
+    -213: "resident does not follow the OA",
+    -230: "outside the 7-day window",
+    -305: "outside the 48-hour reply window",
+    -311: "reply quota used up",
+    -204: "OA deleted",
+    -205: "OA does not exist",
+    -201: "invalid parameters",
+    -233: "message type not supported",
+}
 RATE_LIMITED = -32
-REFRESH_MARGIN = _dt.timedelta(hours=1)       # refresh this long before the access token expires
-
-channel_tokens = Table(
-    "channel_tokens", metadata,
-    Column("name", String(32), primary_key=True),
-    Column("access_token", Text, nullable=False),
-    Column("refresh_token", Text, nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("version", Integer, nullable=False, default=0),
-    Column("seed", String(64), nullable=False, default=""),    # hash of the env pair it started from
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+REFRESH_MARGIN = _dt.timedelta(hours=1)  # refresh this long before the access token expires
 
 
 @dataclass(frozen=True)
 class ZaloOAConfig:
     app_id: str
-    oa_secret_key: str            # webhook signatures (the "OA Secret Key" of the webhook page)
-    app_secret: str               # token refresh (the app's secret key)
-    access_token: str             # seed values; the store holds the current pair after the first start
+    oa_secret_key: str  # webhook signatures (the "OA Secret Key" of the webhook page)
+    app_secret: str  # token refresh (the app's secret key)
+    access_token: str  # seed values; the store holds the current pair after the first start
     refresh_token: str
     api_base: str = "https://openapi.zalo.me"
     oauth_base: str = "https://oauth.zaloapp.com"
@@ -67,8 +68,9 @@ class ZaloOAConfig:
 
 # --- webhook ---------------------------------------------------------------------------------------
 
+
 def expected_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
-    return hashlib.sha256(f"{app_id}{raw_body.decode('utf-8')}{timestamp}{oa_secret_key}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{app_id}{raw_body.decode('utf-8')}{timestamp}{oa_secret_key}".encode()).hexdigest()
 
 
 def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) -> list[Inbound]:
@@ -91,7 +93,7 @@ def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) 
         raise WebhookRejected(403, "webhook for another app")
     event = body.get("event_name")
     if event not in ("user_send_text", "user_click_button"):
-        return []        # images, stickers, follow, seen…: acknowledged, nothing to answer
+        return []  # images, stickers, follow, seen…: acknowledged, nothing to answer
     sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     user_id, text = sender.get("id"), message.get("text")
@@ -102,6 +104,7 @@ def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) 
 
 
 # --- tokens ----------------------------------------------------------------------------------------
+
 
 class TokenError(RuntimeError):
     pass
@@ -122,7 +125,7 @@ class TokenManager:
         self.http = http
         lock_dir.mkdir(parents=True, exist_ok=True)
         self.file_lock = FileLock(str(lock_dir / "zalo-oa-token.lock"), timeout=60, thread_local=False)
-        self.task_lock = asyncio.Lock()      # one refresh at a time inside this process, the file lock across
+        self.task_lock = asyncio.Lock()  # one refresh at a time inside this process, the file lock across
         self._seed()
 
     def _seed(self) -> None:
@@ -131,19 +134,28 @@ class TokenManager:
         a new authorisation) replaces the stored one at the next start."""
         seed = hashlib.sha256(f"{self.config.access_token}\n{self.config.refresh_token}".encode()).hexdigest()
         have_env = bool(self.config.access_token and self.config.refresh_token)
-        values = dict(access_token=self.config.access_token, refresh_token=self.config.refresh_token,
-                      # unknown lifetime of a seed token: treat it as fresh for 24 h (Zalo gives 25 h)
-                      expires_at=utcnow() + _dt.timedelta(hours=24), seed=seed, updated_at=utcnow())
+        values = dict(
+            access_token=self.config.access_token,
+            refresh_token=self.config.refresh_token,
+            # unknown lifetime of a seed token: treat it as fresh for 24 h (Zalo gives 25 h)
+            expires_at=utcnow() + _dt.timedelta(hours=24),
+            seed=seed,
+            updated_at=utcnow(),
+        )
         with self.store.engine.begin() as conn:
-            row = conn.execute(select(channel_tokens.c.seed, channel_tokens.c.version)
-                               .where(channel_tokens.c.name == self.NAME)).first()
+            row = conn.execute(
+                select(channel_tokens.c.seed, channel_tokens.c.version).where(channel_tokens.c.name == self.NAME)
+            ).first()
             if row is None:
                 if not have_env:
                     raise TokenError("set ZALO_OA_ACCESS_TOKEN and ZALO_OA_REFRESH_TOKEN for the first start")
                 conn.execute(insert(channel_tokens).values(name=self.NAME, version=0, **values))
             elif have_env and row[0] != seed:
-                conn.execute(update(channel_tokens).where(channel_tokens.c.name == self.NAME)
-                             .values(version=row[1] + 1, **values))
+                conn.execute(
+                    update(channel_tokens)
+                    .where(channel_tokens.c.name == self.NAME)
+                    .values(version=row[1] + 1, **values)
+                )
                 log.info("zalo-oa: a new token pair from the environment replaces the stored one")
 
     def _read(self) -> dict:
@@ -176,25 +188,39 @@ class TokenManager:
         async with self._pg_lock():
             current = self._read()
             if current["version"] != seen_version:
-                return current["access_token"]          # another worker refreshed meanwhile
+                return current["access_token"]  # another worker refreshed meanwhile
             resp = await self.http.post(
                 f"{self.config.oauth_base}/v4/oa/access_token",
                 headers={"secret_key": self.config.app_secret},
-                data={"refresh_token": current["refresh_token"], "app_id": self.config.app_id,
-                      "grant_type": "refresh_token"}, timeout=20)
+                data={
+                    "refresh_token": current["refresh_token"],
+                    "app_id": self.config.app_id,
+                    "grant_type": "refresh_token",
+                },
+                timeout=20,
+            )
             try:
                 data = resp.json()
             except ValueError:
                 data = {}
             if resp.status_code != 200 or not data.get("access_token") or not data.get("refresh_token"):
-                raise TokenError(f"Zalo refused the token refresh (HTTP {resp.status_code}, "
-                                 f"error {data.get('error')}): get a new token pair and restart")
+                raise TokenError(
+                    f"Zalo refused the token refresh (HTTP {resp.status_code}, "
+                    f"error {data.get('error')}): get a new token pair and restart"
+                )
             expires_in = int(str(data.get("expires_in") or "90000"))
-            with self.store.engine.begin() as conn:      # the new pair, saved in one statement
-                conn.execute(update(channel_tokens).where(channel_tokens.c.name == self.NAME).values(
-                    access_token=data["access_token"], refresh_token=data["refresh_token"],
-                    expires_at=utcnow() + _dt.timedelta(seconds=expires_in), version=current["version"] + 1,
-                    updated_at=utcnow()))
+            with self.store.engine.begin() as conn:  # the new pair, saved in one statement
+                conn.execute(
+                    update(channel_tokens)
+                    .where(channel_tokens.c.name == self.NAME)
+                    .values(
+                        access_token=data["access_token"],
+                        refresh_token=data["refresh_token"],
+                        expires_at=utcnow() + _dt.timedelta(seconds=expires_in),
+                        version=current["version"] + 1,
+                        updated_at=utcnow(),
+                    )
+                )
             log.info("zalo-oa access token refreshed (version %d)", current["version"] + 1)
             return data["access_token"]
 
@@ -219,6 +245,7 @@ class TokenManager:
 
 # --- sending ---------------------------------------------------------------------------------------
 
+
 class ZaloOASender:
     channel = CHANNEL
     limits = LIMITS
@@ -231,15 +258,22 @@ class ZaloOASender:
     def _body(self, recipient: str, part: Part) -> dict:
         message: dict = {"text": part.text}
         if part.buttons:
-            message["attachment"] = {"type": "template", "payload": {"buttons": [
-                {"title": b["title"][:100], "type": "oa.query.hide", "payload": b["payload"]}
-                for b in part.buttons[: LIMITS.max_buttons]]}}
+            message["attachment"] = {
+                "type": "template",
+                "payload": {
+                    "buttons": [
+                        {"title": b["title"][:100], "type": "oa.query.hide", "payload": b["payload"]}
+                        for b in part.buttons[: LIMITS.max_buttons]
+                    ]
+                },
+            }
         return {"recipient": {"user_id": recipient}, "message": message}
 
     async def _post(self, token: str, body: dict) -> dict:
         try:
-            resp = await self.http.post(f"{self.config.api_base}/v3.0/oa/message/cs", json=body,
-                                        headers={"access_token": token}, timeout=20)
+            resp = await self.http.post(
+                f"{self.config.api_base}/v3.0/oa/message/cs", json=body, headers={"access_token": token}, timeout=20
+            )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"zalo-oa unreachable: {exc.__class__.__name__}", retry=True) from None
         if resp.status_code >= 500 or resp.status_code == 429:
@@ -255,7 +289,7 @@ class ZaloOASender:
         try:
             token, version = await self.tokens.access_token()
             data = await self._post(token, body)
-            if data.get("error") in TOKEN_ERRORS:                 # expired or revoked: refresh, retry once
+            if data.get("error") in TOKEN_ERRORS:  # expired or revoked: refresh, retry once
                 token = await self.tokens.refresh(seen_version=version)
                 data = await self._post(token, body)
         except TokenError as exc:

@@ -8,6 +8,7 @@ The library re-reads a guide when its file changes, so content staff can change 
 sees it without retraining Rasa or restarting anything. A guide that becomes broken keeps serving its last
 good version (and the error is reported, like `trolyso lint` does).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .knowledge import KnowledgeError, KnowledgeFileError, iter_knowledge_files, parse_document
-from .text import fold, nfc
+from bot.engine.knowledge import (
+    KnowledgeError,
+    KnowledgeFileError,
+    iter_knowledge_files,
+    parse_document,
+)
+from bot.text import fold, nfc
 
 FLOW_TITLES = {
     "dvc": "Dịch vụ công trực tuyến",
@@ -37,13 +43,13 @@ class Step:
     number: int
     title: str
     text: str
-    stuck: tuple[str, ...] = ()      # "Problem: what to do" items of the step's "Nếu bị vướng" list
+    stuck: tuple[str, ...] = ()  # "Problem: what to do" items of the step's "Nếu bị vướng" list
 
 
 @dataclass(frozen=True)
 class TriageQuestion:
     question: str
-    if_yes: tuple[int, ...]          # step numbers that become urgent when the answer is yes
+    if_yes: tuple[int, ...]  # step numbers that become urgent when the answer is yes
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class Guide:
     intro: str
     steps: tuple[Step, ...]
     safety: tuple[str, ...] = ()
-    methods: tuple[tuple[str, str, str], ...] = ()   # (key, label, text) in file order
+    methods: tuple[tuple[str, str, str], ...] = ()  # (key, label, text) in file order
     triage: tuple[TriageQuestion, ...] = ()
     reviewed: str = ""
     issuer: str = ""
@@ -131,9 +137,9 @@ def parse_guide(text: str, path: str) -> Guide | None:
     for line in doc.body.split("\n"):
         if H2.match(line):
             close()
-            if (m := STEP_HEADING.match(line)):
+            if m := STEP_HEADING.match(line):
                 kind, head = "step", (int(m.group(1)), m.group(2).strip())
-            elif (m := METHOD_HEADING.match(line)):
+            elif m := METHOD_HEADING.match(line):
                 kind, head = "method", m.group(1).strip()
             elif SAFETY_HEADING.match(line):
                 kind, head = "safety", None
@@ -149,21 +155,33 @@ def parse_guide(text: str, path: str) -> Guide | None:
             section.append(line)
     close()
     if not steps:
-        raise KnowledgeFileError(KnowledgeError(path, doc.body_line, "a guide with 'flow' needs at least one "
-                                                                     "step heading '## Bước 1. ...'"))
+        raise KnowledgeFileError(
+            KnowledgeError(path, doc.body_line, "a guide with 'flow' needs at least one step heading '## Bước 1. ...'")
+        )
     numbers = [s.number for s in steps]
     if numbers != list(range(1, len(steps) + 1)):
-        raise KnowledgeFileError(KnowledgeError(path, doc.body_line, f"guide steps must be numbered 1, 2, 3 … in "
-                                                                     f"order; found {numbers}"))
+        raise KnowledgeFileError(
+            KnowledgeError(path, doc.body_line, f"guide steps must be numbered 1, 2, 3 … in order; found {numbers}")
+        )
     triage = tuple(TriageQuestion(t["question"], tuple(t["if_yes"])) for t in meta.get("triage", []))
     for t in triage:
         missing = [n for n in t.if_yes if n not in numbers]
         if missing:
             raise KnowledgeFileError(KnowledgeError(path, 1, f"triage: step {missing[0]} does not exist"))
-    return Guide(path=path, title=meta["title"], flows=flows, task=meta["task"],
-                 button=meta.get("button") or meta["title"][:20], intro=_paragraphs(intro), steps=tuple(steps),
-                 safety=tuple(safety), methods=tuple(methods), triage=triage, reviewed=meta.get("reviewed", ""),
-                 issuer=meta.get("issuer", ""))
+    return Guide(
+        path=path,
+        title=meta["title"],
+        flows=flows,
+        task=meta["task"],
+        button=meta.get("button") or meta["title"][:20],
+        intro=_paragraphs(intro),
+        steps=tuple(steps),
+        safety=tuple(safety),
+        methods=tuple(methods),
+        triage=triage,
+        reviewed=meta.get("reviewed", ""),
+        issuer=meta.get("issuer", ""),
+    )
 
 
 @dataclass
@@ -176,6 +194,7 @@ class _Entry:
 @dataclass
 class GuideLibrary:
     """Every flow guide under a knowledge folder, re-read when a file changes (cheap: one stat per file)."""
+
     root: Path
     _entries: dict[str, _Entry] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -253,15 +272,17 @@ class GuideLibrary:
             i = int(number.group(1)) - 1
             return options[i] if 0 <= i < len(options) else None
         if QUESTION.search(fold(choice)):
-            return None      # "vneid là gì?" while the list is shown is a question for the knowledge answer
+            return None  # "vneid là gì?" while the list is shown is a question for the knowledge answer
         return best_label_match(choice, [(g, [g.button, g.task.replace("-", " ")]) for g in options])
 
 
 # Words that say nothing about which option is meant ("tôi muốn hỏi cách làm …"), folded.
-GENERIC_WORDS = set("""
+GENERIC_WORDS = set(
+    """
 toi muon em can hoi ve cach lam sao the nao nhu cho a di voi bang gi de la o dau ntn j k ko khong duoc dc giup
 huong dan minh nhe oi thi nhung viec muc
-""".split())
+""".split()
+)
 
 
 def best_label_match(text: str, options: list[tuple[object, list[str]]], min_share: float = 0.5):
@@ -284,4 +305,3 @@ def best_label_match(text: str, options: list[tuple[object, list[str]]], min_sha
         if score > best_score:
             best, best_score = option, score
     return best
-

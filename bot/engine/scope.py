@@ -6,30 +6,65 @@ kinds of request (the categories the bot's remit excludes: weather, prices and m
 sport and entertainment, health, personal legal disputes, homework, fortune telling, hacking); the answer
 engine refuses when such a description is closer to the question than anything in the knowledge.
 """
+
 from __future__ import annotations
 
 import re
 
-from .text import fold
+from bot.text import fold
 
 # One short description per line, in residents' words. These describe kinds of request, not test questions.
 OUT_OF_SCOPE_EXAMPLES: dict[str, list[str]] = {
     "weather": ["thời tiết ngày mai thế nào", "dự báo mưa bão tuần này", "nhiệt độ hôm nay bao nhiêu độ"],
-    "prices": ["giá vàng hôm nay", "giá xăng dầu mới nhất", "giá heo hơi, giá cà phê, giá nông sản",
-               "tỷ giá ngoại tệ, đô la, euro", "giá cổ phiếu chứng khoán", "giá đất khu này bao nhiêu"],
-    "shopping": ["mua điện thoại ở đâu rẻ", "vay tiền lãi suất thấp ở đâu", "cửa hàng nào bán tủ lạnh tốt",
-                 "nên mua ô tô hãng nào"],
-    "entertainment": ["lịch thi đấu bóng đá tối nay", "kết quả xổ số hôm nay", "phim hay nên xem",
-                      "kể chuyện cười", "hát một bài"],
-    "health": ["bị sốt cao uống thuốc gì", "cách chữa đau dạ dày", "bệnh tiểu đường nên ăn gì",
-               "trẻ bị ho có sao không", "thuốc nam chữa bệnh"],
-    "legal_dispute": ["tranh chấp đất đai với hàng xóm phải làm sao", "ly hôn chia tài sản thế nào",
-                      "kiện người ta ra tòa để đòi tiền", "thuê luật sư bào chữa", "bị phạt oan muốn khiếu kiện"],
-    "homework": ["giải bài tập toán", "viết bài văn nghị luận", "dịch đoạn này sang tiếng Anh",
-                 "làm bài thơ", "viết giúp em bài luận"],
+    "prices": [
+        "giá vàng hôm nay",
+        "giá xăng dầu mới nhất",
+        "giá heo hơi, giá cà phê, giá nông sản",
+        "tỷ giá ngoại tệ, đô la, euro",
+        "giá cổ phiếu chứng khoán",
+        "giá đất khu này bao nhiêu",
+    ],
+    "shopping": [
+        "mua điện thoại ở đâu rẻ",
+        "vay tiền lãi suất thấp ở đâu",
+        "cửa hàng nào bán tủ lạnh tốt",
+        "nên mua ô tô hãng nào",
+    ],
+    "entertainment": [
+        "lịch thi đấu bóng đá tối nay",
+        "kết quả xổ số hôm nay",
+        "phim hay nên xem",
+        "kể chuyện cười",
+        "hát một bài",
+    ],
+    "health": [
+        "bị sốt cao uống thuốc gì",
+        "cách chữa đau dạ dày",
+        "bệnh tiểu đường nên ăn gì",
+        "trẻ bị ho có sao không",
+        "thuốc nam chữa bệnh",
+    ],
+    "legal_dispute": [
+        "tranh chấp đất đai với hàng xóm phải làm sao",
+        "ly hôn chia tài sản thế nào",
+        "kiện người ta ra tòa để đòi tiền",
+        "thuê luật sư bào chữa",
+        "bị phạt oan muốn khiếu kiện",
+    ],
+    "homework": [
+        "giải bài tập toán",
+        "viết bài văn nghị luận",
+        "dịch đoạn này sang tiếng Anh",
+        "làm bài thơ",
+        "viết giúp em bài luận",
+    ],
     "fortune": ["xem tử vi năm nay", "xem ngày tốt để cưới hỏi", "giải mã giấc mơ", "xem phong thủy nhà"],
-    "hacking": ["cách hack tài khoản facebook", "đọc trộm tin nhắn zalo của người khác",
-                "phần mềm bẻ khóa", "cách lấy mật khẩu của người khác"],
+    "hacking": [
+        "cách hack tài khoản facebook",
+        "đọc trộm tin nhắn zalo của người khác",
+        "phần mềm bẻ khóa",
+        "cách lấy mật khẩu của người khác",
+    ],
     "chitchat": ["nấu món phở bò thế nào", "bạn bao nhiêu tuổi", "bạn có người yêu chưa", "đi du lịch ở đâu đẹp"],
 }
 

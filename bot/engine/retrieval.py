@@ -4,6 +4,7 @@ Residents often type without diacritics or in teencode. The query is expanded (a
 it carries no diacritics at all, its tones are restored with pyvi's bundled CRF model for the dense search.
 BM25 always runs on the folded text, so it is indifferent to diacritics.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embedding import Embedder
-from .index import KnowledgeIndex
-from .knowledge import Chunk
-from .text import expand_abbreviations, fold, has_diacritics, nfc, search_tokens
+from bot.engine.embedding import Embedder
+from bot.engine.index import KnowledgeIndex
+from bot.engine.knowledge import Chunk
+from bot.text import expand_abbreviations, fold, has_diacritics, nfc, search_tokens
 
 
 def restore_tones(text: str) -> str:
@@ -40,7 +41,7 @@ class CorpusToneRestorer:
             syl = re.findall(r"[^\W\d_]+", nfc(text).lower())
             for n in (2, 3):
                 for i in range(len(syl) - n + 1):
-                    gram = tuple(syl[i:i + n])
+                    gram = tuple(syl[i : i + n])
                     counts[tuple(fold(x) for x in gram)][gram] += 1
         self.table = {k: c.most_common(1)[0][0] for k, c in counts.items() if c.most_common(1)[0][1] >= min_count}
 
@@ -52,9 +53,14 @@ class CorpusToneRestorer:
         k = 0
         while k < len(words):
             for n in (3, 2):
-                key = tuple(folded[k:k + n])
-                if len(key) == n and key in self.table and all(
-                        words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " " for j in range(n - 1)):
+                key = tuple(folded[k : k + n])
+                if (
+                    len(key) == n
+                    and key in self.table
+                    and all(
+                        words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " " for j in range(n - 1)
+                    )
+                ):
                     for j, form in enumerate(self.table[key]):
                         original = parts[words[k + j]]
                         parts[words[k + j]] = form.capitalize() if original[:1].isupper() else form
@@ -67,10 +73,10 @@ class CorpusToneRestorer:
 
 @dataclass
 class Query:
-    text: str            # as typed (NFC)
-    expanded: str        # abbreviations and teencode spelled out
+    text: str  # as typed (NFC)
+    expanded: str  # abbreviations and teencode spelled out
     dense_texts: list[str]  # what the dense model reads (tones restored when the question had none)
-    tokens: list[str]    # BM25 tokens (folded syllables + bigrams)
+    tokens: list[str]  # BM25 tokens (folded syllables + bigrams)
     had_diacritics: bool
     vector: np.ndarray | None = None  # the dense query vector, once computed
     content_tokens: list[str] | None = None  # folded content words, once computed (answer engine)
@@ -80,8 +86,13 @@ class QueryAnalyzer:
     """expand: spell out abbreviations. tones: for a question without diacritics, what the dense model reads:
     "restore" (pyvi's guess), "raw" (as typed) or "blend" (the mean of both vectors)."""
 
-    def __init__(self, expand: bool = True, tones: str = "blend", restorer: CorpusToneRestorer | None = None,
-                 corpus_tones: bool = True):
+    def __init__(
+        self,
+        expand: bool = True,
+        tones: str = "blend",
+        restorer: CorpusToneRestorer | None = None,
+        corpus_tones: bool = True,
+    ):
         if tones not in ("restore", "raw", "blend"):
             raise ValueError(f"tones must be restore, raw or blend, not {tones!r}")
         self.expand = expand
@@ -101,17 +112,22 @@ class QueryAnalyzer:
             dense_texts = [self._restore(expanded)]
         elif not had and self.tones == "blend":
             dense_texts = [self._restore(expanded), expanded]
-        return Query(text=text, expanded=expanded, dense_texts=dense_texts,
-                     tokens=search_tokens(expanded + " " + text), had_diacritics=had)
+        return Query(
+            text=text,
+            expanded=expanded,
+            dense_texts=dense_texts,
+            tokens=search_tokens(expanded + " " + text),
+            had_diacritics=had,
+        )
 
 
 @dataclass
 class Hit:
     chunk: Chunk
     index: int
-    dense: float = 0.0        # cosine similarity with the query
-    bm25: float = 0.0         # raw BM25 score
-    fused: float = 0.0        # RRF score
+    dense: float = 0.0  # cosine similarity with the query
+    bm25: float = 0.0  # raw BM25 score
+    fused: float = 0.0  # RRF score
 
 
 class DenseRetriever:
@@ -164,8 +180,10 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[int], float]], k: int = 60)
     return fused
 
 
-PLAN_WORDS = re.compile(r"\b(ke hoach|xa|phuong|tinh|dia phuong|dia ban|uy ban|ubnd|phong van hoa|truong hoc|"
-                        r"thon|ban|to dan pho|huyen|chu tri|phoi hop|bao cao)\b")
+PLAN_WORDS = re.compile(
+    r"\b(ke hoach|xa|phuong|tinh|dia phuong|dia ban|uy ban|ubnd|phong van hoa|truong hoc|"
+    r"thon|ban|to dan pho|huyen|chu tri|phoi hop|bao cao)\b"
+)
 
 
 class LocalityBooster:
@@ -191,9 +209,17 @@ class LocalityBooster:
 class HybridRetriever:
     """Dense (sections and headings) + BM25, fused by RRF; weights measured in the README (trolyso eval --ablation)."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, analyzer: QueryAnalyzer | None = None,
-                 bm25_weight: float = 1.0, dense_weight: float = 1.0, heading_weight: float = 0.5,
-                 locality_boost: float = 1 / 60, plan_penalty: float = 0.5 / 60):
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        analyzer: QueryAnalyzer | None = None,
+        bm25_weight: float = 1.0,
+        dense_weight: float = 1.0,
+        heading_weight: float = 0.5,
+        locality_boost: float = 1 / 60,
+        plan_penalty: float = 0.5 / 60,
+    ):
         self.index = index
         self.analyzer = analyzer or QueryAnalyzer()
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
@@ -211,8 +237,9 @@ class HybridRetriever:
         dense_rank, dense_scores = self.dense.run(query)
         heading_rank, _ = self.headings.run(query)
         bm25_rank, bm25_scores = self.sparse.run(query)
-        fused = reciprocal_rank_fusion([(dense_rank, self.dense_weight), (heading_rank, self.heading_weight),
-                                        (bm25_rank, self.bm25_weight)])
+        fused = reciprocal_rank_fusion(
+            [(dense_rank, self.dense_weight), (heading_rank, self.heading_weight), (bm25_rank, self.bm25_weight)]
+        )
         places = self.locality.paths_for(query)
         if places and self.locality_boost:
             for i in fused:
@@ -224,6 +251,14 @@ class HybridRetriever:
                 if self.index.chunks[i].kind == "plan":
                     fused[i] -= self.plan_penalty
         best = sorted(fused, key=fused.get, reverse=True)[:top_k]
-        hits = [Hit(chunk=self.index.chunks[i], index=i, dense=float(dense_scores[i]) if len(dense_scores) else 0.0,
-                    bm25=float(bm25_scores[i]) if len(bm25_scores) else 0.0, fused=fused[i]) for i in best]
+        hits = [
+            Hit(
+                chunk=self.index.chunks[i],
+                index=i,
+                dense=float(dense_scores[i]) if len(dense_scores) else 0.0,
+                bm25=float(bm25_scores[i]) if len(bm25_scores) else 0.0,
+                fused=fused[i],
+            )
+            for i in best
+        ]
         return query, hits

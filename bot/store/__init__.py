@@ -3,6 +3,7 @@
 Residents' identity and phone numbers are masked before anything is written, and a resident is known only
 by a salted hash of the platform's user id.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -10,61 +11,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, insert, select, update)
+from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 
-from .text import hash_user_id, mask_personal_numbers, nfc
-
-metadata = MetaData()
-
-questions = Table(
-    "questions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("asked_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("channel", String(32), nullable=False),
-    Column("user_hash", String(64), nullable=False, index=True),
-    Column("text", Text, nullable=False),            # masked
-    Column("answered", Boolean, nullable=False, index=True),
-    Column("reason", String(32), nullable=False),    # answered | no_match | out_of_scope | personal_data
-    Column("score", Float, nullable=False),
-    Column("sources", Text, nullable=False, default="[]"),  # JSON list of {title, path, section}
-)
-
-# A resident's verdict on one knowledge answer ("Hữu ích" / "Chưa đúng"); one row per answer, the last tap wins.
-feedback = Table(
-    "feedback", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("question_id", Integer, ForeignKey("questions.id"), nullable=False, unique=True),
-    Column("given_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("helpful", Boolean, nullable=False, index=True),
-    Column("answer", Text, nullable=False),          # the text the resident read (masked)
-)
-
-# Conversations waiting for (or taken by) a person of the community digital team. The conversation id is the
-# platform-scoped id the gateway gave Rasa (e.g. "telegram:12345"): the team's reply must reach that chat.
-handoffs = Table(
-    "handoffs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("requested_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("conversation_id", String(128), nullable=False, index=True),
-    Column("channel", String(32), nullable=False),
-    Column("user_hash", String(64), nullable=False),
-    Column("status", String(16), nullable=False, index=True),   # waiting | taken | released
-    Column("context", Text, nullable=False, default=""),       # what the resident was doing (masked)
-    Column("taken_by", String(64)),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-# Residents who asked for news ("đăng ký nhận tin"); unsubscribing keeps the row with active = false.
-subscriptions = Table(
-    "subscriptions", metadata,
-    Column("conversation_id", String(128), primary_key=True),
-    Column("channel", String(32), nullable=False),
-    Column("user_hash", String(64), nullable=False),
-    Column("active", Boolean, nullable=False, index=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+from bot.clock import utcnow
+from bot.store.schema import feedback, handoffs, metadata, questions, subscriptions
+from bot.text import hash_user_id, mask_personal_numbers, nfc
 
 OPEN_HANDOFF = ("waiting", "taken")
 
@@ -79,25 +31,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")     # what staff read; no daylight saving in Việt Nam
-
-
-def utcnow() -> _dt.datetime:
-    """Every stored time is UTC."""
-    return _dt.datetime.now(_dt.timezone.utc)
-
-
-def as_utc(value: _dt.datetime | None) -> _dt.datetime | None:
-    """SQLite hands datetimes back without their zone; they were stored as UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=_dt.timezone.utc)
-    return value
-
-
 def _feedback_with_question():
     """Feedback rows with the question they judge (its text, sources and channel)."""
-    return (select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel)
-            .join(questions, feedback.c.question_id == questions.c.id))
+    return select(feedback, questions.c.text.label("question"), questions.c.sources, questions.c.channel).join(
+        questions, feedback.c.question_id == questions.c.id
+    )
 
 
 def _feedback_dict(row) -> dict:
@@ -120,7 +58,7 @@ class StoredQuestion:
 class Store:
     def __init__(self, url: str, user_salt: str = "trolyso"):
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         # the gateway, its worker and the actions run many short transactions from several threads at once
         pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("sqlite:///") else {}
         self.engine: Engine = create_engine(url, future=True, **pool)
@@ -129,11 +67,20 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
 
-    def record_question(self, text: str, *, channel: str, user_id: str | None, answered: bool, reason: str,
-                        score: float, sources: list[dict] | None = None,
-                        when: _dt.datetime | None = None) -> int:
+    def record_question(
+        self,
+        text: str,
+        *,
+        channel: str,
+        user_id: str | None,
+        answered: bool,
+        reason: str,
+        score: float,
+        sources: list[dict] | None = None,
+        when: _dt.datetime | None = None,
+    ) -> int:
         row = {
-            "asked_at": when or _dt.datetime.now(_dt.timezone.utc),
+            "asked_at": when or _dt.datetime.now(_dt.UTC),
             "channel": channel,
             "user_hash": hash_user_id(user_id or "anonymous", self.user_salt),
             "text": mask_personal_numbers(nfc(text))[:2000],
@@ -146,8 +93,9 @@ class Store:
             return int(conn.execute(insert(questions).values(**row)).inserted_primary_key[0])
 
     def unanswered(self, limit: int = 100) -> list[StoredQuestion]:
-        stmt = (select(questions).where(questions.c.answered.is_(False))
-                .order_by(questions.c.asked_at.desc()).limit(limit))
+        stmt = (
+            select(questions).where(questions.c.answered.is_(False)).order_by(questions.c.asked_at.desc()).limit(limit)
+        )
         with self.engine.connect() as conn:
             return [self._row(r) for r in conn.execute(stmt)]
 
@@ -198,15 +146,25 @@ class Store:
         """Mark a conversation as waiting for the team. Returns (handoff id, created); asking again while a
         hand-off is open does not queue the resident twice."""
         with self.engine.begin() as conn:
-            open_row = conn.execute(select(handoffs.c.id).where(handoffs.c.conversation_id == conversation_id,
-                                                                handoffs.c.status.in_(OPEN_HANDOFF))).first()
+            open_row = conn.execute(
+                select(handoffs.c.id).where(
+                    handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF)
+                )
+            ).first()
             if open_row is not None:
                 return int(open_row[0]), False
             now = utcnow()
-            new_id = conn.execute(insert(handoffs).values(
-                requested_at=now, updated_at=now, conversation_id=conversation_id, channel=channel,
-                user_hash=hash_user_id(conversation_id, self.user_salt), status="waiting",
-                context=mask_personal_numbers(nfc(context))[:2000])).inserted_primary_key[0]
+            new_id = conn.execute(
+                insert(handoffs).values(
+                    requested_at=now,
+                    updated_at=now,
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    user_hash=hash_user_id(conversation_id, self.user_salt),
+                    status="waiting",
+                    context=mask_personal_numbers(nfc(context))[:2000],
+                )
+            ).inserted_primary_key[0]
             return int(new_id), True
 
     def handoffs(self, status: str | None = None) -> list[dict]:
@@ -217,8 +175,9 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(stmt)]
 
     def open_handoff(self, conversation_id: str) -> dict | None:
-        stmt = select(handoffs).where(handoffs.c.conversation_id == conversation_id,
-                                      handoffs.c.status.in_(OPEN_HANDOFF))
+        stmt = select(handoffs).where(
+            handoffs.c.conversation_id == conversation_id, handoffs.c.status.in_(OPEN_HANDOFF)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return dict(row._mapping) if row is not None else None
@@ -232,51 +191,77 @@ class Store:
         """A team member takes a waiting conversation (the bot goes silent for it). False if someone else has
         it or it was released."""
         with self.engine.begin() as conn:
-            done = conn.execute(update(handoffs).where(
-                handoffs.c.id == handoff_id,
-                (handoffs.c.status == "waiting") | ((handoffs.c.status == "taken") & (handoffs.c.taken_by == username))
-            ).values(status="taken", taken_by=username, updated_at=utcnow()))
+            done = conn.execute(
+                update(handoffs)
+                .where(
+                    handoffs.c.id == handoff_id,
+                    (handoffs.c.status == "waiting")
+                    | ((handoffs.c.status == "taken") & (handoffs.c.taken_by == username)),
+                )
+                .values(status="taken", taken_by=username, updated_at=utcnow())
+            )
             return bool(done.rowcount)
 
     def touch_handoff(self, handoff_id: int) -> None:
         """The team just wrote: the automatic release counts from now."""
         with self.engine.begin() as conn:
-            conn.execute(update(handoffs).where(handoffs.c.id == handoff_id, handoffs.c.status == "taken")
-                         .values(updated_at=utcnow()))
+            conn.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id, handoffs.c.status == "taken")
+                .values(updated_at=utcnow())
+            )
 
     def release_handoff(self, handoff_id: int) -> bool:
         """Back to the bot."""
         with self.engine.begin() as conn:
-            done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
-                                                       handoffs.c.status.in_(OPEN_HANDOFF))
-                                .values(status="released", updated_at=utcnow()))
+            done = conn.execute(
+                update(handoffs)
+                .where(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN_HANDOFF))
+                .values(status="released", updated_at=utcnow())
+            )
             return bool(done.rowcount)
 
     def release_stale_handoffs(self, idle: _dt.timedelta) -> list[dict]:
         """Release every taken conversation the team has not written to for `idle`; returns them."""
         cutoff = utcnow() - idle
         with self.engine.begin() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(select(handoffs).where(
-                handoffs.c.status == "taken", handoffs.c.updated_at < cutoff))]
-            if rows:                  # the same conditions again: a reply sent meanwhile keeps its conversation
-                conn.execute(update(handoffs).where(handoffs.c.id.in_([r["id"] for r in rows]),
-                                                    handoffs.c.status == "taken", handoffs.c.updated_at < cutoff)
-                             .values(status="released", updated_at=utcnow()))
+            rows = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(handoffs).where(handoffs.c.status == "taken", handoffs.c.updated_at < cutoff)
+                )
+            ]
+            if rows:  # the same conditions again: a reply sent meanwhile keeps its conversation
+                conn.execute(
+                    update(handoffs)
+                    .where(
+                        handoffs.c.id.in_([r["id"] for r in rows]),
+                        handoffs.c.status == "taken",
+                        handoffs.c.updated_at < cutoff,
+                    )
+                    .values(status="released", updated_at=utcnow())
+                )
         return rows
 
     # --- subscriptions -----------------------------------------------------------------------------
     def set_subscription(self, conversation_id: str, *, channel: str, active: bool) -> bool:
         """Subscribe or unsubscribe; returns whether the state changed."""
         with self.engine.begin() as conn:
-            row = conn.execute(select(subscriptions.c.active)
-                               .where(subscriptions.c.conversation_id == conversation_id)).first()
-            values = {"channel": channel, "active": active, "updated_at": utcnow(),
-                      "user_hash": hash_user_id(conversation_id, self.user_salt)}
+            row = conn.execute(
+                select(subscriptions.c.active).where(subscriptions.c.conversation_id == conversation_id)
+            ).first()
+            values = {
+                "channel": channel,
+                "active": active,
+                "updated_at": utcnow(),
+                "user_hash": hash_user_id(conversation_id, self.user_salt),
+            }
             if row is None:
                 conn.execute(insert(subscriptions).values(conversation_id=conversation_id, **values))
                 return active
-            conn.execute(update(subscriptions).where(subscriptions.c.conversation_id == conversation_id)
-                         .values(**values))
+            conn.execute(
+                update(subscriptions).where(subscriptions.c.conversation_id == conversation_id).values(**values)
+            )
             return bool(row[0]) != active
 
     def subscribers(self, channel: str | None = None) -> list[dict]:
@@ -289,6 +274,14 @@ class Store:
     @staticmethod
     def _row(r) -> StoredQuestion:
         m = r._mapping
-        return StoredQuestion(id=m["id"], asked_at=m["asked_at"], channel=m["channel"], user_hash=m["user_hash"],
-                              text=m["text"], answered=bool(m["answered"]), reason=m["reason"],
-                              score=float(m["score"]), sources=json.loads(m["sources"] or "[]"))
+        return StoredQuestion(
+            id=m["id"],
+            asked_at=m["asked_at"],
+            channel=m["channel"],
+            user_hash=m["user_hash"],
+            text=m["text"],
+            answered=bool(m["answered"]),
+            reason=m["reason"],
+            score=float(m["score"]),
+            sources=json.loads(m["sources"] or "[]"),
+        )

@@ -46,6 +46,7 @@ locale; percentages have one decimal with a point. Text from residents (group la
 spreadsheet formulas. If Excel opens it in one column (a regional setting whose list separator is ";"), use
 Data → From Text/CSV.
 """
+
 from __future__ import annotations
 
 import csv
@@ -58,12 +59,20 @@ from pathlib import Path
 
 from sqlalchemy import Date, case, cast, func, literal_column, select
 
-from .groups import group_members, question_groups
-from .knowledge import check_file
-from .labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
-from .store import VIETNAM, Store, feedback, handoffs, questions, subscriptions, utcnow
+from bot.clock import VIETNAM, utcnow
+from bot.engine.knowledge import check_file
+from bot.labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
+from bot.store import Store
+from bot.store.schema import (
+    feedback,
+    group_members,
+    handoffs,
+    question_groups,
+    questions,
+    subscriptions,
+)
 
-MAX_DAYS = 3660          # ten years
+MAX_DAYS = 3660  # ten years
 TOP = 10
 
 PRESETS = {
@@ -74,6 +83,7 @@ PRESETS = {
     "custom": "Tùy chọn ngày",
 }
 DEFAULT_PRESET = "this-month"
+
 
 class PeriodError(ValueError):
     """A period that cannot be used; the message is for the user, in Vietnamese."""
@@ -100,8 +110,9 @@ def parse_day(text: str, what: str = "Ngày") -> _dt.date:
             raise ValueError
         day = _dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
     except ValueError:
-        raise PeriodError(f"{what} “{s[:40]}” không hợp lệ: anh/chị nhập ngày theo dạng ngày/tháng/năm, "
-                          f"ví dụ 09/06/2026.") from None
+        raise PeriodError(
+            f"{what} “{s[:40]}” không hợp lệ: anh/chị nhập ngày theo dạng ngày/tháng/năm, ví dụ 09/06/2026."
+        ) from None
     if not 2000 <= day.year <= 2100:
         raise PeriodError(f"{what} {vn_date(day)} nằm ngoài khoảng năm 2000–2100.")
     return day
@@ -144,9 +155,9 @@ class Period:
 
     def utc_bounds(self) -> tuple[_dt.datetime, _dt.datetime]:
         """[start, end) in UTC: midnight Việt Nam time of the first day and of the day after the last."""
-        lo = _dt.datetime.combine(self.start, _dt.time(), VIETNAM).astimezone(_dt.timezone.utc)
+        lo = _dt.datetime.combine(self.start, _dt.time(), VIETNAM).astimezone(_dt.UTC)
         hi = _dt.datetime.combine(self.end + _dt.timedelta(days=1), _dt.time(), VIETNAM)
-        return lo, hi.astimezone(_dt.timezone.utc)
+        return lo, hi.astimezone(_dt.UTC)
 
     @property
     def label(self) -> str:
@@ -165,7 +176,7 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
     @classmethod
-    def from_preset(cls, name: str, today: _dt.date | None = None) -> "Period":
+    def from_preset(cls, name: str, today: _dt.date | None = None) -> Period:
         today = today or today_vn()
         if name == "this-month":
             return cls(_month_start(today), _month_end(today), name)
@@ -177,18 +188,22 @@ class Period:
         if name == "half-previous":
             start, _ = half_period(today)
             return cls(*half_period(start - _dt.timedelta(days=1)), name)
-        raise PeriodError(f"Không có kỳ báo cáo “{name[:40]}”. Các kỳ có sẵn: "
-                          + ", ".join(f"{v} ({k})" for k, v in PRESETS.items() if k != "custom") + ".")
+        raise PeriodError(
+            f"Không có kỳ báo cáo “{name[:40]}”. Các kỳ có sẵn: "
+            + ", ".join(f"{v} ({k})" for k, v in PRESETS.items() if k != "custom")
+            + "."
+        )
 
     @classmethod
-    def custom(cls, start: str | _dt.date, end: str | _dt.date) -> "Period":
+    def custom(cls, start: str | _dt.date, end: str | _dt.date) -> Period:
         s = start if isinstance(start, _dt.date) else parse_day(start, "Ngày bắt đầu")
         e = end if isinstance(end, _dt.date) else parse_day(end, "Ngày kết thúc")
         return cls(s, e, "custom")
 
     @classmethod
-    def resolve(cls, preset: str | None = None, start: str | None = None, end: str | None = None,
-                today: _dt.date | None = None) -> "Period":
+    def resolve(
+        cls, preset: str | None = None, start: str | None = None, end: str | None = None, today: _dt.date | None = None
+    ) -> Period:
         """From request/CLI parameters: a named preset wins; otherwise the dates (a missing end = today);
         nothing at all = the default preset. Raises PeriodError."""
         preset = (preset or "").strip()
@@ -205,6 +220,7 @@ class Period:
 
 
 # --- the report ------------------------------------------------------------------------------------
+
 
 def share(part: int, whole: int) -> float | None:
     """Percentage with one decimal, None when there is nothing to divide."""
@@ -273,10 +289,10 @@ class Report:
     residents: int = 0
     channels: list[ChannelRow] = field(default_factory=list)
     days: list[DayRow] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)          # unanswered questions by reason
+    reasons: dict[str, int] = field(default_factory=dict)  # unanswered questions by reason
     topics: list[TopicRow] = field(default_factory=list)
-    documents: list[DocumentRow] = field(default_factory=list)      # the TOP most used
-    groups: list[GroupRow] = field(default_factory=list)            # the TOP unanswered groups
+    documents: list[DocumentRow] = field(default_factory=list)  # the TOP most used
+    groups: list[GroupRow] = field(default_factory=list)  # the TOP unanswered groups
     groups_by_status: dict[str, int] = field(default_factory=dict)  # groups with questions in the period
     helpful: int = 0
     wrong: int = 0
@@ -307,7 +323,8 @@ class Report:
         return share(self.handoffs_taken, self.handoffs_requested)
 
 
-# --- knowledge documents: path -> front matter (bot.knowledge.check_file re-reads a file only when it changes)
+# --- knowledge documents: path -> front matter (bot.engine.knowledge.check_file re-reads a file only when it changes)
+
 
 def document_meta(knowledge_dir: Path | None, rel_path: str) -> dict | None:
     """{title, topics, kind} of a knowledge file from its front matter, None if it is gone or broken. Only
@@ -317,11 +334,15 @@ def document_meta(knowledge_dir: Path | None, rel_path: str) -> dict | None:
     check = check_file(Path(knowledge_dir) / rel_path, Path(knowledge_dir))
     if check is None or check.error is not None:
         return None
-    return {"title": check.meta["title"], "topics": list(check.meta.get("topics", [])),
-            "kind": check.meta.get("kind", "")}
+    return {
+        "title": check.meta["title"],
+        "topics": list(check.meta.get("topics", [])),
+        "kind": check.meta.get("kind", ""),
+    }
 
 
 # --- building ----------------------------------------------------------------------------------------
+
 
 def _count_true(column):
     return func.coalesce(func.sum(case((column.is_(True), 1), else_=0)), 0)
@@ -329,9 +350,9 @@ def _count_true(column):
 
 def _local_day(column, dialect: str):
     """The Việt Nam calendar day of a stored UTC time, in SQL; None for a dialect we do not know."""
-    if dialect == "sqlite":        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC); SQLite would round the
-        return func.date(func.substr(column, 1, 19), "+7 hours")   # microseconds, so they are cut off
-    if dialect == "postgresql":    # timestamptz shown at a fixed offset of +07:00
+    if dialect == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC); SQLite would round the
+        return func.date(func.substr(column, 1, 19), "+7 hours")  # microseconds, so they are cut off
+    if dialect == "postgresql":  # timestamptz shown at a fixed offset of +07:00
         return cast(func.timezone(literal_column("INTERVAL '+07:00'"), column), Date)
     return None
 
@@ -352,69 +373,95 @@ def build_report(store: Store, period: Period, knowledge_dir: Path | None = None
     dialect = store.engine.dialect.name
     with store.engine.connect() as conn:
         asked, answered, residents = conn.execute(
-            select(func.count(), _count_true(q.answered), func.count(func.distinct(q.user_hash)))
-            .where(in_period)).one()
+            select(func.count(), _count_true(q.answered), func.count(func.distinct(q.user_hash))).where(in_period)
+        ).one()
         report.asked, report.answered, report.residents = int(asked), int(answered or 0), int(residents)
         if report.asked:
             _fill_questions(conn, report, in_period, dialect, period, lo, hi, knowledge_dir)
 
-        for helpful, n in conn.execute(select(feedback.c.helpful, func.count())
-                                       .where(feedback.c.given_at >= lo, feedback.c.given_at < hi)
-                                       .group_by(feedback.c.helpful)):
+        for helpful, n in conn.execute(
+            select(feedback.c.helpful, func.count())
+            .where(feedback.c.given_at >= lo, feedback.c.given_at < hi)
+            .group_by(feedback.c.helpful)
+        ):
             if helpful:
                 report.helpful = int(n)
             else:
                 report.wrong = int(n)
 
-        requested, taken = conn.execute(select(func.count(), func.count(handoffs.c.taken_by))
-                                        .where(handoffs.c.requested_at >= lo, handoffs.c.requested_at < hi)).one()
+        requested, taken = conn.execute(
+            select(func.count(), func.count(handoffs.c.taken_by)).where(
+                handoffs.c.requested_at >= lo, handoffs.c.requested_at < hi
+            )
+        ).one()
         report.handoffs_requested, report.handoffs_taken = int(requested), int(taken)
 
-        for active, n in conn.execute(select(subscriptions.c.active, func.count())
-                                      .where(subscriptions.c.updated_at >= lo, subscriptions.c.updated_at < hi)
-                                      .group_by(subscriptions.c.active)):
+        for active, n in conn.execute(
+            select(subscriptions.c.active, func.count())
+            .where(subscriptions.c.updated_at >= lo, subscriptions.c.updated_at < hi)
+            .group_by(subscriptions.c.active)
+        ):
             if active:
                 report.subscribed = int(n)
             else:
                 report.unsubscribed = int(n)
-        report.subscribers_now = int(conn.execute(select(func.count()).select_from(subscriptions)
-                                                  .where(subscriptions.c.active.is_(True))).scalar_one())
+        report.subscribers_now = int(
+            conn.execute(
+                select(func.count()).select_from(subscriptions).where(subscriptions.c.active.is_(True))
+            ).scalar_one()
+        )
     return report
 
 
-def _fill_questions(conn, report: Report, in_period, dialect: str, period: Period, lo, hi,
-                    knowledge_dir: Path | None) -> None:
+def _fill_questions(
+    conn, report: Report, in_period, dialect: str, period: Period, lo, hi, knowledge_dir: Path | None
+) -> None:
     q = questions.c
     report.channels = sorted(
-        (ChannelRow(channel, int(n), int(a or 0)) for channel, n, a in conn.execute(
-            select(q.channel, func.count(), _count_true(q.answered)).where(in_period).group_by(q.channel))),
-        key=lambda r: (-r.asked, r.channel))
+        (
+            ChannelRow(channel, int(n), int(a or 0))
+            for channel, n, a in conn.execute(
+                select(q.channel, func.count(), _count_true(q.answered)).where(in_period).group_by(q.channel)
+            )
+        ),
+        key=lambda r: (-r.asked, r.channel),
+    )
 
-    report.reasons = {reason: int(n) for reason, n in conn.execute(
-        select(q.reason, func.count()).where(in_period, q.answered.is_(False)).group_by(q.reason)
-        .order_by(func.count().desc(), q.reason))}
+    report.reasons = {
+        reason: int(n)
+        for reason, n in conn.execute(
+            select(q.reason, func.count())
+            .where(in_period, q.answered.is_(False))
+            .group_by(q.reason)
+            .order_by(func.count().desc(), q.reason)
+        )
+    }
 
     # per day (Việt Nam calendar days), every day of the period, zeros included
     counts: dict[_dt.date, tuple[int, int]] = {}
     day = _local_day(q.asked_at, dialect)
     if day is not None:
-        for d, n, a in conn.execute(select(day.label("day"), func.count(), _count_true(q.answered))
-                                    .where(in_period).group_by(day)):
+        for d, n, a in conn.execute(
+            select(day.label("day"), func.count(), _count_true(q.answered)).where(in_period).group_by(day)
+        ):
             counts[_as_date(d)] = (int(n), int(a or 0))
-    else:                                    # an unknown database: count the times in Python
+    else:  # an unknown database: count the times in Python
         for at, ok in conn.execute(select(q.asked_at, q.answered).where(in_period)):
-            at = at if at.tzinfo else at.replace(tzinfo=_dt.timezone.utc)
+            at = at if at.tzinfo else at.replace(tzinfo=_dt.UTC)
             d = at.astimezone(VIETNAM).date()
             n, a = counts.get(d, (0, 0))
             counts[d] = (n + 1, a + int(bool(ok)))
-    report.days = [DayRow(period.start + _dt.timedelta(days=i),
-                          *counts.get(period.start + _dt.timedelta(days=i), (0, 0))) for i in range(period.days)]
+    report.days = [
+        DayRow(period.start + _dt.timedelta(days=i), *counts.get(period.start + _dt.timedelta(days=i), (0, 0)))
+        for i in range(period.days)
+    ]
 
     # topics and documents: the distinct source lists of answered questions, each with its count
     topic_counts: dict[str, int] = {}
     doc_counts: dict[str, list] = {}
-    for sources, n in conn.execute(select(q.sources, func.count()).where(in_period, q.answered.is_(True))
-                                   .group_by(q.sources)):
+    for sources, n in conn.execute(
+        select(q.sources, func.count()).where(in_period, q.answered.is_(True)).group_by(q.sources)
+    ):
         try:
             items = json.loads(sources or "[]")
         except ValueError:
@@ -432,26 +479,46 @@ def _fill_questions(conn, report: Report, in_period, dialect: str, period: Perio
             topics.update(meta["topics"] if meta else [""])
         for t in topics:
             topic_counts[t] = topic_counts.get(t, 0) + int(n)
-    report.topics = [TopicRow(code, n) for code, n in sorted(topic_counts.items(),
-                                                             key=lambda kv: (-kv[1], kv[0] == "", kv[0]))]
-    report.documents = [DocumentRow(path, title, n, kind) for path, (title, kind, n) in
-                        sorted(doc_counts.items(), key=lambda kv: (-kv[1][2], kv[1][0]))[:TOP]]
+    report.topics = [
+        TopicRow(code, n) for code, n in sorted(topic_counts.items(), key=lambda kv: (-kv[1], kv[0] == "", kv[0]))
+    ]
+    report.documents = [
+        DocumentRow(path, title, n, kind)
+        for path, (title, kind, n) in sorted(doc_counts.items(), key=lambda kv: (-kv[1][2], kv[1][0]))[:TOP]
+    ]
 
     # unanswered groups with the most questions asked in the period
     g = question_groups.c
-    j = group_members.join(questions, questions.c.id == group_members.c.question_id) \
-                     .join(question_groups, question_groups.c.id == group_members.c.group_id)
+    j = group_members.join(questions, questions.c.id == group_members.c.question_id).join(
+        question_groups, question_groups.c.id == group_members.c.group_id
+    )
     n_questions = func.count().label("n")
-    report.groups = [GroupRow(int(gid), label, status, int(n), int(people)) for gid, label, status, n, people in
-                     conn.execute(select(g.id, g.label, g.status, n_questions, func.count(func.distinct(q.user_hash)))
-                                  .select_from(j).where(in_period).group_by(g.id, g.label, g.status)
-                                  .order_by(n_questions.desc(), g.id).limit(TOP))]
-    per_group = (select(group_members.c.group_id).select_from(
-        group_members.join(questions, questions.c.id == group_members.c.question_id))
-        .where(in_period).distinct().subquery())
-    report.groups_by_status = {status: int(n) for status, n in conn.execute(
-        select(g.status, func.count()).select_from(question_groups.join(per_group, per_group.c.group_id == g.id))
-        .group_by(g.status))}
+    report.groups = [
+        GroupRow(int(gid), label, status, int(n), int(people))
+        for gid, label, status, n, people in conn.execute(
+            select(g.id, g.label, g.status, n_questions, func.count(func.distinct(q.user_hash)))
+            .select_from(j)
+            .where(in_period)
+            .group_by(g.id, g.label, g.status)
+            .order_by(n_questions.desc(), g.id)
+            .limit(TOP)
+        )
+    ]
+    per_group = (
+        select(group_members.c.group_id)
+        .select_from(group_members.join(questions, questions.c.id == group_members.c.question_id))
+        .where(in_period)
+        .distinct()
+        .subquery()
+    )
+    report.groups_by_status = {
+        status: int(n)
+        for status, n in conn.execute(
+            select(g.status, func.count())
+            .select_from(question_groups.join(per_group, per_group.c.group_id == g.id))
+            .group_by(g.status)
+        )
+    }
 
 
 # --- output ------------------------------------------------------------------------------------------
@@ -487,17 +554,24 @@ def csv_rows(report: Report, commune: str | None = None) -> list[tuple]:
         ("Tổng quan", "Người dân hỏi (khác nhau)", "Số lượng", report.residents),
     ]
     for c in report.channels:
-        rows += [("Kênh", c.name, "Câu hỏi", c.asked), ("Kênh", c.name, "Đã trả lời", c.answered),
-                 ("Kênh", c.name, "Tỷ lệ trả lời (%)", c.share)]
+        rows += [
+            ("Kênh", c.name, "Câu hỏi", c.asked),
+            ("Kênh", c.name, "Đã trả lời", c.answered),
+            ("Kênh", c.name, "Tỷ lệ trả lời (%)", c.share),
+        ]
     rows += [("Chưa trả lời theo lý do", REASON_NAMES.get(r, r), "Câu hỏi", n) for r, n in report.reasons.items()]
     rows += [("Chủ đề", t.name, "Câu hỏi đã trả lời", t.questions) for t in report.topics]
     rows += [("Tài liệu dùng nhiều nhất", d.title, "Câu hỏi đã trả lời", d.questions) for d in report.documents]
     for gr in report.groups:
-        rows += [("Nhóm câu hỏi chưa trả lời", gr.label, "Số lần hỏi", gr.questions),
-                 ("Nhóm câu hỏi chưa trả lời", gr.label, "Số người hỏi", gr.residents),
-                 ("Nhóm câu hỏi chưa trả lời", gr.label, "Trạng thái", gr.status_name)]
-    rows += [("Nhóm câu hỏi trong kỳ", STATUS_NAMES.get(s, s), "Số nhóm", n)
-             for s, n in sorted(report.groups_by_status.items())]
+        rows += [
+            ("Nhóm câu hỏi chưa trả lời", gr.label, "Số lần hỏi", gr.questions),
+            ("Nhóm câu hỏi chưa trả lời", gr.label, "Số người hỏi", gr.residents),
+            ("Nhóm câu hỏi chưa trả lời", gr.label, "Trạng thái", gr.status_name),
+        ]
+    rows += [
+        ("Nhóm câu hỏi trong kỳ", STATUS_NAMES.get(s, s), "Số nhóm", n)
+        for s, n in sorted(report.groups_by_status.items())
+    ]
     rows += [
         ("Góp ý của người dân", "Hữu ích", "Số lượng", report.helpful),
         ("Góp ý của người dân", "Chưa đúng", "Số lượng", report.wrong),
@@ -509,8 +583,10 @@ def csv_rows(report: Report, commune: str | None = None) -> list[tuple]:
         ("Đăng ký nhận tin", "Đang nhận tin (lúc lập báo cáo)", "Số lượng", report.subscribers_now),
     ]
     for d in report.days:
-        rows += [("Theo ngày", d.day.isoformat(), "Câu hỏi", d.asked),
-                 ("Theo ngày", d.day.isoformat(), "Đã trả lời", d.answered)]
+        rows += [
+            ("Theo ngày", d.day.isoformat(), "Câu hỏi", d.asked),
+            ("Theo ngày", d.day.isoformat(), "Đã trả lời", d.answered),
+        ]
     return rows
 
 
@@ -533,26 +609,34 @@ def percent(value: float | None) -> str:
 def format_text(report: Report, commune: str | None = None) -> str:
     """A readable summary for the terminal."""
     p = report.period
-    lines = [f"BÁO CÁO TRỢ LÝ SỐ XÃ{' — ' + commune if commune else ''}",
-             f"Kỳ báo cáo: {p.label}",
-             f"Lập lúc: {report.generated_at.astimezone(VIETNAM).strftime('%H:%M %d/%m/%Y')}", "",
-             f"Câu hỏi:                 {report.asked}",
-             f"Đã trả lời:              {report.answered} ({percent(report.answered_share)})",
-             f"Chưa trả lời:            {report.unanswered}",
-             f"Người dân hỏi:           {report.residents}",
-             f"Góp ý Hữu ích/Chưa đúng: {report.helpful}/{report.wrong} (hữu ích {percent(report.helpful_share)})",
-             f"Gặp cán bộ:              {report.handoffs_requested} yêu cầu, {report.handoffs_taken} đã nhận",
-             (f"Đăng ký nhận tin:        {report.subscribed} mới, {report.unsubscribed} hủy, "
-              f"{report.subscribers_now} đang nhận tin")]
+    lines = [
+        f"BÁO CÁO TRỢ LÝ SỐ XÃ{' — ' + commune if commune else ''}",
+        f"Kỳ báo cáo: {p.label}",
+        f"Lập lúc: {report.generated_at.astimezone(VIETNAM).strftime('%H:%M %d/%m/%Y')}",
+        "",
+        f"Câu hỏi:                 {report.asked}",
+        f"Đã trả lời:              {report.answered} ({percent(report.answered_share)})",
+        f"Chưa trả lời:            {report.unanswered}",
+        f"Người dân hỏi:           {report.residents}",
+        f"Góp ý Hữu ích/Chưa đúng: {report.helpful}/{report.wrong} (hữu ích {percent(report.helpful_share)})",
+        f"Gặp cán bộ:              {report.handoffs_requested} yêu cầu, {report.handoffs_taken} đã nhận",
+        (
+            f"Đăng ký nhận tin:        {report.subscribed} mới, {report.unsubscribed} hủy, "
+            f"{report.subscribers_now} đang nhận tin"
+        ),
+    ]
     if report.channels:
-        lines += ["", "Theo kênh:"] + [f"  {c.name:<14} {c.asked:>6} câu hỏi, trả lời {percent(c.share)}"
-                                       for c in report.channels]
+        lines += ["", "Theo kênh:"] + [
+            f"  {c.name:<14} {c.asked:>6} câu hỏi, trả lời {percent(c.share)}" for c in report.channels
+        ]
     if report.topics:
         lines += ["", "Chủ đề được hỏi nhiều nhất:"] + [f"  {t.questions:>6}  {t.name}" for t in report.topics]
     if report.reasons:
-        lines += ["", "Chưa trả lời theo lý do:"] + [f"  {n:>6}  {REASON_NAMES.get(r, r)}"
-                                                    for r, n in report.reasons.items()]
+        lines += ["", "Chưa trả lời theo lý do:"] + [
+            f"  {n:>6}  {REASON_NAMES.get(r, r)}" for r, n in report.reasons.items()
+        ]
     if report.groups:
         lines += ["", "Nhóm câu hỏi chưa trả lời nhiều nhất:"] + [
-            f"  {g.questions:>6}  {g.label[:80]} [{g.status_name}]" for g in report.groups]
+            f"  {g.questions:>6}  {g.label[:80]} [{g.status_name}]" for g in report.groups
+        ]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ Build outputs live in `<data dir>/index/`. Updating is incremental: a file whose
 its chunks and vectors; a changed file is re-chunked and only chunks with new text are embedded. A file that
 breaks keeps serving its last good chunks (and the error is reported) until it is fixed or deleted.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -12,23 +13,24 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import faiss
 import numpy as np
 from filelock import FileLock
 from rank_bm25 import BM25Okapi
 
-from .embedding import DIM, MODEL_NAME, Embedder
-from .knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
-from .text import search_tokens
+from bot.engine.embedding import DIM, MODEL_NAME, Embedder
+from bot.engine.knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
+from bot.text import search_tokens
 
 FORMAT_VERSION = 2
 T = TypeVar("T")
-CURRENT = "CURRENT"          # names the version folder inside the index dir that readers load
-PRUNE_AFTER_SECONDS = 60     # a replaced version stays this long for readers still on it
+CURRENT = "CURRENT"  # names the version folder inside the index dir that readers load
+PRUNE_AFTER_SECONDS = 60  # a replaced version stays this long for readers still on it
 LEGACY_FILES = {"manifest.json", "chunks.jsonl", "vectors.npy", "heading_vectors.npy", "dense.faiss"}
 
 
@@ -60,7 +62,9 @@ def read_current(index_dir: Path, read: Callable[[Path], T]) -> T:
 def read_manifest(index_dir: Path) -> dict:
     """The manifest (files, chunks, errors, built_at) of the index now served, or {} if there is none."""
     try:
-        return read_current(index_dir, lambda folder: json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+        return read_current(
+            index_dir, lambda folder: json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        )
     except (OSError, ValueError):
         return {}
 
@@ -74,7 +78,7 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
     """Remove versions replaced over PRUNE_AFTER_SECONDS ago, and writes a crash left behind."""
     now = time.time()
     versions = sorted((_written_at(p), p) for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
-    for (_, path), (replaced_at, _) in zip(versions, versions[1:]):   # replaced when the next one was written
+    for (_, path), (replaced_at, _) in zip(versions, versions[1:]):  # replaced when the next one was written
         if path.name not in keep and now - replaced_at > PRUNE_AFTER_SECONDS:
             shutil.rmtree(path, ignore_errors=True)
     for path in index_dir.glob(".*.tmp"):
@@ -106,19 +110,24 @@ class UpdateReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (f"{self.files} files, {self.files_changed} changed, {self.files_removed} removed; "
-                f"{self.chunks} chunks, {self.chunks_embedded} embedded; {len(self.errors)} errors; "
-                f"{self.seconds:.1f}s")
+        return (
+            f"{self.files} files, {self.files_changed} changed, {self.files_removed} removed; "
+            f"{self.chunks} chunks, {self.chunks_embedded} embedded; {len(self.errors)} errors; "
+            f"{self.seconds:.1f}s"
+        )
 
 
 class KnowledgeIndex:
     """Chunks + vectors + faiss + BM25, with the manifest that makes updates incremental."""
 
-    def __init__(self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict,
-                 heading_vectors: np.ndarray | None = None):
+    def __init__(
+        self, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, heading_vectors: np.ndarray | None = None
+    ):
         self.chunks = chunks
         self.vectors = vectors.astype("float32").reshape(-1, DIM)
-        self.heading_vectors = (heading_vectors if heading_vectors is not None else vectors).astype("float32").reshape(-1, DIM)
+        self.heading_vectors = (
+            (heading_vectors if heading_vectors is not None else vectors).astype("float32").reshape(-1, DIM)
+        )
         self.manifest = manifest
         self.faiss = faiss.IndexFlatIP(DIM)
         if len(chunks):
@@ -135,12 +144,16 @@ class KnowledgeIndex:
 
     # --- persistence -------------------------------------------------------------------------------
     @classmethod
-    def empty(cls) -> "KnowledgeIndex":
-        return cls([], np.zeros((0, DIM), "float32"), {"version": FORMAT_VERSION, "model": MODEL_NAME, "files": {}},
-                   np.zeros((0, DIM), "float32"))
+    def empty(cls) -> KnowledgeIndex:
+        return cls(
+            [],
+            np.zeros((0, DIM), "float32"),
+            {"version": FORMAT_VERSION, "model": MODEL_NAME, "files": {}},
+            np.zeros((0, DIM), "float32"),
+        )
 
     @classmethod
-    def load(cls, index_dir: Path) -> "KnowledgeIndex":
+    def load(cls, index_dir: Path) -> KnowledgeIndex:
         """The index saved in index_dir, read from the one version its CURRENT pointer names.
 
         A save never changes a version folder a reader may be reading: it writes a new one and moves the
@@ -150,15 +163,18 @@ class KnowledgeIndex:
         return read_current(index_dir, lambda folder: cls._load_folder(index_dir, folder))
 
     @classmethod
-    def _load_folder(cls, index_dir: Path, folder: Path) -> "KnowledgeIndex":
+    def _load_folder(cls, index_dir: Path, folder: Path) -> KnowledgeIndex:
         manifest_path = folder / "manifest.json"
         if not manifest_path.is_file():
             raise FileNotFoundError(f"no index in {index_dir}: run 'trolyso index' first")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("version") != FORMAT_VERSION or manifest.get("model") != MODEL_NAME:
             raise FileNotFoundError(f"the index in {index_dir} was built by another version: run 'trolyso index'")
-        chunks = [Chunk.from_dict(json.loads(line)) for line in
-                  (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        chunks = [
+            Chunk.from_dict(json.loads(line))
+            for line in (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
         vectors = np.load(folder / "vectors.npy")
         heading_vectors = np.load(folder / "heading_vectors.npy")
         if not len(vectors) == len(heading_vectors) == len(chunks):
@@ -192,13 +208,14 @@ class KnowledgeIndex:
         _fsync(pointer)
         os.replace(pointer, index_dir / CURRENT)
         _prune(index_dir, keep={name, previous.name})
-        for legacy in LEGACY_FILES:                  # the flat layout of earlier releases, now replaced
+        for legacy in LEGACY_FILES:  # the flat layout of earlier releases, now replaced
             (index_dir / legacy).unlink(missing_ok=True)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
-    def update(cls, knowledge_dir: Path, embedder: Embedder, previous: "KnowledgeIndex | None" = None,
-               progress: bool = False) -> tuple["KnowledgeIndex", UpdateReport]:
+    def update(
+        cls, knowledge_dir: Path, embedder: Embedder, previous: KnowledgeIndex | None = None, progress: bool = False
+    ) -> tuple[KnowledgeIndex, UpdateReport]:
         """Bring the index up to date with knowledge_dir, embedding only new chunk texts."""
         start = time.perf_counter()
         knowledge_dir = Path(knowledge_dir)
@@ -209,7 +226,7 @@ class KnowledgeIndex:
             by_path.setdefault(c.path, []).append(i)
         cache = {c.digest: previous.vectors[i] for i, c in enumerate(previous.chunks)}
         cache.update({c.heading_digest: previous.heading_vectors[i] for i, c in enumerate(previous.chunks)})
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
         report = UpdateReport()
         chunks: list[Chunk] = []
@@ -231,13 +248,25 @@ class KnowledgeIndex:
                 report.errors.extend(errors)
                 kept = [previous.chunks[i] for i in by_path.get(rel, [])]
                 chunks.extend(kept)  # the last good version keeps serving
-                files[rel] = {"sha256": sha, "indexed_at": (prev or {}).get("indexed_at"),
-                              "checked_at": now, "chunks": len(kept), "title": (prev or {}).get("title"),
-                              "errors": [e.__dict__ for e in errors], "stale": bool(kept)}
+                files[rel] = {
+                    "sha256": sha,
+                    "indexed_at": (prev or {}).get("indexed_at"),
+                    "checked_at": now,
+                    "chunks": len(kept),
+                    "title": (prev or {}).get("title"),
+                    "errors": [e.__dict__ for e in errors],
+                    "stale": bool(kept),
+                }
                 continue
             chunks.extend(new_chunks)
-            files[rel] = {"sha256": sha, "indexed_at": now, "checked_at": now, "chunks": len(new_chunks),
-                          "title": new_chunks[0].title if new_chunks else "", "errors": []}
+            files[rel] = {
+                "sha256": sha,
+                "indexed_at": now,
+                "checked_at": now,
+                "chunks": len(new_chunks),
+                "title": new_chunks[0].title if new_chunks else "",
+                "errors": [],
+            }
         report.files_removed = len(set(prev_files) - seen)
 
         todo: dict[str, str] = {}

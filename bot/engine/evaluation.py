@@ -4,17 +4,18 @@ An in-scope question is correct when it was answered, the text is at most 1,500 
 group in "must" at least one phrase appears in the folded answer. An out-of-scope question is correct when
 it was refused. Each question is asked as typed and again with its diacritics stripped.
 """
+
 from __future__ import annotations
 
 import json
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from .text import fold
+from bot.text import fold
 
 MAX_CHARS = 1500
 

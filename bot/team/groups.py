@@ -13,6 +13,7 @@ however many questions are stored.
 A group is open (waiting for the team), answered (an FAQ file was written from it; kept as history) or
 out_of_scope (the team decided the bot should not answer; later similar questions still join it quietly).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -22,41 +23,21 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Table, Text, func,
-                        insert, select, update)
+from sqlalchemy import (
+    func,
+    insert,
+    select,
+    update,
+)
 
-from .store import Store, as_utc, metadata, questions, utcnow
+from bot.clock import as_utc, utcnow
+from bot.store import Store
+from bot.store.schema import group_members, question_groups, questions
 
 # Measured on eval/groups/groups.jsonl (python -m bot.groups_eval): see README, "Grouping unanswered questions".
 DEFAULT_THRESHOLD = 0.45
 MEANING_WEIGHT = 0.5
 JOINABLE = ("open", "out_of_scope")
-
-question_groups = Table(
-    "question_groups", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("status", String(16), nullable=False, index=True),     # open | answered | out_of_scope
-    Column("label", Text, nullable=False),                       # the first wording (masked)
-    Column("centroid", LargeBinary, nullable=False),             # float32 sum of the members' meaning vectors
-    Column("terms", Text, nullable=False, default="{}"),         # JSON: summed tf-idf weights of their words
-    Column("size", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("last_asked", DateTime(timezone=True), nullable=False, index=True),
-    Column("closed_by", String(32)),
-    Column("closed_at", DateTime(timezone=True)),
-    Column("faq_path", String(300)),                             # knowledge/ path of the FAQ written from it
-    Column("answer", Text),                                      # the team's answer (history)
-    Column("notified", Integer, nullable=False, default=0),      # residents the answer was sent to
-)
-
-group_members = Table(
-    "group_members", metadata,
-    Column("question_id", Integer, ForeignKey("questions.id"), primary_key=True),
-    Column("group_id", Integer, ForeignKey("question_groups.id"), nullable=False, index=True),
-    Column("conversation_id", String(160)),                      # where an answer can be sent ("telegram:123")
-    Column("similarity", Float, nullable=False),
-    Column("notified_at", DateTime(timezone=True)),
-)
 
 
 @dataclass
@@ -81,6 +62,7 @@ class Group:
 @dataclass
 class Features:
     """What a question is compared by: its centred unit meaning vector and its word weights (unit length)."""
+
     vector: np.ndarray
     terms: dict[str, float]
 
@@ -123,17 +105,26 @@ class QuestionGroups:
         vector = _unit(features.vector)
         features = Features(vector, features.terms)
         with self._lock, self.engine.begin() as conn:
-            q = conn.execute(select(questions.c.text, questions.c.asked_at)
-                             .where(questions.c.id == question_id)).first()
+            q = conn.execute(
+                select(questions.c.text, questions.c.asked_at).where(questions.c.id == question_id)
+            ).first()
             if q is None:
                 raise KeyError(f"no stored question {question_id}")
-            if conn.execute(select(group_members.c.group_id)
-                            .where(group_members.c.question_id == question_id)).first() is not None:
+            if (
+                conn.execute(select(group_members.c.group_id).where(group_members.c.question_id == question_id)).first()
+                is not None
+            ):
                 raise ValueError(f"question {question_id} is already in a group")
             best_sim, best = -1.0, None
-            for row in conn.execute(select(question_groups.c.id, question_groups.c.centroid, question_groups.c.terms,
-                                           question_groups.c.size, question_groups.c.last_asked)
-                                    .where(question_groups.c.status.in_(JOINABLE))):
+            for row in conn.execute(
+                select(
+                    question_groups.c.id,
+                    question_groups.c.centroid,
+                    question_groups.c.terms,
+                    question_groups.c.size,
+                    question_groups.c.last_asked,
+                ).where(question_groups.c.status.in_(JOINABLE))
+            ):
                 terms = json.loads(row.terms or "{}")
                 sim = self.similarity(features, _vec(row.centroid), terms)
                 if sim > best_sim:
@@ -144,27 +135,52 @@ class QuestionGroups:
                 for t, w in features.terms.items():
                     terms[t] = round(terms.get(t, 0.0) + w, 5)
                 last = max(as_utc(row.last_asked), asked)
-                conn.execute(update(question_groups).where(question_groups.c.id == row.id).values(
-                    centroid=(_vec(row.centroid) + vector).astype("float32").tobytes(), size=row.size + 1,
-                    terms=json.dumps(terms), last_asked=last))
+                conn.execute(
+                    update(question_groups)
+                    .where(question_groups.c.id == row.id)
+                    .values(
+                        centroid=(_vec(row.centroid) + vector).astype("float32").tobytes(),
+                        size=row.size + 1,
+                        terms=json.dumps(terms),
+                        last_asked=last,
+                    )
+                )
                 group_id, sim = row.id, best_sim
             else:
-                group_id = int(conn.execute(insert(question_groups).values(
-                    status="open", label=q.text[:300], centroid=vector.astype("float32").tobytes(),
-                    terms=json.dumps({t: round(w, 5) for t, w in features.terms.items()}), size=1,
-                    created_at=utcnow(), last_asked=asked)).inserted_primary_key[0])
+                group_id = int(
+                    conn.execute(
+                        insert(question_groups).values(
+                            status="open",
+                            label=q.text[:300],
+                            centroid=vector.astype("float32").tobytes(),
+                            terms=json.dumps({t: round(w, 5) for t, w in features.terms.items()}),
+                            size=1,
+                            created_at=utcnow(),
+                            last_asked=asked,
+                        )
+                    ).inserted_primary_key[0]
+                )
                 sim = 1.0
-            conn.execute(insert(group_members).values(question_id=question_id, group_id=group_id,
-                                                       conversation_id=conversation_id, similarity=sim))
+            conn.execute(
+                insert(group_members).values(
+                    question_id=question_id, group_id=group_id, conversation_id=conversation_id, similarity=sim
+                )
+            )
             return group_id
 
     # --- reading ---------------------------------------------------------------------------------
-    def groups(self, status: str | tuple[str, ...] = "open", limit: int = 50, offset: int = 0,
-               examples: int = 4) -> list[Group]:
+    def groups(
+        self, status: str | tuple[str, ...] = "open", limit: int = 50, offset: int = 0, examples: int = 4
+    ) -> list[Group]:
         statuses = (status,) if isinstance(status, str) else status
         order = question_groups.c.size.desc() if statuses == ("open",) else question_groups.c.closed_at.desc()
-        stmt = (select(question_groups).where(question_groups.c.status.in_(statuses))
-                .order_by(order, question_groups.c.last_asked.desc()).limit(limit).offset(offset))
+        stmt = (
+            select(question_groups)
+            .where(question_groups.c.status.in_(statuses))
+            .order_by(order, question_groups.c.last_asked.desc())
+            .limit(limit)
+            .offset(offset)
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
             groups = [self._group(r) for r in rows]
@@ -173,8 +189,11 @@ class QuestionGroups:
 
     def count(self, status: str = "open") -> int:
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(question_groups)
-                                    .where(question_groups.c.status == status)).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(question_groups).where(question_groups.c.status == status)
+                ).scalar_one()
+            )
 
     def group(self, group_id: int, examples: int = 20) -> Group | None:
         with self.engine.connect() as conn:
@@ -188,18 +207,28 @@ class QuestionGroups:
     def recipients(self, group_id: int) -> list[str]:
         """Conversations that asked a question of this group and were not yet sent its answer."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(group_members.c.conversation_id).distinct().where(
-                group_members.c.group_id == group_id, group_members.c.conversation_id.is_not(None),
-                group_members.c.notified_at.is_(None))).all()
+            rows = conn.execute(
+                select(group_members.c.conversation_id)
+                .distinct()
+                .where(
+                    group_members.c.group_id == group_id,
+                    group_members.c.conversation_id.is_not(None),
+                    group_members.c.notified_at.is_(None),
+                )
+            ).all()
         return [r[0] for r in rows]
 
     # --- the team's decisions --------------------------------------------------------------------
-    def close(self, group_id: int, status: str, by: str, *, faq_path: str | None = None,
-              answer: str | None = None) -> None:
+    def close(
+        self, group_id: int, status: str, by: str, *, faq_path: str | None = None, answer: str | None = None
+    ) -> None:
         if status not in ("answered", "out_of_scope", "open"):
             raise ValueError(status)
-        values = {"status": status, "closed_by": by if status != "open" else None,
-                  "closed_at": utcnow() if status != "open" else None}
+        values = {
+            "status": status,
+            "closed_by": by if status != "open" else None,
+            "closed_at": utcnow() if status != "open" else None,
+        }
         if faq_path is not None:
             values["faq_path"] = faq_path
         if answer is not None:
@@ -213,18 +242,26 @@ class QuestionGroups:
         if not conversation_ids:
             return
         with self.engine.begin() as conn:
-            conn.execute(update(group_members).where(group_members.c.group_id == group_id,
-                                                     group_members.c.conversation_id.in_(conversation_ids))
-                         .values(notified_at=utcnow()))
-            conn.execute(update(question_groups).where(question_groups.c.id == group_id)
-                         .values(notified=question_groups.c.notified + len(set(conversation_ids))))
+            conn.execute(
+                update(group_members)
+                .where(group_members.c.group_id == group_id, group_members.c.conversation_id.in_(conversation_ids))
+                .values(notified_at=utcnow())
+            )
+            conn.execute(
+                update(question_groups)
+                .where(question_groups.c.id == group_id)
+                .values(notified=question_groups.c.notified + len(set(conversation_ids)))
+            )
 
     def ungrouped(self, limit: int = 1000) -> list[tuple[int, str]]:
         """Unanswered questions not yet in a group (recorded before grouping existed, or by the CLI)."""
-        stmt = (select(questions.c.id, questions.c.text)
-                .outerjoin(group_members, group_members.c.question_id == questions.c.id)
-                .where(questions.c.answered.is_(False), group_members.c.question_id.is_(None))
-                .order_by(questions.c.id).limit(limit))
+        stmt = (
+            select(questions.c.id, questions.c.text)
+            .outerjoin(group_members, group_members.c.question_id == questions.c.id)
+            .where(questions.c.answered.is_(False), group_members.c.question_id.is_(None))
+            .order_by(questions.c.id)
+            .limit(limit)
+        )
         with self.engine.connect() as conn:
             return [(r[0], r[1]) for r in conn.execute(stmt)]
 
@@ -232,10 +269,19 @@ class QuestionGroups:
     @staticmethod
     def _group(r) -> Group:
         m = r._mapping
-        return Group(id=m["id"], status=m["status"], label=m["label"], size=m["size"],
-                     created_at=as_utc(m["created_at"]), last_asked=as_utc(m["last_asked"]),
-                     closed_by=m["closed_by"], closed_at=as_utc(m["closed_at"]), faq_path=m["faq_path"],
-                     answer=m["answer"], notified=m["notified"] or 0)
+        return Group(
+            id=m["id"],
+            status=m["status"],
+            label=m["label"],
+            size=m["size"],
+            created_at=as_utc(m["created_at"]),
+            last_asked=as_utc(m["last_asked"]),
+            closed_by=m["closed_by"],
+            closed_at=as_utc(m["closed_at"]),
+            faq_path=m["faq_path"],
+            answer=m["answer"],
+            notified=m["notified"] or 0,
+        )
 
     def _fill(self, conn, groups: list[Group], examples: int) -> None:
         """First asked, channels, distinct residents and example wordings, for a page of groups."""
@@ -245,22 +291,42 @@ class QuestionGroups:
         ids = list(by_id)
         j = group_members.join(questions, questions.c.id == group_members.c.question_id)
         for gid, first, residents in conn.execute(
-                select(group_members.c.group_id, func.min(questions.c.asked_at),
-                       func.count(func.distinct(questions.c.user_hash)))
-                .select_from(j).where(group_members.c.group_id.in_(ids)).group_by(group_members.c.group_id)):
+            select(
+                group_members.c.group_id,
+                func.min(questions.c.asked_at),
+                func.count(func.distinct(questions.c.user_hash)),
+            )
+            .select_from(j)
+            .where(group_members.c.group_id.in_(ids))
+            .group_by(group_members.c.group_id)
+        ):
             by_id[gid].first_asked, by_id[gid].residents = as_utc(first), residents
         for gid, channel, n in conn.execute(
-                select(group_members.c.group_id, questions.c.channel, func.count()).select_from(j)
-                .where(group_members.c.group_id.in_(ids)).group_by(group_members.c.group_id, questions.c.channel)):
+            select(group_members.c.group_id, questions.c.channel, func.count())
+            .select_from(j)
+            .where(group_members.c.group_id.in_(ids))
+            .group_by(group_members.c.group_id, questions.c.channel)
+        ):
             by_id[gid].channels[channel] = n
         # distinct wordings, most recent first, a few per group
-        ranked = (select(group_members.c.group_id, questions.c.text,
-                         func.row_number().over(partition_by=group_members.c.group_id,
-                                                order_by=func.max(questions.c.id).desc()).label("rn"))
-                  .select_from(j).where(group_members.c.group_id.in_(ids))
-                  .group_by(group_members.c.group_id, questions.c.text).subquery())
-        for gid, text in conn.execute(select(ranked.c.group_id, ranked.c.text).where(ranked.c.rn <= examples)
-                                      .order_by(ranked.c.group_id, ranked.c.rn)):
+        ranked = (
+            select(
+                group_members.c.group_id,
+                questions.c.text,
+                func.row_number()
+                .over(partition_by=group_members.c.group_id, order_by=func.max(questions.c.id).desc())
+                .label("rn"),
+            )
+            .select_from(j)
+            .where(group_members.c.group_id.in_(ids))
+            .group_by(group_members.c.group_id, questions.c.text)
+            .subquery()
+        )
+        for gid, text in conn.execute(
+            select(ranked.c.group_id, ranked.c.text)
+            .where(ranked.c.rn <= examples)
+            .order_by(ranked.c.group_id, ranked.c.rn)
+        ):
             by_id[gid].examples.append(text)
 
 

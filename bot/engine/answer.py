@@ -3,6 +3,7 @@
 Pipeline: scope rules → hybrid retrieval → confidence gate → extract the relevant sentences or steps from
 the best section → append the source line. Unanswered questions are recorded for the community digital team.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,55 +16,88 @@ from typing import Any
 
 import numpy as np
 
-from .config import Settings
-from .embedding import Embedder
-from .index import KnowledgeIndex
-from .knowledge import Chunk
-from .retrieval import HybridRetriever, Hit, Query, QueryAnalyzer
-from .scope import asks_for_others_personal_data, asks_for_wrongdoing, examples
-from .groups import Features, QuestionGroups
-from .store import Store
-from .text import fold, nfc
+from bot.config import Settings
+from bot.engine.embedding import Embedder
+from bot.engine.index import KnowledgeIndex
+from bot.engine.knowledge import Chunk
+from bot.engine.retrieval import Hit, HybridRetriever, Query, QueryAnalyzer
+from bot.engine.scope import (
+    asks_for_others_personal_data,
+    asks_for_wrongdoing,
+    examples,
+)
+from bot.store import Store
+from bot.team.groups import Features, QuestionGroups
+from bot.text import fold, nfc
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER_CHARS = 700       # body, before the source line: well within one phone screen
-SHORT_SECTION_CHARS = 500    # a section this short is quoted whole
+MAX_ANSWER_CHARS = 700  # body, before the source line: well within one phone screen
+SHORT_SECTION_CHARS = 500  # a section this short is quoted whole
 
-HELP_TOPICS = ("Nghị quyết 57 và kế hoạch của xã; Bình dân học vụ số; tài khoản VNeID mức 2; "
-               "dịch vụ công trực tuyến; thanh toán số; phòng chống lừa đảo trực tuyến")
-REFUSAL_NO_MATCH = ("Dạ, em chưa tìm thấy thông tin chắc chắn để trả lời câu hỏi này. Em đã ghi lại câu hỏi "
-                    "để Tổ công nghệ số cộng đồng của xã xem và trả lời anh/chị. "
-                    f"Em có thể giúp về: {HELP_TOPICS}.")
-REFUSAL_OUT_OF_SCOPE = ("Dạ, câu hỏi này nằm ngoài phạm vi em hỗ trợ (em không trả lời về thời tiết, giá cả, "
-                        "tư vấn y tế, tranh chấp pháp lý hay các việc riêng khác). Em đã ghi lại để Tổ công "
-                        f"nghệ số cộng đồng biết. Em có thể giúp về: {HELP_TOPICS}.")
-REFUSAL_PERSONAL_DATA = ("Dạ, em không thể tra cứu hay cung cấp thông tin cá nhân của người khác. Thông tin "
-                         "của ai thì chỉ người đó (hoặc cơ quan có thẩm quyền) được xem. Nếu anh/chị cần "
-                         "xác minh, xin liên hệ Công an xã/phường. "
-                         f"Em có thể giúp về: {HELP_TOPICS}.")
-REFUSAL_WRONGDOING = ("Dạ, em không thể hướng dẫn việc làm giả giấy tờ, vượt qua bước xác thực hay xâm nhập tài "
-                      "khoản của người khác: đó là việc vi phạm pháp luật. Nếu anh/chị nghi mình bị lừa đảo, "
-                      "em có thể hướng dẫn cách xử lý và nơi báo cáo.")
+HELP_TOPICS = (
+    "Nghị quyết 57 và kế hoạch của xã; Bình dân học vụ số; tài khoản VNeID mức 2; "
+    "dịch vụ công trực tuyến; thanh toán số; phòng chống lừa đảo trực tuyến"
+)
+REFUSAL_NO_MATCH = (
+    "Dạ, em chưa tìm thấy thông tin chắc chắn để trả lời câu hỏi này. Em đã ghi lại câu hỏi "
+    "để Tổ công nghệ số cộng đồng của xã xem và trả lời anh/chị. "
+    f"Em có thể giúp về: {HELP_TOPICS}."
+)
+REFUSAL_OUT_OF_SCOPE = (
+    "Dạ, câu hỏi này nằm ngoài phạm vi em hỗ trợ (em không trả lời về thời tiết, giá cả, "
+    "tư vấn y tế, tranh chấp pháp lý hay các việc riêng khác). Em đã ghi lại để Tổ công "
+    f"nghệ số cộng đồng biết. Em có thể giúp về: {HELP_TOPICS}."
+)
+REFUSAL_PERSONAL_DATA = (
+    "Dạ, em không thể tra cứu hay cung cấp thông tin cá nhân của người khác. Thông tin "
+    "của ai thì chỉ người đó (hoặc cơ quan có thẩm quyền) được xem. Nếu anh/chị cần "
+    "xác minh, xin liên hệ Công an xã/phường. "
+    f"Em có thể giúp về: {HELP_TOPICS}."
+)
+REFUSAL_WRONGDOING = (
+    "Dạ, em không thể hướng dẫn việc làm giả giấy tờ, vượt qua bước xác thực hay xâm nhập tài "
+    "khoản của người khác: đó là việc vi phạm pháp luật. Nếu anh/chị nghi mình bị lừa đảo, "
+    "em có thể hướng dẫn cách xử lý và nơi báo cáo."
+)
 ASK_AGAIN = "Dạ, anh/chị muốn hỏi gì ạ? " + f"Em có thể giúp về: {HELP_TOPICS}."
 
 # Function words, with their diacritics: folded, "đăng" (register) and "đang" (currently), "mã" (code) and "mà",
 # "thẻ" (card) and "thế" would collide, so stop words are removed before folding.
-STOPWORDS = set("""
+STOPWORDS = set(
+    """
 là gì có không thế nào làm sao cho tôi em anh chị của và thì ở đâu được như để về những các một này đó bao
 nhiêu ai a ạ à hả với trong trên khi đến từ hay hoặc nếu mà rồi đã đang sẽ cần phải muốn biết hỏi ơi nhé vậy
 mình bạn xin chào cảm ơn vui lòng giúp nhỉ chứ đi ư ak ah việc người v ko k dc đc j ntn nhỉ hông hok
-""".split())
+""".split()
+)
 
 FOLDED_STOPWORDS = {fold(w) for w in STOPWORDS}
 
 # What kind of answer a question wants; a section whose heading asks the same ("… ở đâu, cần mang gì") is
 # likely the one that answers it. Folded, matched as whole phrases.
-QUESTION_WORDS = ("o dau", "bao nhieu", "khi nao", "ngay nao", "nam nao", "luc nao", "ai", "may", "the nao",
-                  "nhu the nao", "lam sao", "cach", "la gi", "gom", "khac")
+QUESTION_WORDS = (
+    "o dau",
+    "bao nhieu",
+    "khi nao",
+    "ngay nao",
+    "nam nao",
+    "luc nao",
+    "ai",
+    "may",
+    "the nao",
+    "nhu the nao",
+    "lam sao",
+    "cach",
+    "la gi",
+    "gom",
+    "khac",
+)
 
-HOW_TO = re.compile(r"\b(lam sao|lam the nao|the nao|cach|huong dan|cac buoc|buoc nao|quy trinh|thu tuc|"
-                    r"lam gi|phai lam|can lam|nhu the nao|ntn|lam ntn)\b")
+HOW_TO = re.compile(
+    r"\b(lam sao|lam the nao|the nao|cach|huong dan|cac buoc|buoc nao|quy trinh|thu tuc|"
+    r"lam gi|phai lam|can lam|nhu the nao|ntn|lam ntn)\b"
+)
 
 
 @dataclass
@@ -75,19 +109,25 @@ class Answer:
     score: float = 0.0
     reason: str = "answered"
     hits: list[Hit] = field(default_factory=list, repr=False)
-    record_id: int | None = None     # the stored question's id, when the engine records questions
+    record_id: int | None = None  # the stored question's id, when the engine records questions
 
     def to_json(self) -> dict[str, Any]:
-        return {"q": self.q, "answered": self.answered, "text": self.text, "sources": self.sources,
-                "score": round(self.score, 4)}
+        return {
+            "q": self.q,
+            "answered": self.answered,
+            "text": self.text,
+            "sources": self.sources,
+            "score": round(self.score, 4),
+        }
 
 
 @dataclass
 class GateConfig:
     """Thresholds of the confidence gate (see README, 'How answers are judged')."""
-    min_dense: float = 0.80        # cosine of the best section with the question
-    min_coverage: float = 0.30     # idf-weighted share of the question's content words found in that section
-    oos_margin: float = 0.0        # refuse when an out-of-scope description is this much closer than the knowledge
+
+    min_dense: float = 0.80  # cosine of the best section with the question
+    min_coverage: float = 0.30  # idf-weighted share of the question's content words found in that section
+    oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
     oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
 
 
@@ -132,37 +172,54 @@ BIGRAM_WEIGHT = 1.0
 
 
 class AnswerEngine:
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, store: Store | None = None,
-                 analyzer: QueryAnalyzer | None = None, gate: GateConfig | None = None, bm25_weight: float = 1.0,
-                 rerank_depth: int = 10, rerank_weight: float = 0.5, question_weight: float = 0.15):
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        store: Store | None = None,
+        analyzer: QueryAnalyzer | None = None,
+        gate: GateConfig | None = None,
+        bm25_weight: float = 1.0,
+        rerank_depth: int = 10,
+        rerank_weight: float = 0.5,
+        question_weight: float = 0.15,
+    ):
         self.index = index
         self.rerank_depth, self.rerank_weight = rerank_depth, rerank_weight
         self.question_weight = question_weight
         self.embedder = embedder
         self.store = store
-        self._groups: QuestionGroups | None = None    # built on the first unanswered question recorded
+        self._groups: QuestionGroups | None = None  # built on the first unanswered question recorded
         self._groups_lock = threading.Lock()
         self.gate = gate or GateConfig()
         self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
         self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
-        self._oos_center = self._oos_vectors.mean(axis=0)     # the direction every short question shares
+        self._oos_center = self._oos_vectors.mean(axis=0)  # the direction every short question shares
         self._by_path = _chunks_by_path(index)
 
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again
         beside the old one, then swapped in, so questions being answered meanwhile use the old one."""
         old = self.retriever
-        analyzer = QueryAnalyzer(expand=old.analyzer.expand, tones=old.analyzer.tones,
-                                 corpus_tones=old.analyzer.corpus_tones)
-        retriever = HybridRetriever(index, self.embedder, analyzer=analyzer, bm25_weight=old.bm25_weight,
-                                    dense_weight=old.dense_weight, heading_weight=old.heading_weight,
-                                    locality_boost=old.locality_boost, plan_penalty=old.plan_penalty)
+        analyzer = QueryAnalyzer(
+            expand=old.analyzer.expand, tones=old.analyzer.tones, corpus_tones=old.analyzer.corpus_tones
+        )
+        retriever = HybridRetriever(
+            index,
+            self.embedder,
+            analyzer=analyzer,
+            bm25_weight=old.bm25_weight,
+            dense_weight=old.dense_weight,
+            heading_weight=old.heading_weight,
+            locality_boost=old.locality_boost,
+            plan_penalty=old.plan_penalty,
+        )
         self.retriever, self.index, self._by_path = retriever, index, _chunks_by_path(index)
 
     @classmethod
-    def from_settings(cls, settings: Settings, record: bool = True) -> "AnswerEngine":
+    def from_settings(cls, settings: Settings, record: bool = True) -> AnswerEngine:
         embedder = Embedder(settings.model_dir)
         index = KnowledgeIndex.load(settings.index_dir)
         store = Store(settings.database_url, settings.user_salt) if record else None
@@ -194,8 +251,15 @@ class AnswerEngine:
         if best_dense < self.gate.min_dense or coverage < self.gate.min_coverage:
             return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id, query)
         text, used = self._compose(query, hits)
-        answer = Answer(q=question, answered=True, text=text, sources=[self._source(c) for c in used],
-                        score=score, reason="answered", hits=hits)
+        answer = Answer(
+            q=question,
+            answered=True,
+            text=text,
+            sources=[self._source(c) for c in used],
+            score=score,
+            reason="answered",
+            hits=hits,
+        )
         self._record(answer, channel, user_id)
         return answer
 
@@ -255,8 +319,15 @@ class AnswerEngine:
                 return 0.0
             return sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
 
-        scored = [(h.fused / top_fused + self.rerank_weight * lexical(h.chunk)
-                   + self.question_weight * same_question(h.chunk), h) for h in hits]
+        scored = [
+            (
+                h.fused / top_fused
+                + self.rerank_weight * lexical(h.chunk)
+                + self.question_weight * same_question(h.chunk),
+                h,
+            )
+            for h in hits
+        ]
         return [h for _, h in sorted(scored, key=lambda x: -x[0])]
 
     # --- composing -------------------------------------------------------------------------------
@@ -283,8 +354,10 @@ class AnswerEngine:
             toks = self._content_tokens(query)
             guides = [h.chunk for h in hits if h.chunk.kind == "guide"]
             guide = max(guides, key=lambda c: self._unit_score(toks, c.title))
-            intro = next((self.index.chunks[i] for i in self._by_path[guide.path]
-                          if not self.index.chunks[i].heading_path), guide)
+            intro = next(
+                (self.index.chunks[i] for i in self._by_path[guide.path] if not self.index.chunks[i].heading_path),
+                guide,
+            )
             return self._guide_overview(intro), [intro]
         body = self._extract(query, top)
         if top.kind == "plan" and top.heading_path:
@@ -386,8 +459,17 @@ class AnswerEngine:
         return line + (f" · {who}" if who else "")
 
     # --- refusing and recording --------------------------------------------------------------------
-    def _refuse(self, question: str, text: str, reason: str, score: float, hits: list[Hit], channel: str,
-                user_id: str | None, query: Query | None = None) -> Answer:
+    def _refuse(
+        self,
+        question: str,
+        text: str,
+        reason: str,
+        score: float,
+        hits: list[Hit],
+        channel: str,
+        user_id: str | None,
+        query: Query | None = None,
+    ) -> Answer:
         answer = Answer(q=question, answered=False, text=text, sources=[], score=score, reason=reason, hits=hits)
         self._record(answer, channel, user_id, query)
         return answer
@@ -396,13 +478,20 @@ class AnswerEngine:
         if self.store is None:
             return
         answer.record_id = self.store.record_question(
-            answer.q, channel=channel, user_id=user_id, answered=answer.answered, reason=answer.reason,
-            score=answer.score, sources=answer.sources)
-        if not answer.answered:       # the team's work list: grouped with similar questions at once
+            answer.q,
+            channel=channel,
+            user_id=user_id,
+            answered=answer.answered,
+            reason=answer.reason,
+            score=answer.score,
+            sources=answer.sources,
+        )
+        if not answer.answered:  # the team's work list: grouped with similar questions at once
             try:
-                self.question_groups().assign(answer.record_id, self.group_features(answer.q, query),
-                                              conversation_id=user_id)
-            except Exception:         # the resident still gets the refusal; the next start groups it (backlog)
+                self.question_groups().assign(
+                    answer.record_id, self.group_features(answer.q, query), conversation_id=user_id
+                )
+            except Exception:  # the resident still gets the refusal; the next start groups it (backlog)
                 log.exception("could not group unanswered question %s", answer.record_id)
 
     def question_groups(self) -> QuestionGroups:

@@ -8,17 +8,18 @@ file is reported in the index's manifest and skipped; its last good version and 
 Several processes may watch the same folder (scale-out): a file lock next to the index lets one update at a
 time, and every process that finds a newer index on disk than the one it serves takes it.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import watchfiles
 
-from .embedding import Embedder
-from .index import KnowledgeIndex, UpdateReport, index_lock
+from bot.engine.embedding import Embedder
+from bot.engine.index import KnowledgeIndex, UpdateReport, index_lock
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,21 @@ def _is_knowledge_file(change: watchfiles.Change, path: str) -> bool:
 
 
 class KnowledgeWatcher:
-    def __init__(self, knowledge_dir: Path, index_dir: Path, embedder: Embedder,
-                 on_index: Callable[[KnowledgeIndex], None], debounce_ms: int = 300):
+    def __init__(
+        self,
+        knowledge_dir: Path,
+        index_dir: Path,
+        embedder: Embedder,
+        on_index: Callable[[KnowledgeIndex], None],
+        debounce_ms: int = 300,
+    ):
         self.knowledge_dir = Path(knowledge_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.on_index = on_index
         self.debounce_ms = debounce_ms
         self.lock = index_lock(self.index_dir)
-        self.serving: str | None = None          # built_at of the index handed to on_index
+        self.serving: str | None = None  # built_at of the index handed to on_index
         self.last_report: UpdateReport | None = None
         self.stop_event = threading.Event()
         self._thread: threading.Thread | None = None
@@ -69,18 +76,24 @@ class KnowledgeWatcher:
     def run(self) -> None:
         """Watch until stop(); every batch of changes (debounced) triggers one refresh."""
         self._safe_refresh()
-        for _changes in watchfiles.watch(self.knowledge_dir, watch_filter=_is_knowledge_file,
-                                         debounce=self.debounce_ms, step=50, stop_event=self.stop_event,
-                                         yield_on_timeout=False, raise_interrupt=False):
+        for _changes in watchfiles.watch(
+            self.knowledge_dir,
+            watch_filter=_is_knowledge_file,
+            debounce=self.debounce_ms,
+            step=50,
+            stop_event=self.stop_event,
+            yield_on_timeout=False,
+            raise_interrupt=False,
+        ):
             self._safe_refresh()
 
     def _safe_refresh(self) -> None:
         try:
             self.refresh()
-        except Exception:                 # a disk or model error must not stop the watching or the answers
+        except Exception:  # a disk or model error must not stop the watching or the answers
             log.exception("knowledge index update failed; the current index keeps serving")
 
-    def start(self) -> "KnowledgeWatcher":
+    def start(self) -> KnowledgeWatcher:
         self._thread = threading.Thread(target=self.run, name="knowledge-watcher", daemon=True)
         self._thread.start()
         return self

@@ -1,10 +1,33 @@
-"""What every channel module provides to the gateway, and how a delivery fails."""
+"""The gateway's message types: a resident's message as a channel parsed it (`Inbound`), one part of a reply
+ready for its channel (`Part`), each platform's `Limits`, what every channel's sender provides, and how a webhook
+or a delivery fails."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from .queue import Part
+
+@dataclass
+class Inbound:
+    """A resident's message as a channel parsed it, before it is queued."""
+
+    channel: str
+    platform_id: str
+    recipient: str
+    text: str
+
+    @property
+    def conversation_id(self) -> str:
+        return f"{self.channel}:{self.recipient}"
+
+
+@dataclass
+class Part:
+    """One message to send, already fitting its channel (length, buttons)."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
 
 
 class DeliveryError(Exception):
@@ -28,8 +51,8 @@ class WebhookRejected(Exception):
 
 @dataclass(frozen=True)
 class Limits:
-    max_text: int          # characters per message
-    max_buttons: int       # 0 = no buttons on this platform
+    max_text: int  # characters per message
+    max_buttons: int  # 0 = no buttons on this platform
 
 
 class Sender(Protocol):

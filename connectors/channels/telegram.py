@@ -4,6 +4,7 @@ serves the webhook itself) or polling, inline keyboards for buttons, texts split
 A button's payload is sent as its callback_data when it fits Telegram's 64 bytes; otherwise the button
 carries its number ("#3") and the gateway maps it back through the options last shown to that chat.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,10 +15,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
-from .base import DeliveryError, Limits, WebhookRejected
-from .queue import Inbound, Part
+from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,7 @@ class TelegramConfig:
     api_base: str = "https://api.telegram.org"
     webhook_url: str = ""
     polling: bool = False
-    news_chat: str = ""          # the commune's Telegram channel for news ("@kenh_xa" or its numeric id)
+    news_chat: str = ""  # the commune's Telegram channel for news ("@kenh_xa" or its numeric id)
 
 
 def callback_data(index: int, payload: str) -> str:
@@ -57,11 +64,11 @@ def parse_update(data: object, bot: Bot) -> tuple[list[Inbound], str | None]:
         if not text:
             return [], q.id
         if text.startswith("#") and text[1:].isdigit():
-            text = text[1:]                 # a number: mapped to the shown option by the worker
+            text = text[1:]  # a number: mapped to the shown option by the worker
         return [Inbound(CHANNEL, platform_id, str(q.message.chat.id), text)], q.id
     message = update.message
     if message is None or not message.text or message.chat is None:
-        return [], None                    # edits, stickers, photos, joins…: nothing to answer
+        return [], None  # edits, stickers, photos, joins…: nothing to answer
     return [Inbound(CHANNEL, platform_id, str(message.chat.id), message.text)], None
 
 
@@ -71,14 +78,16 @@ class TelegramClient:
 
     def __init__(self, config: TelegramConfig):
         self.config = config
-        self.bot = Bot(config.token, base_url=f"{config.api_base}/bot",
-                       base_file_url=f"{config.api_base}/file/bot")
+        self.bot = Bot(config.token, base_url=f"{config.api_base}/bot", base_file_url=f"{config.api_base}/file/bot")
 
     async def start(self) -> None:
-        await self.bot.initialize()                  # getMe: fails early on a wrong token
+        await self.bot.initialize()  # getMe: fails early on a wrong token
         if self.config.webhook_url and not self.config.polling:
-            await self.bot.set_webhook(self.config.webhook_url, secret_token=self.config.secret_token or None,
-                                       allowed_updates=["message", "callback_query"])
+            await self.bot.set_webhook(
+                self.config.webhook_url,
+                secret_token=self.config.secret_token or None,
+                allowed_updates=["message", "callback_query"],
+            )
 
     async def stop(self) -> None:
         await self.bot.shutdown()
@@ -99,23 +108,26 @@ class TelegramClient:
             return
         try:
             await self.bot.answer_callback_query(query_id)
-        except TelegramError as exc:               # only stops the spinner on the button: never fatal
+        except TelegramError as exc:  # only stops the spinner on the button: never fatal
             log.info("telegram answerCallbackQuery failed: %s", exc)
 
     async def send(self, recipient: str, part: Part) -> None:
         markup = None
         if part.buttons:
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64],
-                                                                 callback_data=callback_data(i, b["payload"]))]
-                                           for i, b in enumerate(part.buttons, 1)])
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b["title"][:64], callback_data=callback_data(i, b["payload"]))]
+                    for i, b in enumerate(part.buttons, 1)
+                ]
+            )
         try:
             await self.bot.send_message(chat_id=recipient, text=part.text, reply_markup=markup)
         except RetryAfter as exc:
             delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
             raise DeliveryError("telegram flood control", retry=True, delay=float(delay)) from None
-        except BadRequest as exc:                  # a NetworkError subclass in PTB, but it will never succeed
+        except BadRequest as exc:  # a NetworkError subclass in PTB, but it will never succeed
             raise DeliveryError(f"telegram refused: {exc.message}", retry=False) from None
-        except NetworkError as exc:                # TimedOut included
+        except NetworkError as exc:  # TimedOut included
             raise DeliveryError(f"telegram unreachable: {exc.__class__.__name__}", retry=True) from None
         except Forbidden as exc:
             raise DeliveryError(f"telegram: {exc.message} (the resident blocked the bot)", retry=False) from None
@@ -124,21 +136,21 @@ class TelegramClient:
         except TelegramError as exc:
             raise DeliveryError(f"telegram error: {exc}", retry=True) from None
 
-    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event,
-                   timeout: int = 25) -> None:
+    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event, timeout: int = 25) -> None:
         """getUpdates until `stop` is set (the webhook is removed first: the two modes exclude each other)."""
         await self.bot.delete_webhook()
         offset = None
         backoff = 1.0
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(offset=offset, timeout=timeout,
-                                                     allowed_updates=["message", "callback_query"])
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=timeout, allowed_updates=["message", "callback_query"]
+                )
             except TelegramError as exc:
                 log.warning("telegram polling: %s; retrying in %.0f s", exc, backoff)
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=backoff)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 backoff = min(backoff * 2, 60)
                 continue

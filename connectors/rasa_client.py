@@ -1,5 +1,6 @@
 """A small client for Rasa's REST channel (`POST /webhooks/rest/webhook`), used by the terminal chat, the
 dialogue benchmark and the tests; the gateway uses the same contract."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from typing import Any
 
 import requests
 
-from .text import nfc
+from bot.text import nfc
 
 
 class RasaUnavailable(RuntimeError):
@@ -32,10 +33,18 @@ def parse_replies(url: str, status: int, payload: bytes) -> list[Reply]:
         raise RasaUnavailable(f"Rasa at {url} sent a body that is not JSON") from exc
     if not isinstance(messages, list):
         messages = []
-    replies = [Reply(text=nfc(m.get("text") or ""),
-                     buttons=[{"title": nfc(str(b.get("title", ""))), "payload": str(b.get("payload", ""))}
-                              for b in m.get("buttons") or [] if isinstance(b, dict)])
-               for m in messages if isinstance(m, dict) and (m.get("text") or m.get("buttons"))]
+    replies = [
+        Reply(
+            text=nfc(m.get("text") or ""),
+            buttons=[
+                {"title": nfc(str(b.get("title", ""))), "payload": str(b.get("payload", ""))}
+                for b in m.get("buttons") or []
+                if isinstance(b, dict)
+            ],
+        )
+        for m in messages
+        if isinstance(m, dict) and (m.get("text") or m.get("buttons"))
+    ]
     if not replies:
         # Every turn of this bot says something; Rasa answers [] when an action failed (e.g. the action
         # server is down), so the message must be treated as not processed and retried later.

@@ -7,6 +7,7 @@ API (docs/channels.md): POST {base}/bot<TOKEN>/<method> with JSON; envelope {"ok
 webhook header X-Bot-Api-Secret-Token; text ≤ 2,000 characters. Webhook bodies may be flat or wrapped in
 {"ok", "result"}: both are accepted.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .base import DeliveryError, Limits, WebhookRejected
-from .queue import Inbound, Part
+from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,9 @@ class ZaloBotClient:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"zalo-bot unreachable: {exc.__class__.__name__}", retry=True) from None
         if resp.status_code >= 500 or resp.status_code == 429:
-            raise DeliveryError(f"zalo-bot HTTP {resp.status_code}", retry=True,
-                                delay=30 if resp.status_code == 429 else None)
+            raise DeliveryError(
+                f"zalo-bot HTTP {resp.status_code}", retry=True, delay=30 if resp.status_code == 429 else None
+            )
         try:
             data = resp.json()
         except ValueError:
@@ -108,8 +109,7 @@ class ZaloBotClient:
         if not data.get("ok"):
             raise RuntimeError(f"zalo-bot setWebhook failed: {data}")
 
-    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event,
-                   timeout: int = 30) -> None:
+    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event, timeout: int = 30) -> None:
         """getUpdates until `stop` is set; each text message goes to `accept` (which stores it). A webhook
         left from webhook mode is removed first: the two modes exclude each other."""
         try:
@@ -127,7 +127,7 @@ class ZaloBotClient:
                 continue
             backoff = 1.0
             if not data.get("ok"):
-                if data.get("error_code") != 408:       # 408: no update within the timeout
+                if data.get("error_code") != 408:  # 408: no update within the timeout
                     log.warning("zalo-bot getUpdates: %s", data.get("description"))
                     await _sleep_or_stop(stop, 5)
                 continue
@@ -141,5 +141,5 @@ class ZaloBotClient:
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass

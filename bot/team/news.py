@@ -14,6 +14,7 @@ only within its 7-day window after the resident's last message) and says why; wh
 counted as skipped with that reason. Residents who unsubscribed ("hủy nhận tin": subscriptions.active =
 false) are never sent to.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -22,58 +23,37 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import (Boolean, Column, DateTime, Integer, String, Table, Text, UniqueConstraint, and_, column,
-                        delete, func, insert, or_, select, table, update)
+from sqlalchemy import (
+    and_,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .desk import DeskError
-from .store import Store, as_utc, metadata, subscriptions, utcnow
-from .text import nfc
+from bot.clock import as_utc, utcnow
+from bot.store import Store
+from bot.store.schema import metadata, news, news_deliveries, subscriptions
+from bot.team.desk import DeskError
+from bot.text import nfc
 
 log = logging.getLogger(__name__)
 
 KINDS = {"activity": "Tin hoạt động", "warning": "Cảnh báo lừa đảo"}
 HEADINGS = {"activity": "📢 {title}", "warning": "⚠️ CẢNH BÁO LỪA ĐẢO: {title}"}
 MAX_TITLE = 120
-MAX_BODY = 1000                 # with the title and the footer, one phone screen (and one message on every channel)
+MAX_BODY = 1000  # with the title and the footer, one phone screen (and one message on every channel)
 FOOTER = "Để ngừng nhận tin, anh/chị nhắn: hủy nhận tin"
 CHANNEL_FOOTER = "Hỏi đáp thủ tục, Nghị quyết 57, cách phòng lừa đảo: nhắn tin cho Trợ lý số của xã."
-STALE_SECONDS = 180.0           # a "sending" item nobody touched for this long was interrupted: it may be resumed
+STALE_SECONDS = 180.0  # a "sending" item nobody touched for this long was interrupted: it may be resumed
 HEARTBEAT_SECONDS = 15.0
 CHANNEL_ORDER = ("zalo-oa", "zalo-bot", "telegram", "web")
 
-news = Table(
-    "news", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("title", String(200), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("kind", String(16), nullable=False),                 # activity | warning
-    Column("author", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(12), nullable=False, index=True),   # draft | sending | sent
-    Column("sent_by", String(64)),
-    Column("claimed_at", DateTime(timezone=True)),              # last sign of life of the send in progress
-    Column("sent_at", DateTime(timezone=True)),
-    Column("to_channel", Boolean, nullable=False, default=False),   # also post to the Telegram channel
-    Column("channel_status", String(12), nullable=False, default=""),  # "" | posting | queued | skipped | off
-    Column("channel_note", Text, nullable=False, default=""),   # why the channel post did not go
-    Column("channel_outbox_id", Integer),
-    Column("results", Text, nullable=False, default="{}"),      # JSON per channel: subscribers, queued, skipped, why
-)
-
-news_deliveries = Table(
-    "news_deliveries", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("news_id", Integer, nullable=False, index=True),
-    Column("conversation_id", String(160), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("status", String(12), nullable=False),               # queued | skipped
-    Column("reason", Text, nullable=False, default=""),
-    Column("outbox_id", Integer),                               # the last queued part (delivery status)
-    Column("at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("news_id", "conversation_id", name="uq_news_delivery"),
-)
 
 # The gateway's outbox (connectors/queue.py), read only for "delivered / refused by the platform" on the
 # result page; a lightweight reference so the core does not depend on the connectors package.
@@ -104,12 +84,13 @@ def clean(title: str, body: str, kind: str) -> tuple[str, str, str]:
     if not body:
         raise NewsError("Anh/chị chưa nhập nội dung.")
     if len(title) > MAX_TITLE:
-        raise NewsError(f"Tiêu đề dài {_number(len(title))} ký tự; tối đa {MAX_TITLE} ký tự. Anh/chị rút gọn "
-                        "giúp.")
+        raise NewsError(f"Tiêu đề dài {_number(len(title))} ký tự; tối đa {MAX_TITLE} ký tự. Anh/chị rút gọn giúp.")
     if len(body) > MAX_BODY:
-        raise NewsError(f"Nội dung dài {_number(len(body))} ký tự; tối đa {_number(MAX_BODY)} ký tự để người dân "
-                        "đọc hết trên một màn hình điện thoại. Anh/chị rút gọn giúp (chi tiết có thể để ở đường "
-                        "dẫn tới trang của xã).")
+        raise NewsError(
+            f"Nội dung dài {_number(len(body))} ký tự; tối đa {_number(MAX_BODY)} ký tự để người dân "
+            "đọc hết trên một màn hình điện thoại. Anh/chị rút gọn giúp (chi tiết có thể để ở đường "
+            "dẫn tới trang của xã)."
+        )
     return title, body, kind
 
 
@@ -123,6 +104,7 @@ def compose(title: str, body: str, kind: str, *, for_channel: bool = False) -> s
 @dataclass
 class SendOutcome:
     """What one send did (also stored on the news row as `results`)."""
+
     channels: dict[str, dict] = field(default_factory=dict)
     channel_status: str = ""
     channel_note: str = ""
@@ -150,17 +132,35 @@ class Newsroom:
         title, body, kind = clean(title, body, kind)
         now = utcnow()
         with self.engine.begin() as conn:
-            return int(conn.execute(insert(news).values(
-                title=title, body=body, kind=kind, author=author[:64], created_at=now, updated_at=now,
-                status="draft", to_channel=False, channel_status="", channel_note="", results="{}"))
-                .inserted_primary_key[0])
+            return int(
+                conn.execute(
+                    insert(news).values(
+                        title=title,
+                        body=body,
+                        kind=kind,
+                        author=author[:64],
+                        created_at=now,
+                        updated_at=now,
+                        status="draft",
+                        to_channel=False,
+                        channel_status="",
+                        channel_note="",
+                        results="{}",
+                    )
+                ).inserted_primary_key[0]
+            )
 
     def update_draft(self, news_id: int, title: str, body: str, kind: str) -> bool:
         """Edit a draft; False once it is being sent or was sent (a sent text is history)."""
         title, body, kind = clean(title, body, kind)
         with self.engine.begin() as conn:
-            return bool(conn.execute(update(news).where(news.c.id == news_id, news.c.status == "draft")
-                                     .values(title=title, body=body, kind=kind, updated_at=utcnow())).rowcount)
+            return bool(
+                conn.execute(
+                    update(news)
+                    .where(news.c.id == news_id, news.c.status == "draft")
+                    .values(title=title, body=body, kind=kind, updated_at=utcnow())
+                ).rowcount
+            )
 
     def delete_draft(self, news_id: int) -> bool:
         with self.engine.begin() as conn:
@@ -175,15 +175,19 @@ class Newsroom:
         statuses = (status,) if isinstance(status, str) else status
         order = news.c.sent_at.desc() if statuses == ("sent",) else news.c.updated_at.desc()
         with self.engine.connect() as conn:
-            rows = conn.execute(select(news).where(news.c.status.in_(statuses))
-                                .order_by(order, news.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(
+                select(news).where(news.c.status.in_(statuses)).order_by(order, news.c.id.desc()).limit(limit)
+            ).all()
         return [self._shown(r) for r in rows]
 
     def audience(self) -> dict[str, int]:
         """Active subscribers per channel (who a send would try to reach)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(subscriptions.c.channel, func.count())
-                                .where(subscriptions.c.active.is_(True)).group_by(subscriptions.c.channel)).all()
+            rows = conn.execute(
+                select(subscriptions.c.channel, func.count())
+                .where(subscriptions.c.active.is_(True))
+                .group_by(subscriptions.c.channel)
+            ).all()
         return _ordered({channel: int(n) for channel, n in rows})
 
     @staticmethod
@@ -195,8 +199,11 @@ class Newsroom:
         item["text"] = compose(item["title"], item["body"], item["kind"])
         item["channel_text"] = compose(item["title"], item["body"], item["kind"], for_channel=True)
         item["kind_name"] = KINDS.get(item["kind"], item["kind"])
-        item["stale"] = (item["status"] == "sending" and item["claimed_at"] is not None and
-                         utcnow() - item["claimed_at"] > _dt.timedelta(seconds=STALE_SECONDS))
+        item["stale"] = (
+            item["status"] == "sending"
+            and item["claimed_at"] is not None
+            and utcnow() - item["claimed_at"] > _dt.timedelta(seconds=STALE_SECONDS)
+        )
         item["queued"] = sum(c.get("queued", 0) for c in item["results"].values())
         item["skipped"] = sum(c.get("skipped", 0) for c in item["results"].values())
         return item
@@ -208,13 +215,21 @@ class Newsroom:
         now = utcnow()
         stale = now - _dt.timedelta(seconds=STALE_SECONDS)
         with self.engine.begin() as conn:
-            won = conn.execute(update(news).where(
-                news.c.id == news_id,
-                or_(news.c.status == "draft", and_(news.c.status == "sending", news.c.claimed_at < stale))
-            ).values(status="sending", claimed_at=now, sent_by=by[:64])).rowcount == 1
-            if won:         # the channel choice is made once: a resumed send keeps the first one
-                conn.execute(update(news).where(news.c.id == news_id, news.c.channel_status == "")
-                             .values(to_channel=to_channel))
+            won = (
+                conn.execute(
+                    update(news)
+                    .where(
+                        news.c.id == news_id,
+                        or_(news.c.status == "draft", and_(news.c.status == "sending", news.c.claimed_at < stale)),
+                    )
+                    .values(status="sending", claimed_at=now, sent_by=by[:64])
+                ).rowcount
+                == 1
+            )
+            if won:  # the channel choice is made once: a resumed send keeps the first one
+                conn.execute(
+                    update(news).where(news.c.id == news_id, news.c.channel_status == "").values(to_channel=to_channel)
+                )
         return won
 
     def send(self, news_id: int, desk, *, by: str, to_channel: bool) -> SendOutcome | None:
@@ -236,28 +251,46 @@ class Newsroom:
 
     def _recipients(self) -> list[dict]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(subscriptions.c.conversation_id, subscriptions.c.channel)
-                .where(subscriptions.c.active.is_(True)).order_by(subscriptions.c.conversation_id))]
+            return [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(subscriptions.c.conversation_id, subscriptions.c.channel)
+                    .where(subscriptions.c.active.is_(True))
+                    .order_by(subscriptions.c.conversation_id)
+                )
+            ]
 
     def _still_subscribed(self, conversation_id: str) -> bool:
         """Checked right before queuing: someone who wrote "hủy nhận tin" while a long send runs is spared."""
         with self.engine.connect() as conn:
-            return bool(conn.execute(select(subscriptions.c.active)
-                                     .where(subscriptions.c.conversation_id == conversation_id)).scalar())
+            return bool(
+                conn.execute(
+                    select(subscriptions.c.active).where(subscriptions.c.conversation_id == conversation_id)
+                ).scalar()
+            )
 
     def _heartbeat(self, news_id: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(news).where(news.c.id == news_id, news.c.status == "sending")
-                         .values(claimed_at=utcnow()))
+            conn.execute(
+                update(news).where(news.c.id == news_id, news.c.status == "sending").values(claimed_at=utcnow())
+            )
 
     def _record(self, news_id: int, conversation_id: str, channel: str, status: str, reason: str = "") -> int | None:
         """The resident's row for this announcement; None if one exists already (sent by an earlier run)."""
         try:
             with self.engine.begin() as conn:
-                return int(conn.execute(insert(news_deliveries).values(
-                    news_id=news_id, conversation_id=conversation_id[:160], channel=channel[:32], status=status,
-                    reason=reason[:500], at=utcnow())).inserted_primary_key[0])
+                return int(
+                    conn.execute(
+                        insert(news_deliveries).values(
+                            news_id=news_id,
+                            conversation_id=conversation_id[:160],
+                            channel=channel[:32],
+                            status=status,
+                            reason=reason[:500],
+                            at=utcnow(),
+                        )
+                    ).inserted_primary_key[0]
+                )
         except IntegrityError:
             return None
 
@@ -270,13 +303,13 @@ class Newsroom:
             return
         row_id = self._record(news_id, conversation_id, channel, "queued")
         if row_id is None:
-            return                                 # this resident already has it (a resumed send)
-        try:                               # send() refuses what the platform no longer allows, with the reason
+            return  # this resident already has it (a resumed send)
+        try:  # send() refuses what the platform no longer allows, with the reason
             ids = desk.send(conversation_id, text, origin="news")
         except DeskError as exc:
             self._set_delivery(row_id, status="skipped", reason=str(exc)[:500] or "Không gửi được qua kênh này.")
             return
-        except Exception:                          # one resident's failure never stops the others
+        except Exception:  # one resident's failure never stops the others
             log.exception("news %s: queuing for a %s subscriber failed", news_id, channel)
             self._set_delivery(row_id, status="skipped", reason="Lỗi hệ thống khi xếp tin vào hàng gửi.")
             return
@@ -287,12 +320,19 @@ class Newsroom:
         news_id = item["id"]
         if not item["to_channel"]:
             with self.engine.begin() as conn:
-                conn.execute(update(news).where(news.c.id == news_id, news.c.channel_status == "")
-                             .values(channel_status="off"))
+                conn.execute(
+                    update(news).where(news.c.id == news_id, news.c.channel_status == "").values(channel_status="off")
+                )
             return
-        with self.engine.begin() as conn:          # at most once, even when the send is resumed
-            if conn.execute(update(news).where(news.c.id == news_id, news.c.channel_status == "")
-                            .values(channel_status="posting")).rowcount != 1:
+        with self.engine.begin() as conn:  # at most once, even when the send is resumed
+            if (
+                conn.execute(
+                    update(news)
+                    .where(news.c.id == news_id, news.c.channel_status == "")
+                    .values(channel_status="posting")
+                ).rowcount
+                != 1
+            ):
                 return
         values: dict = {}
         try:
@@ -309,13 +349,20 @@ class Newsroom:
     def _finish(self, news_id: int, desk) -> SendOutcome:
         channels = self.summary(news_id)
         with self.engine.begin() as conn:
-            conn.execute(update(news).where(news.c.id == news_id).values(
-                status="sent", sent_at=utcnow(), claimed_at=utcnow(),
-                results=json.dumps(channels, ensure_ascii=False)))
+            conn.execute(
+                update(news)
+                .where(news.c.id == news_id)
+                .values(
+                    status="sent",
+                    sent_at=utcnow(),
+                    claimed_at=utcnow(),
+                    results=json.dumps(channels, ensure_ascii=False),
+                )
+            )
             row = conn.execute(select(news.c.channel_status, news.c.channel_note).where(news.c.id == news_id)).one()
         try:
             desk.wake()
-        except Exception:                          # the sender also polls the queue by itself
+        except Exception:  # the sender also polls the queue by itself
             log.warning("news %s: could not wake the sender", news_id)
         return SendOutcome(channels, row[0], row[1])
 
@@ -323,11 +370,11 @@ class Newsroom:
     def summary(self, news_id: int) -> dict[str, dict]:
         """Per channel: subscribers tried, queued, skipped and why (reason → count)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(news_deliveries.c.channel, news_deliveries.c.status,
-                                       news_deliveries.c.reason, func.count())
-                                .where(news_deliveries.c.news_id == news_id)
-                                .group_by(news_deliveries.c.channel, news_deliveries.c.status,
-                                          news_deliveries.c.reason)).all()
+            rows = conn.execute(
+                select(news_deliveries.c.channel, news_deliveries.c.status, news_deliveries.c.reason, func.count())
+                .where(news_deliveries.c.news_id == news_id)
+                .group_by(news_deliveries.c.channel, news_deliveries.c.status, news_deliveries.c.reason)
+            ).all()
         out: dict[str, dict] = {}
         for channel, status, reason, n in rows:
             c = out.setdefault(channel, {"subscribers": 0, "queued": 0, "skipped": 0, "reasons": {}})
@@ -340,10 +387,12 @@ class Newsroom:
     def delivery(self, news_id: int) -> tuple[dict[str, dict], str | None]:
         """What became of the queued messages so far, per channel: {delivered, pending, refused, errors}, and
         the Telegram channel post's status. Empty when the gateway's queue is not in this database."""
-        stmt = (select(news_deliveries.c.channel, _outbox.c.status, _outbox.c.error, func.count())
-                .select_from(news_deliveries.join(_outbox, _outbox.c.id == news_deliveries.c.outbox_id))
-                .where(news_deliveries.c.news_id == news_id)
-                .group_by(news_deliveries.c.channel, _outbox.c.status, _outbox.c.error))
+        stmt = (
+            select(news_deliveries.c.channel, _outbox.c.status, _outbox.c.error, func.count())
+            .select_from(news_deliveries.join(_outbox, _outbox.c.id == news_deliveries.c.outbox_id))
+            .where(news_deliveries.c.news_id == news_id)
+            .group_by(news_deliveries.c.channel, _outbox.c.status, _outbox.c.error)
+        )
         out: dict[str, dict] = {}
         post = None
         try:
@@ -352,7 +401,7 @@ class Newsroom:
                 outbox_id = conn.execute(select(news.c.channel_outbox_id).where(news.c.id == news_id)).scalar()
                 if outbox_id is not None:
                     post = conn.execute(select(_outbox.c.status).where(_outbox.c.id == outbox_id)).scalar()
-        except DBAPIError:                          # no outbox table: a console without the gateway
+        except DBAPIError:  # no outbox table: a console without the gateway
             return {}, None
         for channel, status, error, n in rows:
             c = out.setdefault(channel, {"delivered": 0, "pending": 0, "refused": 0, "errors": {}})
