@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from .conftest import write
+from tests.conftest import write
 
 GUIDE = """---
 title: Kích hoạt tài khoản VNeID

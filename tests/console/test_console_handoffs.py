@@ -20,9 +20,9 @@ from bot.team.accounts import Accounts
 from tests.conftest import chromium
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, free_port
-from tests.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
+from tests.connectors.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TAKEN = "Dạ, cán bộ Tổ công nghệ số cộng đồng đã nhận hỗ trợ anh/chị"
 RELEASED = "Dạ, cuộc trò chuyện với cán bộ đã kết thúc, trợ lý số tiếp tục hỗ trợ anh/chị"
 USERS = (("lan.team", "team"), ("tuan.team", "team"), ("hoa.admin", "admin"))

@@ -11,7 +11,7 @@ from bot.engine.knowledge import (
     parse_document,
 )
 
-from .conftest import write
+from tests.conftest import write
 
 GOOD = """---
 title: Kế hoạch thử
@@ -171,7 +171,7 @@ def test_broken_file_is_reported_and_the_rest_loads(tmp_path: Path):
 
 
 def test_shipped_knowledge_is_valid():
-    root = Path(__file__).resolve().parent.parent / "knowledge"
+    root = Path(__file__).resolve().parents[2] / "knowledge"
     chunks, errors = load_folder(root)
     assert not errors, [str(e) for e in errors]
     kinds = {c.kind for c in chunks}

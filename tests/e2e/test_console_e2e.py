@@ -21,7 +21,7 @@ from bot.engine.index import read_manifest
 from bot.team.accounts import Accounts
 from tests.conftest import chromium, running_stack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 ANSWER = "Dạ, Wi-Fi miễn phí cho người dân ở trụ sở UBND xã tên là UBND-KHACH, mật khẩu được dán ở bàn một cửa tầng 1."
 

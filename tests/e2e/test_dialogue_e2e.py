@@ -22,7 +22,7 @@ from bot.store import Store
 from connectors.rasa_client import RasaClient, RasaUnavailable
 from tests.conftest import free_port, running_stack
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("TROLYSO_E2E") != "1",

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import CHROMIUM, chromium
 from tests.fake_rasa import FakeRasa
-from tests.test_gateway import GatewayProcess, free_port
+from tests.connectors.test_gateway import GatewayProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 
 pytestmark = pytest.mark.skipif(

@@ -16,7 +16,7 @@ import pytest
 import bot.engine.index
 from bot.engine.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
 
-from .conftest import write
+from tests.conftest import write
 
 
 class CountingEmbedder:

@@ -15,7 +15,7 @@ from bot.store import Store
 from bot.team.faq import FaqError, safe_knowledge_path, slugify, write_faq
 from bot.team.groups import Features, QuestionGroups, wordings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")  # importing actions must not load the shipped services
 
 

@@ -15,9 +15,9 @@ import requests
 from bot.store import Store
 from bot.team.accounts import Accounts, check_password, hash_password
 from tests.conftest import chromium
-from tests.test_gateway import GatewayProcess, free_port
+from tests.connectors.test_gateway import GatewayProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def console_routes() -> list[tuple[str, str]]:

@@ -37,10 +37,10 @@ from bot.team.reports import (
 )
 from tests import pg
 from tests.conftest import chromium
-from tests.test_console import login
-from tests.test_gateway import GatewayProcess, free_port
+from tests.console.test_console import login
+from tests.connectors.test_gateway import GatewayProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 VN = dt.timezone(dt.timedelta(hours=7))
 H1 = Period(dt.date(2025, 12, 10), dt.date(2026, 6, 9))  # the period of the report due before 10/6/2026
 COMMUNE = "Xã Tân Hội"

@@ -24,7 +24,7 @@ import requests
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, FakeZaloBot, FakeZaloOA, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OA_SECRET = "oa-secret-key"
 BOT_SECRET = "zalo-bot-secret"
 TG_SECRET = "tg_secret-1"

@@ -11,7 +11,7 @@ os.environ.setdefault("TROLYSO_ACTIONS_WARM", "0")
 
 from actions.guided import NO, YES, parse_yes_no, step_message, triage_summary  # noqa: E402
 from bot.engine.guides import parse_guide  # noqa: E402
-from tests.test_guides import GUIDE  # noqa: E402
+from tests.engine.test_guides import GUIDE  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,10 @@ import requests
 
 from bot.store import Store
 from bot.team.groups import Features, QuestionGroups
-from tests.test_console import login
-from tests.test_gateway import GatewayProcess, free_port
+from tests.console.test_console import login
+from tests.connectors.test_gateway import GatewayProcess, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa."
 
 
