@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint clean rasa-env train browser postgres
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint lint-code clean rasa-env train browser postgres
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
@@ -32,7 +32,9 @@ test: setup index train browser postgres
 	$(BIN)/python -m bot.groups_eval
 	$(BIN)/python scripts/bench_console.py --questions 10000 --check
 
+# The database is brought to the schema this version needs (migrations; nothing to do most times).
 setup: $(VENV)/.installed $(DATA)/models/e5-small/modules.json
+	@$(BIN)/trolyso db upgrade --quiet
 
 # torch is asked for first and exactly (2.13.0, the CPU build on local disk) so pip never pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -40,7 +42,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e '.[test,postgres]'
+	$(BIN)/pip install -q --no-deps -e '.[test,postgres,lint]'
 	touch $@
 
 $(DATA)/models/e5-small/modules.json: $(VENV)/.installed
@@ -86,6 +88,14 @@ $(MODEL): $(RASA_VENV)/.installed config.yml domain.yml $(wildcard data/*.yml) n
 
 lint: setup
 	$(BIN)/trolyso lint
+
+# Code checks: ruff (lint + format) and mypy (config in pyproject.toml).
+LINT_PATHS := bot connectors actions nlu scripts tests
+
+lint-code: $(VENV)/.installed
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(DATA)/index $(DATA)/index.new

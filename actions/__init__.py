@@ -1,11 +1,13 @@
 """Thin Rasa custom actions (rasa-sdk), served by the action server on port 5055.
 
-`python -m rasa_sdk --actions actions` imports this package and registers every action in its modules:
+The action server (`python -m actions`, see __main__.py) imports this package and registers every action in
+its modules:
 - `guided`    — the guided flows: picking a task, payment method and triage answers (guide_form), then walking
                 through the steps of a guide read from knowledge/guides/ at run time;
 - `knowledge` — any other question, answered by the answer engine in `bot.engine.answer`; feedback on answers;
 - `people`    — the menu, hand-off to the community digital team, news subscriptions.
-The actions hold no logic of their own beyond the conversation: answers, guides and storage live in `bot/`.
+The actions hold no logic of their own beyond the conversation: answers and guides live in `bot/engine/`,
+recording and storage in `bot/team/` and `bot/store/`, all built by `bot/app.py`.
 """
 
 from actions import guided, knowledge, people  # noqa: F401  (rasa-sdk registers the Action subclasses on import)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from bot.config import Settings
+
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--host", default=os.environ.get("TROLYSO_HOST", "127.0.0.1"))
-    ap.add_argument("--port", type=int, default=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)))
+    settings = Settings.from_env()
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--host", default=settings.host)
+    ap.add_argument("--port", type=int, default=settings.actions_port)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     executor = ActionExecutor()

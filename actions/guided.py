@@ -67,6 +67,7 @@ def parse_yes_no(text: str) -> str | None:
 
 def step_message(guide: Guide, number: int) -> str:
     step = guide.step(number)
+    assert step is not None, f"{guide.path}: no step {number}"
     last = " (bước cuối)" if number == len(guide.steps) else ""
     return f"Bước {number}/{len(guide.steps)}{last}. {step.title}\n{step.text}"
 
@@ -83,7 +84,7 @@ def finished_message(guide: Guide) -> str:
 def triage_summary(guide: Guide, answers: list[str | None]) -> tuple[str, int]:
     """What to do now, from the triage answers: the urgent steps in full, the rest as a list.
     Returns the message and the step to continue from."""
-    urgent = sorted({n for t, a in zip(guide.triage, answers) if a == YES for n in t.if_yes})
+    urgent = sorted({n for t, a in zip(guide.triage, answers, strict=False) if a == YES for n in t.if_yes})
     if not urgent:
         urgent = [1]
         lines = ["Dạ, may là anh/chị chưa mất gì. Việc cần làm ngay:"]
@@ -91,6 +92,7 @@ def triage_summary(guide: Guide, answers: list[str | None]) -> tuple[str, int]:
         lines = ["Dạ, anh/chị làm ngay những việc sau:"]
     for n in urgent:
         step = guide.step(n)
+        assert step is not None, f"{guide.path}: triage names a missing step {n}"
         lines.append(f"• Bước {n}. {step.title}: {step.text}")
     rest = [s for s in guide.steps if s.number not in urgent]
     if rest:
@@ -113,10 +115,10 @@ def begin_events(
         return [SlotSet("guide", guide.path), SlotSet("step", float(step)), SlotSet("guide_paused", False)]
     intro = f"Dạ, em hướng dẫn anh/chị: {guide.title} ({len(guide.steps)} bước). {guide.source_line}"
     method = guide.method(method_key) if method_key else None
+    if method is None and len(guide.methods) == 1:
+        method = guide.methods[0]
     if method:
-        intro += f"\n{method[1]}: {method[2]}"
-    elif len(guide.methods) == 1:
-        intro += f"\n{guide.methods[0][1]}: {guide.methods[0][2]}"
+        intro += f"\n{method.label}: {method.text}"
     dispatcher.utter_message(text=intro)
     dispatcher.utter_message(text=step_message(guide, 1), buttons=STEP_BUTTONS)
     return [SlotSet("guide", guide.path), SlotSet("step", 1.0), SlotSet("guide_paused", False)]
@@ -194,8 +196,8 @@ class ValidateGuideForm(FormValidationAction):
         text = user_text(tracker)
         number = re.fullmatch(r"\s*(\d)\s*", text)
         if number and 1 <= int(number.group(1)) <= len(guide.methods):
-            return {"pay_method": guide.methods[int(number.group(1)) - 1][0]}
-        match = best_label_match(text, [(m[0], [m[1]]) for m in guide.methods]) if text else None
+            return {"pay_method": guide.methods[int(number.group(1)) - 1].key}
+        match = best_label_match(text, [(m.key, [m.label]) for m in guide.methods]) if text else None
         return {"pay_method": match} if match else {}
 
     async def _extract_triage(self, slot: str, tracker: Tracker) -> dict[str, Any]:
@@ -244,7 +246,7 @@ class ActionAskPayMethod(Action):
         methods = guide.methods if guide else ()
         dispatcher.utter_message(
             text="Dạ, anh/chị muốn trả bằng cách nào ạ?",
-            buttons=[button(label, "choose", method=key) for key, label, _ in methods],
+            buttons=[button(m.label, "choose", method=m.key) for m in methods],
         )
         return []
 
@@ -309,9 +311,9 @@ class ActionGuideChoose(Action):
         method = guide.method(entity(tracker, "method") or "") if guide else None
         if method:
             dispatcher.utter_message(
-                text=f"{method[1]}: {method[2]}", buttons=[button("Tiếp tục", "resume_guide"), MENU_BUTTON]
+                text=f"{method.label}: {method.text}", buttons=[button("Tiếp tục", "resume_guide"), MENU_BUTTON]
             )
-            return [SlotSet("pay_method", method[0])]
+            return [SlotSet("pay_method", method.key)]
         return no_guide(dispatcher)
 
 
@@ -357,14 +359,14 @@ class ActionGuideStuck(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         guide = services.guides.get(tracker.get_slot("guide") or "")
         number = int(tracker.get_slot("step") or 0)
-        if guide is None or guide.step(max(number, 1)) is None:
+        step = guide.step(max(number, 1)) if guide is not None else None
+        if step is None:
             dispatcher.utter_message(
                 text="Dạ, anh/chị đang vướng ở việc gì ạ? Anh/chị mô tả ngắn giúp em, hoặc "
                 "bấm “Gặp cán bộ” để Tổ công nghệ số cộng đồng hỗ trợ.",
                 buttons=[HANDOFF_BUTTON, MENU_BUTTON],
             )
             return []
-        step = guide.step(max(number, 1))
         if step.stuck:
             lines = [f"Dạ, ở Bước {step.number} ({step.title}) mọi người hay vướng những chỗ sau:"]
             lines.extend(f"- {item}" for item in step.stuck)

@@ -20,6 +20,7 @@ from actions.runtime import (
     user_text,
 )
 from bot.engine.answer import ASK_AGAIN
+from bot.status import Reason
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ ENGINE_FAILED = (
 
 class ActionKnowledgeAnswer(Action):
     """Answer from the knowledge folder, with its source line; without a grounded answer, say so politely
-    (the engine records the question for the team either way)."""
+    (the question is recorded for the team either way)."""
 
     def name(self) -> str:
         return "action_knowledge_answer"
@@ -44,7 +45,10 @@ class ActionKnowledgeAnswer(Action):
             dispatcher.utter_message(text=ASK_AGAIN, buttons=[MENU_BUTTON])
             return []
         try:
-            answer = await asyncio.to_thread(services.engine.ask, question, channel_of(tracker), tracker.sender_id)
+            answer = await asyncio.to_thread(services.engine.ask, question)
+            question_id = await asyncio.to_thread(
+                services.recorder.record, answer, channel=channel_of(tracker), user_id=tracker.sender_id
+            )
         except Exception:  # the resident must get a reply even if the index or store is broken
             log.exception("answer engine failed on a question")
             dispatcher.utter_message(text=ENGINE_FAILED, buttons=[HANDOFF_BUTTON, MENU_BUTTON])
@@ -52,7 +56,7 @@ class ActionKnowledgeAnswer(Action):
         buttons = []
         if answer.answered:
             buttons = [button("Hữu ích", "feedback_good"), button("Chưa đúng", "feedback_bad")]
-        elif answer.reason in ("no_match", "out_of_scope"):
+        elif answer.reason in (Reason.NO_MATCH, Reason.OUT_OF_SCOPE):
             buttons = [HANDOFF_BUTTON]
         if in_guide:
             buttons.append(button("Tiếp tục hướng dẫn", "resume_guide"))
@@ -60,7 +64,7 @@ class ActionKnowledgeAnswer(Action):
             buttons.append(MENU_BUTTON)
         dispatcher.utter_message(text=answer.text, buttons=buttons)
         events: list[EventType] = [
-            SlotSet("last_question_id", float(answer.record_id) if answer.record_id else None),
+            SlotSet("last_question_id", float(question_id) if question_id else None),
             SlotSet("last_answer", answer.text if answer.answered else None),
         ]
         if in_guide:

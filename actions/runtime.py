@@ -5,66 +5,62 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from typing import Any
 
 from rasa_sdk import Tracker
 
+from bot.app import App
 from bot.config import Settings
 from bot.engine.answer import AnswerEngine
 from bot.engine.guides import GuideLibrary
 from bot.engine.watcher import KnowledgeWatcher
 from bot.store import Store
+from bot.team.recorder import Recorder
 from bot.text import nfc
 
 log = logging.getLogger(__name__)
 
 
 class Services:
-    """Lazily built, process-wide: loading the model and index takes seconds, a reply must take milliseconds."""
+    """The action server's parts, from the process's one `App` (bot/app.py): loading the model and index takes
+    seconds, a reply must take milliseconds, so they are made once and shared."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: App | None = None) -> None:
+        self._app = app
         self._lock = threading.Lock()
-        self._settings: Settings | None = None
-        self._engine: AnswerEngine | None = None
-        self._guides: GuideLibrary | None = None
-        self._store: Store | None = None
         self.watcher: KnowledgeWatcher | None = None
 
     @property
+    def app(self) -> App:
+        with self._lock:
+            if self._app is None:
+                self._app = App()
+            return self._app
+
+    @property
     def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = Settings.from_env()
-        return self._settings
+        return self.app.settings
 
     @property
     def store(self) -> Store:
-        with self._lock:
-            if self._store is None:
-                self._store = Store(self.settings.database_url, self.settings.user_salt)
-            return self._store
+        return self.app.store
 
     @property
     def guides(self) -> GuideLibrary:
-        with self._lock:
-            if self._guides is None:
-                self._guides = GuideLibrary(self.settings.knowledge_dir)
-            return self._guides
+        return self.app.guides
 
     @property
     def engine(self) -> AnswerEngine:
-        store = self.store
-        with self._lock:
-            if self._engine is None:
-                engine = AnswerEngine.from_settings(self.settings, record=False)
-                engine.store = store
-                self._engine = engine
-            return self._engine
+        return self.app.engine
+
+    @property
+    def recorder(self) -> Recorder:
+        return self.app.recorder
 
     def warm_up(self) -> None:
         """Load everything before the first resident writes (skipped with TROLYSO_ACTIONS_WARM=0, for tests)."""
-        if os.environ.get("TROLYSO_ACTIONS_WARM", "1") == "0":
+        if not self.settings.actions_warm:
             return
         self.guides.refresh()
         engine = self.engine
@@ -77,21 +73,11 @@ class Services:
 
     def group_backlog(self) -> int:
         """Unanswered questions stored before grouping existed (or while it failed) join their groups."""
-        engine, done = self.engine, 0
-        groups = engine.question_groups()
-        try:
-            for question_id, text in groups.ungrouped():
-                groups.assign(question_id, engine.group_features(text))
-                done += 1
-        except Exception:  # the store is busy or down: the next start tries again
-            log.exception("grouping earlier unanswered questions stopped after %d", done)
-        if done:
-            log.info("grouped %d earlier unanswered questions", done)
-        return done
+        return self.app.group_backlog()
 
     def watch_knowledge(self) -> None:
         """Re-index by itself when knowledge/ changes (off with TROLYSO_WATCH_KNOWLEDGE=0)."""
-        if os.environ.get("TROLYSO_WATCH_KNOWLEDGE", "1") == "0" or self.watcher is not None:
+        if not self.settings.watch_knowledge or self.watcher is not None:
             return
         engine = self.engine
         watcher = KnowledgeWatcher(

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import click
 
-from bot.config import Settings
+from bot.app import App
+from bot.config import Settings, SettingsError
+from bot.stats import percentile
+from bot.status import Role
 
 GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90}
 
@@ -22,16 +25,20 @@ def _default_question_files() -> list[Path]:
     return files
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _engine(record: bool = True):
-    from bot.engine.answer import AnswerEngine
-
-    settings = _settings()
+def _app() -> App:
     try:
-        return AnswerEngine.from_settings(settings, record=record)
+        return App(Settings.from_env())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _settings() -> Settings:
+    return _app().settings
+
+
+def _engine(app: App):
+    try:
+        return app.engine
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -59,7 +66,8 @@ def setup() -> None:
 def index(full: bool, quiet: bool) -> None:
     """Build or incrementally update the search index over knowledge/."""
     from bot.engine.embedding import Embedder
-    from bot.engine.index import KnowledgeIndex, index_lock
+    from bot.engine.index import KnowledgeIndex
+    from bot.engine.manifest import index_lock
 
     s = _settings()
     if not s.knowledge_dir.is_dir():
@@ -103,18 +111,28 @@ def lint() -> None:
 @click.option("--no-record", is_flag=True, help="Do not store the questions.")
 def ask(question: str | None, jsonl: bool, channel: str, user_id: str, no_record: bool) -> None:
     """Answer one question, or a stream of them with --jsonl."""
-    engine = _engine(record=not no_record)
+    app = _app()
+    engine = _engine(app)
+    recorder = None if no_record else app.recorder
+
+    def answer_one(text: str):
+        answer = engine.ask(text)
+        if recorder is not None:
+            recorder.record(answer, channel=channel, user_id=user_id)
+        return answer
+
     if jsonl:
-        out = click.get_text_stream("stdout")
-        for line in click.get_text_stream("stdin"):
+        # click's standard text streams ("-"; click 8.5 deprecates get_text_stream, which returned the same)
+        out = click.open_file("-", "w")
+        for line in click.open_file("-"):
             line = line.rstrip("\n")
-            answer = engine.ask(line, channel=channel, user_id=user_id)
+            answer = answer_one(line)
             out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
             out.flush()
         return
     if not question:
         raise click.UsageError("give a question, or use --jsonl with questions on stdin")
-    answer = engine.ask(question, channel=channel, user_id=user_id)
+    answer = answer_one(question)
     click.echo(answer.text)
     if not answer.answered:
         click.echo(click.style("(chưa trả lời được — đã ghi lại cho Tổ công nghệ số cộng đồng)", dim=True), err=True)
@@ -125,17 +143,13 @@ def ask(question: str | None, jsonl: bool, channel: str, user_id: str, no_record
 def chat(user_id: str) -> None:
     """A conversation in the terminal (type 'thoát' or Ctrl-D to leave)."""
     click.echo("Trợ lý số xã — đang tải…")
-    engine = _engine()
+    app = _app()
+    engine, recorder = _engine(app), app.recorder
     click.echo("Xin chào! Em là Trợ lý số xã. Anh/chị cứ hỏi, gõ 'thoát' để kết thúc.\n")
-    while True:
-        try:
-            q = click.prompt("Bạn", prompt_suffix=": ")
-        except (EOFError, click.Abort):
-            click.echo()
-            break
-        if q.strip().lower() in ("thoát", "thoat", "exit", "quit", "q"):
-            break
-        click.echo("\nTrợ lý: " + engine.ask(q, channel="terminal", user_id=user_id).text + "\n")
+    while (q := _prompt_resident()) is not None:
+        answer = engine.ask(q)
+        recorder.record(answer, channel="terminal", user_id=user_id)
+        click.echo("\nTrợ lý: " + answer.text + "\n")
     click.echo("Cảm ơn anh/chị. Hẹn gặp lại!")
 
 
@@ -155,7 +169,7 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from bot.engine.evaluation import load_questions, run_eval
 
-    engine = _engine(record=False)
+    engine = _engine(_app())
     items = [item for path in (paths or _default_question_files()) for item in load_questions(path)]
     click.echo(f"{len(items)} questions from {', '.join(str(p) for p in (paths or _default_question_files()))}")
     if ablation:
@@ -165,7 +179,7 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
         engine.ask(warm["q"])
 
     def ask_one(q: str):
-        a = engine.ask(q, channel="eval")
+        a = engine.ask(q)
         return a.answered, a.text
 
     results = run_eval(items, ask_one, folded=not no_folded)
@@ -192,32 +206,34 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
 
 
 def _ablation(engine, items) -> None:
+    from dataclasses import replace
+
     from bot.engine.answer import AnswerEngine
     from bot.engine.evaluation import run_eval
-    from bot.engine.retrieval import QueryAnalyzer
 
+    base = engine.tuning
     variants = {
-        "full pipeline": {},
-        "no abbreviation table": {"analyzer": QueryAnalyzer(expand=False)},
-        "no tone restoration (raw)": {"analyzer": QueryAnalyzer(tones="raw")},
-        "tones: restored only (no blend)": {"analyzer": QueryAnalyzer(tones="restore")},
-        "tones: pyvi only (no corpus)": {"analyzer": QueryAnalyzer(corpus_tones=False)},
-        "dense only (no BM25)": {"bm25_weight": 0.0},
-        "BM25 weight 0.5": {"bm25_weight": 0.5},
-        "no heading vectors": {"heading_weight": 0.0},
-        "no lexical rerank": {"rerank_weight": 0.0, "question_weight": 0.0},
-        "no question-type match": {"question_weight": 0.0},
-        "no plan penalty": {"plan_penalty": 0.0},
+        "full pipeline": base,
+        "no abbreviation table": replace(base, expand=False),
+        "no tone restoration (raw)": replace(base, tones="raw"),
+        "tones: restored only (no blend)": replace(base, tones="restore"),
+        "tones: pyvi only (no corpus)": replace(base, corpus_tones=False),
+        "dense only (no BM25)": replace(base, bm25_weight=0.0),
+        "BM25 weight 0.5": replace(base, bm25_weight=0.5),
+        "no heading vectors": replace(base, heading_weight=0.0),
+        "no lexical rerank": replace(base, rerank_weight=0.0, question_weight=0.0),
+        "no question-type match": replace(base, question_weight=0.0),
+        "no plan penalty": replace(base, plan_penalty=0.0),
     }
     click.echo(f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11}")
-    for name, kw in variants.items():
-        heading_weight = kw.pop("heading_weight", 0.5)
-        plan_penalty = kw.pop("plan_penalty", None)
-        variant = AnswerEngine(engine.index, engine.embedder, None, **kw)
-        variant.retriever.heading_weight = heading_weight
-        if plan_penalty is not None:
-            variant.retriever.plan_penalty = plan_penalty
-        typed, folded = run_eval(items, lambda q, v=variant: (lambda a: (a.answered, a.text))(v.ask(q)))
+    for name, tuning in variants.items():
+        variant = AnswerEngine(engine.index, engine.embedder, tuning)
+
+        def ask(q: str, v: AnswerEngine = variant) -> tuple[bool, str]:
+            a = v.ask(q)
+            return a.answered, a.text
+
+        typed, folded = run_eval(items, ask)
         click.echo(
             f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}"
         )
@@ -278,7 +294,7 @@ def bench(rounds: int) -> None:
         f"re-index after one changed file, in a running process (incl. save): {inc_s:.2f}s "
         f"({rep2.files_changed} file, {rep2.chunks_embedded} chunk embedded)"
     )
-    engine = AnswerEngine(idx, embedder, store=None)
+    engine = AnswerEngine(idx, embedder)
     qs = [i["q"] for p in _default_question_files() for i in load_questions(p)]
     from bot.text import fold
 
@@ -291,15 +307,23 @@ def bench(rounds: int) -> None:
             t0 = time.perf_counter()
             engine.ask(q)
             lat.append((time.perf_counter() - t0) * 1000)
-    lat.sort()
-    p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
     click.echo(
         f"warm latency per question ({len(lat)} asks): median {statistics.median(lat):.0f} ms, "
-        f"p95 {p95:.0f} ms, max {lat[-1]:.0f} ms"
+        f"p95 {percentile(lat, 0.95):.0f} ms, max {max(lat):.0f} ms"
     )
 
 
 # --- the services: Rasa + actions ------------------------------------------------------------------
+
+
+def _prompt_resident() -> str | None:
+    """One line typed in a terminal chat; None when the person leaves ('thoát', Ctrl-D)."""
+    try:
+        text = click.prompt("Bạn", prompt_suffix=": ")
+    except (EOFError, click.Abort):
+        click.echo()
+        return None
+    return None if text.strip().lower() in ("thoát", "thoat", "exit", "quit", "q") else text
 
 
 def _print_replies(replies) -> list[dict]:
@@ -323,14 +347,7 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
     client = RasaClient(url)
     click.echo("Trò chuyện qua Rasa. Gõ số để bấm nút, 'thoát' hoặc Ctrl-D để kết thúc.\n")
     buttons = _print_replies(client.send(user_id, "/greet"))
-    while True:
-        try:
-            text = click.prompt("Bạn", prompt_suffix=": ")
-        except (EOFError, click.Abort):
-            click.echo()
-            return
-        if text.strip().lower() in ("thoát", "thoat", "exit", "quit", "q"):
-            return
+    while (text := _prompt_resident()) is not None:
         if text.strip().isdigit() and 1 <= int(text) <= len(buttons):
             text = buttons[int(text) - 1]["payload"]
         try:
@@ -352,13 +369,14 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
 @click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
 def up(with_chat: bool, user_id: str) -> None:
     """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
-    from bot.stack import Stack, StackConfig, StackError, build_services
+    from bot.stack import Stack, StackConfig, StackError, build_services, upgrade_database
 
     settings = _settings()
-    config = StackConfig.from_env()
+    config = StackConfig.from_settings(settings)
     try:
         stack = Stack(build_services(config, settings), settings.data_dir / "logs")
         click.echo(f"Trợ lý số xã — starting (logs in {settings.data_dir / 'logs'}) …")
+        upgrade_database(settings, echo=click.echo)
         stack.start(echo=click.echo)
     except StackError as exc:
         raise click.ClickException(str(exc)) from None
@@ -366,16 +384,7 @@ def up(with_chat: bool, user_id: str) -> None:
     click.echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
     try:
         if with_chat:
-
-            def check() -> None:
-                died = stack.dead()
-                if died:
-                    raise StackError(
-                        f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
-                        f"lines of {died.log_path}:\n{died.log_tail()}"
-                    )
-
-            rest_chat(config.rasa_url, user_id, check)
+            rest_chat(config.rasa_url, user_id, stack.check)
         else:
             click.echo("Running. Ctrl-C to stop.")
             stack.wait()
@@ -406,7 +415,7 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
     settings = _settings()
     stack = None
     if url is None:
-        config = StackConfig.from_env()
+        config = StackConfig.from_settings(settings)
         url = config.rasa_url
         try:
             stack = Stack(build_services(config, settings), settings.data_dir / "logs")
@@ -445,8 +454,7 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
             stack.stop()
 
     def line(name: str, values: list[float]) -> str:
-        values = sorted(values)
-        p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+        p95 = percentile(values, 0.95)
         return f"{name:34} n={len(values):4d}  median {statistics.median(values):6.1f} ms  p95 {p95:6.1f} ms"
 
     click.echo(line("knowledge question (Rasa → actions)", knowledge))
@@ -464,19 +472,59 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Print the CSV (UTF-8 with BOM) instead of a summary.")
 def report(date_from: str | None, date_to: str | None, preset: str | None, as_csv: bool) -> None:
     """Questions, answers, channels, topics, feedback for a period (see bot/reports.py)."""
-    import os
-
-    from bot.store import Store
     from bot.team.reports import Period, PeriodError, build_report, format_text, to_csv
 
     try:
         period = Period.resolve(preset, date_from, date_to)
     except PeriodError as exc:
         raise click.UsageError(str(exc)) from None
-    settings = _settings()
-    result = build_report(Store(settings.database_url, settings.user_salt), period, settings.knowledge_dir)
-    commune = os.environ.get("TROLYSO_COMMUNE_NAME", "").strip() or None
+    app = _app()
+    result = build_report(app.store, period, app.settings.knowledge_dir)
+    commune = app.settings.commune_name or None
     click.echo(to_csv(result, commune) if as_csv else format_text(result, commune), nl=False)
+
+
+# --- the database schema ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The database schema: its migrations (back up the database before upgrading)."""
+
+
+@db.command("upgrade")
+@click.option("--quiet", is_flag=True, help="Print nothing when the database is already up to date.")
+def db_upgrade(quiet: bool) -> None:
+    """Bring the database to the schema this version needs; a release 0.1 database is taken under migrations
+    first. Safe to run again."""
+    from bot.store import SchemaError, connect
+    from bot.store.migrate import summary, upgrade
+
+    engine = connect(_settings().database_url)
+    try:
+        before, after = upgrade(engine)
+    except SchemaError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+    if before.kind != "head" or not quiet:
+        click.echo(summary(before, after))
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's revision and the head revision this version needs."""
+    from bot.store import connect
+    from bot.store.migrate import state
+
+    engine = connect(_settings().database_url)
+    try:
+        st = state(engine)
+    finally:
+        engine.dispose()
+    hint = "" if st.kind in ("head", "unknown") else "; run `trolyso db upgrade`"
+    click.echo(f"current: {st.revision or 'none'} — {st.describe()}{hint}")
+    click.echo(f"head:    {st.head}")
 
 
 # --- console accounts ------------------------------------------------------------------------------
@@ -489,7 +537,7 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["team", "editor", "admin"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option(
     "--password-stdin",
     is_flag=True,
@@ -498,13 +546,11 @@ def user() -> None:
 )
 def user_add(username: str, role: str, password_stdin: bool) -> None:
     """Create an account: echo 'mật khẩu' | trolyso user add lan --role team --password-stdin"""
-    from bot.store import Store
-    from bot.team.accounts import AccountError, Accounts
+    from bot.team.accounts import AccountError
 
     password = sys.stdin.readline().rstrip("\r\n")
-    settings = _settings()
     try:
-        Accounts(Store(settings.database_url, settings.user_salt)).add_user(username, role, password)
+        _app().accounts.add_user(username, role, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"account {username} ({role}) created")
@@ -512,11 +558,7 @@ def user_add(username: str, role: str, password_stdin: bool) -> None:
 
 @user.command("list")
 def user_list() -> None:
-    from bot.store import Store
-    from bot.team.accounts import Accounts
-
-    settings = _settings()
-    for u in Accounts(Store(settings.database_url, settings.user_salt)).list_users():
+    for u in _app().accounts.list_users():
         click.echo(f"{u['username']:<20} {u['role']:<7} {'active' if u['active'] else 'disabled'}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import overload
 
 VIETNAM = _dt.timezone(_dt.timedelta(hours=7), "ICT")
 
@@ -14,6 +15,12 @@ def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
+@overload
+def as_utc(value: _dt.datetime) -> _dt.datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: _dt.datetime | None) -> _dt.datetime | None: ...
 def as_utc(value: _dt.datetime | None) -> _dt.datetime | None:
     """SQLite hands datetimes back without their zone; they were stored as UTC."""
     if value is not None and value.tzinfo is None:

@@ -1,13 +1,24 @@
-"""Settings, read from environment variables (and a `.env` file in the working directory if present)."""
+"""Settings: the one place the environment is read. Every process (gateway, action server, CLI, `trolyso up`)
+builds one `Settings` with `Settings.from_env()` and passes it on; no other module reads `os.environ` for a
+setting. Values come from environment variables, then a `.env` file in the working directory (variables already
+set win). Standard library only. The README's "Configuration" table lists every variable."""
 
 from __future__ import annotations
 
+import builtins
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: credentials.yml, the Rasa model, .venv-rasa
 
-def _load_dotenv(path: Path = Path(".env")) -> None:
+
+class SettingsError(ValueError):
+    """A variable that is set to something unusable; the message names it."""
+
+
+def load_dotenv(path: Path = Path(".env")) -> None:
     """Read KEY=VALUE lines from .env without overriding variables already set."""
     if not path.is_file():
         return
@@ -19,44 +30,168 @@ def _load_dotenv(path: Path = Path(".env")) -> None:
         os.environ.setdefault(key.strip(), value.strip().strip("'\""))
 
 
+class _Env:
+    """Typed reads of one environment mapping; a malformed value raises SettingsError naming the variable."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+
+    def str(self, name: str, default: str = "") -> str:
+        return self.env.get(name, "").strip() or default
+
+    # below, `str` is the method above: the type is spelled builtins.str
+    def flag(self, name: builtins.str, default: bool = False) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{name} must be 1 or 0, not {raw!r}")
+
+    def number(self, name: builtins.str, default: float) -> float:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if value <= 0:
+            raise SettingsError(f"{name} must be a positive number, not {raw!r}")
+        return value
+
+    def port(self, name: builtins.str, default: int) -> int:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise SettingsError(f"{name} must be a port number (1–65535), not {raw!r}")
+        return int(raw)
+
+    def path(self, name: builtins.str, default: Path) -> Path:
+        return Path(self.env.get(name, "").strip() or default).resolve()
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """The platforms' tokens and addresses as configured; `connectors.config.GatewayConfig` turns them into the
+    channel adapters' configs. Empty means not set (the channel stays off)."""
+
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_app_secret: str = ""
+    zalo_oa_access_token: str = ""
+    zalo_oa_refresh_token: str = ""
+    zalo_oa_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_bot_token: str = ""
+    zalo_bot_secret_token: str = ""
+    zalo_bot_api_base: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_url: str = ""
+    zalo_bot_polling: bool = False
+    telegram_bot_token: str = ""
+    telegram_secret_token: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_webhook_url: str = ""
+    telegram_polling: bool = False
+    telegram_news_chat: str = ""
+    web_chat: bool = True
+
+    @classmethod
+    def from_env(cls, e: _Env) -> ChannelSettings:
+        return cls(
+            zalo_oa_app_id=e.str("ZALO_OA_APP_ID"),
+            zalo_oa_secret_key=e.str("ZALO_OA_SECRET_KEY"),
+            zalo_app_secret=e.str("ZALO_APP_SECRET"),
+            zalo_oa_access_token=e.str("ZALO_OA_ACCESS_TOKEN"),
+            zalo_oa_refresh_token=e.str("ZALO_OA_REFRESH_TOKEN"),
+            zalo_oa_api_base=e.str("ZALO_OA_API_BASE", cls.zalo_oa_api_base).rstrip("/"),
+            zalo_oauth_base=e.str("ZALO_OAUTH_BASE", cls.zalo_oauth_base).rstrip("/"),
+            zalo_bot_token=e.str("ZALO_BOT_TOKEN"),
+            zalo_bot_secret_token=e.str("ZALO_BOT_SECRET_TOKEN"),
+            zalo_bot_api_base=e.str("ZALO_BOT_API_BASE", cls.zalo_bot_api_base).rstrip("/"),
+            zalo_bot_webhook_url=e.str("ZALO_BOT_WEBHOOK_URL"),
+            zalo_bot_polling=e.flag("ZALO_BOT_POLLING"),
+            telegram_bot_token=e.str("TELEGRAM_BOT_TOKEN"),
+            telegram_secret_token=e.str("TELEGRAM_SECRET_TOKEN"),
+            telegram_api_base=e.str("TELEGRAM_API_BASE", cls.telegram_api_base).rstrip("/"),
+            telegram_webhook_url=e.str("TELEGRAM_WEBHOOK_URL"),
+            telegram_polling=e.flag("TELEGRAM_POLLING"),
+            telegram_news_chat=e.str("TELEGRAM_NEWS_CHAT"),
+            web_chat=not e.flag("TROLYSO_WEB_CHAT_OFF"),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
+    # where things are
     data_dir: Path
     knowledge_dir: Path
     database_url: str
     model_dir: Path
     index_dir: Path
-    user_salt: str
+    user_salt: str = "trolyso"
+    # the services and how they find each other
+    host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    rasa_url: str = ""  # default http://<host>:<rasa_port>
+    rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
+    rasa_model: Path = ROOT / "models" / "trolyso.tar.gz"
+    # the gateway
+    retry_base: float = 1.0  # ceiling (s) of the first retry's random wait; doubles up to retry_max (bot/retry.py)
+    retry_max: float = 60.0
     zalo_window_days: float = 7.0  # Zalo accepts free-form messages this long after the resident last wrote
     handoff_release_minutes: float = 30.0  # a taken conversation returns to the bot after this long without the team
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
+    # the console
+    session_hours: float = 8.0
+    cookie_secure: bool = False  # 1 behind HTTPS
+    commune_name: str = ""  # the printable report's header; "" = not set
+    # the action server
+    watch_knowledge: bool = True  # re-index when knowledge/ changes
+    actions_warm: bool = True  # load the model and index before the first message (off in some tests)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        _load_dotenv()
-        data = Path(os.environ.get("TROLYSO_DATA_DIR", "var")).resolve()
-        knowledge = Path(os.environ.get("TROLYSO_KNOWLEDGE_DIR", "knowledge")).resolve()
-        db = os.environ.get("TROLYSO_DATABASE_URL") or f"sqlite:///{data / 'trolyso.db'}"
-        model = Path(os.environ.get("TROLYSO_MODEL_DIR", str(data / "models" / "e5-small"))).resolve()
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: the process environment after reading `.env`)."""
+        if environ is None:
+            load_dotenv()
+            environ = os.environ
+        e = _Env(environ)
+        data = e.path("TROLYSO_DATA_DIR", Path("var"))
+        host = e.str("TROLYSO_HOST", cls.host)
+        rasa_port = e.port("TROLYSO_RASA_PORT", cls.rasa_port)
         return cls(
             data_dir=data,
-            knowledge_dir=knowledge,
-            database_url=db,
-            model_dir=model,
+            knowledge_dir=e.path("TROLYSO_KNOWLEDGE_DIR", Path("knowledge")),
+            database_url=e.str("TROLYSO_DATABASE_URL", f"sqlite:///{data / 'trolyso.db'}"),
+            model_dir=e.path("TROLYSO_MODEL_DIR", data / "models" / "e5-small"),
             index_dir=data / "index",
-            user_salt=os.environ.get("TROLYSO_USER_SALT", "trolyso"),
-            zalo_window_days=_positive("TROLYSO_ZALO_WINDOW_DAYS", 7.0),
-            handoff_release_minutes=_positive("TROLYSO_HANDOFF_RELEASE_MINUTES", 30.0),
+            user_salt=e.str("TROLYSO_USER_SALT", cls.user_salt),
+            host=host,
+            gateway_port=e.port("TROLYSO_GATEWAY_PORT", cls.gateway_port),
+            rasa_port=rasa_port,
+            actions_port=e.port("TROLYSO_ACTIONS_PORT", cls.actions_port),
+            rasa_url=e.str("TROLYSO_RASA_URL", f"http://{host}:{rasa_port}").rstrip("/"),
+            rasa_bin=e.path("TROLYSO_RASA_BIN", cls.rasa_bin),
+            rasa_model=e.path("TROLYSO_RASA_MODEL", cls.rasa_model),
+            retry_base=e.number("TROLYSO_RETRY_BASE", cls.retry_base),
+            retry_max=e.number("TROLYSO_RETRY_MAX", cls.retry_max),
+            zalo_window_days=e.number("TROLYSO_ZALO_WINDOW_DAYS", cls.zalo_window_days),
+            handoff_release_minutes=e.number("TROLYSO_HANDOFF_RELEASE_MINUTES", cls.handoff_release_minutes),
+            channels=ChannelSettings.from_env(e),
+            session_hours=e.number("TROLYSO_SESSION_HOURS", cls.session_hours),
+            cookie_secure=e.flag("TROLYSO_COOKIE_SECURE"),
+            commune_name=e.str("TROLYSO_COMMUNE_NAME"),
+            watch_knowledge=e.flag("TROLYSO_WATCH_KNOWLEDGE", True),
+            actions_warm=e.flag("TROLYSO_ACTIONS_WARM", True),
         )
 
-
-def _positive(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive number, not {raw!r}")
-    return value
+    @property
+    def report_header(self) -> str:
+        """The commune's name as the printable report shows it."""
+        return self.commune_name or "Xã ..."

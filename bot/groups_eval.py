@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bot.app import App
+from bot.status import Reason
 from bot.store import Store
 from bot.team.groups import QuestionGroups
 
@@ -28,9 +30,9 @@ def evaluate(items: list[dict], features: list, thresholds: list[float]) -> list
             store = Store(f"sqlite:///{Path(tmp) / 'groups.db'}")
             groups = QuestionGroups(store, threshold=threshold)
             got = []
-            for it, vec in zip(items, features):
+            for it, vec in zip(items, features, strict=True):
                 qid = store.record_question(
-                    it["q"], channel="eval", user_id="eval", answered=False, reason="no_match", score=0.0
+                    it["q"], channel="eval", user_id="eval", answered=False, reason=Reason.NO_MATCH, score=0.0
                 )
                 got.append(groups.assign(qid, vec))
             store.engine.dispose()
@@ -57,9 +59,6 @@ if __name__ == "__main__":
     import json
     from pathlib import Path
 
-    from bot.config import Settings
-    from bot.engine.answer import AnswerEngine
-
     parser = argparse.ArgumentParser(
         description="Measure the grouping of unanswered questions on a labelled "
         "set (eval/groups/groups.jsonl) across similarity thresholds."
@@ -68,7 +67,7 @@ if __name__ == "__main__":
     parser.add_argument("--thresholds", default="0.35,0.40,0.45,0.50,0.55,0.60")
     args = parser.parse_args()
     items = [json.loads(line) for line in Path(args.path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    engine = AnswerEngine.from_settings(Settings.from_env(), record=False)
+    engine = App().engine
     features = [engine.group_features(it["q"]) for it in items]
     print(f"{len(items)} questions, {len(set(it['group'] for it in items))} labelled groups")
     print("threshold  groups  precision  recall     F1    ARI")

@@ -3,6 +3,8 @@ reasons a question was not answered): one place for the console, the reports and
 
 from __future__ import annotations
 
+from bot.status import ChannelPost, GroupStatus, Reason
+
 CHANNEL_NAMES = {
     "zalo-oa": "Zalo OA",
     "zalo-bot": "Zalo Bot",
@@ -23,10 +25,21 @@ TOPIC_NAMES = {
     "PLAN": "Kế hoạch của xã",
     "": "Không rõ (tài liệu không còn trong kho)",
 }
-REASON_NAMES = {
-    "no_match": "Kho kiến thức chưa có câu trả lời",
-    "out_of_scope": "Ngoài phạm vi của trợ lý",
-    "personal_data": "Hỏi thông tin cá nhân (từ chối)",
-    "empty": "Tin nhắn trống",
+REASON_NAMES: dict[str, str] = {  # why a question was not answered (every Reason but ANSWERED)
+    Reason.NO_MATCH: "Kho kiến thức chưa có câu trả lời",
+    Reason.OUT_OF_SCOPE: "Ngoài phạm vi của trợ lý",
+    Reason.PERSONAL_DATA: "Hỏi thông tin cá nhân (từ chối)",
+    Reason.EMPTY: "Tin nhắn trống",
 }
-STATUS_NAMES = {"open": "Đang chờ trả lời", "answered": "Đã trả lời", "out_of_scope": "Ngoài phạm vi"}
+STATUS_NAMES: dict[str, str] = {  # question groups
+    GroupStatus.OPEN: "Đang chờ trả lời",
+    GroupStatus.ANSWERED: "Đã trả lời",
+    GroupStatus.OUT_OF_SCOPE: "Ngoài phạm vi",
+}
+CHANNEL_POST_NAMES: dict[str, str] = {  # the news list's column "Kênh Telegram" (nothing shown before the send decides)
+    ChannelPost.NONE: "",
+    ChannelPost.QUEUED: "đã đăng",
+    ChannelPost.SKIPPED: "không đăng được",
+    ChannelPost.OFF: "không đăng",
+    ChannelPost.POSTING: "chưa rõ",
+}

@@ -59,14 +59,14 @@ class StackConfig:
     model: Path = ROOT / "models" / "trolyso.tar.gz"
 
     @classmethod
-    def from_env(cls) -> StackConfig:
+    def from_settings(cls, settings: Settings) -> StackConfig:
         return cls(
-            rasa_port=int(os.environ.get("TROLYSO_RASA_PORT", 5005)),
-            actions_port=int(os.environ.get("TROLYSO_ACTIONS_PORT", 5055)),
-            gateway_port=int(os.environ.get("TROLYSO_GATEWAY_PORT", 8000)),
-            host=os.environ.get("TROLYSO_HOST", "127.0.0.1"),
-            rasa_bin=Path(os.environ.get("TROLYSO_RASA_BIN", ROOT / ".venv-rasa" / "bin" / "rasa")),
-            model=Path(os.environ.get("TROLYSO_RASA_MODEL", ROOT / "models" / "trolyso.tar.gz")),
+            rasa_port=settings.rasa_port,
+            actions_port=settings.actions_port,
+            gateway_port=settings.gateway_port,
+            host=settings.host,
+            rasa_bin=settings.rasa_bin,
+            model=settings.rasa_model,
         )
 
     @property
@@ -130,6 +130,22 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
         {**base, "TROLYSO_RASA_URL": config.rasa_url},
     )
     return [actions, rasa, gateway]
+
+
+def upgrade_database(settings: Settings, echo=print) -> None:
+    """`trolyso db upgrade` before any service opens the store: they refuse a database at an older schema."""
+    from bot.store import SchemaError, connect
+    from bot.store.migrate import summary, upgrade
+
+    engine = connect(settings.database_url)
+    try:
+        before, after = upgrade(engine)
+    except SchemaError as exc:
+        raise StackError(str(exc)) from None
+    finally:
+        engine.dispose()
+    if before.kind != "head":
+        echo(f"  {summary(before, after)}")
 
 
 class Stack:
@@ -199,6 +215,16 @@ class Stack:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
 
+    def check(self) -> None:
+        """Raise StackError, with the end of its log, if a service has stopped."""
+        died = self.dead()
+        if died:
+            assert died.process is not None  # dead() returns a service whose process exited
+            raise StackError(
+                f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
+                f"lines of {died.log_path}:\n{died.log_tail()}"
+            )
+
     def wait(self) -> None:
         """Block until Ctrl-C / SIGTERM, or until a service dies (then raise)."""
         stop = {"now": False}
@@ -209,12 +235,7 @@ class Stack:
         old = signal.signal(signal.SIGTERM, on_signal)
         try:
             while not stop["now"]:
-                died = self.dead()
-                if died:
-                    raise StackError(
-                        f"{died.name} stopped unexpectedly (code {died.process.returncode}); last "
-                        f"lines of {died.log_path}:\n{died.log_tail()}"
-                    )
+                self.check()
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass

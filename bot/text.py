@@ -7,6 +7,7 @@ Search-side matching goes through `fold`, so "nghị quyết", "nghi quyet" and 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 
@@ -42,7 +43,7 @@ def words(text: str) -> list[str]:
 def search_tokens(text: str) -> list[str]:
     """BM25 tokens: folded syllables plus syllable bigrams (Vietnamese words are mostly two syllables)."""
     toks = re.findall(r"\w+", fold(text))
-    return toks + [a + "_" + b for a, b in zip(toks, toks[1:])]
+    return toks + [a + "_" + b for a, b in itertools.pairwise(toks)]
 
 
 # Abbreviations and teencode residents type, mapped to full forms. Keys are folded, lower-case tokens.

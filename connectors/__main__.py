@@ -3,28 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 import uvicorn
 
+from bot.app import App
 from connectors.config import GatewayConfig
 from connectors.gateway import configure_logging, create_app
-from connectors.worker import WorkerConfig
 
 
 def main() -> None:
-    config = GatewayConfig.from_env()
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    app = App()
+    config = GatewayConfig.from_settings(app.settings)
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--host", default=config.host)
     ap.add_argument("--port", type=int, default=config.port)
     args = ap.parse_args()
     configure_logging()
-    worker = WorkerConfig(
-        retry_base=float(os.environ.get("TROLYSO_RETRY_BASE", "1.0")),
-        retry_max=float(os.environ.get("TROLYSO_RETRY_MAX", "60")),
-    )
     uvicorn.run(
-        create_app(config, worker_config=worker),
+        create_app(app, config),
         host=args.host,
         port=args.port,
         log_config=None,

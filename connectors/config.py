@@ -1,19 +1,14 @@
-"""Which channels are on, from environment variables (or `.env`): a channel is enabled when its token
-variables are set. Every platform's base URL can be pointed elsewhere (staging, the tests' fakes)."""
+"""Which channels are on, from the settings (bot/config.py): a channel is enabled when its token variables are
+set. Every platform's base URL can be pointed elsewhere (staging, the tests' fakes)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from bot.config import _load_dotenv
+from bot.config import Settings
 from connectors.channels.telegram import TelegramConfig
 from connectors.channels.zalo_bot import ZaloBotConfig
 from connectors.channels.zalo_oa import ZaloOAConfig
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -27,49 +22,47 @@ class GatewayConfig:
     web_chat: bool = True
 
     @classmethod
-    def from_env(cls) -> GatewayConfig:
-        _load_dotenv()
-        env = os.environ.get
+    def from_settings(cls, settings: Settings) -> GatewayConfig:
+        """The gateway's channels from the settings: a channel is on when its tokens are set."""
+        ch = settings.channels
         zalo_oa = None
-        if env("ZALO_OA_APP_ID") and env("ZALO_OA_SECRET_KEY"):
+        if ch.zalo_oa_app_id and ch.zalo_oa_secret_key:
             zalo_oa = ZaloOAConfig(
-                app_id=env("ZALO_OA_APP_ID", ""),
-                oa_secret_key=env("ZALO_OA_SECRET_KEY", ""),
-                app_secret=env("ZALO_APP_SECRET", ""),
-                access_token=env("ZALO_OA_ACCESS_TOKEN", ""),
-                refresh_token=env("ZALO_OA_REFRESH_TOKEN", ""),
-                api_base=env("ZALO_OA_API_BASE", "https://openapi.zalo.me").rstrip("/"),
-                oauth_base=env("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com").rstrip("/"),
+                app_id=ch.zalo_oa_app_id,
+                oa_secret_key=ch.zalo_oa_secret_key,
+                app_secret=ch.zalo_app_secret,
+                access_token=ch.zalo_oa_access_token,
+                refresh_token=ch.zalo_oa_refresh_token,
+                api_base=ch.zalo_oa_api_base,
+                oauth_base=ch.zalo_oauth_base,
             )
         zalo_bot = None
-        if env("ZALO_BOT_TOKEN"):
+        if ch.zalo_bot_token:
             zalo_bot = ZaloBotConfig(
-                token=env("ZALO_BOT_TOKEN", ""),
-                secret_token=env("ZALO_BOT_SECRET_TOKEN", ""),
-                api_base=env("ZALO_BOT_API_BASE", "https://bot-api.zaloplatforms.com").rstrip("/"),
-                webhook_url=env("ZALO_BOT_WEBHOOK_URL", ""),
-                polling=_flag("ZALO_BOT_POLLING"),
+                token=ch.zalo_bot_token,
+                secret_token=ch.zalo_bot_secret_token,
+                api_base=ch.zalo_bot_api_base,
+                webhook_url=ch.zalo_bot_webhook_url,
+                polling=ch.zalo_bot_polling,
             )
         telegram = None
-        if env("TELEGRAM_BOT_TOKEN"):
+        if ch.telegram_bot_token:
             telegram = TelegramConfig(
-                token=env("TELEGRAM_BOT_TOKEN", ""),
-                secret_token=env("TELEGRAM_SECRET_TOKEN", ""),
-                api_base=env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
-                webhook_url=env("TELEGRAM_WEBHOOK_URL", ""),
-                polling=_flag("TELEGRAM_POLLING"),
-                news_chat=env("TELEGRAM_NEWS_CHAT", "").strip(),
+                token=ch.telegram_bot_token,
+                secret_token=ch.telegram_secret_token,
+                api_base=ch.telegram_api_base,
+                webhook_url=ch.telegram_webhook_url,
+                polling=ch.telegram_polling,
+                news_chat=ch.telegram_news_chat,
             )
-        rasa_port = env("TROLYSO_RASA_PORT", "5005")
-        host = env("TROLYSO_HOST", "127.0.0.1")
         return cls(
-            host=host,
-            port=int(env("TROLYSO_GATEWAY_PORT", "8000")),
-            rasa_url=env("TROLYSO_RASA_URL", f"http://{host}:{rasa_port}"),
+            host=settings.host,
+            port=settings.gateway_port,
+            rasa_url=settings.rasa_url,
             zalo_oa=zalo_oa,
             zalo_bot=zalo_bot,
             telegram=telegram,
-            web_chat=not _flag("TROLYSO_WEB_CHAT_OFF"),
+            web_chat=ch.web_chat,
         )
 
     def enabled(self) -> list[str]:

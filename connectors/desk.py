@@ -10,8 +10,10 @@ import datetime as _dt
 
 from sqlalchemy import func, select
 
+from bot.clock import as_utc, utcnow
+from bot.status import Origin
 from bot.store.schema import inbox, outbox
-from bot.team.desk import DeskError, Reach
+from bot.team.desk import RESIDENT, DeskError, Reach
 from bot.text import mask_personal_numbers
 from connectors.messages import Part
 from connectors.queue import MessageQueue
@@ -51,11 +53,11 @@ class GatewayDesk:
                 .limit(limit)
             ).all()
         rows = [
-            {"at": r.received_at, "who": "resident", "text": mask_personal_numbers(r.text), "status": r.status}
+            {"at": r.received_at, "who": RESIDENT, "text": mask_personal_numbers(r.text), "status": r.status}
             for r in ins
         ]
         rows += [{"at": r.created_at, "who": r.origin, "text": r.text, "status": r.status} for r in outs]
-        rows.sort(key=lambda r: (r["at"].replace(tzinfo=None), r["who"] != "resident"))
+        rows.sort(key=lambda r: (r["at"].replace(tzinfo=None), r["who"] != RESIDENT))
         return rows[-limit:]
 
     def reach(self, conversation_id: str) -> Reach:
@@ -90,11 +92,9 @@ class GatewayDesk:
         if channel in ZALO_CHANNELS:
             if last is None:
                 return Reach(False, "Người dân chưa nhắn qua Zalo lần nào nên chưa thể nhắn lại.")
-            if last.tzinfo is None:
-                last = last.replace(tzinfo=_dt.UTC)
             days = self.gateway.settings.zalo_window_days
             window = _dt.timedelta(days=days)
-            if _dt.datetime.now(_dt.UTC) - last > window:
+            if utcnow() - as_utc(last) > window:
                 return Reach(
                     False, f"Zalo chỉ cho nhắn trong {days:g} ngày kể từ lần cuối người dân nhắn; đã quá thời hạn."
                 )
@@ -104,7 +104,7 @@ class GatewayDesk:
         sender = self.gateway.senders.get(channel)
         return render_for(sender.limits if sender else None, text)
 
-    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
+    def send(self, conversation_id: str, text: str, origin: Origin) -> list[int]:
         reach = self.reach(conversation_id)
         if not reach.ok:
             raise DeskError(reach.reason)
@@ -123,7 +123,7 @@ class GatewayDesk:
         chat = self.news_channel()
         if not chat:
             raise DeskError("Chưa cấu hình kênh Telegram của xã (biến TELEGRAM_NEWS_CHAT).")
-        ids = self.queue.enqueue("telegram", chat, self._parts("telegram", text), origin="news")
+        ids = self.queue.enqueue("telegram", chat, self._parts("telegram", text), origin=Origin.NEWS)
         self.wake()
         return ids
 

@@ -1,7 +1,7 @@
 """The gateway: one ASGI application (Starlette) for every channel.
 
     POST /webhooks/zalo-oa | /webhooks/zalo-bot | /webhooks/telegram   platform webhooks
-    POST /api/chat, GET /api/chat/messages                             the web chat (contract in DESIGN.md)
+    POST /api/chat, GET /api/chat/messages                             the web chat (README, "How the gateway works")
     GET  /chat, /static/…                                              the chat page and embeddable widget
     GET  /healthz, /metrics
 
@@ -31,7 +31,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.config import Settings
+from bot.app import App
+from bot.retry import sleep_or_stop
+from bot.status import InboxStatus, Origin
 from bot.store import Store
 from bot.team.desk import DeskError
 from bot.text import mask_personal_numbers, nfc
@@ -55,10 +57,11 @@ WEB_WAIT = 25.0  # seconds POST /api/chat waits for the reply before answering 2
 class Gateway:
     """Everything the routes share; built at startup (lifespan), closed at shutdown."""
 
-    def __init__(self, config: GatewayConfig, settings: Settings, worker_config: WorkerConfig | None = None):
+    def __init__(self, app: App, config: GatewayConfig, worker_config: WorkerConfig | None = None):
+        self.app = app
         self.config = config
-        self.settings = settings
-        self.worker_config = worker_config or WorkerConfig()
+        self.settings = settings = app.settings
+        self.worker_config = worker_config or WorkerConfig(retry_base=settings.retry_base, retry_max=settings.retry_max)
         self.metrics = Metrics()
         self.store: Store | None = None
         self.queue: MessageQueue | None = None
@@ -75,7 +78,7 @@ class Gateway:
         self.accept_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accept")
 
     async def start(self) -> None:
-        self.store = Store(self.settings.database_url, self.settings.user_salt)
+        self.store = self.app.store
         self.queue = MessageQueue(self.store)
         self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
@@ -107,20 +110,21 @@ class Gateway:
         every = min(20.0, max(0.5, idle.total_seconds() / 4))
         while not self.stop.is_set():
             try:
+                assert self.store is not None  # set by start(), which runs this task
                 for row in await asyncio.to_thread(self.store.release_stale_handoffs, idle):
                     log.info("hand-off %s released after %.0f idle minutes", row["id"], idle.total_seconds() / 60)
                     await asyncio.to_thread(self.tell_released, row["conversation_id"])
             except Exception:  # the store is busy or down: try next round
                 log.exception("releasing idle hand-offs failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), timeout=every)
+            await sleep_or_stop(self.stop, every)
 
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
         from bot.console.handoffs import RELEASED_TEXT
 
+        assert self.desk is not None  # set by start()
         try:
-            self.desk.send(conversation_id, RELEASED_TEXT, "team")
+            self.desk.send(conversation_id, RELEASED_TEXT, Origin.TEAM)
         except DeskError as exc:
             log.info("released conversation not told: %s", exc)
 
@@ -140,6 +144,7 @@ class Gateway:
     async def accept(self, message: Inbound) -> bool:
         """Store one inbound message (the acknowledgement follows only after this). False for a duplicate.
         Runs on threads of its own, so acknowledgements never wait behind the worker's database work."""
+        assert self.queue is not None and self.worker is not None  # set by start(), before any message
         _, new = await asyncio.get_running_loop().run_in_executor(self.accept_pool, self.queue.accept, message)
         self.metrics.count("messages_in" if new else "duplicates")
         if new:
@@ -154,11 +159,11 @@ def _reject(exc: WebhookRejected, gateway: Gateway, channel: str) -> JSONRespons
 
 
 def create_app(
-    config: GatewayConfig | None = None, settings: Settings | None = None, worker_config: WorkerConfig | None = None
+    app: App | None = None, config: GatewayConfig | None = None, worker_config: WorkerConfig | None = None
 ) -> Starlette:
-    config = config or GatewayConfig.from_env()
-    settings = settings or Settings.from_env()
-    gateway = Gateway(config, settings, worker_config)
+    app = app or App()
+    config = config or GatewayConfig.from_settings(app.settings)
+    gateway = Gateway(app, config, worker_config)
 
     async def webhook(request: Request, channel: str, parse) -> Response:
         t0 = time.perf_counter()
@@ -193,12 +198,13 @@ def create_app(
         )
 
     async def telegram_webhook(request: Request) -> Response:
-        if not gateway.telegram:
+        telegram = gateway.telegram
+        if not telegram:
             return JSONResponse({"error": "Telegram is not enabled"}, status_code=404)
 
         def parse(raw, headers):
-            messages, query_id = gateway.telegram.parse_webhook(raw, headers.get("x-telegram-bot-api-secret-token"))
-            return messages, (gateway.telegram.answer_callback(query_id) if query_id else None)
+            messages, query_id = telegram.parse_webhook(raw, headers.get("x-telegram-bot-api-secret-token"))
+            return messages, (telegram.answer_callback(query_id) if query_id else None)
 
         return await webhook(request, "telegram", parse)
 
@@ -215,6 +221,7 @@ def create_app(
     async def api_chat(request: Request) -> Response:
         if not config.web_chat:
             return JSONResponse({"error": "Kênh trò chuyện trên web đang tắt."}, status_code=404)
+        assert gateway.queue is not None and gateway.worker is not None  # set at startup (lifespan)
         try:
             body = json.loads(await request.body())
         except ValueError:
@@ -233,13 +240,15 @@ def create_app(
             return JSONResponse({"error": "Anh/chị gửi nhanh quá, vui lòng đợi một chút."}, status_code=429)
         hits.append(now_)
         conversation = f"web:{user}"
+        asked_after = body.get("after")
         after = (
-            body.get("after")
-            if isinstance(body.get("after"), int)
+            asked_after
+            if isinstance(asked_after, int)
             else await asyncio.to_thread(gateway.queue.last_reply_id, conversation)
         )
         message = Inbound("web", uuid.uuid4().hex, user, nfc(text))
         row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
+        assert row_id is not None  # a fresh uuid4 platform id is never a duplicate
         gateway.metrics.count("messages_in")
         settled = gateway.worker.settled[row_id] = asyncio.Event()
         gateway.worker.wake.set()
@@ -250,7 +259,8 @@ def create_app(
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(settled.wait(), timeout=1.0)
                 settled.clear()
-                if await asyncio.to_thread(gateway.queue.inbound_status, row_id) in ("done", "held"):
+                status = await asyncio.to_thread(gateway.queue.inbound_status, row_id)
+                if status in (InboxStatus.DONE, InboxStatus.HELD):
                     break
             else:
                 return JSONResponse({"messages": [], "queued": True, "last_id": after}, status_code=202)
@@ -268,6 +278,7 @@ def create_app(
             after = -1
         if user is None or after < 0:
             return JSONResponse({"error": "Thiếu user_id hoặc after không phải số."}, status_code=400)
+        assert gateway.queue is not None  # set at startup (lifespan)
         rows = await asyncio.to_thread(gateway.queue.take_web_replies, f"web:{user}", after)
         return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
 
@@ -277,11 +288,13 @@ def create_app(
     # --- operations ----------------------------------------------------------------------------------
     async def healthz(request: Request) -> Response:
         try:
+            assert gateway.queue is not None  # set at startup (lifespan)
             counts = await asyncio.to_thread(gateway.queue.counts)
             store_ok = True
         except Exception:  # the store is down: say so, do not crash
             counts, store_ok = {}, False
         rasa_ok = True
+        assert gateway.http is not None  # set at startup (lifespan)
         try:
             resp = await gateway.http.get(f"{config.rasa_url}/webhooks/rest/", timeout=2)
             rasa_ok = resp.status_code == 200
@@ -301,6 +314,7 @@ def create_app(
 
     async def metrics(request: Request) -> Response:
         snap = gateway.metrics.snapshot()
+        assert gateway.queue is not None  # set at startup (lifespan)
         snap["queue"] = await asyncio.to_thread(gateway.queue.counts)
         return JSONResponse(snap)
 
@@ -338,12 +352,13 @@ class _LazyConsole:
 
     def __init__(self, gateway: Gateway):
         self.gateway = gateway
-        self.app = None
+        self.app: Starlette | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         if self.app is None:
             from bot.console import create_console
 
+            assert self.gateway.store is not None  # requests are served only after startup
             self.app = create_console(self.gateway.store, self.gateway.settings, self.gateway.desk)
         await self.app(scope, receive, send)
 

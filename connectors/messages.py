@@ -4,8 +4,16 @@ or a delivery fails."""
 
 from __future__ import annotations
 
+import hmac
+import json
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
+
+import httpx
+
+# A platform's getUpdates that fails is retried after bot.retry.backoff(failures, POLL_RETRY_BASE, POLL_RETRY_MAX)
+POLL_RETRY_BASE = 1.0  # seconds
+POLL_RETRY_MAX = 60.0
 
 
 @dataclass
@@ -47,6 +55,38 @@ class WebhookRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def check_secret_token(given: str | None, secret: str, status: int, header: str) -> None:
+    """A platform's secret-token header against ours (constant time); WebhookRejected(`status`) if it differs."""
+    if not given or not hmac.compare_digest(given.encode(), secret.encode()):
+        raise WebhookRejected(status, f"bad or missing {header}")
+
+
+def json_body(raw_body: bytes) -> Any:
+    """A webhook's body as JSON; WebhookRejected(400) if it is not."""
+    try:
+        return json.loads(raw_body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise WebhookRejected(400, "body is not JSON") from None
+
+
+async def post_to_platform(
+    http: httpx.AsyncClient, channel: str, url: str, *, rate_limit_delay: float | None = None, **kwargs: Any
+) -> tuple[int, Any]:
+    """POST to a platform's API: its HTTP status and JSON answer (any shape). Unreachable, overloaded (5xx, 429: retried
+    after `rate_limit_delay` if given) or not JSON is DeliveryError(retry=True)."""
+    try:
+        resp = await http.post(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{channel} unreachable: {exc.__class__.__name__}", retry=True) from None
+    if resp.status_code >= 500 or resp.status_code == 429:
+        delay = rate_limit_delay if resp.status_code == 429 else None
+        raise DeliveryError(f"{channel} HTTP {resp.status_code}", retry=True, delay=delay)
+    try:
+        return resp.status_code, resp.json()
+    except ValueError:
+        raise DeliveryError(f"{channel} HTTP {resp.status_code}, body not JSON", retry=True) from None
 
 
 @dataclass(frozen=True)

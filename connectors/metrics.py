@@ -6,6 +6,8 @@ import statistics
 import threading
 from collections import defaultdict, deque
 
+from bot.stats import percentile
+
 
 class Metrics:
     def __init__(self, window: int = 2000):
@@ -30,7 +32,7 @@ class Metrics:
                     out["latency_ms"][name] = {
                         "n": len(v),
                         "p50": round(statistics.median(v) * 1000, 1),
-                        "p95": round(v[min(len(v) - 1, int(0.95 * len(v)))] * 1000, 1),
+                        "p95": round(percentile(v, 0.95) * 1000, 1),
                         "max": round(v[-1] * 1000, 1),
                     }
             return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import (
     Table,
@@ -29,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import as_utc, utcnow
-from bot.store import Store
+from bot.status import InboxStatus, Origin, OutboxStatus
+from bot.store import Store, inserted_id
 from bot.store.schema import inbox, outbox, shown_options
 from bot.text import mask_personal_numbers, nfc
 from connectors.messages import Inbound, Part
@@ -47,6 +49,24 @@ class Row:
     received_at: _dt.datetime | None = None
 
 
+class Accepted(NamedTuple):
+    """What storing a resident's message did: its inbox id, or (None, False) for a duplicate delivery."""
+
+    id: int | None
+    new: bool
+
+
+class Ready(NamedTuple):
+    """A row a worker may claim now: the oldest pending one of its conversation."""
+
+    id: int
+    conversation_id: str
+
+
+def _pending(table: Table) -> str:
+    return InboxStatus.PENDING if table is inbox else OutboxStatus.PENDING
+
+
 class MessageQueue:
     def __init__(self, store: Store, lease_seconds: float = 120.0):
         self.store = store
@@ -54,33 +74,35 @@ class MessageQueue:
         self.lease = _dt.timedelta(seconds=lease_seconds)
 
     # --- inbound ---------------------------------------------------------------------------------
-    def accept(self, message: Inbound) -> tuple[int | None, bool]:
+    def accept(self, message: Inbound) -> Accepted:
         """Store a resident's message. Returns (id, True) when new, (None, False) for a duplicate delivery."""
         t = utcnow()
         try:
             with self.engine.begin() as conn:
-                new_id = conn.execute(
-                    insert(inbox).values(
-                        channel=message.channel,
-                        platform_id=str(message.platform_id)[:128],
-                        conversation_id=message.conversation_id[:160],
-                        recipient=str(message.recipient)[:128],
-                        text=nfc(message.text)[:4000],
-                        received_at=t,
-                        status="pending",
-                        attempts=0,
-                        next_try_at=t,
+                new_id = inserted_id(
+                    conn.execute(
+                        insert(inbox).values(
+                            channel=message.channel,
+                            platform_id=str(message.platform_id)[:128],
+                            conversation_id=message.conversation_id[:160],
+                            recipient=str(message.recipient)[:128],
+                            text=nfc(message.text)[:4000],
+                            received_at=t,
+                            status=InboxStatus.PENDING,
+                            attempts=0,
+                            next_try_at=t,
+                        )
                     )
-                ).inserted_primary_key[0]
-            return int(new_id), True
+                )
+            return Accepted(new_id, True)
         except IntegrityError:
-            return None, False
+            return Accepted(None, False)
 
-    def _ready(self, table: Table, limit: int) -> list[tuple[int, str]]:
-        """Per conversation, the oldest pending row, if it is due and not leased by another worker:
-        (row id, conversation id) pairs. Web-chat replies are fetched by the widget, never pushed."""
+    def _ready(self, table: Table, limit: int) -> list[Ready]:
+        """Per conversation, the oldest pending row, if it is due and not leased by another worker. Web-chat
+        replies are fetched by the widget, never pushed."""
         t = utcnow()
-        pending = table.c.status == "pending"
+        pending = table.c.status == _pending(table)
         if table is outbox:
             pending = and_(pending, table.c.channel != "web")
         oldest = select(func.min(table.c.id)).where(pending).group_by(table.c.conversation_id)
@@ -95,7 +117,7 @@ class MessageQueue:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [(r[0], r[1]) for r in conn.execute(stmt)]
+            return [Ready(r.id, r.conversation_id) for r in conn.execute(stmt)]
 
     def _claim(self, table: Table, row_id: int) -> Row | None:
         t = utcnow()
@@ -104,7 +126,7 @@ class MessageQueue:
                 update(table)
                 .where(
                     table.c.id == row_id,
-                    table.c.status == "pending",
+                    table.c.status == _pending(table),
                     or_(table.c.lease_until.is_(None), table.c.lease_until < t),
                 )
                 .values(lease_until=t + self.lease)
@@ -123,7 +145,7 @@ class MessageQueue:
             received_at=as_utc(r["received_at"]) if "received_at" in r else None,
         )
 
-    def ready_inbound(self, limit: int = 64) -> list[tuple[int, str]]:
+    def ready_inbound(self, limit: int = 64) -> list[Ready]:
         return self._ready(inbox, limit)
 
     def claim_inbound(self, row_id: int) -> Row | None:
@@ -134,12 +156,12 @@ class MessageQueue:
         either loses neither or keeps both). `options` are the numbered choices shown, for "2" → payload."""
         with self.engine.begin() as conn:
             ids = self._insert_parts(
-                conn, row.channel, row.recipient, row.conversation_id, parts, "bot", inbox_id=row.id
+                conn, row.channel, row.recipient, row.conversation_id, parts, Origin.BOT, inbox_id=row.id
             )
             conn.execute(
                 update(inbox)
                 .where(inbox.c.id == row.id)
-                .values(status="done", lease_until=None, text=mask_personal_numbers(row.text), error=None)
+                .values(status=InboxStatus.DONE, lease_until=None, text=mask_personal_numbers(row.text), error=None)
             )
             if options is not None:
                 self._save_options(conn, row.conversation_id, options)
@@ -151,7 +173,7 @@ class MessageQueue:
             conn.execute(
                 update(inbox)
                 .where(inbox.c.id == row.id)
-                .values(status="held", lease_until=None, text=mask_personal_numbers(row.text))
+                .values(status=InboxStatus.HELD, lease_until=None, text=mask_personal_numbers(row.text))
             )
 
     def retry_inbound(self, row: Row, error: str, delay: float) -> None:
@@ -172,7 +194,7 @@ class MessageQueue:
             )
 
     # --- outbound --------------------------------------------------------------------------------
-    def ready_outbound(self, limit: int = 64) -> list[tuple[int, str]]:
+    def ready_outbound(self, limit: int = 64) -> list[Ready]:
         return self._ready(outbox, limit)
 
     def claim_outbound(self, row_id: int) -> Row | None:
@@ -183,7 +205,9 @@ class MessageQueue:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id)
-                .values(status="sent", sent_at=utcnow(), lease_until=None, attempts=row.attempts + 1, error=None)
+                .values(
+                    status=OutboxStatus.SENT, sent_at=utcnow(), lease_until=None, attempts=row.attempts + 1, error=None
+                )
             )
 
     def mark_undeliverable(self, row: Row, reason: str) -> None:
@@ -193,14 +217,16 @@ class MessageQueue:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id)
-                .values(status="undeliverable", lease_until=None, attempts=row.attempts + 1, error=reason[:500])
+                .values(
+                    status=OutboxStatus.UNDELIVERABLE, lease_until=None, attempts=row.attempts + 1, error=reason[:500]
+                )
             )
 
     def retry_outbound(self, row: Row, error: str, delay: float) -> None:
         self._retry(outbox, row, error, delay)
 
     def enqueue(
-        self, channel: str, recipient: str, parts: list[Part], origin: str, options: list[dict] | None = None
+        self, channel: str, recipient: str, parts: list[Part], origin: Origin, options: list[dict] | None = None
     ) -> list[int]:
         """Queue a message that answers no inbound row: a team member's reply, or news."""
         conversation_id = f"{channel}:{recipient}"
@@ -217,13 +243,13 @@ class MessageQueue:
         recipient: str,
         conversation_id: str,
         parts: list[Part],
-        origin: str,
+        origin: Origin,
         inbox_id: int | None = None,
     ) -> list[int]:
         """Queue the parts of one message (origin bot|team|news), in the caller's transaction; their ids."""
         t = utcnow()
         return [
-            int(
+            inserted_id(
                 conn.execute(
                     insert(outbox).values(
                         inbox_id=inbox_id,
@@ -234,11 +260,11 @@ class MessageQueue:
                         buttons=json.dumps(p.buttons, ensure_ascii=False),
                         origin=origin,
                         created_at=t,
-                        status="pending",
+                        status=OutboxStatus.PENDING,
                         attempts=0,
                         next_try_at=t,
                     )
-                ).inserted_primary_key[0]
+                )
             )
             for p in parts
         ]
@@ -280,13 +306,15 @@ class MessageQueue:
                 .where(
                     outbox.c.conversation_id == conversation_id,
                     outbox.c.id > after,
-                    outbox.c.status.in_(("pending", "sent")),
+                    outbox.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENT)),
                 )
                 .order_by(outbox.c.id)
             ).all()
-            ids = [r._mapping["id"] for r in rows if r._mapping["status"] == "pending"]
+            ids = [r._mapping["id"] for r in rows if r._mapping["status"] == OutboxStatus.PENDING]
             if ids:
-                conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(status="sent", sent_at=utcnow()))
+                conn.execute(
+                    update(outbox).where(outbox.c.id.in_(ids)).values(status=OutboxStatus.SENT, sent_at=utcnow())
+                )
         return [
             Row(
                 id=r._mapping["id"],
@@ -329,7 +357,7 @@ class MessageQueue:
                 r[0]
                 for r in conn.execute(
                     select(outbox.c.text)
-                    .where(and_(outbox.c.conversation_id == conversation_id, outbox.c.status == "sent"))
+                    .where(and_(outbox.c.conversation_id == conversation_id, outbox.c.status == OutboxStatus.SENT))
                     .order_by(outbox.c.id)
                 )
             ]

@@ -1,5 +1,6 @@
-"""A small client for Rasa's REST channel (`POST /webhooks/rest/webhook`), used by the terminal chat, the
-dialogue benchmark and the tests; the gateway uses the same contract."""
+"""A small client for Rasa's REST channel (`POST /webhooks/rest/webhook`), on httpx: `RasaClient` (blocking) for
+the terminal chat, the dialogue benchmark and the tests, `AsyncRasaClient` for the gateway's worker. Both build the
+same request and read the answer with `parse_replies`; Rasa down or broken is `RasaUnavailable`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+import httpx
 
 from bot.text import nfc
+
+WEBHOOK = "/webhooks/rest/webhook"
 
 
 class RasaUnavailable(RuntimeError):
@@ -52,43 +55,62 @@ def parse_replies(url: str, status: int, payload: bytes) -> list[Reply]:
     return replies
 
 
-class AsyncRasaClient:
-    """The same contract for the gateway's asyncio worker (httpx)."""
+class _RasaRest:
+    """What both clients share: the webhook address, the request body and how a failed call is reported."""
 
-    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
-        import httpx
-
-        self.url = url.rstrip("/")
-        self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=32))
-
-    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
-        import httpx
-
-        body: dict[str, Any] = {"sender": sender, "message": nfc(text)}
-        if metadata:
-            body["metadata"] = metadata
-        try:
-            resp = await self.http.post(f"{self.url}/webhooks/rest/webhook", json=body)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"Rasa at {self.url} did not answer: {exc.__class__.__name__}") from exc
-        return parse_replies(self.url, resp.status_code, resp.content)
-
-    async def close(self) -> None:
-        await self.http.aclose()
-
-
-class RasaClient:
     def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.session = requests.Session()
 
-    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
+    @property
+    def webhook(self) -> str:
+        return f"{self.url}{WEBHOOK}"
+
+    @staticmethod
+    def body(sender: str, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"sender": sender, "message": nfc(text)}
         if metadata:
             body["metadata"] = metadata
-        try:
-            resp = self.session.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise RasaUnavailable(f"Rasa at {self.url} did not answer: {exc.__class__.__name__}") from exc
+        return body
+
+    def unreachable(self, exc: httpx.HTTPError) -> RasaUnavailable:
+        return RasaUnavailable(f"Rasa at {self.url} did not answer: {exc.__class__.__name__}")
+
+    def replies(self, resp: httpx.Response) -> list[Reply]:
         return parse_replies(self.url, resp.status_code, resp.content)
+
+
+class RasaClient(_RasaRest):
+    """Blocking: the terminal chat, the dialogue benchmark, the tests."""
+
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
+        super().__init__(url, timeout)
+        self.http = httpx.Client(timeout=timeout)
+
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
+        try:
+            resp = self.http.post(self.webhook, json=self.body(sender, text, metadata))
+        except httpx.HTTPError as exc:
+            raise self.unreachable(exc) from exc
+        return self.replies(resp)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncRasaClient(_RasaRest):
+    """For the gateway's asyncio worker."""
+
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
+        super().__init__(url, timeout)
+        self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=32))
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
+        try:
+            resp = await self.http.post(self.webhook, json=self.body(sender, text, metadata))
+        except httpx.HTTPError as exc:
+            raise self.unreachable(exc) from exc
+        return self.replies(resp)
+
+    async def close(self) -> None:
+        await self.http.aclose()

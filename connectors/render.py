@@ -9,6 +9,7 @@ import re
 from connectors.messages import Limits, Part
 
 NUMBER_HINT = "Anh/chị trả lời bằng số:"
+_LIST_NUMBER = re.compile(r"\s*\d{1,3}[.)]")
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -25,7 +26,7 @@ def split_text(text: str, limit: int) -> list[str]:
         if len(candidate) <= limit:
             current = candidate
         else:
-            if current:
+            if current.strip():
                 pieces.append(current.strip())
             current = unit.lstrip("\n")
     if current.strip():
@@ -38,6 +39,8 @@ def _units(text: str, limit: int) -> list[str]:
     units: list[str] = []
     for li, line in enumerate(text.split("\n")):
         sentences = re.split(r"(?<=[.!?…])\s+", line) if line.strip() else [""]
+        if len(sentences) > 1 and _LIST_NUMBER.fullmatch(sentences[0]):  # "2. Chọn thủ tục": not a sentence
+            sentences[:2] = [f"{sentences[0]} {sentences[1]}"]
         for si, sentence in enumerate(sentences):
             prefix = "\n" if li > 0 and si == 0 else ""
             if len(sentence) <= limit:
@@ -46,6 +49,9 @@ def _units(text: str, limit: int) -> list[str]:
             words = sentence.split(" ")
             chunk = ""
             for w in words:
+                if len(w) > limit and chunk:  # the words before a too-long word go first
+                    units.append(prefix + chunk)
+                    prefix, chunk = "", ""
                 while len(w) > limit:
                     units.append(prefix + w[:limit])
                     prefix, w = "", w[limit:]

@@ -13,6 +13,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from bot.retry import backoff, sleep_or_stop
+from bot.status import HandoffStatus
 from bot.store import Store
 from connectors.messages import DeliveryError, Part, Sender
 from connectors.metrics import Metrics
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     concurrency: int = 16  # conversations handled at once
     idle_poll: float = 0.5  # seconds between looks at the queue when nothing wakes the worker
-    retry_base: float = 1.0  # first retry delay; doubles per attempt
+    retry_base: float = 1.0  # ceiling of the first retry delay; doubles per attempt (bot.retry.backoff)
     retry_max: float = 60.0
     max_attempts: int = 200  # a reply still failing after this many tries is given up (recorded)
 
@@ -54,7 +56,7 @@ class Worker:
         self.settled: dict[int, asyncio.Event] = {}  # inbox id → set once answered or held (web chat waits)
 
     def delay(self, attempts: int) -> float:
-        return min(self.config.retry_base * (2 ** min(attempts, 16)), self.config.retry_max)
+        return backoff(attempts, self.config.retry_base, self.config.retry_max)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: start work for every conversation that has something due; then let the running
@@ -63,20 +65,9 @@ class Worker:
             started = await self._tick()
             if not started:
                 self.wake.clear()
-                try:
-                    await asyncio.wait_for(self._wait_any(stop), timeout=self.config.idle_poll)
-                except TimeoutError:
-                    pass
+                await sleep_or_stop(stop, self.config.idle_poll, self.wake)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _wait_any(self, stop: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
 
     async def _tick(self) -> int:
         free = self.config.concurrency - len(self._tasks)
@@ -123,7 +114,7 @@ class Worker:
 
     async def process_inbound(self, row: Row) -> None:
         handoff = await asyncio.to_thread(self.store.open_handoff, row.conversation_id)
-        if handoff and handoff["status"] == "taken":
+        if handoff and handoff["status"] == HandoffStatus.TAKEN:
             await asyncio.to_thread(self.queue.hold, row)
             self.metrics.count("held")
             return

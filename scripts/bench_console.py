@@ -27,9 +27,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.stats import percentile  # noqa: E402
+from bot.status import Origin, Reason  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.team.groups import Features, QuestionGroups  # noqa: E402
-from connectors.messages import Inbound, Part
+from connectors.messages import Inbound, Part  # noqa: E402
 from connectors.queue import MessageQueue  # noqa: E402
 from tests.fakes import free_port  # noqa: E402
 
@@ -77,7 +79,7 @@ def seed(data: Path, n_questions: int) -> None:
                 directions[k] = np.random.default_rng(k).standard_normal(384).astype("float32")
             vec = directions[k] + 0.05 * np.random.default_rng(i).standard_normal(384).astype("float32")
             qid = store.record_question(
-                text, channel=channel, user_id=user, answered=False, reason="no_match", score=0.5, when=when
+                text, channel=channel, user_id=user, answered=False, reason=Reason.NO_MATCH, score=0.5, when=when
             )
             groups.assign(qid, Features(vec, {f"t{k}": 1.0}), conversation_id=user)
         else:
@@ -86,7 +88,7 @@ def seed(data: Path, n_questions: int) -> None:
                 channel=channel,
                 user_id=user,
                 answered=True,
-                reason="answered",
+                reason=Reason.ANSWERED,
                 score=0.9,
                 sources=[rng.choice(SOURCES)],
                 when=when,
@@ -98,7 +100,7 @@ def seed(data: Path, n_questions: int) -> None:
         store.request_handoff(conversation, channel="web", context="đang làm: kích hoạt VNeID mức 2")
         for j in range(15):
             row_id, _ = queue.accept(Inbound("web", f"h{i}-{j}", f"nguoi-dan-{i}", f"tin nhắn {j}"))
-            queue.enqueue("web", f"nguoi-dan-{i}", [Part(f"Dạ, trả lời tin {j}")], origin="bot")
+            queue.enqueue("web", f"nguoi-dan-{i}", [Part(f"Dạ, trả lời tin {j}")], origin=Origin.BOT)
         if i % 3 == 0:
             store.set_subscription(conversation, channel="web", active=True)
     store.engine.dispose()
@@ -183,7 +185,7 @@ def main() -> int:
                         print(f"{page}: HTTP {r.status_code}")
                         return 2
                 times = sorted(times[2:])  # the first two warm caches
-                p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+                p95 = percentile(times, 0.95)
                 worst = max(worst, p95)
                 print(f"{page:52s} {statistics.median(times):8.1f} {p95:8.1f} {max(times):8.1f}")
             print(f"slowest page p95: {worst:.1f} ms (target < {TARGET_MS:.0f} ms)")

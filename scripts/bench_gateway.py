@@ -29,15 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.stack import Stack, StackConfig, build_services  # noqa: E402
+from bot.stats import percentile  # noqa: E402
+from bot.status import InboxStatus, OutboxStatus  # noqa: E402
 from tests.fakes import FakeZaloOA, free_port  # noqa: E402
 
 SECRET = "bench-oa-secret"
 SCRIPT = ["xin chào", "/flow_dvc", "2", "/next_step", "vneid mức 2 là gì"]
-
-
-def pct(values: list[float], q: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, int(q * len(v)))] * 1000
 
 
 class Delivered:
@@ -188,16 +185,21 @@ def main() -> int:
         f"each ({n} webhooks), {wall:.1f} s wall"
     )
     print(
-        f"webhook acknowledgement: median {statistics.median(acks) * 1000:.1f} ms, p95 {pct(acks, 0.95):.1f} ms, "
-        f"max {max(acks) * 1000:.1f} ms"
+        f"webhook acknowledgement: median {statistics.median(acks) * 1000:.1f} ms, "
+        f"p95 {percentile(acks, 0.95) * 1000:.1f} ms, max {max(acks) * 1000:.1f} ms"
     )
     print(f"  (inside the gateway: median {server.get('p50')} ms, p95 {server.get('p95')} ms)")
     print(
         f"end-to-end reply (webhook → reply at the platform): median {statistics.median(e2e) * 1000:.0f} ms, "
-        f"p95 {pct(e2e, 0.95):.0f} ms, max {max(e2e) * 1000:.0f} ms"
+        f"p95 {percentile(e2e, 0.95) * 1000:.0f} ms, max {max(e2e) * 1000:.0f} ms"
     )
     print(f"inbox {inbox}; outbox {outbox}; replies received by the platform {delivered}")
-    ok = inbox == {"done": n + 1} and delivered == sent_rows and per_user_dupes == 0 and set(outbox) == {"sent"}
+    ok = (
+        inbox == {InboxStatus.DONE: n + 1}
+        and delivered == sent_rows
+        and per_user_dupes == 0
+        and set(outbox) == {OutboxStatus.SENT}
+    )
     print("every message answered, every reply delivered exactly once" if ok else "FAIL: lost or duplicated replies")
     return 0 if ok else 1
 

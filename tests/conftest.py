@@ -10,6 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Fixtures that load the converted embedding model (and with it the shipped index): a test using any of them
+# is marked `model`, so `pytest -m "not model"` runs in seconds. Modules that start the model or Rasa in
+# processes of their own say so with `pytestmark = pytest.mark.model`.
+MODEL_FIXTURES = frozenset({"embedder", "shipped_index", "engine", "recorder", "ask"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
+
 
 @pytest.fixture(scope="session")
 def settings():
@@ -52,11 +63,49 @@ def store(tmp_path):
     return Store(f"sqlite:///{tmp_path / 'test.db'}")
 
 
-@pytest.fixture
-def engine(shipped_index, embedder, store):
+@pytest.fixture(scope="module")
+def fakes():
+    """Fake Zalo OA, Zalo Bot, Telegram and Rasa servers on 127.0.0.1 (the gateway and news tests share it)."""
+    from tests.fake_rasa import FakeRasa
+    from tests.fakes import FakeTelegram, FakeZaloBot, FakeZaloOA
+
+    oa = FakeZaloOA(app_id="app1", app_secret="appsecret", access_token="at-0", refresh_token="rt-0").start()
+    bot = FakeZaloBot(token="123:abc").start()
+    tg = FakeTelegram(token="42:TEST").start()
+    rasa = FakeRasa().up()
+    yield {"oa": oa, "bot": bot, "tg": tg, "rasa": rasa}
+    for f in (oa, bot, tg):
+        f.stop()
+    rasa.down()
+
+
+@pytest.fixture(scope="session")
+def engine(shipped_index, embedder):
+    """The answer engine over the shipped knowledge: pure, so one serves the whole session."""
     from bot.engine.answer import AnswerEngine
 
-    return AnswerEngine(shipped_index, embedder, store)
+    return AnswerEngine(shipped_index, embedder)
+
+
+@pytest.fixture
+def recorder(engine, store):
+    """Records judged questions in this test's store and groups the unanswered ones, as the action server does."""
+    from bot.team.groups import QuestionGroups
+    from bot.team.recorder import Recorder
+
+    return Recorder(store, QuestionGroups(store), lambda a: engine.group_features(a.q, a.retrieval))
+
+
+@pytest.fixture
+def ask(engine, recorder):
+    """Ask as a resident would through the action server: the engine answers, the recorder stores the question.
+    Returns the answer and the stored question's id."""
+
+    def ask(question: str, channel: str = "cli", user_id: str | None = None):
+        answer = engine.ask(question)
+        return answer, recorder.record(answer, channel=channel, user_id=user_id)
+
+    return ask
 
 
 def write(path: Path, text: str) -> Path:

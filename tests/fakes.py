@@ -6,8 +6,8 @@ Point the gateway's base URLs at ``fake.url`` and it talks to the fake exactly a
 would talk to the platform, over real sockets. Every request is recorded as a
 :class:`Call`, so tests can assert on what was sent.
 
-The fakes answer like the real platforms, as described in
-``/work/shared/research/channels.md``:
+The fakes answer like the real platforms, as described in the project's
+``docs/channels.md`` (the platform facts the channel modules rely on):
 
 * :class:`FakeZaloOA`: Zalo Official Account Open API v3 (``/v3.0/oa/message/cs``)
   and the OAuth v4 token endpoint (``/v4/oa/access_token``), with access-token
@@ -33,7 +33,8 @@ Each such choice is noted where it is made.
 Usage::
 
     with FakeZaloBot() as fake:
-        client = ZaloBotClient(base_url=fake.url, token=fake.token)
+        config = ZaloBotConfig(token=fake.token, secret_token="", api_base=fake.url, webhook_url="", polling=False)
+        client = ZaloBotClient(config, httpx.AsyncClient())
         ...
         assert fake.sent()[0]["text"] == "Xin chào"
 """

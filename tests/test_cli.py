@@ -47,7 +47,8 @@ issued: 2024-12-22
 ---
 ## Nghị quyết 57 là gì
 
-Nghị quyết 57-NQ/TW ngày 22/12/2024 của Bộ Chính trị bàn về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia.
+Nghị quyết 57-NQ/TW ngày 22/12/2024 của Bộ Chính trị bàn về đột phá phát triển khoa học, \
+công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia.
 
 ## Mục tiêu về kinh tế số
 
@@ -92,6 +93,7 @@ def test_ask_before_index_is_a_clear_error(env):
     assert "trolyso index" in proc.stderr
 
 
+@pytest.mark.model
 def test_index_then_jsonl_contract(env):
     out = trolyso(env, "index", "--quiet").stdout
     assert "2 files" in out and "0 errors" in out
@@ -105,7 +107,7 @@ def test_index_then_jsonl_contract(env):
     proc = trolyso(env, "ask", "--jsonl", "--channel", "test", input="\n".join(questions) + "\n")
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == len(questions)
-    for q, row in zip(questions, rows):
+    for q, row in zip(questions, rows, strict=True):
         assert set(row) == {"q", "answered", "text", "sources", "score"}
         assert row["q"] == q
         assert isinstance(row["answered"], bool) and isinstance(row["text"], str) and row["text"]
@@ -132,6 +134,7 @@ def test_index_then_jsonl_contract(env):
     assert all(r[1] != "cli" and len(r[1]) == 24 for r in stored)
 
 
+@pytest.mark.model
 def test_incremental_reindex_only_embeds_the_change(env):
     root, _ = env
     path = root / "knowledge" / "explainers" / "nq57.md"
@@ -144,6 +147,7 @@ def test_incremental_reindex_only_embeds_the_change(env):
     assert row["answered"] and "50%" in row["text"]
 
 
+@pytest.mark.model
 def test_lint_reports_broken_files_with_file_and_line(env):
     root, _ = env
     ok = trolyso(env, "lint")

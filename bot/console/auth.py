@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.console.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Console
+from bot.status import Role
 from bot.team.accounts import Session
 
 
@@ -51,14 +52,14 @@ def routes(console: Console) -> list[Route]:
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/admin")
         return response
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def logout(request: Request, session: Session) -> Response:
         await asyncio.to_thread(accounts.logout, request.cookies.get(SESSION_COOKIE, ""))
         response = RedirectResponse("/admin/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/admin")
         return response
 
-    @console.guard("admin")
+    @console.guard(Role.ADMIN)
     async def user_list(request: Request, session: Session) -> Response:
         return console.page(request, "users.html", session, users=await asyncio.to_thread(accounts.list_users))
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console.web import Console, page_number
+from bot.status import Role
 from bot.team.accounts import Session
 
 PAGE_SIZE = 50
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 def routes(console: Console) -> list[Route]:
     store = console.store
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def feedback_page(request: Request, session: Session) -> Response:
         helpful = request.query_params.get("show") == "helpful"
         page_no = page_number(request)

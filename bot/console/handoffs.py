@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+from collections.abc import Awaitable, Mapping
+from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -20,10 +22,10 @@ from starlette.routing import Route
 
 from bot.clock import as_utc, utcnow
 from bot.console.web import Console, back, field
-from bot.store import OPEN_HANDOFF
+from bot.status import OPEN_HANDOFF, HandoffStatus, Origin, Role
 from bot.store.schema import handoffs
 from bot.team.accounts import Session
-from bot.team.desk import DeskError, Reach
+from bot.team.desk import RESIDENT, DeskError, Reach
 from bot.text import mask_personal_numbers
 
 MAX_REPLY = 2000
@@ -50,7 +52,7 @@ DONE = {
     "released_quiet": "Đã trả lại cho trợ lý; từ giờ trợ lý trả lời người dân như bình thường. Chưa báo được "
     "cho người dân (kênh không còn nhận tin).",
 }
-WHO = {"resident": "Người dân", "bot": "Trợ lý", "team": "Cán bộ", "news": "Bản tin"}
+WHO = {RESIDENT: "Người dân", Origin.BOT: "Trợ lý", Origin.TEAM: "Cán bộ", Origin.NEWS: "Bản tin"}
 
 
 def waited(since: _dt.datetime | None, now: _dt.datetime) -> str:
@@ -73,13 +75,13 @@ def routes(console: Console) -> list[Route]:
     store = console.store
     idle = _dt.timedelta(minutes=console.settings.handoff_release_minutes)
 
-    def shown(row: dict) -> dict:
+    def shown(mapping: Mapping[Any, Any]) -> dict:
         """A hand-off row as the pages show it: times in UTC with their zone, residents' text masked (again)."""
-        row = dict(row)
+        row = dict(mapping)
         row["context"] = mask_personal_numbers(row.get("context") or "")
         row["requested_at"] = as_utc(row["requested_at"])
         row["updated_at"] = as_utc(row["updated_at"])
-        row["release_at"] = row["updated_at"] + idle if row["status"] == "taken" else None
+        row["release_at"] = row["updated_at"] + idle if row["status"] == HandoffStatus.TAKEN else None
         return row
 
     def board() -> dict:
@@ -91,18 +93,18 @@ def routes(console: Console) -> list[Route]:
             ).all()
             released = conn.execute(
                 select(handoffs)
-                .where(handoffs.c.status == "released")
+                .where(handoffs.c.status == HandoffStatus.RELEASED)
                 .order_by(handoffs.c.updated_at.desc(), handoffs.c.id.desc())
                 .limit(HISTORY_SIZE)
             ).all()
-        open_rows = [shown(r._mapping) for r in open_rows]
+        open_shown = [shown(r._mapping) for r in open_rows]
         return {
-            "waiting": [r for r in open_rows if r["status"] == "waiting"],
-            "taken": [r for r in open_rows if r["status"] == "taken"],
+            "waiting": [r for r in open_shown if r["status"] == HandoffStatus.WAITING],
+            "taken": [r for r in open_shown if r["status"] == HandoffStatus.TAKEN],
             "released": [shown(r._mapping) for r in released],
         }
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def handoff_list(request: Request, session: Session) -> Response:
         data = await asyncio.to_thread(board)
         return console.page(
@@ -146,7 +148,7 @@ def routes(console: Console) -> list[Route]:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
         handoff = shown(handoff)
         messages, can_reach = await asyncio.to_thread(conversation, handoff)
-        mine = handoff["status"] == "taken" and handoff["taken_by"] == session.username
+        mine = handoff["status"] == HandoffStatus.TAKEN and handoff["taken_by"] == session.username
         return console.page(
             request,
             "handoff.html",
@@ -170,25 +172,27 @@ def routes(console: Console) -> list[Route]:
     def may_release(handoff: dict, session: Session) -> bool:
         """Anyone of the team may give back a waiting one; a taken one its taker (or an admin, for one left
         behind — it would also return by itself after the idle time)."""
-        if handoff["status"] == "waiting":
+        if handoff["status"] == HandoffStatus.WAITING:
             return True
-        return handoff["status"] == "taken" and (handoff["taken_by"] == session.username or session.role == "admin")
+        return handoff["status"] == HandoffStatus.TAKEN and (
+            handoff["taken_by"] == session.username or session.role == Role.ADMIN
+        )
 
     def tell(conversation_id: str, text: str) -> bool:
         """A courtesy message to the resident; False when the channel cannot take it (not an error)."""
         if console.desk is None:
             return False
         try:  # send() itself refuses what the platform no longer allows
-            console.desk.send(conversation_id, text, "team")
+            console.desk.send(conversation_id, text, Origin.TEAM)
         except DeskError:
             return False
         return True
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def handoff_page(request: Request, session: Session) -> Response:
         return await detail(request, session, request.path_params["handoff_id"])
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def take(request: Request, session: Session) -> Response:
         handoff_id = request.path_params["handoff_id"]
 
@@ -196,7 +200,7 @@ def routes(console: Console) -> list[Route]:
             before = store.handoff(handoff_id)
             if before is None:
                 return None, None
-            if before["status"] == "taken" and before["taken_by"] == session.username:
+            if before["status"] == HandoffStatus.TAKEN and before["taken_by"] == session.username:
                 return before, ""  # already mine: nothing to do, no second greeting
             if not store.take_handoff(handoff_id, session.username):
                 return before, None
@@ -207,7 +211,7 @@ def routes(console: Console) -> list[Route]:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
         if done is None:
             now = await asyncio.to_thread(store.handoff, handoff_id)
-            if now and now["status"] == "taken":
+            if now and now["status"] == HandoffStatus.TAKEN:
                 message = (
                     f"Cán bộ {now['taken_by']} đã nhận hỗ trợ người dân này rồi; anh/chị không nhận thêm "
                     "được. Cần thì anh/chị trao đổi với cán bộ đó."
@@ -217,7 +221,7 @@ def routes(console: Console) -> list[Route]:
             return await detail(request, session, handoff_id, status=409, error=message)
         return back(f"/admin/handoffs/{handoff_id}" + (f"?done={done}" if done else ""))
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def reply(request: Request, session: Session) -> Response:
         handoff_id = request.path_params["handoff_id"]
         form = await request.form()  # already read (and cached) by the guard
@@ -226,17 +230,18 @@ def routes(console: Console) -> list[Route]:
         if handoff is None:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
 
-        def again(status: int, message: str) -> Response:
+        def again(status: int, message: str) -> Awaitable[Response]:
             return detail(request, session, handoff_id, status=status, error=message, draft=text)
 
-        if handoff["status"] != "taken" or handoff["taken_by"] != session.username:
+        if handoff["status"] != HandoffStatus.TAKEN or handoff["taken_by"] != session.username:
             who = (
                 f"cán bộ {handoff['taken_by']} đang hỗ trợ"
-                if handoff["status"] == "taken"
-                else ("chưa ai nhận" if handoff["status"] == "waiting" else "đã trả lại cho trợ lý")
+                if handoff["status"] == HandoffStatus.TAKEN
+                else ("chưa ai nhận" if handoff["status"] == HandoffStatus.WAITING else "đã trả lại cho trợ lý")
             )
             return await again(409, f"Anh/chị chỉ trả lời được khi đã nhận hỗ trợ người dân này ({who}).")
-        if console.desk is None:
+        desk = console.desk
+        if desk is None:
             return await again(503, NO_DESK)
         if not text:
             return await again(400, "Anh/chị chưa nhập nội dung trả lời.")
@@ -248,7 +253,7 @@ def routes(console: Console) -> list[Route]:
             )
 
         def send() -> None:
-            console.desk.send(handoff["conversation_id"], text, "team")
+            desk.send(handoff["conversation_id"], text, Origin.TEAM)
             store.touch_handoff(handoff_id)
 
         try:
@@ -257,13 +262,13 @@ def routes(console: Console) -> list[Route]:
             return await again(409, f"Chưa gửi được: {exc}")
         return back(f"/admin/handoffs/{handoff_id}?done=sent#reply")
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def release(request: Request, session: Session) -> Response:
         handoff_id = request.path_params["handoff_id"]
         handoff = await asyncio.to_thread(store.handoff, handoff_id)
         if handoff is None:
             return console.refuse(request, session, "Không tìm thấy yêu cầu gặp cán bộ này.", 404)
-        if handoff["status"] == "released":
+        if handoff["status"] == HandoffStatus.RELEASED:
             return back(f"/admin/handoffs/{handoff_id}?done=released")
         if not may_release(handoff, session):
             return await detail(
@@ -279,7 +284,7 @@ def routes(console: Console) -> list[Route]:
         def run() -> str:
             if not store.release_handoff(handoff_id):
                 return "released"  # released meanwhile (automatically)
-            if handoff["status"] != "taken":
+            if handoff["status"] != HandoffStatus.TAKEN:
                 return "released"  # nobody had talked to the resident yet
             return "released" if tell(handoff["conversation_id"], RELEASED_TEXT) else "released_quiet"
 

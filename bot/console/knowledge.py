@@ -19,8 +19,9 @@ from starlette.routing import Route
 
 from bot.clock import utcnow
 from bot.console.web import Console, back
-from bot.engine.index import read_manifest
 from bot.engine.knowledge import check_bytes, check_file, iter_knowledge_files
+from bot.engine.manifest import read_manifest
+from bot.status import Role
 from bot.team.accounts import Session
 from bot.team.faq import FaqError, safe_knowledge_path, write_atomically
 
@@ -79,14 +80,14 @@ def routes(console: Console) -> list[Route]:
             "errors": sum(1 for d in docs if d["error"]),
         }
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def list_documents(request: Request, session: Session) -> Response:
         docs, summary = await asyncio.to_thread(documents)
         return console.page(
             request, "knowledge.html", session, docs=docs, summary=summary, folders=FOLDERS, parse_time=_parse_time
         )
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def show_document(request: Request, session: Session) -> Response:
         try:
             path = safe_knowledge_path(root, request.path_params["path"])
@@ -110,7 +111,7 @@ def routes(console: Console) -> list[Route]:
             parse_time=_parse_time,
         )
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def upload(request: Request, session: Session) -> Response:
         form = await request.form(max_part_size=MAX_UPLOAD + 1024)
         upload_file = form.get("file")

@@ -21,6 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console.web import Console, back, field
+from bot.labels import CHANNEL_POST_NAMES
+from bot.status import NewsStatus, Role
 from bot.team.accounts import Session
 from bot.team.news import (
     KINDS,
@@ -61,13 +63,14 @@ def routes(console: Console) -> list[Route]:
             "news_channel": console.desk.news_channel() if console.desk is not None else "",
             "desk": console.desk is not None,
             "stale_minutes": f"{STALE_SECONDS / 60:g}",
+            "channel_post_names": CHANNEL_POST_NAMES,
         }
 
     def board() -> dict:
         return {
-            "drafts": room.listing("draft"),
-            "sending": room.listing("sending"),
-            "sent": room.listing("sent", limit=100),
+            "drafts": room.listing(NewsStatus.DRAFT),
+            "sending": room.listing(NewsStatus.SENDING),
+            "sent": room.listing(NewsStatus.SENT, limit=100),
             "audience": room.audience(),
         }
 
@@ -97,11 +100,11 @@ def routes(console: Console) -> list[Route]:
             "kind_given": kind,
         }
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def news_list(request: Request, session: Session) -> Response:
         return await listing(request, session)
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def create(request: Request, session: Session) -> Response:
         values = form_values(await request.form())
         try:
@@ -125,9 +128,10 @@ def routes(console: Console) -> list[Route]:
             item = room.get(news_id)
             if item is None:
                 return None, {}, {}, None, {}
-            if item["status"] == "draft":
+            if item["status"] == NewsStatus.DRAFT:
                 return item, {}, {}, None, room.audience()
-            results = item["results"] if item["status"] == "sent" else room.summary(news_id)  # live while sending
+            sent = item["status"] == NewsStatus.SENT
+            results = item["results"] if sent else room.summary(news_id)  # live while sending
             return item, results, *room.delivery(news_id), {}
 
         item, results, delivery, post, audience = await asyncio.to_thread(load)
@@ -152,11 +156,11 @@ def routes(console: Console) -> list[Route]:
             **common(),
         )
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def news_page(request: Request, session: Session) -> Response:
         return await detail(request, session, request.path_params["news_id"])
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def edit(request: Request, session: Session) -> Response:
         news_id = request.path_params["news_id"]
         values = form_values(await request.form())
@@ -179,7 +183,7 @@ def routes(console: Console) -> list[Route]:
             )
         return back(f"/admin/news/{news_id}?done=saved")
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def remove(request: Request, session: Session) -> Response:
         news_id = request.path_params["news_id"]
         if not await asyncio.to_thread(room.delete_draft, news_id):
@@ -200,7 +204,7 @@ def routes(console: Console) -> list[Route]:
         if not task.cancelled() and task.exception() is not None:
             log.error("sending news failed", exc_info=task.exception())
 
-    @console.guard("editor")
+    @console.guard(Role.EDITOR)
     async def send(request: Request, session: Session) -> Response:
         news_id = request.path_params["news_id"]
         form = await request.form()  # already read (and cached) by the guard
@@ -209,7 +213,7 @@ def routes(console: Console) -> list[Route]:
             return console.refuse(request, session, "Không tìm thấy bản tin này.", 404)
         if console.desk is None:
             return await detail(request, session, news_id, status=503, error=NO_DESK)
-        if item["status"] == "sent" or (item["status"] == "sending" and not item["stale"]):
+        if item["status"] == NewsStatus.SENT or (item["status"] == NewsStatus.SENDING and not item["stale"]):
             return back(f"/admin/news/{news_id}?done=already")
         # without a configured channel the post is attempted anyway, so the result says plainly why it did not go
         to_channel = form.get("channel") == "1" or not console.desk.news_channel()

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console.web import Console
+from bot.status import HandoffStatus, Role
 from bot.store.schema import handoffs, questions
 from bot.team.accounts import Session
 
@@ -23,7 +24,7 @@ def routes(console: Console) -> list[Route]:
                 select(func.count()).select_from(questions).where(questions.c.answered.is_(False))
             ).scalar_one()
             waiting = conn.execute(
-                select(func.count()).select_from(handoffs).where(handoffs.c.status == "waiting")
+                select(func.count()).select_from(handoffs).where(handoffs.c.status == HandoffStatus.WAITING)
             ).scalar_one()
         wrong = store.feedback_count(helpful=False)
         return {
@@ -31,10 +32,10 @@ def routes(console: Console) -> list[Route]:
             "waiting": waiting,
             "wrong": wrong,
             "latest": store.unanswered(limit=20),
-            "handoffs": store.handoffs(status="waiting")[:20],
+            "handoffs": store.handoffs(status=HandoffStatus.WAITING)[:20],
         }
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def home(request: Request, session: Session) -> Response:
         return console.page(request, "home.html", session, **await asyncio.to_thread(overview))
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from bot.console.web import Console, back, field, page_number
 from bot.engine.knowledge import TOPICS
 from bot.labels import STATUS_NAMES, TOPIC_NAMES
+from bot.status import GroupStatus, Origin, Role
 from bot.team.accounts import Session
 from bot.team.desk import DeskError
 from bot.team.faq import FaqError, write_faq
@@ -66,11 +67,10 @@ def routes(console: Console) -> list[Route]:
             return 0
         return len(console.desk.reachable(groups.recipients(group_id)[:MAX_RECIPIENTS]))
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def list_groups(request: Request, session: Session) -> Response:
-        tab = request.query_params.get("tab", "open")
-        if tab not in TABS:
-            tab = "open"
+        tab = request.query_params.get("tab", GroupStatus.OPEN)
+        tab = GroupStatus(tab) if tab in TABS else GroupStatus.OPEN
         page_no = page_number(request)
 
         def load():
@@ -100,13 +100,13 @@ def routes(console: Console) -> list[Route]:
             "notify": True,
         }
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def show_group(request: Request, session: Session) -> Response:
         group_id = request.path_params["group_id"]
         group = await asyncio.to_thread(groups.group, group_id)
         if group is None:
             return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
-        n = await asyncio.to_thread(reachable_count, group_id) if group.status == "open" else 0
+        n = await asyncio.to_thread(reachable_count, group_id) if group.status == GroupStatus.OPEN else 0
         return faq_form(request, session, group=group, values=group_values(group), reachable=n)
 
     def read_values(form) -> dict:
@@ -130,14 +130,14 @@ def routes(console: Console) -> list[Route]:
             topics=values["topics"],
         )
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def answer_group(request: Request, session: Session) -> Response:
         group_id = request.path_params["group_id"]
         group = await asyncio.to_thread(groups.group, group_id)
         if group is None:
             return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
         values = read_values(await request.form())
-        if group.status == "answered":
+        if group.status == GroupStatus.ANSWERED:
             return console.refuse(request, session, "Nhóm này đã được trả lời rồi.", 409)
         try:
             path = await asyncio.to_thread(save_faq, values, session.username)
@@ -152,7 +152,7 @@ def routes(console: Console) -> list[Route]:
                 reachable=await asyncio.to_thread(reachable_count, group_id),
             )
         await asyncio.to_thread(
-            groups.close, group_id, "answered", session.username, faq_path=path, answer=values["answer"]
+            groups.close, group_id, GroupStatus.ANSWERED, session.username, faq_path=path, answer=values["answer"]
         )
         sent = 0
         if values["notify"] and console.desk is not None:
@@ -162,24 +162,26 @@ def routes(console: Console) -> list[Route]:
     def notify(group, values: dict) -> int:
         # the question as the team wrote it, not one resident's own wording sent to the others
         text = notice(values["title"], values["answer"], values["source"])
+        desk = console.desk
+        assert desk is not None  # the caller checked
         done = []
         for conversation_id in groups.recipients(group.id)[:MAX_RECIPIENTS]:
             try:
-                console.desk.send(conversation_id, text, "team")
+                desk.send(conversation_id, text, Origin.TEAM)
                 done.append(conversation_id)
             except DeskError:
                 continue  # outside the platform's window (or no such channel): not sent
         groups.mark_notified(group.id, done)
         return len(done)
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def set_status(request: Request, session: Session) -> Response:
         group_id = request.path_params["group_id"]
-        status = "out_of_scope" if request.url.path.endswith("/out-of-scope") else "open"
+        status = GroupStatus.OUT_OF_SCOPE if request.url.path.endswith("/out-of-scope") else GroupStatus.OPEN
         group = await asyncio.to_thread(groups.group, group_id, 1)
         if group is None:
             return console.refuse(request, session, "Không tìm thấy nhóm câu hỏi này.", 404)
-        if group.status == "answered":
+        if group.status == GroupStatus.ANSWERED:
             return console.refuse(
                 request,
                 session,
@@ -190,7 +192,7 @@ def routes(console: Console) -> list[Route]:
         await asyncio.to_thread(groups.close, group_id, status, session.username)
         return back(f"/admin/questions/{group_id}")
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def new_faq(request: Request, session: Session) -> Response:
         source_row = None
         fid = request.query_params.get("feedback", "")
@@ -201,7 +203,7 @@ def routes(console: Console) -> list[Route]:
             values.update(title=source_row["question"], questions=source_row["question"])
         return faq_form(request, session, values=values, from_feedback=source_row)
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def create_faq(request: Request, session: Session) -> Response:
         values = read_values(await request.form())
         try:

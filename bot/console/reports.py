@@ -6,7 +6,7 @@ reports. The period comes from GET parameters: `preset`, or `from` and `to` (see
 from __future__ import annotations
 
 import asyncio
-import os
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.clock import vn_date, vn_today
 from bot.console.web import Console
+from bot.status import Role
 from bot.team.accounts import Session
 from bot.team.reports import (
     PRESETS,
@@ -27,8 +29,6 @@ from bot.team.reports import (
     build_report,
     percent,
     to_csv,
-    today_vn,
-    vn_date,
 )
 
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM, CHART_TOP = 640, 210, 44, 30, 10
@@ -46,29 +46,41 @@ def _nice_ceiling(value: int) -> int:
     return 10 * power
 
 
-def chart_bins(days: list[DayRow]) -> tuple[str, list[tuple[str, int, int]]]:
-    """(unit, [(label, asked, answered)]): one bar per day up to two months, per 7 days up to ~14 months,
-    per calendar month beyond."""
+class ChartBin(NamedTuple):
+    """One bar of the chart."""
+
+    label: str  # the day, week or month it counts ("09/06", "09/06–15/06", "06/2026")
+    asked: int
+    answered: int
+
+
+class ChartBins(NamedTuple):
+    unit: str  # what one bar counts: "ngày", "tuần" or "tháng"
+    bins: list[ChartBin]
+
+
+def chart_bins(days: list[DayRow]) -> ChartBins:
+    """One bar per day up to two months, per 7 days up to ~14 months, per calendar month beyond."""
     if len(days) <= 62:
-        return "ngày", [(d.day.strftime("%d/%m"), d.asked, d.answered) for d in days]
+        return ChartBins("ngày", [ChartBin(d.day.strftime("%d/%m"), d.asked, d.answered) for d in days])
     if len(days) <= 430:
-        bins = []
+        bins: list[ChartBin] = []
         for i in range(0, len(days), 7):
             part = days[i : i + 7]
             bins.append(
-                (
+                ChartBin(
                     f"{part[0].day.strftime('%d/%m')}–{part[-1].day.strftime('%d/%m')}",
                     sum(d.asked for d in part),
                     sum(d.answered for d in part),
                 )
             )
-        return "tuần", bins
+        return ChartBins("tuần", bins)
     months: dict[str, list[int]] = {}
     for d in days:
         m = months.setdefault(d.day.strftime("%m/%Y"), [0, 0])
         m[0] += d.asked
         m[1] += d.answered
-    return "tháng", [(label, a, b) for label, (a, b) in months.items()]
+    return ChartBins("tháng", [ChartBin(label, a, b) for label, (a, b) in months.items()])
 
 
 def chart_svg(days: list[DayRow]) -> Markup:
@@ -77,7 +89,7 @@ def chart_svg(days: list[DayRow]) -> Markup:
     unit, bins = chart_bins(days)
     if not bins:
         return Markup("")
-    top = _nice_ceiling(max(asked for _, asked, _ in bins))
+    top = _nice_ceiling(max(b.asked for b in bins))
     plot_w, plot_h = CHART_W - CHART_LEFT - 6, CHART_H - CHART_BOTTOM - CHART_TOP
     base = CHART_TOP + plot_h
     step = plot_w / len(bins)
@@ -110,14 +122,10 @@ def chart_svg(days: list[DayRow]) -> Markup:
         anchor = "start" if i == 0 and len(bins) > 1 else "end" if i == len(bins) - 1 and len(bins) > 1 else "middle"
         x = CHART_LEFT if anchor == "start" else CHART_W - 6 if anchor == "end" else x
         out.append(
-            f'<text x="{x:.1f}" y="{CHART_H - 8}" text-anchor="{anchor}" fill="#5a6472">{escape(bins[i][0])}</text>'
+            f'<text x="{x:.1f}" y="{CHART_H - 8}" text-anchor="{anchor}" fill="#5a6472">{escape(bins[i].label)}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))
-
-
-def commune_name() -> str:
-    return os.environ.get("TROLYSO_COMMUNE_NAME", "").strip() or "Xã ..."
 
 
 def csv_filename(period: Period) -> str:
@@ -153,16 +161,16 @@ def routes(console: Console) -> list[Route]:
             "presets": preset_choices(),
             "query": urlencode(period.query()),
             "chart": chart_svg(report.days) if report else "",
-            "chart_unit": chart_bins(report.days)[0] if report else "",
+            "chart_unit": chart_bins(report.days).unit if report else "",
             "percent": percent,
             "vn_date": vn_date,
             "reason_names": REASON_NAMES,
             "status_names": STATUS_NAMES,
-            "commune": commune_name(),
-            "today": today_vn(),
+            "commune": settings.report_header,
+            "today": vn_today(),
         }
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def reports_page(request: Request, session: Session) -> Response:
         try:
             period = period_of(request)
@@ -177,13 +185,13 @@ def routes(console: Console) -> list[Route]:
             return console.page(request, "reports.html", session, 400, **ctx)
         return console.page(request, "reports.html", session, **context(period, await report_for(period)))
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def reports_csv(request: Request, session: Session) -> Response:
         try:
             period = period_of(request)
         except PeriodError as exc:
             return console.refuse(request, session, str(exc))
-        text = to_csv(await report_for(period), commune_name())
+        text = to_csv(await report_for(period), settings.report_header)
         return Response(
             text.encode("utf-8"),
             media_type="text/csv; charset=utf-8",
@@ -193,7 +201,7 @@ def routes(console: Console) -> list[Route]:
             },
         )
 
-    @console.guard("team")
+    @console.guard(Role.TEAM)
     async def reports_print(request: Request, session: Session) -> Response:
         try:
             period = period_of(request)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 import hmac
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from bot.clock import VIETNAM
+from bot.clock import VIETNAM, as_utc
 from bot.config import Settings
 from bot.labels import CHANNEL_NAMES
+from bot.status import Role
 from bot.store import Store
 from bot.team.accounts import Accounts, Session, role_allows
 from bot.team.desk import Desk
@@ -30,14 +30,14 @@ LOGIN_CSRF_COOKIE = "trolyso_login_csrf"
 
 # (title, path, lowest role that sees it) — the header's menu, in order
 NAV = [
-    ("Tổng quan", "/admin/", "team"),
-    ("Câu hỏi chưa trả lời", "/admin/questions", "team"),
-    ('Góp ý "Chưa đúng"', "/admin/feedback", "team"),
-    ("Gặp cán bộ", "/admin/handoffs", "team"),
-    ("Kho kiến thức", "/admin/knowledge", "team"),
-    ("Báo cáo", "/admin/reports", "team"),
-    ("Tin tức", "/admin/news", "editor"),
-    ("Tài khoản", "/admin/users", "admin"),
+    ("Tổng quan", "/admin/", Role.TEAM),
+    ("Câu hỏi chưa trả lời", "/admin/questions", Role.TEAM),
+    ('Góp ý "Chưa đúng"', "/admin/feedback", Role.TEAM),
+    ("Gặp cán bộ", "/admin/handoffs", Role.TEAM),
+    ("Kho kiến thức", "/admin/knowledge", Role.TEAM),
+    ("Báo cáo", "/admin/reports", Role.TEAM),
+    ("Tin tức", "/admin/news", Role.EDITOR),
+    ("Tài khoản", "/admin/users", Role.ADMIN),
 ]
 
 
@@ -45,9 +45,7 @@ def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
     """Stored times are UTC; the team reads Việt Nam time."""
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.UTC)
-    return value.astimezone(VIETNAM).strftime(fmt)
+    return as_utc(value).astimezone(VIETNAM).strftime(fmt)
 
 
 TEMPLATES.env.filters["local"] = local_time
@@ -65,8 +63,8 @@ class Console:
         self.store = store
         self.settings = settings
         self.desk = desk
-        self.accounts = Accounts(store, float(os.environ.get("TROLYSO_SESSION_HOURS", "8")))
-        self.secure = os.environ.get("TROLYSO_COOKIE_SECURE", "0") == "1"  # set 1 behind HTTPS
+        self.accounts = Accounts(store, settings.session_hours)
+        self.secure = settings.cookie_secure  # set TROLYSO_COOKIE_SECURE=1 behind HTTPS
 
     def current(self, request: Request) -> Session | None:
         return self.accounts.session(request.cookies.get(SESSION_COOKIE))
@@ -80,7 +78,7 @@ class Console:
                 "session": session,
                 "nav": nav,
                 "path": request.url.path,
-                "can": (lambda role: bool(session) and role_allows(session.role, role)),
+                "can": (lambda role: session is not None and role_allows(session.role, role)),
                 **ctx,
             },
             status_code=status,
@@ -89,7 +87,7 @@ class Console:
     def refuse(self, request: Request, session: Session | None, message: str, status: int = 400) -> HTMLResponse:
         return self.page(request, "error.html", session, status, message=message)
 
-    def guard(self, needed: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    def guard(self, needed: Role) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
         """Route decorator: a login for anonymous users, 403 for a role too low, CSRF check on POST."""
 
         def wrap(handler: Handler):

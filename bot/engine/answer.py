@@ -6,28 +6,29 @@ the best section → append the source line. Unanswered questions are recorded f
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bot.config import Settings
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
-from bot.engine.retrieval import Hit, HybridRetriever, Query, QueryAnalyzer
+from bot.engine.retrieval import Hit, HybridRetriever, Query, Retrieval
 from bot.engine.scope import (
     asks_for_others_personal_data,
     asks_for_wrongdoing,
     examples,
 )
-from bot.store import Store
-from bot.team.groups import Features, QuestionGroups
+from bot.engine.sources import chunk_source_line
+from bot.engine.tuning import Tuning
+from bot.features import Features
+from bot.status import Reason
 from bot.text import fold, nfc
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,9 @@ class Answer:
     text: str
     sources: list[dict[str, str]] = field(default_factory=list)
     score: float = 0.0
-    reason: str = "answered"
+    reason: Reason = Reason.ANSWERED
     hits: list[Hit] = field(default_factory=list, repr=False)
-    record_id: int | None = None  # the stored question's id, when the engine records questions
+    retrieval: Retrieval | None = field(default=None, repr=False)  # what retrieval saw (none for early refusals)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -119,16 +120,6 @@ class Answer:
             "sources": self.sources,
             "score": round(self.score, 4),
         }
-
-
-@dataclass
-class GateConfig:
-    """Thresholds of the confidence gate (see README, 'How answers are judged')."""
-
-    min_dense: float = 0.80  # cosine of the best section with the question
-    min_coverage: float = 0.30  # idf-weighted share of the question's content words found in that section
-    oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
-    oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
 
 
 def _units(text: str) -> list[str]:
@@ -172,27 +163,14 @@ BIGRAM_WEIGHT = 1.0
 
 
 class AnswerEngine:
-    def __init__(
-        self,
-        index: KnowledgeIndex,
-        embedder: Embedder,
-        store: Store | None = None,
-        analyzer: QueryAnalyzer | None = None,
-        gate: GateConfig | None = None,
-        bm25_weight: float = 1.0,
-        rerank_depth: int = 10,
-        rerank_weight: float = 0.5,
-        question_weight: float = 0.15,
-    ):
+    """Question in, `Answer` out: pure (it reads the index and the model, writes nothing). Recording the question
+    for the team is the caller's business (bot/team/recorder.py)."""
+
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, tuning: Tuning | None = None):
         self.index = index
-        self.rerank_depth, self.rerank_weight = rerank_depth, rerank_weight
-        self.question_weight = question_weight
         self.embedder = embedder
-        self.store = store
-        self._groups: QuestionGroups | None = None  # built on the first unanswered question recorded
-        self._groups_lock = threading.Lock()
-        self.gate = gate or GateConfig()
-        self.retriever = HybridRetriever(index, embedder, analyzer=analyzer, bm25_weight=bm25_weight)
+        self.tuning = tuning or Tuning()
+        self.retriever = HybridRetriever(index, embedder, self.tuning)
         self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
@@ -202,85 +180,62 @@ class AnswerEngine:
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again
         beside the old one, then swapped in, so questions being answered meanwhile use the old one."""
-        old = self.retriever
-        analyzer = QueryAnalyzer(
-            expand=old.analyzer.expand, tones=old.analyzer.tones, corpus_tones=old.analyzer.corpus_tones
-        )
-        retriever = HybridRetriever(
-            index,
-            self.embedder,
-            analyzer=analyzer,
-            bm25_weight=old.bm25_weight,
-            dense_weight=old.dense_weight,
-            heading_weight=old.heading_weight,
-            locality_boost=old.locality_boost,
-            plan_penalty=old.plan_penalty,
-        )
+        retriever = HybridRetriever(index, self.embedder, self.tuning)
         self.retriever, self.index, self._by_path = retriever, index, _chunks_by_path(index)
 
-    @classmethod
-    def from_settings(cls, settings: Settings, record: bool = True) -> AnswerEngine:
-        embedder = Embedder(settings.model_dir)
-        index = KnowledgeIndex.load(settings.index_dir)
-        store = Store(settings.database_url, settings.user_salt) if record else None
-        return cls(index, embedder, store)
-
     # --- public API --------------------------------------------------------------------------------
-    def ask(self, question: str, channel: str = "cli", user_id: str | None = None) -> Answer:
+    def ask(self, question: str) -> Answer:
         question = " ".join(nfc(question).split())
         if not re.search(r"\w", question):
-            return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
+            return Answer(q=question, answered=False, text=ASK_AGAIN, reason=Reason.EMPTY)
         if asks_for_others_personal_data(question):
-            return self._refuse(question, REFUSAL_PERSONAL_DATA, "personal_data", 0.0, [], channel, user_id)
+            return Answer(q=question, answered=False, text=REFUSAL_PERSONAL_DATA, reason=Reason.PERSONAL_DATA)
         if asks_for_wrongdoing(question):
-            return self._refuse(question, REFUSAL_WRONGDOING, "out_of_scope", 0.0, [], channel, user_id)
-        query, hits = self.retriever.run(question, top_k=self.rerank_depth)
-        if not any(re.search(r"[^\W\d_]", t) for t in self._content_tokens(query)):
+            return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
+        t = self.tuning
+        found = self.retriever.run(question, top_k=t.rerank_depth)
+        query, hits = found.query, found.hits
+        toks = content_tokens(query)
+        if not any(re.search(r"[^\W\d_]", tok) for tok in toks):
             # nothing but numbers and function words ("1", "ok a"): no question to answer from the knowledge
-            return Answer(q=question, answered=False, text=ASK_AGAIN, reason="empty")
+            return Answer(q=question, answered=False, text=ASK_AGAIN, reason=Reason.EMPTY)
+
+        def refuse(text: str, reason: Reason, score: float) -> Answer:
+            return Answer(q=question, answered=False, text=text, score=score, reason=reason, hits=hits, retrieval=found)
+
         if not hits:
-            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", 0.0, hits, channel, user_id, query)
-        hits = self._rerank(query, hits)[:5]
+            return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, 0.0)
+        hits = self._rerank(query, toks, hits)[:5]
         top = hits[0]
-        coverage = self._coverage(query, top.chunk)
-        oos = float(np.max(self._oos_vectors @ query.vector)) if query.vector is not None else 0.0
+        coverage = self._coverage(toks, top.chunk)
+        oos = float(np.max(self._oos_vectors @ found.vector))
         best_dense = max(h.dense for h in hits)
         score = best_dense
-        if oos - best_dense > self.gate.oos_margin and coverage < self.gate.oos_override_coverage:
-            return self._refuse(question, REFUSAL_OUT_OF_SCOPE, "out_of_scope", score, hits, channel, user_id, query)
-        if best_dense < self.gate.min_dense or coverage < self.gate.min_coverage:
-            return self._refuse(question, REFUSAL_NO_MATCH, "no_match", score, hits, channel, user_id, query)
-        text, used = self._compose(query, hits)
-        answer = Answer(
+        if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage:
+            return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
+        if best_dense < t.min_dense or coverage < t.min_coverage:
+            return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
+        text, used = self._compose(query, toks, hits)
+        return Answer(
             q=question,
             answered=True,
             text=text,
             sources=[self._source(c) for c in used],
             score=score,
-            reason="answered",
+            reason=Reason.ANSWERED,
             hits=hits,
+            retrieval=found,
         )
-        self._record(answer, channel, user_id)
-        return answer
 
     # --- gate ------------------------------------------------------------------------------------
-    def _content_tokens(self, query: Query) -> list[str]:
-        """The question's content words, folded. Stop words are judged on the accented text (for a question
-        typed without diacritics, on its restored form)."""
-        if query.content_tokens is None:  # computed once per question: the gate, rerank and extraction share it
-            words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
-            query.content_tokens = list(dict.fromkeys(fold(w) for w in words if w not in STOPWORDS))
-        return query.content_tokens
-
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25
         return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
 
-    def _coverage(self, query: Query, chunk: Chunk) -> float:
+    def _coverage(self, toks: list[str], chunk: Chunk) -> float:
         """Idf-weighted share of the question's content words found in one sentence (or table row) of the
         section, counting the document title and heading (and an FAQ's approved wordings) as part of every
         sentence."""
-        toks = self._content_tokens(query)
         if not toks:
             return 0.0
         total = sum(self._idf(t) for t in toks)
@@ -293,15 +248,14 @@ class AnswerEngine:
                 best = max(best, sum(self._idf(t) for t in toks if t in have))
         return best / total
 
-    def _rerank(self, query: Query, hits: list[Hit]) -> list[Hit]:
+    def _rerank(self, query: Query, toks: list[str], hits: list[Hit]) -> list[Hit]:
         """Prefer, among the fused candidates, the section holding a sentence that matches the question best.
 
         final = fused / best fused + w · (best sentence's idf-weighted share of the question's content words,
         counting the document title and section heading as part of every sentence)
         + q · (share of the question's question words — ở đâu, bao nhiêu, khi nào… — that its heading asks too).
         """
-        toks = self._content_tokens(query)
-        if not toks or len(hits) < 2 or not self.rerank_weight:
+        if not toks or len(hits) < 2 or not self.tuning.rerank_weight:
             return hits
         top_fused = max(h.fused for h in hits) or 1.0
 
@@ -322,8 +276,8 @@ class AnswerEngine:
         scored = [
             (
                 h.fused / top_fused
-                + self.rerank_weight * lexical(h.chunk)
-                + self.question_weight * same_question(h.chunk),
+                + self.tuning.rerank_weight * lexical(h.chunk)
+                + self.tuning.question_weight * same_question(h.chunk),
                 h,
             )
             for h in hits
@@ -340,18 +294,17 @@ class AnswerEngine:
         have = set(re.findall(r"\w+", folded))
         total = sum(self._idf(t) for t in query_toks)
         uni = sum(self._idf(t) for t in query_toks if t in have) / total
-        pairs = list(zip(query_toks, query_toks[1:]))
+        pairs = list(itertools.pairwise(query_toks))
         if not pairs:
             return uni
         pair_total = sum(self._idf(a) + self._idf(b) for a, b in pairs)
         found = sum(self._idf(a) + self._idf(b) for a, b in pairs if f"{a} {b}" in folded)
         return uni + BIGRAM_WEIGHT * found / pair_total
 
-    def _compose(self, query: Query, hits: list[Hit]) -> tuple[str, list[Chunk]]:
+    def _compose(self, query: Query, toks: list[str], hits: list[Hit]) -> tuple[str, list[Chunk]]:
         top = hits[0].chunk
         if top.kind == "guide" and HOW_TO.search(fold(query.expanded)):
             # "How do I …": the guide among the candidates whose title says it best lists its steps.
-            toks = self._content_tokens(query)
             guides = [h.chunk for h in hits if h.chunk.kind == "guide"]
             guide = max(guides, key=lambda c: self._unit_score(toks, c.title))
             intro = next(
@@ -359,20 +312,19 @@ class AnswerEngine:
                 guide,
             )
             return self._guide_overview(intro), [intro]
-        body = self._extract(query, top)
+        body = self._extract(toks, top)
         if top.kind == "plan" and top.heading_path:
             # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").
             body = top.heading_path[-1].rstrip(".:") + ":\n" + body
-        return body + "\n\n" + self._source_line(top), [top]
+        return body + "\n\n" + chunk_source_line(top), [top]
 
-    def _extract(self, query: Query, chunk: Chunk) -> str:
+    def _extract(self, toks: list[str], chunk: Chunk) -> str:
         """The section's units (sentences, list items) that match the question, in document order."""
         text = chunk.text.strip()
         if len(text) <= SHORT_SECTION_CHARS:
             return text
         units = _units(text)
         is_item = [u.startswith(("-", "*", "+", "•")) or bool(re.match(r"^\d{1,2}[.)]\s", u)) for u in units]
-        toks = self._content_tokens(query)
         scores = [self._unit_score(toks, u) for u in units]
         chosen: set[int] = set()
         size = 0
@@ -437,80 +389,23 @@ class AnswerEngine:
                 title = re.sub(r"^Bước\s+\d+[.:)]?\s*", "", c.heading_path[0])
                 lines.append(f"{step}. {title}")
         lines.append("Anh/chị hỏi thêm về bước nào, em sẽ hướng dẫn chi tiết.")
-        return "\n".join(lines) + "\n\n" + self._source_line(chunk)
+        return "\n".join(lines) + "\n\n" + chunk_source_line(chunk)
 
     @staticmethod
     def _source(chunk: Chunk) -> dict[str, str]:
         return {"title": chunk.title, "path": chunk.path, "section": chunk.section}
 
-    @staticmethod
-    def _source_line(chunk: Chunk) -> str:
-        parts = [chunk.title]
-        if chunk.heading_path:
-            parts.append(chunk.heading_path[0] if chunk.kind == "guide" else chunk.section)
-        if chunk.kind == "plan":  # an official document: who issued it, its number and date
-            number = f"số {chunk.meta['number']}" if chunk.meta.get("number") else ""
-            parts_who = (chunk.meta.get("issuer"), number, _vn_date(chunk.meta.get("issued", "")))
-        else:  # our own explainers, guides and FAQs: when a person last checked them
-            reviewed = chunk.meta.get("reviewed", "")
-            parts_who = (chunk.meta.get("issuer"), f"rà soát {_vn_date(reviewed)}" if reviewed else "")
-        who = ", ".join(x for x in parts_who if x)
-        line = "Nguồn: " + " › ".join(parts)
-        return line + (f" · {who}" if who else "")
-
-    # --- refusing and recording --------------------------------------------------------------------
-    def _refuse(
-        self,
-        question: str,
-        text: str,
-        reason: str,
-        score: float,
-        hits: list[Hit],
-        channel: str,
-        user_id: str | None,
-        query: Query | None = None,
-    ) -> Answer:
-        answer = Answer(q=question, answered=False, text=text, sources=[], score=score, reason=reason, hits=hits)
-        self._record(answer, channel, user_id, query)
-        return answer
-
-    def _record(self, answer: Answer, channel: str, user_id: str | None, query: Query | None = None) -> None:
-        if self.store is None:
-            return
-        answer.record_id = self.store.record_question(
-            answer.q,
-            channel=channel,
-            user_id=user_id,
-            answered=answer.answered,
-            reason=answer.reason,
-            score=answer.score,
-            sources=answer.sources,
-        )
-        if not answer.answered:  # the team's work list: grouped with similar questions at once
-            try:
-                self.question_groups().assign(
-                    answer.record_id, self.group_features(answer.q, query), conversation_id=user_id
-                )
-            except Exception:  # the resident still gets the refusal; the next start groups it (backlog)
-                log.exception("could not group unanswered question %s", answer.record_id)
-
-    def question_groups(self) -> QuestionGroups:
-        """The one QuestionGroups of this engine's store (its lock keeps concurrent assignments in order)."""
-        with self._groups_lock:
-            if self._groups is None:
-                self._groups = QuestionGroups(self.store)
-            return self._groups
-
-    def group_features(self, question: str, query: Query | None = None) -> Features:
+    # --- what unanswered questions are grouped by ---------------------------------------------------
+    def group_features(self, question: str, retrieval: Retrieval | None = None) -> Features:
         """What unanswered questions are grouped by (bot/groups.py): the dense vector retrieval uses (tones
         restored when typed without them) minus the mean of generic questions' vectors, and the tf-idf weights
         of the folded content words (idf from the knowledge index)."""
-        if query is None:
+        if retrieval is None:
             query = self.retriever.analyzer.run(question)
-        if query.vector is None:
-            vec = self.embedder.encode_queries(query.dense_texts).mean(axis=0)
-            query.vector = vec / np.linalg.norm(vec)
-        centred = query.vector - self._oos_center
+            vector = self.retriever.encoder.run(query)
+        else:
+            query, vector = retrieval.query, retrieval.vector
+        centred = vector - self._oos_center
         words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
         counts = Counter(fold(w) for w in words if w not in STOPWORDS)
         counts.update(t for t in re.findall(r"\w+", fold(query.expanded)) if t not in FOLDED_STOPWORDS)
@@ -526,13 +421,8 @@ def _chunks_by_path(index: KnowledgeIndex) -> dict[str, list[int]]:
     return by_path
 
 
-def _vn_date(value: str) -> str:
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", value or "")
-    if not m:
-        return value or ""
-    y, mo, d = m.groups()
-    if d:
-        return f"{int(d)}/{int(mo)}/{y}"
-    if mo:
-        return f"{int(mo)}/{y}"
-    return y
+def content_tokens(query: Query) -> list[str]:
+    """The question's content words, folded. Stop words are judged on the accented text (for a question typed
+    without diacritics, on its restored form)."""
+    words = re.findall(r"\w+", nfc(query.dense_texts[0]).lower())
+    return list(dict.fromkeys(fold(w) for w in words if w not in STOPWORDS))

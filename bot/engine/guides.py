@@ -15,6 +15,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.engine.knowledge import (
     KnowledgeError,
@@ -22,6 +23,7 @@ from bot.engine.knowledge import (
     iter_knowledge_files,
     parse_document,
 )
+from bot.engine.sources import source_line
 from bot.text import fold, nfc
 
 FLOW_TITLES = {
@@ -46,6 +48,14 @@ class Step:
     stuck: tuple[str, ...] = ()  # "Problem: what to do" items of the step's "Nếu bị vướng" list
 
 
+class PayMethod(NamedTuple):
+    """A `## Cách trả: <label>` section of a payment guide."""
+
+    key: str  # the label folded to a slug ("app-ngan-hang"): the button payload's `method`
+    label: str  # as written in the heading ("App ngân hàng")
+    text: str  # the section's paragraphs
+
+
 @dataclass(frozen=True)
 class TriageQuestion:
     question: str
@@ -62,7 +72,7 @@ class Guide:
     intro: str
     steps: tuple[Step, ...]
     safety: tuple[str, ...] = ()
-    methods: tuple[tuple[str, str, str], ...] = ()  # (key, label, text) in file order
+    methods: tuple[PayMethod, ...] = ()  # in file order
     triage: tuple[TriageQuestion, ...] = ()
     reviewed: str = ""
     issuer: str = ""
@@ -70,19 +80,12 @@ class Guide:
     def step(self, number: int) -> Step | None:
         return next((s for s in self.steps if s.number == number), None)
 
-    def method(self, key: str) -> tuple[str, str, str] | None:
-        return next((m for m in self.methods if m[0] == key), None)
+    def method(self, key: str) -> PayMethod | None:
+        return next((m for m in self.methods if m.key == key), None)
 
     @property
     def source_line(self) -> str:
-        reviewed = f", rà soát {vn_date(self.reviewed)}" if self.reviewed else ""
-        return f"Nguồn: {self.issuer or 'Trợ lý số xã'}{reviewed}"
-
-
-def vn_date(value: str) -> str:
-    """2026-11-22 → 22/11/2026 (partial dates stay as they are)."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value or "")
-    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else (value or "")
+        return source_line(self.title, kind="guide", meta={"issuer": self.issuer, "reviewed": self.reviewed})
 
 
 def method_key(label: str) -> str:
@@ -115,9 +118,10 @@ def parse_guide(text: str, path: str) -> Guide | None:
     intro: list[str] = []
     steps: list[Step] = []
     safety: list[str] = []
-    methods: list[tuple[str, str, str]] = []
+    methods: list[PayMethod] = []
     section: list[str] = []
-    kind, head = "intro", None
+    kind = "intro"
+    head: tuple[int, str] | str | None = None  # a step's (number, title), a method's title
     stuck: list[str] | None = None
 
     def close() -> None:
@@ -125,10 +129,12 @@ def parse_guide(text: str, path: str) -> Guide | None:
         if kind == "intro":
             intro.extend(section)
         elif kind == "step":
+            assert isinstance(head, tuple)
             number, title = head
             steps.append(Step(number, title, _paragraphs(section), tuple(_list_items(stuck or []))))
         elif kind == "method":
-            methods.append((method_key(head), head, _paragraphs(section)))
+            assert isinstance(head, str)
+            methods.append(PayMethod(method_key(head), head, _paragraphs(section)))
         elif kind == "safety":
             safety.extend(_list_items(section) or [_paragraphs(section)])
         section.clear()

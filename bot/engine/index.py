@@ -7,78 +7,37 @@ breaks keeps serving its last good chunks (and the error is reported) until it i
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import faiss
 import numpy as np
-from filelock import FileLock
 from rank_bm25 import BM25Okapi
 
+from bot.clock import utcnow
 from bot.engine.embedding import DIM, MODEL_NAME, Embedder
 from bot.engine.knowledge import Chunk, KnowledgeError, iter_knowledge_files, load_file
+from bot.engine.manifest import CURRENT, current_folder, read_current
 from bot.text import search_tokens
 
 FORMAT_VERSION = 2
 T = TypeVar("T")
-CURRENT = "CURRENT"  # names the version folder inside the index dir that readers load
 PRUNE_AFTER_SECONDS = 60  # a replaced version stays this long for readers still on it
 LEGACY_FILES = {"manifest.json", "chunks.jsonl", "vectors.npy", "heading_vectors.npy", "dense.faiss"}
-
-
-def current_folder(index_dir: Path) -> Path:
-    """The folder holding the index now served from index_dir (the dir itself for the old flat layout)."""
-    index_dir = Path(index_dir)
-    try:
-        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return index_dir
-    if not name or "/" in name or name.startswith("."):
-        raise FileNotFoundError(f"the index pointer {index_dir / CURRENT} is damaged: run 'trolyso index'")
-    return index_dir / name
-
-
-def read_current(index_dir: Path, read: Callable[[Path], T]) -> T:
-    """read(folder) on the version now served; if that version was pruned mid-read, again on the new one."""
-    index_dir = Path(index_dir)
-    for attempt in range(5):
-        folder = current_folder(index_dir)
-        try:
-            return read(folder)
-        except FileNotFoundError:
-            if attempt == 4 or current_folder(index_dir) == folder:
-                raise
-    raise AssertionError("unreachable")
-
-
-def read_manifest(index_dir: Path) -> dict:
-    """The manifest (files, chunks, errors, built_at) of the index now served, or {} if there is none."""
-    try:
-        return read_current(
-            index_dir, lambda folder: json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        )
-    except (OSError, ValueError):
-        return {}
-
-
-def index_lock(index_dir: Path) -> FileLock:
-    """The lock every writer of index_dir holds while it reads, updates and saves (CLI and watcher)."""
-    return FileLock(str(Path(index_dir).parent / "index.lock"))
 
 
 def _prune(index_dir: Path, keep: set[str]) -> None:
     """Remove versions replaced over PRUNE_AFTER_SECONDS ago, and writes a crash left behind."""
     now = time.time()
     versions = sorted((_written_at(p), p) for p in index_dir.iterdir() if p.is_dir() and p.name.startswith("v"))
-    for (_, path), (replaced_at, _) in zip(versions, versions[1:]):  # replaced when the next one was written
+    for (_, path), (replaced_at, _) in itertools.pairwise(versions):  # replaced when the next one was written
         if path.name not in keep and now - replaced_at > PRUNE_AFTER_SECONDS:
             shutil.rmtree(path, ignore_errors=True)
     for path in index_dir.glob(".*.tmp"):
@@ -226,7 +185,7 @@ class KnowledgeIndex:
             by_path.setdefault(c.path, []).append(i)
         cache = {c.digest: previous.vectors[i] for i, c in enumerate(previous.chunks)}
         cache.update({c.heading_digest: previous.heading_vectors[i] for i, c in enumerate(previous.chunks)})
-        now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        now = utcnow().isoformat(timespec="seconds")
 
         report = UpdateReport()
         chunks: list[Chunk] = []
@@ -277,7 +236,7 @@ class KnowledgeIndex:
                 todo[c.heading_digest] = c.heading()
         if todo:
             keys = list(todo)
-            for key, v in zip(keys, embedder.encode_passages([todo[k] for k in keys], progress=progress)):
+            for key, v in zip(keys, embedder.encode_passages([todo[k] for k in keys], progress=progress), strict=True):
                 cache[key] = v
         report.chunks_embedded = sum(1 for c in chunks if c.digest in todo)
         empty = np.zeros((0, DIM), "float32")

@@ -165,8 +165,9 @@ def parse_document(text: str, path: str) -> Document:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if "stream" in problem and getattr(exc, "context_mark", None) is not None:
-            mark = exc.context_mark  # an unclosed bracket or quote: point at where it was opened
+        context_mark = getattr(exc, "context_mark", None)
+        if "stream" in problem and context_mark is not None:
+            mark = context_mark  # an unclosed bracket or quote: point at where it was opened
         line = min(mark.line + 2, end) if mark is not None else 1
         raise KnowledgeFileError(KnowledgeError(path, line, f"front matter is not valid YAML: {problem}")) from None
     if not isinstance(meta, dict):
@@ -235,7 +236,7 @@ def parse_document(text: str, path: str) -> Document:
                 "questions" if "questions" in meta else "kind",
                 "front matter: an faq needs 'questions', a list of the wordings residents used",
             )
-    clean = {
+    clean: dict[str, Any] = {
         k: (_as_text(v) if not isinstance(v, list) else [_as_text(x) for x in v])
         for k, v in meta.items()
         if k != "triage"
@@ -368,7 +369,7 @@ def _merge_step_subsections(sections: list[tuple[list[str], list[str]]]) -> list
 def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chunk]:
     """Cut a document into section chunks, each carrying its heading path."""
     lines = doc.body.split("\n")
-    use_markdown = any(_MD_HEADING.match(l) for l in lines)
+    use_markdown = any(_MD_HEADING.match(line) for line in lines)
     sections: list[tuple[list[str], list[str]]] = []
     stack: list[tuple[int, str]] = []
     body: list[str] = []
@@ -393,6 +394,7 @@ def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chun
                 if lvl is not None:
                     level, heading = lvl, _clean_heading(line)
         if heading:
+            assert level is not None  # a heading always comes with its level
             close()
             while stack and stack[-1][0] >= level:
                 stack.pop()

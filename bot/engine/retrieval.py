@@ -15,6 +15,7 @@ import numpy as np
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
+from bot.engine.tuning import Tuning
 from bot.text import expand_abbreviations, fold, has_diacritics, nfc, search_tokens
 
 
@@ -71,15 +72,13 @@ class CorpusToneRestorer:
         return "".join(parts)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Query:
     text: str  # as typed (NFC)
     expanded: str  # abbreviations and teencode spelled out
     dense_texts: list[str]  # what the dense model reads (tones restored when the question had none)
     tokens: list[str]  # BM25 tokens (folded syllables + bigrams)
     had_diacritics: bool
-    vector: np.ndarray | None = None  # the dense query vector, once computed
-    content_tokens: list[str] | None = None  # folded content words, once computed (answer engine)
 
 
 class QueryAnalyzer:
@@ -130,21 +129,35 @@ class Hit:
     fused: float = 0.0  # RRF score
 
 
-class DenseRetriever:
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder):
-        self.index, self.embedder = index, embedder
+@dataclass(frozen=True)
+class Ranking:
+    """What a retriever produces: chunk positions, best first, and its score for every chunk of the index."""
 
-    def run(self, query: Query, top_k: int = 30) -> tuple[list[int], np.ndarray]:
+    ids: list[int]
+    scores: np.ndarray
+
+
+class QueryEncoder:
+    """The query's unit vector: the mean of the vectors of what the dense model reads (Query.dense_texts)."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+
+    def run(self, query: Query) -> np.ndarray:
+        vec = self.embedder.encode_queries(query.dense_texts).mean(axis=0)
+        return vec / np.linalg.norm(vec)
+
+
+class DenseRetriever:
+    def __init__(self, index: KnowledgeIndex):
+        self.index = index
+
+    def run(self, vector: np.ndarray, top_k: int = 30) -> Ranking:
         """Ranked chunk positions, and the cosine of the query with every chunk (for scoring later)."""
-        vecs = self.embedder.encode_queries(query.dense_texts)
-        vec = vecs.mean(axis=0, keepdims=True)
-        vec /= np.linalg.norm(vec)
-        query.vector = vec[0]
         if not len(self.index):
-            return [], np.zeros(0)
-        scores, ids = self.index.faiss.search(vec, min(top_k, len(self.index)))
-        all_scores = self.index.vectors @ vec[0]
-        return [int(i) for i in ids[0] if i >= 0], all_scores
+            return Ranking([], np.zeros(0))
+        _, ids = self.index.faiss.search(vector[None, :].astype(np.float32), min(top_k, len(self.index)))
+        return Ranking([int(i) for i in ids[0] if i >= 0], self.index.vectors @ vector)
 
 
 class HeadingRetriever:
@@ -153,23 +166,23 @@ class HeadingRetriever:
     def __init__(self, index: KnowledgeIndex):
         self.index = index
 
-    def run(self, query: Query, top_k: int = 30) -> tuple[list[int], np.ndarray]:
-        if query.vector is None or not len(self.index):
-            return [], np.zeros(len(self.index))
-        scores = self.index.heading_vectors @ query.vector
-        return [int(i) for i in np.argsort(-scores)[:top_k]], scores
+    def run(self, vector: np.ndarray, top_k: int = 30) -> Ranking:
+        if not len(self.index):
+            return Ranking([], np.zeros(0))
+        scores = self.index.heading_vectors @ vector
+        return Ranking([int(i) for i in np.argsort(-scores)[:top_k]], scores)
 
 
 class BM25Retriever:
     def __init__(self, index: KnowledgeIndex):
         self.index = index
 
-    def run(self, query: Query, top_k: int = 30) -> tuple[list[int], np.ndarray]:
+    def run(self, query: Query, top_k: int = 30) -> Ranking:
         if self.index.bm25 is None or not query.tokens:
-            return [], np.zeros(len(self.index))
+            return Ranking([], np.zeros(len(self.index)))
         scores = self.index.bm25.get_scores(query.tokens)
         order = np.argsort(-scores)[:top_k]
-        return [int(i) for i in order if scores[i] > 0], scores
+        return Ranking([int(i) for i in order if scores[i] > 0], scores)
 
 
 def reciprocal_rank_fusion(rankings: list[tuple[list[int], float]], k: int = 60) -> dict[int, float]:
@@ -206,59 +219,62 @@ class LocalityBooster:
         return found
 
 
-class HybridRetriever:
-    """Dense (sections and headings) + BM25, fused by RRF; weights measured in the README (trolyso eval --ablation)."""
+@dataclass(frozen=True)
+class Retrieval:
+    """What hybrid retrieval produces for one question: the analysed query, its dense vector and the fused hits."""
 
-    def __init__(
-        self,
-        index: KnowledgeIndex,
-        embedder: Embedder,
-        analyzer: QueryAnalyzer | None = None,
-        bm25_weight: float = 1.0,
-        dense_weight: float = 1.0,
-        heading_weight: float = 0.5,
-        locality_boost: float = 1 / 60,
-        plan_penalty: float = 0.5 / 60,
-    ):
+    query: Query
+    vector: np.ndarray
+    hits: list[Hit]
+
+
+class HybridRetriever:
+    """Dense (sections and headings) + BM25, fused by RRF, with the locality boost and the plan penalty; the
+    weights are the `Tuning`'s (measured in the README: trolyso eval --ablation)."""
+
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, tuning: Tuning | None = None,
+                 analyzer: QueryAnalyzer | None = None):
         self.index = index
-        self.analyzer = analyzer or QueryAnalyzer()
+        self.tuning = tuning = tuning or Tuning()
+        self.analyzer = analyzer or QueryAnalyzer(expand=tuning.expand, tones=tuning.tones,
+                                                  corpus_tones=tuning.corpus_tones)
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
             self.analyzer.restorer = CorpusToneRestorer([c.passage() for c in index.chunks])
-        self.dense = DenseRetriever(index, embedder)
+        self.encoder = QueryEncoder(embedder)
+        self.dense = DenseRetriever(index)
         self.headings = HeadingRetriever(index)
         self.sparse = BM25Retriever(index)
         self.locality = LocalityBooster(index)
-        self.bm25_weight, self.dense_weight, self.heading_weight = bm25_weight, dense_weight, heading_weight
-        self.locality_boost = locality_boost
-        self.plan_penalty = plan_penalty
 
-    def run(self, question: str | Query, top_k: int = 5) -> tuple[Query, list[Hit]]:
-        query = question if isinstance(question, Query) else self.analyzer.run(question)
-        dense_rank, dense_scores = self.dense.run(query)
-        heading_rank, _ = self.headings.run(query)
-        bm25_rank, bm25_scores = self.sparse.run(query)
+    def run(self, question: str, top_k: int = 5) -> Retrieval:
+        t = self.tuning
+        query = self.analyzer.run(question)
+        vector = self.encoder.run(query)
+        dense = self.dense.run(vector)
+        headings = self.headings.run(vector)
+        bm25 = self.sparse.run(query)
         fused = reciprocal_rank_fusion(
-            [(dense_rank, self.dense_weight), (heading_rank, self.heading_weight), (bm25_rank, self.bm25_weight)]
+            [(dense.ids, t.dense_weight), (headings.ids, t.heading_weight), (bm25.ids, t.bm25_weight)]
         )
         places = self.locality.paths_for(query)
-        if places and self.locality_boost:
+        if places and t.locality_boost:
             for i in fused:
                 if self.index.chunks[i].path in places:
-                    fused[i] += self.locality_boost
-        elif self.plan_penalty and not PLAN_WORDS.search(fold(query.expanded)):
+                    fused[i] += t.locality_boost
+        elif t.plan_penalty and not PLAN_WORDS.search(fold(query.expanded)):
             # A general question ("Nghị quyết 57 là gì") is best answered by an explainer, not a local plan.
             for i in fused:
                 if self.index.chunks[i].kind == "plan":
-                    fused[i] -= self.plan_penalty
-        best = sorted(fused, key=fused.get, reverse=True)[:top_k]
+                    fused[i] -= t.plan_penalty
+        best = sorted(fused, key=lambda i: fused[i], reverse=True)[:top_k]
         hits = [
             Hit(
                 chunk=self.index.chunks[i],
                 index=i,
-                dense=float(dense_scores[i]) if len(dense_scores) else 0.0,
-                bm25=float(bm25_scores[i]) if len(bm25_scores) else 0.0,
+                dense=float(dense.scores[i]) if len(dense.scores) else 0.0,
+                bm25=float(bm25.scores[i]) if len(bm25.scores) else 0.0,
                 fused=fused[i],
             )
             for i in best
         ]
-        return query, hits
+        return Retrieval(query, vector, hits)

@@ -68,7 +68,10 @@ OUT_OF_SCOPE_EXAMPLES: dict[str, list[str]] = {
     "chitchat": ["nấu món phở bò thế nào", "bạn bao nhiêu tuổi", "bạn có người yêu chưa", "đi du lịch ở đâu đẹp"],
 }
 
-_DATA = r"(thong tin|so dien thoai|sdt|cccd|can cuoc|cmnd|dia chi|ngay sinh|so tai khoan|tai khoan|ho so|lich su|so dinh danh|tin nhan)"
+_DATA = (
+    r"(thong tin|so dien thoai|sdt|cccd|can cuoc|cmnd|dia chi|ngay sinh|so tai khoan|tai khoan|ho so|lich su"
+    r"|so dinh danh|tin nhan)"
+)
 _OTHER = r"(nguoi khac|nguoi ta|hang xom|ong ay|ba ay|anh ay|chi ay|co ay|cua ong [a-z]|cua ba [a-z]|cua nguoi)"
 _LOOKUP = r"(xem|tra cuu|tra|tim|cho xin|xin|lay|biet|kiem tra|doc)"
 _PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|bi hack|bi xam nhap|bi chiem|lua dao|mao danh|gia mao)"
@@ -86,7 +89,11 @@ def examples() -> list[tuple[str, str]]:
     return [(kind, text) for kind, texts in OUT_OF_SCOPE_EXAMPLES.items() for text in texts]
 
 
-_FORGE = r"\b(lam|tao|mua|dat|in|che)\b.{0,30}\b(can cuoc|cccd|cmnd|giay to|bang cap|bang lai|giay phep|so do|ho chieu|con dau|chu ky|bien lai|hoa don|tai khoan ngan hang)\b.{0,15}\bgia\b"
+_FORGE = (
+    r"\b(lam|tao|mua|dat|in|che)\b.{0,30}"
+    r"\b(can cuoc|cccd|cmnd|giay to|bang cap|bang lai|giay phep|so do|ho chieu|con dau|chu ky|bien lai|hoa don"
+    r"|tai khoan ngan hang)\b.{0,15}\bgia\b"
+)
 _BYPASS = r"\b(qua mat|lach|vuot qua|bypass|be khoa|hack|xam nhap|danh cap|lay trom|doc trom|theo doi trom)\b"
 _HOW = r"\b(cach|lam sao|lam the nao|chi|huong dan|giup|de)\b"
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import watchfiles
 
 from bot.engine.embedding import Embedder
-from bot.engine.index import KnowledgeIndex, UpdateReport, index_lock
+from bot.engine.index import KnowledgeIndex, UpdateReport
+from bot.engine.manifest import index_lock
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class KnowledgeWatcher:
             if changed:
                 index.save(self.index_dir)
             else:
+                assert previous is not None  # unchanged means there was a previous index
                 index = previous
         built = index.manifest.get("built_at")
         if built != self.serving:

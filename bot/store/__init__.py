@@ -10,15 +10,32 @@ import datetime as _dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import create_engine, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 
 from bot.clock import utcnow
-from bot.store.schema import feedback, handoffs, metadata, questions, subscriptions
+from bot.status import OPEN_HANDOFF, HandoffStatus
+from bot.store.migrate import SchemaError as SchemaError
+from bot.store.migrate import ensure
+from bot.store.schema import feedback, handoffs, questions, subscriptions
 from bot.text import hash_user_id, mask_personal_numbers, nfc
 
-OPEN_HANDOFF = ("waiting", "taken")
+
+class HandoffRequest(NamedTuple):
+    """What asking for the team did: the open hand-off's id, and whether this request created it."""
+
+    id: int
+    created: bool
+
+
+def inserted_id(result: CursorResult) -> int:
+    """The id a single-row INSERT created (SQLAlchemy types inserted_primary_key as optional: it is None
+    only after an executemany)."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -55,17 +72,25 @@ class StoredQuestion:
     sources: list[dict]
 
 
+def connect(url: str) -> Engine:
+    """The engine for a database URL, as every process opens it (SQLite: its folder created, WAL)."""
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    # the gateway, its worker and the actions run many short transactions from several threads at once
+    pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("sqlite:///") else {}
+    engine = create_engine(url, future=True, **pool)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 class Store:
     def __init__(self, url: str, user_salt: str = "trolyso"):
-        if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        # the gateway, its worker and the actions run many short transactions from several threads at once
-        pool = {"pool_size": 16, "max_overflow": 16} if url.startswith("sqlite:///") else {}
-        self.engine: Engine = create_engine(url, future=True, **pool)
+        """Open the store. A new, empty database gets the schema (every migration); one made by release 0.1 or
+        at an older revision raises SchemaError: the operator backs it up and runs `trolyso db upgrade`."""
+        self.engine: Engine = connect(url)
         self.user_salt = user_salt
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        ensure(self.engine)
 
     def record_question(
         self,
@@ -80,7 +105,7 @@ class Store:
         when: _dt.datetime | None = None,
     ) -> int:
         row = {
-            "asked_at": when or _dt.datetime.now(_dt.UTC),
+            "asked_at": when or utcnow(),
             "channel": channel,
             "user_hash": hash_user_id(user_id or "anonymous", self.user_salt),
             "text": mask_personal_numbers(nfc(text))[:2000],
@@ -90,7 +115,7 @@ class Store:
             "sources": json.dumps(sources or [], ensure_ascii=False),
         }
         with self.engine.begin() as conn:
-            return int(conn.execute(insert(questions).values(**row)).inserted_primary_key[0])
+            return inserted_id(conn.execute(insert(questions).values(**row)))
 
     def unanswered(self, limit: int = 100) -> list[StoredQuestion]:
         stmt = (
@@ -142,7 +167,7 @@ class Store:
             return int(conn.execute(stmt).scalar_one())
 
     # --- hand-offs ---------------------------------------------------------------------------------
-    def request_handoff(self, conversation_id: str, *, channel: str, context: str = "") -> tuple[int, bool]:
+    def request_handoff(self, conversation_id: str, *, channel: str, context: str = "") -> HandoffRequest:
         """Mark a conversation as waiting for the team. Returns (handoff id, created); asking again while a
         hand-off is open does not queue the resident twice."""
         with self.engine.begin() as conn:
@@ -152,20 +177,22 @@ class Store:
                 )
             ).first()
             if open_row is not None:
-                return int(open_row[0]), False
+                return HandoffRequest(int(open_row[0]), False)
             now = utcnow()
-            new_id = conn.execute(
-                insert(handoffs).values(
-                    requested_at=now,
-                    updated_at=now,
-                    conversation_id=conversation_id,
-                    channel=channel,
-                    user_hash=hash_user_id(conversation_id, self.user_salt),
-                    status="waiting",
-                    context=mask_personal_numbers(nfc(context))[:2000],
+            new_id = inserted_id(
+                conn.execute(
+                    insert(handoffs).values(
+                        requested_at=now,
+                        updated_at=now,
+                        conversation_id=conversation_id,
+                        channel=channel,
+                        user_hash=hash_user_id(conversation_id, self.user_salt),
+                        status=HandoffStatus.WAITING,
+                        context=mask_personal_numbers(nfc(context))[:2000],
+                    )
                 )
-            ).inserted_primary_key[0]
-            return int(new_id), True
+            )
+            return HandoffRequest(int(new_id), True)
 
     def handoffs(self, status: str | None = None) -> list[dict]:
         stmt = select(handoffs).order_by(handoffs.c.requested_at)
@@ -195,10 +222,10 @@ class Store:
                 update(handoffs)
                 .where(
                     handoffs.c.id == handoff_id,
-                    (handoffs.c.status == "waiting")
-                    | ((handoffs.c.status == "taken") & (handoffs.c.taken_by == username)),
+                    (handoffs.c.status == HandoffStatus.WAITING)
+                    | ((handoffs.c.status == HandoffStatus.TAKEN) & (handoffs.c.taken_by == username)),
                 )
-                .values(status="taken", taken_by=username, updated_at=utcnow())
+                .values(status=HandoffStatus.TAKEN, taken_by=username, updated_at=utcnow())
             )
             return bool(done.rowcount)
 
@@ -207,7 +234,7 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(
                 update(handoffs)
-                .where(handoffs.c.id == handoff_id, handoffs.c.status == "taken")
+                .where(handoffs.c.id == handoff_id, handoffs.c.status == HandoffStatus.TAKEN)
                 .values(updated_at=utcnow())
             )
 
@@ -217,7 +244,7 @@ class Store:
             done = conn.execute(
                 update(handoffs)
                 .where(handoffs.c.id == handoff_id, handoffs.c.status.in_(OPEN_HANDOFF))
-                .values(status="released", updated_at=utcnow())
+                .values(status=HandoffStatus.RELEASED, updated_at=utcnow())
             )
             return bool(done.rowcount)
 
@@ -228,7 +255,7 @@ class Store:
             rows = [
                 dict(r._mapping)
                 for r in conn.execute(
-                    select(handoffs).where(handoffs.c.status == "taken", handoffs.c.updated_at < cutoff)
+                    select(handoffs).where(handoffs.c.status == HandoffStatus.TAKEN, handoffs.c.updated_at < cutoff)
                 )
             ]
             if rows:  # the same conditions again: a reply sent meanwhile keeps its conversation
@@ -236,10 +263,10 @@ class Store:
                     update(handoffs)
                     .where(
                         handoffs.c.id.in_([r["id"] for r in rows]),
-                        handoffs.c.status == "taken",
+                        handoffs.c.status == HandoffStatus.TAKEN,
                         handoffs.c.updated_at < cutoff,
                     )
-                    .values(status="released", updated_at=utcnow())
+                    .values(status=HandoffStatus.RELEASED, updated_at=utcnow())
                 )
         return rows
 

@@ -18,6 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from bot.status import Origin
+
 metadata = MetaData()
 
 
@@ -196,7 +198,7 @@ outbox = Table(
     Column("recipient", String(128), nullable=False),
     Column("text", Text, nullable=False),
     Column("buttons", Text, nullable=False, default="[]"),  # JSON [{title, payload}] for this part
-    Column("origin", String(8), nullable=False, default="bot"),  # bot | team | news
+    Column("origin", String(8), nullable=False, default=Origin.BOT),  # bot | team | news (bot.status.Origin)
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),

@@ -22,10 +22,11 @@ from sqlalchemy import (
 )
 
 from bot.clock import as_utc, utcnow
+from bot.status import Role
 from bot.store import Store
 from bot.store.schema import sessions, users
 
-ROLES = ("team", "editor", "admin")
+ROLES = tuple(Role)  # in order: each includes the ones before
 USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
 MIN_PASSWORD = 10
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -52,7 +53,7 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
-def role_allows(role: str, needed: str) -> bool:
+def role_allows(role: str, needed: Role) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 

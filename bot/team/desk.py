@@ -7,6 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.status import Origin
+
+RESIDENT = "resident"  # `who` of a resident's message in `Desk.history` (the others' is the outbox Origin)
+
 
 class DeskError(Exception):
     """A message the console cannot send (no channel configured, outside the platform's window…)."""
@@ -33,7 +37,7 @@ class Desk(Protocol):
     def reachable(self, conversation_ids: list[str]) -> list[str]:
         """The ones of these conversations a message can still go to (one look-up for the whole list)."""
 
-    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
+    def send(self, conversation_id: str, text: str, origin: Origin) -> list[int]:
         """Queue a message (origin team|news) for the conversation; raises DeskError if it cannot go."""
 
     def news_channel(self) -> str:

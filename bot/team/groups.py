@@ -21,6 +21,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from sqlalchemy import (
@@ -31,19 +32,20 @@ from sqlalchemy import (
 )
 
 from bot.clock import as_utc, utcnow
-from bot.store import Store
+from bot.features import Features
+from bot.status import JOINABLE, GroupStatus
+from bot.store import Store, inserted_id
 from bot.store.schema import group_members, question_groups, questions
 
 # Measured on eval/groups/groups.jsonl (python -m bot.groups_eval): see README, "Grouping unanswered questions".
 DEFAULT_THRESHOLD = 0.45
 MEANING_WEIGHT = 0.5
-JOINABLE = ("open", "out_of_scope")
 
 
 @dataclass
 class Group:
     id: int
-    status: str
+    status: GroupStatus
     label: str
     size: int
     created_at: _dt.datetime
@@ -59,12 +61,11 @@ class Group:
     notified: int = 0
 
 
-@dataclass
-class Features:
-    """What a question is compared by: its centred unit meaning vector and its word weights (unit length)."""
+class UngroupedQuestion(NamedTuple):
+    """An unanswered question not yet in a group."""
 
-    vector: np.ndarray
-    terms: dict[str, float]
+    id: int
+    text: str  # masked
 
 
 def _cosine_terms(a: dict[str, float], b: dict[str, float]) -> float:
@@ -147,10 +148,10 @@ class QuestionGroups:
                 )
                 group_id, sim = row.id, best_sim
             else:
-                group_id = int(
+                group_id = inserted_id(
                     conn.execute(
                         insert(question_groups).values(
-                            status="open",
+                            status=GroupStatus.OPEN,
                             label=q.text[:300],
                             centroid=vector.astype("float32").tobytes(),
                             terms=json.dumps({t: round(w, 5) for t, w in features.terms.items()}),
@@ -158,7 +159,7 @@ class QuestionGroups:
                             created_at=utcnow(),
                             last_asked=asked,
                         )
-                    ).inserted_primary_key[0]
+                    )
                 )
                 sim = 1.0
             conn.execute(
@@ -170,10 +171,14 @@ class QuestionGroups:
 
     # --- reading ---------------------------------------------------------------------------------
     def groups(
-        self, status: str | tuple[str, ...] = "open", limit: int = 50, offset: int = 0, examples: int = 4
+        self,
+        status: GroupStatus | tuple[GroupStatus, ...] = GroupStatus.OPEN,
+        limit: int = 50,
+        offset: int = 0,
+        examples: int = 4,
     ) -> list[Group]:
         statuses = (status,) if isinstance(status, str) else status
-        order = question_groups.c.size.desc() if statuses == ("open",) else question_groups.c.closed_at.desc()
+        order = question_groups.c.size.desc() if statuses == (GroupStatus.OPEN,) else question_groups.c.closed_at.desc()
         stmt = (
             select(question_groups)
             .where(question_groups.c.status.in_(statuses))
@@ -187,7 +192,7 @@ class QuestionGroups:
             self._fill(conn, groups, examples)
         return groups
 
-    def count(self, status: str = "open") -> int:
+    def count(self, status: GroupStatus = GroupStatus.OPEN) -> int:
         with self.engine.connect() as conn:
             return int(
                 conn.execute(
@@ -220,14 +225,13 @@ class QuestionGroups:
 
     # --- the team's decisions --------------------------------------------------------------------
     def close(
-        self, group_id: int, status: str, by: str, *, faq_path: str | None = None, answer: str | None = None
+        self, group_id: int, status: GroupStatus, by: str, *, faq_path: str | None = None, answer: str | None = None
     ) -> None:
-        if status not in ("answered", "out_of_scope", "open"):
-            raise ValueError(status)
+        status = GroupStatus(status)  # ValueError for anything else
         values = {
             "status": status,
-            "closed_by": by if status != "open" else None,
-            "closed_at": utcnow() if status != "open" else None,
+            "closed_by": by if status != GroupStatus.OPEN else None,
+            "closed_at": utcnow() if status != GroupStatus.OPEN else None,
         }
         if faq_path is not None:
             values["faq_path"] = faq_path
@@ -253,7 +257,7 @@ class QuestionGroups:
                 .values(notified=question_groups.c.notified + len(set(conversation_ids)))
             )
 
-    def ungrouped(self, limit: int = 1000) -> list[tuple[int, str]]:
+    def ungrouped(self, limit: int = 1000) -> list[UngroupedQuestion]:
         """Unanswered questions not yet in a group (recorded before grouping existed, or by the CLI)."""
         stmt = (
             select(questions.c.id, questions.c.text)
@@ -263,7 +267,7 @@ class QuestionGroups:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [(r[0], r[1]) for r in conn.execute(stmt)]
+            return [UngroupedQuestion(r.id, r.text) for r in conn.execute(stmt)]
 
     # --- helpers ---------------------------------------------------------------------------------
     @staticmethod
@@ -271,7 +275,7 @@ class QuestionGroups:
         m = r._mapping
         return Group(
             id=m["id"],
-            status=m["status"],
+            status=GroupStatus(m["status"]),
             label=m["label"],
             size=m["size"],
             created_at=as_utc(m["created_at"]),

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import (
     and_,
@@ -37,8 +38,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.clock import as_utc, utcnow
-from bot.store import Store
-from bot.store.schema import metadata, news, news_deliveries, subscriptions
+from bot.status import ChannelPost, DeliveryStatus, NewsStatus, Origin, OutboxStatus
+from bot.store import Store, inserted_id
+from bot.store.schema import news, news_deliveries, subscriptions
 from bot.team.desk import DeskError
 from bot.text import nfc
 
@@ -106,7 +108,7 @@ class SendOutcome:
     """What one send did (also stored on the news row as `results`)."""
 
     channels: dict[str, dict] = field(default_factory=dict)
-    channel_status: str = ""
+    channel_status: str = ChannelPost.NONE
     channel_note: str = ""
 
     @property
@@ -118,21 +120,26 @@ class SendOutcome:
         return sum(c["skipped"] for c in self.channels.values())
 
 
+class Delivery(NamedTuple):
+    """What became of a send's queued messages so far (read from the gateway's outbox)."""
+
+    channels: dict[str, dict]  # per channel: {delivered, pending, refused, errors: {platform error: count}}
+    post: str | None  # the OutboxStatus of the post to the Telegram channel; None when there was none
+
+
 class Newsroom:
     """Drafts, sending and history of the announcements, over the shared store."""
 
     def __init__(self, store: Store):
         self.store = store
         self.engine = store.engine
-        # the gateway creates the store before this module is imported: make sure the tables exist
-        metadata.create_all(self.engine, tables=[news, news_deliveries])
 
     # --- drafts ------------------------------------------------------------------------------------
     def create(self, title: str, body: str, kind: str, author: str) -> int:
         title, body, kind = clean(title, body, kind)
         now = utcnow()
         with self.engine.begin() as conn:
-            return int(
+            return inserted_id(
                 conn.execute(
                     insert(news).values(
                         title=title,
@@ -141,13 +148,13 @@ class Newsroom:
                         author=author[:64],
                         created_at=now,
                         updated_at=now,
-                        status="draft",
+                        status=NewsStatus.DRAFT,
                         to_channel=False,
-                        channel_status="",
+                        channel_status=ChannelPost.NONE,
                         channel_note="",
                         results="{}",
                     )
-                ).inserted_primary_key[0]
+                )
             )
 
     def update_draft(self, news_id: int, title: str, body: str, kind: str) -> bool:
@@ -157,14 +164,16 @@ class Newsroom:
             return bool(
                 conn.execute(
                     update(news)
-                    .where(news.c.id == news_id, news.c.status == "draft")
+                    .where(news.c.id == news_id, news.c.status == NewsStatus.DRAFT)
                     .values(title=title, body=body, kind=kind, updated_at=utcnow())
                 ).rowcount
             )
 
     def delete_draft(self, news_id: int) -> bool:
         with self.engine.begin() as conn:
-            return bool(conn.execute(delete(news).where(news.c.id == news_id, news.c.status == "draft")).rowcount)
+            return bool(
+                conn.execute(delete(news).where(news.c.id == news_id, news.c.status == NewsStatus.DRAFT)).rowcount
+            )
 
     def get(self, news_id: int) -> dict | None:
         with self.engine.connect() as conn:
@@ -173,7 +182,7 @@ class Newsroom:
 
     def listing(self, status: str | tuple[str, ...], limit: int = 50) -> list[dict]:
         statuses = (status,) if isinstance(status, str) else status
-        order = news.c.sent_at.desc() if statuses == ("sent",) else news.c.updated_at.desc()
+        order = news.c.sent_at.desc() if statuses == (NewsStatus.SENT,) else news.c.updated_at.desc()
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(news).where(news.c.status.in_(statuses)).order_by(order, news.c.id.desc()).limit(limit)
@@ -200,7 +209,7 @@ class Newsroom:
         item["channel_text"] = compose(item["title"], item["body"], item["kind"], for_channel=True)
         item["kind_name"] = KINDS.get(item["kind"], item["kind"])
         item["stale"] = (
-            item["status"] == "sending"
+            item["status"] == NewsStatus.SENDING
             and item["claimed_at"] is not None
             and utcnow() - item["claimed_at"] > _dt.timedelta(seconds=STALE_SECONDS)
         )
@@ -220,15 +229,20 @@ class Newsroom:
                     update(news)
                     .where(
                         news.c.id == news_id,
-                        or_(news.c.status == "draft", and_(news.c.status == "sending", news.c.claimed_at < stale)),
+                        or_(
+                            news.c.status == NewsStatus.DRAFT,
+                            and_(news.c.status == NewsStatus.SENDING, news.c.claimed_at < stale),
+                        ),
                     )
-                    .values(status="sending", claimed_at=now, sent_by=by[:64])
+                    .values(status=NewsStatus.SENDING, claimed_at=now, sent_by=by[:64])
                 ).rowcount
                 == 1
             )
             if won:  # the channel choice is made once: a resumed send keeps the first one
                 conn.execute(
-                    update(news).where(news.c.id == news_id, news.c.channel_status == "").values(to_channel=to_channel)
+                    update(news)
+                    .where(news.c.id == news_id, news.c.channel_status == ChannelPost.NONE)
+                    .values(to_channel=to_channel)
                 )
         return won
 
@@ -239,6 +253,7 @@ class Newsroom:
         if not self.claim(news_id, by, to_channel):
             return None
         item = self.get(news_id)
+        assert item is not None  # claim() just updated it
         self._post_to_channel(item, desk)
         text = item["text"]
         beat = time.monotonic()
@@ -272,14 +287,18 @@ class Newsroom:
     def _heartbeat(self, news_id: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(news).where(news.c.id == news_id, news.c.status == "sending").values(claimed_at=utcnow())
+                update(news)
+                .where(news.c.id == news_id, news.c.status == NewsStatus.SENDING)
+                .values(claimed_at=utcnow())
             )
 
-    def _record(self, news_id: int, conversation_id: str, channel: str, status: str, reason: str = "") -> int | None:
+    def _record(
+        self, news_id: int, conversation_id: str, channel: str, status: DeliveryStatus, reason: str = ""
+    ) -> int | None:
         """The resident's row for this announcement; None if one exists already (sent by an earlier run)."""
         try:
             with self.engine.begin() as conn:
-                return int(
+                return inserted_id(
                     conn.execute(
                         insert(news_deliveries).values(
                             news_id=news_id,
@@ -289,7 +308,7 @@ class Newsroom:
                             reason=reason[:500],
                             at=utcnow(),
                         )
-                    ).inserted_primary_key[0]
+                    )
                 )
         except IntegrityError:
             return None
@@ -301,17 +320,18 @@ class Newsroom:
     def _deliver(self, news_id: int, conversation_id: str, channel: str, text: str, desk) -> None:
         if not self._still_subscribed(conversation_id):
             return
-        row_id = self._record(news_id, conversation_id, channel, "queued")
+        row_id = self._record(news_id, conversation_id, channel, DeliveryStatus.QUEUED)
         if row_id is None:
             return  # this resident already has it (a resumed send)
         try:  # send() refuses what the platform no longer allows, with the reason
-            ids = desk.send(conversation_id, text, origin="news")
+            ids = desk.send(conversation_id, text, origin=Origin.NEWS)
         except DeskError as exc:
-            self._set_delivery(row_id, status="skipped", reason=str(exc)[:500] or "Không gửi được qua kênh này.")
+            reason = str(exc)[:500] or "Không gửi được qua kênh này."
+            self._set_delivery(row_id, status=DeliveryStatus.SKIPPED, reason=reason)
             return
         except Exception:  # one resident's failure never stops the others
             log.exception("news %s: queuing for a %s subscriber failed", news_id, channel)
-            self._set_delivery(row_id, status="skipped", reason="Lỗi hệ thống khi xếp tin vào hàng gửi.")
+            self._set_delivery(row_id, status=DeliveryStatus.SKIPPED, reason="Lỗi hệ thống khi xếp tin vào hàng gửi.")
             return
         if ids:
             self._set_delivery(row_id, outbox_id=int(ids[-1]))
@@ -321,15 +341,17 @@ class Newsroom:
         if not item["to_channel"]:
             with self.engine.begin() as conn:
                 conn.execute(
-                    update(news).where(news.c.id == news_id, news.c.channel_status == "").values(channel_status="off")
+                    update(news)
+                    .where(news.c.id == news_id, news.c.channel_status == ChannelPost.NONE)
+                    .values(channel_status=ChannelPost.OFF)
                 )
             return
         with self.engine.begin() as conn:  # at most once, even when the send is resumed
             if (
                 conn.execute(
                     update(news)
-                    .where(news.c.id == news_id, news.c.channel_status == "")
-                    .values(channel_status="posting")
+                    .where(news.c.id == news_id, news.c.channel_status == ChannelPost.NONE)
+                    .values(channel_status=ChannelPost.POSTING)
                 ).rowcount
                 != 1
             ):
@@ -337,12 +359,12 @@ class Newsroom:
         values: dict = {}
         try:
             ids = desk.post_to_news_channel(item["channel_text"])
-            values = {"channel_status": "queued", "channel_outbox_id": int(ids[-1]) if ids else None}
+            values = {"channel_status": ChannelPost.QUEUED, "channel_outbox_id": int(ids[-1]) if ids else None}
         except DeskError as exc:
-            values = {"channel_status": "skipped", "channel_note": str(exc)[:500]}
+            values = {"channel_status": ChannelPost.SKIPPED, "channel_note": str(exc)[:500]}
         except Exception:
             log.exception("news %s: posting to the Telegram channel failed", news_id)
-            values = {"channel_status": "skipped", "channel_note": "Lỗi hệ thống khi xếp tin vào hàng gửi."}
+            values = {"channel_status": ChannelPost.SKIPPED, "channel_note": "Lỗi hệ thống khi xếp tin vào hàng gửi."}
         with self.engine.begin() as conn:
             conn.execute(update(news).where(news.c.id == news_id).values(**values))
 
@@ -353,7 +375,7 @@ class Newsroom:
                 update(news)
                 .where(news.c.id == news_id)
                 .values(
-                    status="sent",
+                    status=NewsStatus.SENT,
                     sent_at=utcnow(),
                     claimed_at=utcnow(),
                     results=json.dumps(channels, ensure_ascii=False),
@@ -364,7 +386,7 @@ class Newsroom:
             desk.wake()
         except Exception:  # the sender also polls the queue by itself
             log.warning("news %s: could not wake the sender", news_id)
-        return SendOutcome(channels, row[0], row[1])
+        return SendOutcome(channels, row.channel_status, row.channel_note)
 
     # --- results -----------------------------------------------------------------------------------
     def summary(self, news_id: int) -> dict[str, dict]:
@@ -379,12 +401,12 @@ class Newsroom:
         for channel, status, reason, n in rows:
             c = out.setdefault(channel, {"subscribers": 0, "queued": 0, "skipped": 0, "reasons": {}})
             c["subscribers"] += n
-            c["queued" if status == "queued" else "skipped"] += n
-            if status != "queued":
+            c["queued" if status == DeliveryStatus.QUEUED else "skipped"] += n
+            if status != DeliveryStatus.QUEUED:
                 c["reasons"][reason] = c["reasons"].get(reason, 0) + n
         return _ordered(out)
 
-    def delivery(self, news_id: int) -> tuple[dict[str, dict], str | None]:
+    def delivery(self, news_id: int) -> Delivery:
         """What became of the queued messages so far, per channel: {delivered, pending, refused, errors}, and
         the Telegram channel post's status. Empty when the gateway's queue is not in this database."""
         stmt = (
@@ -402,17 +424,17 @@ class Newsroom:
                 if outbox_id is not None:
                     post = conn.execute(select(_outbox.c.status).where(_outbox.c.id == outbox_id)).scalar()
         except DBAPIError:  # no outbox table: a console without the gateway
-            return {}, None
+            return Delivery({}, None)
         for channel, status, error, n in rows:
             c = out.setdefault(channel, {"delivered": 0, "pending": 0, "refused": 0, "errors": {}})
-            if status == "sent":
+            if status == OutboxStatus.SENT:
                 c["delivered"] += n
-            elif status == "undeliverable":
+            elif status == OutboxStatus.UNDELIVERABLE:
                 c["refused"] += n
                 c["errors"][error or ""] = c["errors"].get(error or "", 0) + n
             else:
                 c["pending"] += n
-        return _ordered(out), post
+        return Delivery(_ordered(out), post)
 
 
 def _ordered(by_channel: dict) -> dict:

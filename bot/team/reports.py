@@ -56,10 +56,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Date, case, cast, func, literal_column, select
 
-from bot.clock import VIETNAM, utcnow
+from bot.clock import VIETNAM, as_utc, utcnow, vn_date, vn_today
 from bot.engine.knowledge import check_file
 from bot.labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
 from bot.store import Store
@@ -87,14 +88,6 @@ DEFAULT_PRESET = "this-month"
 
 class PeriodError(ValueError):
     """A period that cannot be used; the message is for the user, in Vietnamese."""
-
-
-def vn_date(d: _dt.date) -> str:
-    return d.strftime("%d/%m/%Y")
-
-
-def today_vn() -> _dt.date:
-    return _dt.datetime.now(VIETNAM).date()
 
 
 def parse_day(text: str, what: str = "Ngày") -> _dt.date:
@@ -177,7 +170,7 @@ class Period:
 
     @classmethod
     def from_preset(cls, name: str, today: _dt.date | None = None) -> Period:
-        today = today or today_vn()
+        today = today or vn_today()
         if name == "this-month":
             return cls(_month_start(today), _month_end(today), name)
         if name == "last-month":
@@ -216,7 +209,7 @@ class Period:
             return cls.from_preset(DEFAULT_PRESET, today)
         if not start:
             raise PeriodError("Anh/chị chọn cả ngày bắt đầu.")
-        return cls.custom(start, end or (today or today_vn()))
+        return cls.custom(start, end or (today or vn_today()))
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -447,8 +440,7 @@ def _fill_questions(
             counts[_as_date(d)] = (int(n), int(a or 0))
     else:  # an unknown database: count the times in Python
         for at, ok in conn.execute(select(q.asked_at, q.answered).where(in_period)):
-            at = at if at.tzinfo else at.replace(tzinfo=_dt.UTC)
-            d = at.astimezone(VIETNAM).date()
+            d = as_utc(at).astimezone(VIETNAM).date()
             n, a = counts.get(d, (0, 0))
             counts[d] = (n + 1, a + int(bool(ok)))
     report.days = [
@@ -526,6 +518,15 @@ def _fill_questions(
 CSV_HEADER = ("Phần", "Mục", "Chỉ số", "Giá trị")
 
 
+class CsvRow(NamedTuple):
+    """One line of the CSV, in the order of CSV_HEADER."""
+
+    section: str  # Phần
+    item: str  # Mục
+    measure: str  # Chỉ số
+    value: str | int | float | None  # Giá trị (None: nothing to divide, an empty cell)
+
+
 def _cell(value) -> str | int | float:
     """Numbers as numbers; text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if value is None:
@@ -536,56 +537,56 @@ def _cell(value) -> str | int | float:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def csv_rows(report: Report, commune: str | None = None) -> list[tuple]:
+def csv_rows(report: Report, commune: str | None = None) -> list[CsvRow]:
     p = report.period
-    rows: list[tuple] = [
-        ("Kỳ báo cáo", "Từ ngày", "", p.start.isoformat()),
-        ("Kỳ báo cáo", "Đến ngày", "", p.end.isoformat()),
-        ("Kỳ báo cáo", "Tên kỳ", "", p.label),
-        ("Kỳ báo cáo", "Lập lúc", "", report.generated_at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")),
+    rows: list[CsvRow] = [
+        CsvRow("Kỳ báo cáo", "Từ ngày", "", p.start.isoformat()),
+        CsvRow("Kỳ báo cáo", "Đến ngày", "", p.end.isoformat()),
+        CsvRow("Kỳ báo cáo", "Tên kỳ", "", p.label),
+        CsvRow("Kỳ báo cáo", "Lập lúc", "", report.generated_at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")),
     ]
     if commune:
-        rows.insert(0, ("Kỳ báo cáo", "Đơn vị", "", commune))
+        rows.insert(0, CsvRow("Kỳ báo cáo", "Đơn vị", "", commune))
     rows += [
-        ("Tổng quan", "Câu hỏi", "Số lượng", report.asked),
-        ("Tổng quan", "Đã trả lời", "Số lượng", report.answered),
-        ("Tổng quan", "Đã trả lời", "Tỷ lệ (%)", report.answered_share),
-        ("Tổng quan", "Chưa trả lời", "Số lượng", report.unanswered),
-        ("Tổng quan", "Người dân hỏi (khác nhau)", "Số lượng", report.residents),
+        CsvRow("Tổng quan", "Câu hỏi", "Số lượng", report.asked),
+        CsvRow("Tổng quan", "Đã trả lời", "Số lượng", report.answered),
+        CsvRow("Tổng quan", "Đã trả lời", "Tỷ lệ (%)", report.answered_share),
+        CsvRow("Tổng quan", "Chưa trả lời", "Số lượng", report.unanswered),
+        CsvRow("Tổng quan", "Người dân hỏi (khác nhau)", "Số lượng", report.residents),
     ]
     for c in report.channels:
         rows += [
-            ("Kênh", c.name, "Câu hỏi", c.asked),
-            ("Kênh", c.name, "Đã trả lời", c.answered),
-            ("Kênh", c.name, "Tỷ lệ trả lời (%)", c.share),
+            CsvRow("Kênh", c.name, "Câu hỏi", c.asked),
+            CsvRow("Kênh", c.name, "Đã trả lời", c.answered),
+            CsvRow("Kênh", c.name, "Tỷ lệ trả lời (%)", c.share),
         ]
-    rows += [("Chưa trả lời theo lý do", REASON_NAMES.get(r, r), "Câu hỏi", n) for r, n in report.reasons.items()]
-    rows += [("Chủ đề", t.name, "Câu hỏi đã trả lời", t.questions) for t in report.topics]
-    rows += [("Tài liệu dùng nhiều nhất", d.title, "Câu hỏi đã trả lời", d.questions) for d in report.documents]
+    rows += [CsvRow("Chưa trả lời theo lý do", REASON_NAMES.get(r, r), "Câu hỏi", n) for r, n in report.reasons.items()]
+    rows += [CsvRow("Chủ đề", t.name, "Câu hỏi đã trả lời", t.questions) for t in report.topics]
+    rows += [CsvRow("Tài liệu dùng nhiều nhất", d.title, "Câu hỏi đã trả lời", d.questions) for d in report.documents]
     for gr in report.groups:
         rows += [
-            ("Nhóm câu hỏi chưa trả lời", gr.label, "Số lần hỏi", gr.questions),
-            ("Nhóm câu hỏi chưa trả lời", gr.label, "Số người hỏi", gr.residents),
-            ("Nhóm câu hỏi chưa trả lời", gr.label, "Trạng thái", gr.status_name),
+            CsvRow("Nhóm câu hỏi chưa trả lời", gr.label, "Số lần hỏi", gr.questions),
+            CsvRow("Nhóm câu hỏi chưa trả lời", gr.label, "Số người hỏi", gr.residents),
+            CsvRow("Nhóm câu hỏi chưa trả lời", gr.label, "Trạng thái", gr.status_name),
         ]
     rows += [
-        ("Nhóm câu hỏi trong kỳ", STATUS_NAMES.get(s, s), "Số nhóm", n)
+        CsvRow("Nhóm câu hỏi trong kỳ", STATUS_NAMES.get(s, s), "Số nhóm", n)
         for s, n in sorted(report.groups_by_status.items())
     ]
     rows += [
-        ("Góp ý của người dân", "Hữu ích", "Số lượng", report.helpful),
-        ("Góp ý của người dân", "Chưa đúng", "Số lượng", report.wrong),
-        ("Góp ý của người dân", "Hữu ích", "Tỷ lệ (%)", report.helpful_share),
-        ("Gặp cán bộ", "Yêu cầu gặp cán bộ", "Số lượng", report.handoffs_requested),
-        ("Gặp cán bộ", "Đã có cán bộ nhận", "Số lượng", report.handoffs_taken),
-        ("Đăng ký nhận tin", "Đăng ký mới", "Số lượng", report.subscribed),
-        ("Đăng ký nhận tin", "Hủy đăng ký", "Số lượng", report.unsubscribed),
-        ("Đăng ký nhận tin", "Đang nhận tin (lúc lập báo cáo)", "Số lượng", report.subscribers_now),
+        CsvRow("Góp ý của người dân", "Hữu ích", "Số lượng", report.helpful),
+        CsvRow("Góp ý của người dân", "Chưa đúng", "Số lượng", report.wrong),
+        CsvRow("Góp ý của người dân", "Hữu ích", "Tỷ lệ (%)", report.helpful_share),
+        CsvRow("Gặp cán bộ", "Yêu cầu gặp cán bộ", "Số lượng", report.handoffs_requested),
+        CsvRow("Gặp cán bộ", "Đã có cán bộ nhận", "Số lượng", report.handoffs_taken),
+        CsvRow("Đăng ký nhận tin", "Đăng ký mới", "Số lượng", report.subscribed),
+        CsvRow("Đăng ký nhận tin", "Hủy đăng ký", "Số lượng", report.unsubscribed),
+        CsvRow("Đăng ký nhận tin", "Đang nhận tin (lúc lập báo cáo)", "Số lượng", report.subscribers_now),
     ]
     for d in report.days:
         rows += [
-            ("Theo ngày", d.day.isoformat(), "Câu hỏi", d.asked),
-            ("Theo ngày", d.day.isoformat(), "Đã trả lời", d.answered),
+            CsvRow("Theo ngày", d.day.isoformat(), "Câu hỏi", d.asked),
+            CsvRow("Theo ngày", d.day.isoformat(), "Đã trả lời", d.answered),
         ]
     return rows
 

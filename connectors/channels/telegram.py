@@ -8,8 +8,6 @@ carries its number ("#3") and the gateway maps it back through the options last 
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +22,18 @@ from telegram.error import (
     TelegramError,
 )
 
-from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
+from bot.retry import backoff, sleep_or_stop
+from connectors.messages import (
+    POLL_RETRY_BASE,
+    POLL_RETRY_MAX,
+    DeliveryError,
+    Inbound,
+    Limits,
+    Part,
+    WebhookRejected,
+    check_secret_token,
+    json_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +67,8 @@ def parse_update(data: object, bot: Bot) -> tuple[list[Inbound], str | None]:
     if update is None:
         raise WebhookRejected(400, "empty update")
     platform_id = str(update.update_id)
-    if update.callback_query is not None and update.callback_query.message is not None:
-        q = update.callback_query
+    q = update.callback_query
+    if q is not None and q.message is not None:
         text = q.data or ""
         if not text:
             return [], q.id
@@ -95,13 +104,8 @@ class TelegramClient:
     def parse_webhook(self, raw_body: bytes, secret_header: str | None) -> tuple[list[Inbound], str | None]:
         if not self.config.secret_token:
             raise WebhookRejected(403, "webhook mode is off (no TELEGRAM_SECRET_TOKEN)")
-        if not secret_header or not hmac.compare_digest(secret_header.encode(), self.config.secret_token.encode()):
-            raise WebhookRejected(403, "bad or missing X-Telegram-Bot-Api-Secret-Token")
-        try:
-            data = json.loads(raw_body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise WebhookRejected(400, "body is not JSON") from None
-        return parse_update(data, self.bot)
+        check_secret_token(secret_header, self.config.secret_token, 403, "X-Telegram-Bot-Api-Secret-Token")
+        return parse_update(json_body(raw_body), self.bot)
 
     async def answer_callback(self, query_id: str | None) -> None:
         if not query_id:
@@ -136,25 +140,25 @@ class TelegramClient:
         except TelegramError as exc:
             raise DeliveryError(f"telegram error: {exc}", retry=True) from None
 
-    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event, timeout: int = 25) -> None:
+    async def poll(
+        self, accept: Callable[[Inbound], Awaitable[object]], stop: asyncio.Event, timeout: int = 25
+    ) -> None:
         """getUpdates until `stop` is set (the webhook is removed first: the two modes exclude each other)."""
         await self.bot.delete_webhook()
         offset = None
-        backoff = 1.0
+        failures = 0
         while not stop.is_set():
             try:
                 updates = await self.bot.get_updates(
                     offset=offset, timeout=timeout, allowed_updates=["message", "callback_query"]
                 )
             except TelegramError as exc:
-                log.warning("telegram polling: %s; retrying in %.0f s", exc, backoff)
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=backoff)
-                except TimeoutError:
-                    pass
-                backoff = min(backoff * 2, 60)
+                delay = backoff(failures, POLL_RETRY_BASE, POLL_RETRY_MAX)
+                log.warning("telegram polling: %s; retrying in %.0f s", exc, delay)
+                await sleep_or_stop(stop, delay)
+                failures += 1
                 continue
-            backoff = 1.0
+            failures = 0
             for update in updates:
                 offset = update.update_id + 1
                 try:

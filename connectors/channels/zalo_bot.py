@@ -11,15 +11,25 @@ webhook header X-Bot-Api-Secret-Token; text ≤ 2,000 characters. Webhook bodies
 from __future__ import annotations
 
 import asyncio
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 
-from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
+from bot.retry import backoff, sleep_or_stop
+from connectors.messages import (
+    POLL_RETRY_BASE,
+    POLL_RETRY_MAX,
+    DeliveryError,
+    Inbound,
+    Limits,
+    Part,
+    WebhookRejected,
+    check_secret_token,
+    json_body,
+    post_to_platform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +61,7 @@ def parse_update(update: object) -> list[Inbound]:
         raise WebhookRejected(400, "update without message")
     if update.get("event_name") != "message.text.received":
         return []
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    chat = c if isinstance(c := message.get("chat"), dict) else {}
     chat_id, text, msg_id = chat.get("id"), message.get("text"), message.get("message_id")
     if not isinstance(chat_id, (str, int)) or not isinstance(text, str) or not text.strip() or msg_id in (None, ""):
         raise WebhookRejected(400, "text message without chat id, text or message id")
@@ -61,13 +71,8 @@ def parse_update(update: object) -> list[Inbound]:
 def parse_webhook(config: ZaloBotConfig, raw_body: bytes, secret_header: str | None) -> list[Inbound]:
     if not config.secret_token:
         raise WebhookRejected(403, "webhook mode is off (no ZALO_BOT_SECRET_TOKEN)")
-    if not secret_header or not hmac.compare_digest(secret_header.encode(), config.secret_token.encode()):
-        raise WebhookRejected(401, "bad or missing X-Bot-Api-Secret-Token")
-    try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise WebhookRejected(400, "body is not JSON") from None
-    return parse_update(body)
+    check_secret_token(secret_header, config.secret_token, 401, "X-Bot-Api-Secret-Token")
+    return parse_update(json_body(raw_body))
 
 
 class ZaloBotClient:
@@ -79,19 +84,10 @@ class ZaloBotClient:
         self.http = http
 
     async def call(self, method: str, body: dict, timeout: float = 20) -> dict:
-        try:
-            resp = await self.http.post(self.config.method_url(method), json=body, timeout=timeout)
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"zalo-bot unreachable: {exc.__class__.__name__}", retry=True) from None
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise DeliveryError(
-                f"zalo-bot HTTP {resp.status_code}", retry=True, delay=30 if resp.status_code == 429 else None
-            )
-        try:
-            data = resp.json()
-        except ValueError:
-            raise DeliveryError(f"zalo-bot HTTP {resp.status_code}, body not JSON", retry=True) from None
-        return data if isinstance(data, dict) else {"ok": False, "error_code": resp.status_code}
+        status, data = await post_to_platform(
+            self.http, CHANNEL, self.config.method_url(method), rate_limit_delay=30, json=body, timeout=timeout
+        )
+        return data if isinstance(data, dict) else {"ok": False, "error_code": status}
 
     async def send(self, recipient: str, part: Part) -> None:
         data = await self.call("sendMessage", {"chat_id": recipient, "text": part.text})
@@ -109,37 +105,33 @@ class ZaloBotClient:
         if not data.get("ok"):
             raise RuntimeError(f"zalo-bot setWebhook failed: {data}")
 
-    async def poll(self, accept: Callable[[Inbound], Awaitable[None]], stop: asyncio.Event, timeout: int = 30) -> None:
+    async def poll(
+        self, accept: Callable[[Inbound], Awaitable[object]], stop: asyncio.Event, timeout: int = 30
+    ) -> None:
         """getUpdates until `stop` is set; each text message goes to `accept` (which stores it). A webhook
         left from webhook mode is removed first: the two modes exclude each other."""
         try:
             await self.call("deleteWebhook", {})
         except DeliveryError as exc:
             log.warning("zalo-bot deleteWebhook before polling failed: %s", exc)
-        backoff = 1.0
+        failures = 0
         while not stop.is_set():
             try:
                 data = await self.call("getUpdates", {"timeout": str(timeout)}, timeout=timeout + 10)
             except DeliveryError as exc:
-                log.warning("zalo-bot polling: %s; retrying in %.0f s", exc, backoff)
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 60)
+                delay = backoff(failures, POLL_RETRY_BASE, POLL_RETRY_MAX)
+                log.warning("zalo-bot polling: %s; retrying in %.0f s", exc, delay)
+                await sleep_or_stop(stop, delay)
+                failures += 1
                 continue
-            backoff = 1.0
+            failures = 0
             if not data.get("ok"):
                 if data.get("error_code") != 408:  # 408: no update within the timeout
                     log.warning("zalo-bot getUpdates: %s", data.get("description"))
-                    await _sleep_or_stop(stop, 5)
+                    await sleep_or_stop(stop, 5)
                 continue
             try:
                 for message in parse_update(data.get("result")):
                     await accept(message)
             except WebhookRejected as exc:
                 log.warning("zalo-bot polling: skipped an update (%s)", exc.reason)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

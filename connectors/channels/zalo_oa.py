@@ -16,7 +16,6 @@ import contextlib
 import datetime as _dt
 import hashlib
 import hmac
-import json
 import logging
 import zlib
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from sqlalchemy import text as sql_text
 from bot.clock import as_utc, utcnow
 from bot.store import Store
 from bot.store.schema import channel_tokens
-from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected
+from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected, json_body, post_to_platform
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +76,7 @@ def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) 
     """Verify and parse one webhook delivery. Raises WebhookRejected (401 bad/missing signature, 400 bad body)."""
     if not signature:
         raise WebhookRejected(401, "missing X-ZEvent-Signature")
-    try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise WebhookRejected(400, "body is not JSON") from None
+    body = json_body(raw_body)
     if not isinstance(body, dict):
         raise WebhookRejected(400, "body is not a JSON object")
     timestamp = str(body.get("timestamp", ""))
@@ -94,8 +90,8 @@ def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) 
     event = body.get("event_name")
     if event not in ("user_send_text", "user_click_button"):
         return []  # images, stickers, follow, seen…: acknowledged, nothing to answer
-    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    sender = s if isinstance(s := body.get("sender"), dict) else {}
+    message = m if isinstance(m := body.get("message"), dict) else {}
     user_id, text = sender.get("id"), message.get("text")
     msg_id = message.get("msg_id") or f"{user_id}:{timestamp}"
     if not isinstance(user_id, (str, int)) or not isinstance(text, str) or not text.strip():
@@ -270,18 +266,10 @@ class ZaloOASender:
         return {"recipient": {"user_id": recipient}, "message": message}
 
     async def _post(self, token: str, body: dict) -> dict:
-        try:
-            resp = await self.http.post(
-                f"{self.config.api_base}/v3.0/oa/message/cs", json=body, headers={"access_token": token}, timeout=20
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"zalo-oa unreachable: {exc.__class__.__name__}", retry=True) from None
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise DeliveryError(f"zalo-oa HTTP {resp.status_code}", retry=True)
-        try:
-            data = resp.json()
-        except ValueError:
-            raise DeliveryError(f"zalo-oa HTTP {resp.status_code}, body not JSON", retry=True) from None
+        url = f"{self.config.api_base}/v3.0/oa/message/cs"
+        _, data = await post_to_platform(
+            self.http, CHANNEL, url, json=body, headers={"access_token": token}, timeout=20
+        )
         return data if isinstance(data, dict) else {"error": -1}
 
     async def send(self, recipient: str, part: Part) -> None:

@@ -9,6 +9,7 @@ zero lost and zero duplicated replies.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -20,9 +21,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.fake_rasa import FakeRasa
-from tests.fakes import FakeTelegram, FakeZaloBot, FakeZaloOA, free_port
+from tests.fakes import FakeZaloOA, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OA_SECRET = "oa-secret-key"
@@ -78,17 +81,25 @@ class GatewayProcess:
     def db(self) -> sqlite3.Connection:
         return sqlite3.connect(self.data / "trolyso.db")
 
+    @functools.cached_property
+    def queue_store(self):
+        from bot.config import Settings
+        from bot.store import Store
 
-@pytest.fixture(scope="module")
-def fakes():
-    oa = FakeZaloOA(app_id="app1", app_secret="appsecret", access_token="at-0", refresh_token="rt-0").start()
-    bot = FakeZaloBot(token="123:abc").start()
-    tg = FakeTelegram(token="42:TEST").start()
-    rasa = FakeRasa().up()
-    yield {"oa": oa, "bot": bot, "tg": tg, "rasa": rasa}
-    for f in (oa, bot, tg):
-        f.stop()
-    rasa.down()
+        return Store(Settings.from_env(self.env).database_url)
+
+    def inbox_count(self, conversation_id: str | None = None) -> int:
+        """Messages the gateway has stored (all, or one conversation's). A webhook is stored before it is
+        acknowledged, so a refused one that left this unchanged can never be answered."""
+        from sqlalchemy import func, select
+
+        from bot.store.schema import inbox
+
+        query = select(func.count()).select_from(inbox)
+        if conversation_id is not None:
+            query = query.where(inbox.c.conversation_id == conversation_id)
+        with self.queue_store.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
 
 
 def gateway_env(fakes, data: Path, **extra) -> dict:
@@ -177,10 +188,11 @@ def test_zalo_oa_good_signature_is_answered_with_the_button_template(gateway, fa
 @pytest.mark.parametrize("signature", ["missing", "0" * 64, "mac=deadbeef"])
 def test_zalo_oa_bad_or_missing_signature_is_refused_and_nothing_is_done(gateway, fakes, signature):
     user = f"u-bad-{signature[:4]}"
+    before = gateway.inbox_count()
     r = post_oa(gateway, user, "xin chào", signature=signature)
     assert r.status_code == 401
-    time.sleep(0.5)
-    assert fakes["rasa"].messages_from(f"zalo-oa:{user}") == [] and oa_texts(fakes, user) == []
+    # nothing stored (a message is stored before the acknowledgement), so nothing can reach Rasa or the resident
+    assert gateway.inbox_count() == before and gateway.inbox_count(f"zalo-oa:{user}") == 0
 
 
 def test_zalo_oa_signature_with_mac_prefix_is_accepted(gateway, fakes):
@@ -334,8 +346,10 @@ def bot_texts(fakes, chat_id):
 
 
 def test_zalo_bot_secret_token_checked_and_menus_become_numbered_lists(gateway, fakes):
+    before = gateway.inbox_count()
     assert post_bot(gateway, "c-bad", "chào", secret="wrong").status_code == 401
     assert post_bot(gateway, "c-bad", "chào", secret=None).status_code == 401
+    assert gateway.inbox_count() == before and gateway.inbox_count("zalo-bot:c-bad") == 0
     assert post_bot(gateway, "c1", "chào", wrapped=True).status_code == 200
     text = wait_for(lambda: bot_texts(fakes, "c1"))[0]
     assert text.startswith("Đáp: chào") and "1. Tiếp theo" in text and "2. Về menu" in text
@@ -369,8 +383,10 @@ def tg_sent(fakes, chat_id):
 
 def test_telegram_secret_inline_keyboard_callback_and_split(gateway, fakes):
     tg = fakes["tg"]
+    before = gateway.inbox_count()
     assert post_tg(gateway, tg.make_message_update(501, "chào"), secret="nope").status_code == 403
     assert post_tg(gateway, tg.make_message_update(501, "chào"), secret=None).status_code == 403
+    assert gateway.inbox_count() == before and gateway.inbox_count("telegram:501") == 0
     assert post_tg(gateway, tg.make_message_update(500, "chào")).status_code == 200
     sent = wait_for(lambda: tg_sent(fakes, 500))[0]
     keyboard = sent["reply_markup"]["inline_keyboard"]
@@ -434,19 +450,25 @@ def test_healthz_and_metrics(gateway):
 
 
 def test_logs_mask_identity_and_phone_numbers(gateway, fakes):
-    post_oa(gateway, "u-log", "/silent 0912345678")  # '/silent…' is not '/silent': normal reply
-    wait_for(lambda: oa_texts(fakes, "u-log"))
-    fakes["oa"].force_error(-201, n=1)
-    post_oa(gateway, "u-log2", "số căn cước 001203004567")
-    time.sleep(1.5)
+    """A platform refusal that quotes the text it was sent (an unlisted Zalo error: retried) is logged by the
+    worker, resident's numbers and all: the process's log filter masks them. (The filter itself: test_logging.py.)"""
+    said = "số căn cước 001203004567, điện thoại 0912345678"
+    fakes["oa"].force_error(-9999, n=1, message=f"Parameters are invalid: text 'Đáp: {said}'")
+    post_oa(gateway, "u-log", said)
+    assert wait_for(lambda: oa_texts(fakes, "u-log")) == [f"Đáp: {said}"]  # delivered on the retry
+
+    def quoted() -> list[str]:
+        log = (gateway.data / "gateway.log").read_text(encoding="utf-8")
+        return [line for line in log.splitlines() if "Parameters are invalid: text" in line]
+
+    line = wait_for(quoted, what="the worker's log line quoting the refusal")[0]
+    assert "căn cước **********67, điện thoại ********78" in line
     log = (gateway.data / "gateway.log").read_text(encoding="utf-8")
     assert "001203004567" not in log and "0912345678" not in log
 
 
 # --- fuzzing -----------------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -471,20 +493,22 @@ def test_fuzzed_webhook_bodies_never_crash_and_never_get_a_reply(gateway, fakes,
         headers["X-Bot-Api-Secret-Token"] = BOT_SECRET if signed_ok else "wrong"
     else:
         headers["X-Telegram-Bot-Api-Secret-Token"] = TG_SECRET if signed_ok else "wrong"
-    before = len(fakes["rasa"].received)
+    before = gateway.inbox_count()
     r = requests.post(f"{gateway.url}/webhooks/{path}", data=body, headers=headers, timeout=5)
     assert r.status_code in (200, 400, 401, 403), r.text
-    if r.status_code != 200 or path == "zalo-oa":
+    if path == "zalo-oa":
         assert r.status_code != 200
-        time.sleep(0.01)
-        assert len(fakes["rasa"].received) == before or all(
-            not m.get("sender", "").startswith(f"{path}:") for m in fakes["rasa"].received[before:]
-        )
+    if r.status_code != 200:
+        # stored before acknowledged: a refused body that stored nothing can never be answered
+        assert gateway.inbox_count() == before
 
 
-def test_gateway_is_healthy_after_fuzzing(gateway):
+def test_gateway_is_healthy_after_fuzzing(gateway, fakes):
     assert requests.get(f"{gateway.url}/healthz").json()["status"] == "ok"
     assert "Traceback" not in (gateway.data / "gateway.log").read_text(encoding="utf-8")
+    # and the worker still answers: a real message after the fuzzed ones gets its reply
+    assert post_bot(gateway, "c-after-fuzz", "còn đó không").status_code == 200
+    assert wait_for(lambda: bot_texts(fakes, "c-after-fuzz"))[0].startswith("Đáp: còn đó không")
 
 
 def test_a_team_reply_queued_by_another_process_goes_out_through_the_residents_channel(gateway, fakes):

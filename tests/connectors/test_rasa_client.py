@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
+import json
 import socket
 import threading
 
 import pytest
 
-from connectors.rasa_client import RasaClient, RasaUnavailable
+from connectors.rasa_client import AsyncRasaClient, RasaClient, RasaUnavailable
 
 
 def free_port() -> int:
@@ -53,7 +55,7 @@ def test_replies_and_buttons_are_parsed_and_text_is_nfc(fake_rasa):
     replies = RasaClient(url).send("u", "xin chào")
     assert len(replies) == 1 and replies[0].text == "Dạ, chào"
     assert replies[0].buttons == [{"title": "Tiếp theo", "payload": "/next_step"}]
-    assert b'"sender": "u"' in state["seen"][0]
+    assert json.loads(state["seen"][0]) == {"sender": "u", "message": "xin chào"}
 
 
 @pytest.mark.parametrize("status,body", [(500, b"{}"), (200, b"not json"), (200, b"[]"), (200, b'[{"x": 1}]')])
@@ -63,3 +65,22 @@ def test_rasa_errors_and_empty_replies_are_clear(fake_rasa, status, body):
     state["status"], state["body"] = status, body
     with pytest.raises(RasaUnavailable):
         RasaClient(url).send("u", "xin chào")
+
+
+def test_the_async_client_sends_the_same_request_and_reads_the_same_replies(fake_rasa):
+    url, state = fake_rasa
+    state["body"] = '[{"recipient_id": "u", "text": "Chào"}]'.encode()
+
+    async def run():
+        client = AsyncRasaClient(url)
+        try:
+            return await client.send("u", "xin chào", metadata={"channel": "telegram"})
+        finally:
+            await client.close()
+
+    replies = asyncio.run(run())
+    assert [r.text for r in replies] == ["Chào"]
+    assert json.loads(state["seen"][0]) == {"sender": "u", "message": "xin chào", "metadata": {"channel": "telegram"}}
+    state["status"] = 500
+    with pytest.raises(RasaUnavailable, match="HTTP 500"):
+        asyncio.run(run())

@@ -18,9 +18,9 @@ from bot.console.handoffs import RELEASED_TEXT
 from bot.store import Store
 from bot.team.accounts import Accounts
 from tests.conftest import chromium
+from tests.connectors.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, free_port
-from tests.connectors.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TAKEN = "Dạ, cán bộ Tổ công nghệ số cộng đồng đã nhận hỗ trợ anh/chị"

@@ -17,8 +17,8 @@ import requests
 
 from bot.store import Store
 from bot.team.groups import Features, QuestionGroups
-from tests.console.test_console import login
 from tests.connectors.test_gateway import GatewayProcess, free_port
+from tests.console.test_console import login
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa."
@@ -181,11 +181,14 @@ def test_knowledge_page_reports_a_broken_file_and_editors_upload(site):
         "---\ntitle: Giờ làm việc bộ phận một cửa\nkind: faq\ntopics: [TOCNSCD]\nquestions: [một cửa mấy giờ]\n"
         "---\n\nDạ, bộ phận một cửa làm việc từ 7 giờ đến 17 giờ các ngày trong tuần.\n"
     ).encode()
-    up = lambda name, body, **extra: editor.post(
-        f"{site['url']}/admin/knowledge/upload",
-        data={"csrf": csrf, "folder": "faq", **extra},
-        files={"file": (name, body, "text/markdown")},
-    )
+
+    def up(name, body, **extra):
+        return editor.post(
+            f"{site['url']}/admin/knowledge/upload",
+            data={"csrf": csrf, "folder": "faq", **extra},
+            files={"file": (name, body, "text/markdown")},
+        )
+
     for bad in ("../../evil.md", "..\\evil.md", ".an.md", "x.py"):
         assert up(bad, good).status_code == 400
     assert not list(site["knowledge"].parent.glob("evil*"))

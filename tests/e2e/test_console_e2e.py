@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.engine.index import read_manifest
+from bot.engine.manifest import read_manifest
 from bot.team.accounts import Accounts
 from tests.conftest import chromium, running_stack
 
@@ -25,10 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 ANSWER = "Dạ, Wi-Fi miễn phí cho người dân ở trụ sở UBND xã tên là UBND-KHACH, mật khẩu được dán ở bàn một cửa tầng 1."
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("TROLYSO_E2E") != "1",
-    reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
-)
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.skipif(
+        os.environ.get("TROLYSO_E2E") != "1",
+        reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -24,10 +24,13 @@ from tests.conftest import free_port, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    os.environ.get("TROLYSO_E2E") != "1",
-    reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
-)
+pytestmark = [
+    pytest.mark.model,
+    pytest.mark.skipif(
+        os.environ.get("TROLYSO_E2E") != "1",
+        reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

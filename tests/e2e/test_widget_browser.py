@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM, chromium
-from tests.fake_rasa import FakeRasa
 from tests.connectors.test_gateway import GatewayProcess, free_port
+from tests.fake_rasa import FakeRasa
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"

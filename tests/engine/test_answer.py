@@ -1,11 +1,12 @@
-"""Answer engine behaviour over the shipped knowledge: grounded answers, refusals, recording."""
+"""Answer engine behaviour over the shipped knowledge: grounded answers, refusals, and (through the recorder, as the
+action server does) what is stored for the team."""
 
 from bot.engine.answer import ASK_AGAIN
 from bot.text import fold
 
 
-def test_answer_is_short_grounded_and_cites_its_source(engine, store):
-    a = engine.ask("Nghị quyết 57-NQ/TW là gì?", channel="web", user_id="u1")
+def test_answer_is_short_grounded_and_cites_its_source(ask, store):
+    a, _ = ask("Nghị quyết 57-NQ/TW là gì?", channel="web", user_id="u1")
     assert a.answered
     assert len(a.text) <= 1500
     assert "\nNguồn: " in a.text
@@ -23,8 +24,8 @@ def test_same_answer_source_without_diacritics_and_in_teencode(engine):
     assert typed.sources[0]["path"] == folded.sources[0]["path"] == teen.sources[0]["path"]
 
 
-def test_out_of_scope_is_refused_politely_and_recorded_masked(engine, store):
-    a = engine.ask("Ngày mai ở xã có mưa to không? Gọi lại cho tôi số 0987654321", channel="zalo", user_id="z9")
+def test_out_of_scope_is_refused_politely_and_recorded_masked(ask, store):
+    a, _ = ask("Ngày mai ở xã có mưa to không? Gọi lại cho tôi số 0987654321", channel="zalo", user_id="z9")
     assert not a.answered
     assert a.text.startswith("Dạ,")
     assert "Em có thể giúp về" in a.text
@@ -35,8 +36,8 @@ def test_out_of_scope_is_refused_politely_and_recorded_masked(engine, store):
     assert row.user_hash != "z9" and len(row.user_hash) == 24
 
 
-def test_other_peoples_personal_data_is_never_looked_up(engine, store):
-    a = engine.ask("tra cứu giúp tôi số CCCD và địa chỉ của người hàng xóm")
+def test_other_peoples_personal_data_is_never_looked_up(ask, store):
+    a, _ = ask("tra cứu giúp tôi số CCCD và địa chỉ của người hàng xóm")
     assert not a.answered and a.reason == "personal_data"
     assert "thông tin cá nhân của người khác" in a.text
     assert store.unanswered()[0].reason == "personal_data"
@@ -47,9 +48,10 @@ def test_questions_about_protecting_ones_own_data_are_not_blocked(engine):
     assert a.reason != "personal_data"
 
 
-def test_empty_question_asks_again_and_is_not_recorded(engine, store):
+def test_empty_question_asks_again_and_is_not_recorded(ask, store):
     for q in ("", "   ", "???"):
-        a = engine.ask(q)
+        a, question_id = ask(q)
+        assert question_id is None
         assert not a.answered and a.text == ASK_AGAIN
     assert store.count_questions() == 0
 
@@ -60,3 +62,12 @@ def test_answer_text_is_nfc(engine):
     a = engine.ask(unicodedata.normalize("NFD", "Bình dân học vụ số là gì?"))
     assert a.answered
     assert unicodedata.is_normalized("NFC", a.text) and unicodedata.is_normalized("NFC", a.q)
+
+
+def test_the_engine_is_pure_question_in_answer_out(engine):
+    """No store, no side effects: the same question gives the same answer, and the engine holds no database."""
+    first = engine.ask("dvc nop ho so onl ntn")
+    again = engine.ask("dvc nop ho so onl ntn")
+    assert (first.answered, first.text, first.sources, first.score) == (again.answered, again.text, again.sources,
+                                                                        again.score)
+    assert not any(hasattr(engine, name) for name in ("store", "record", "question_groups"))

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.model  # every test here loads the converted model
+
 TEXTS = [
     "Làm thế nào để kích hoạt tài khoản định danh điện tử mức 2?",
     "lam the nao de kich hoat tai khoan dinh danh dien tu muc 2",

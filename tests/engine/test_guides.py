@@ -63,7 +63,7 @@ def test_parse_guide_reads_steps_stuck_methods_safety_triage():
     assert [m[:2] for m in g.methods] == [("app-ngan-hang", "App ngân hàng"), ("vi-dien-tu", "Ví điện tử")]
     assert g.safety == ("Không đưa OTP cho ai.",)
     assert g.triage[0].question == "Anh/chị đã chuyển tiền chưa?" and g.triage[0].if_yes == (2,)
-    assert g.source_line == "Nguồn: Trợ lý số xã (tổng hợp), rà soát 22/11/2026"
+    assert g.source_line == "Nguồn: Trả tiền thử · Trợ lý số xã (tổng hợp), rà soát 22/11/2026"
 
 
 def test_a_file_without_flow_is_not_a_flow_guide():

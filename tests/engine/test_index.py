@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import bot.engine.index
-from bot.engine.index import CURRENT, KnowledgeIndex, current_folder, read_manifest
-
+from bot.engine.index import KnowledgeIndex
+from bot.engine.manifest import CURRENT, current_folder, read_manifest
 from tests.conftest import write
 
 
@@ -84,7 +84,7 @@ def test_only_changed_sections_are_embedded(kdir: Path):
     assert any("đã sửa" in p for p in emb.passages) and any("bốn" in p for p in emb.passages)
     assert {c.path for c in idx2.chunks} == {"explainers/a.md", "explainers/c.md"}
     # vectors stay aligned with their chunks
-    for c, v in zip(idx2.chunks, idx2.vectors):
+    for c, v in zip(idx2.chunks, idx2.vectors, strict=True):
         assert np.allclose(v, CountingEmbedder().encode_passages([c.passage()])[0])
 
 

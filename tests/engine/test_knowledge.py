@@ -10,7 +10,6 @@ from bot.engine.knowledge import (
     load_folder,
     parse_document,
 )
-
 from tests.conftest import write
 
 GOOD = """---

@@ -84,24 +84,24 @@ def test_mark_notified_sends_once(store):
     assert groups.recipients(g) == [] and groups.group(g).notified == 1
 
 
-def test_the_engine_groups_what_it_cannot_answer(engine, store):
+def test_what_the_engine_cannot_answer_is_recorded_and_grouped(ask, store):
     for q in ("Mật khẩu wifi ở trụ sở UBND xã là gì ạ?", "wifi o ubnd xa pass la gi", "pass wifi ubnd xa"):
-        assert not engine.ask(q, channel="web", user_id="web:1").answered
-    assert not engine.ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2").answered
+        assert not ask(q, channel="web", user_id="web:1")[0].answered
+    assert not ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2")[0].answered
     sizes = sorted(g.size for g in QuestionGroups(store).groups("open"))
     assert sizes == [1, 3], sizes
 
 
-def test_a_grouping_failure_still_refuses_politely_and_the_backlog_groups_it_later(engine, store, monkeypatch):
+def test_a_grouping_failure_still_refuses_politely_and_the_backlog_groups_it_later(ask, recorder, store, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(engine.question_groups(), "assign", broken)
-    answer = engine.ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2")
-    assert not answer.answered and answer.record_id is not None and answer.text
+    monkeypatch.setattr(recorder.groups, "assign", broken)
+    answer, question_id = ask("Bao giờ có lịch tiêm phòng dại cho chó mèo?", channel="web", user_id="web:2")
+    assert not answer.answered and question_id is not None and answer.text
     monkeypatch.undo()
     ungrouped = QuestionGroups(store).ungrouped()
-    assert [qid for qid, _ in ungrouped] == [answer.record_id]  # what the action server groups at its start
+    assert [qid for qid, _ in ungrouped] == [question_id]  # what the action server groups at its start
 
 
 def test_faq_files_are_valid_knowledge_and_never_overwrite(tmp_path):
@@ -158,7 +158,7 @@ def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_pa
     shutil.copytree(ROOT / "knowledge", knowledge)
     index_dir = tmp_path / "data" / "index"
     shipped_index.save(index_dir)
-    engine = AnswerEngine(KnowledgeIndex.load(index_dir), embedder, store)
+    engine = AnswerEngine(KnowledgeIndex.load(index_dir), embedder)
     question = "Mật khẩu Wi-Fi ở trụ sở UBND xã là gì?"
     assert not engine.ask(question).answered
     served = []
@@ -199,13 +199,13 @@ def test_the_watcher_indexes_a_new_faq_in_seconds_and_skips_a_broken_file(tmp_pa
         watcher.stop()
 
 
-def test_questions_stored_before_grouping_join_their_groups(engine, store, monkeypatch):
+def test_questions_stored_before_grouping_join_their_groups(settings, engine, store):
     from actions.runtime import Services
+    from bot.app import App
 
     for q in ("wifi ubnd xa pass la gi", "Mật khẩu wifi ở UBND xã là gì?"):
         store.record_question(q, channel="web", user_id="web:old", answered=False, reason="no_match", score=0.0)
-    services = Services()
-    services._store, services._engine = store, engine
+    services = Services(App(settings).provide(store=store, engine=engine))
     assert services.group_backlog() == 2
     assert [g.size for g in QuestionGroups(store).groups("open")] == [2]
     assert services.group_backlog() == 0

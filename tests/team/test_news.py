@@ -18,7 +18,7 @@ import requests
 from bot.store import Store
 from bot.team.accounts import Accounts
 from tests import pg
-from tests.connectors.test_gateway import GatewayProcess, fakes, gateway_env, wait_for  # noqa: F401  (fakes: the fixture)
+from tests.connectors.test_gateway import GatewayProcess, gateway_env, wait_for
 
 NEWS_CHAT = "@kenh_xa_test"
 FOOTER = "Để ngừng nhận tin, anh/chị nhắn: hủy nhận tin"

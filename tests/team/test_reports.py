@@ -37,8 +37,8 @@ from bot.team.reports import (
 )
 from tests import pg
 from tests.conftest import chromium
-from tests.console.test_console import login
 from tests.connectors.test_gateway import GatewayProcess, free_port
+from tests.console.test_console import login
 
 ROOT = Path(__file__).resolve().parents[2]
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -166,7 +166,7 @@ def test_six_month_periods_tile_the_year_and_end_before_the_deadlines():
     current, previous = Period.from_preset("half-current", today), Period.from_preset("half-previous", today)
     assert (previous.start, previous.end) == (H1.start, H1.end)
     assert previous.end + dt.timedelta(days=1) == current.start
-    assert "báo cáo trước 10/6/2026" in previous.label and "10/12/2025 – 09/06/2026" in previous.label
+    assert "báo cáo trước 10/6/2026" in previous.label and "10/12/2025 – 9/6/2026" in previous.label
     jan = dt.date(2026, 1, 31)
     assert (Period.from_preset("this-month", jan).start, Period.from_preset("this-month", jan).end) == (
         dt.date(2026, 1, 1),
@@ -197,7 +197,7 @@ def test_period_parameters_and_clear_errors():
     for args, message in (
         ((None, "31/02/2026", "2026-03-01"), "“31/02/2026” không hợp lệ"),
         ((None, "hôm qua", ""), "ví dụ 09/06/2026"),
-        ((None, "2026-06-09", "2026-06-01"), "Ngày bắt đầu (09/06/2026) sau ngày kết thúc (01/06/2026)"),
+        ((None, "2026-06-09", "2026-06-01"), "Ngày bắt đầu (9/6/2026) sau ngày kết thúc (1/6/2026)"),
         (("quy-3", None, None), "Không có kỳ báo cáo “quy-3”"),
         ((None, None, "2026-06-01"), "ngày bắt đầu"),
         ((None, "1990-01-01", "1990-02-01"), "năm 2000–2100"),
@@ -357,7 +357,7 @@ def test_trolyso_report_as_a_real_process(tmp_path):
 
     out = trolyso("--from", "2025-12-10", "--to", "9/6/2026")
     assert out.returncode == 0, out.stderr
-    assert "Xã Tân Hội" in out.stdout and "Từ 10/12/2025 đến 09/06/2026" in out.stdout
+    assert "Xã Tân Hội" in out.stdout and "Từ 10/12/2025 đến 9/6/2026" in out.stdout
     assert re.search(r"Câu hỏi:\s+8\n", out.stdout) and re.search(r"Đã trả lời:\s+4 \(50,0%\)", out.stdout)
     assert re.search(r"Zalo OA\s+4 câu hỏi", out.stdout) and "VNeID" in out.stdout
     as_csv = trolyso("--csv", "--from", "2025-12-10", "--to", "2026-06-09")
@@ -416,7 +416,7 @@ def test_team_member_sees_the_report_downloads_the_csv_and_prints(site):
     s = login(site["g"], "lan.team")
     page = s.get(f"{site['url']}/admin/reports?{H1_QUERY}")
     assert page.status_code == 200
-    assert "Từ 10/12/2025 đến 09/06/2026" in page.text and "<svg" in page.text
+    assert "Từ 10/12/2025 đến 9/6/2026" in page.text and "<svg" in page.text
     assert re.search(r"<b>8</b>\s*câu hỏi", page.text) and "50,0%" in page.text
     assert "Mật khẩu wifi ở UBND xã là gì?" in page.text and "Kích hoạt tài khoản VNeID" in page.text
     assert 'href="/admin/reports.csv?from=2025-12-10&amp;to=2026-06-09"' in page.text
@@ -432,7 +432,7 @@ def test_team_member_sees_the_report_downloads_the_csv_and_prints(site):
 
     printed = s.get(f"{site['url']}/admin/reports/print?{H1_QUERY}")
     assert printed.status_code == 200
-    assert "XÃ TÂN HỘI" in printed.text and "từ ngày 10/12/2025 đến ngày 09/06/2026" in printed.text
+    assert "XÃ TÂN HỘI" in printed.text and "từ ngày 10/12/2025 đến ngày 9/6/2026" in printed.text
     assert "window.print()" in printed.text and "@media print" in printed.text and "size: A4" in printed.text
     assert "<header>" not in printed.text  # no console menu on paper
 
@@ -503,7 +503,7 @@ def test_reports_in_chromium(site):
         page.get_by_label("Hoặc từ ngày").fill("10/12/2025")
         page.get_by_label("Đến ngày").fill("9/6/2026")
         page.get_by_role("button", name="Xem theo ngày").click()
-        page.get_by_text("Từ 10/12/2025 đến 09/06/2026").wait_for()
+        page.get_by_text("Từ 10/12/2025 đến 9/6/2026").wait_for()
         assert page.locator("svg.chart rect").count() > 0
         page.screenshot(path=str(shots / "console-reports.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing sideways
@@ -520,7 +520,7 @@ def test_reports_in_chromium(site):
         assert ["Kênh", "Zalo OA", "Tỷ lệ trả lời (%)", "50.0"] in rows
         page.get_by_role("link", name="Bản in").click()
         page.get_by_role("button", name="In báo cáo").wait_for()
-        assert page.get_by_text("từ ngày 10/12/2025 đến ngày 09/06/2026").is_visible()
+        assert page.get_by_text("từ ngày 10/12/2025 đến ngày 9/6/2026").is_visible()
         page.screenshot(path=str(shots / "console-report-print.png"), full_page=True)
         page.emulate_media(media="print")
         assert not page.get_by_role("button", name="In báo cáo").is_visible()

@@ -1,0 +1,29 @@
+"""Every tuning weight and threshold of the answer engine, in one object. `trolyso eval --ablation` switches
+parts off by changing one field at a time; the README's "Measured performance" says what each is worth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    # query analysis (bot/engine/retrieval.py QueryAnalyzer)
+    expand: bool = True  # spell out abbreviations and teencode
+    tones: str = "blend"  # unaccented questions: "restore", "raw" or "blend" (mean of both vectors)
+    corpus_tones: bool = True  # restore tones from the knowledge's own n-grams before pyvi's guess
+    # hybrid retrieval: reciprocal-rank fusion weights and adjustments
+    dense_weight: float = 1.0
+    heading_weight: float = 0.5  # dense search over titles + headings
+    bm25_weight: float = 1.0
+    locality_boost: float = 1 / 60  # a question naming a place prefers that place's documents
+    plan_penalty: float = 0.5 / 60  # a general question prefers explainers over local plans
+    # rerank of the fused candidates (bot/engine/answer.py)
+    rerank_depth: int = 10
+    rerank_weight: float = 0.5  # best sentence's idf-weighted share of the question's words
+    question_weight: float = 0.15  # the heading asks the same kind of question (ở đâu, bao nhiêu…)
+    # confidence gate
+    min_dense: float = 0.80  # cosine of the best section with the question
+    min_coverage: float = 0.30  # idf-weighted share of the question's content words found in one sentence
+    oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
+    oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words

@@ -1,0 +1,99 @@
+"""Every status, reason, origin and role the store keeps as a short string, as `StrEnum`s.
+
+A member is a `str` equal to its value: it is written to the database and to JSON as that value, compares equal to
+the plain string read back, and works as a key of a dict keyed by plain strings. The Vietnamese names staff read
+for them are in bot/labels.py. Standard library only: the gateway, the action server and the console all import it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class HandoffStatus(StrEnum):
+    """`handoffs.status`: a resident's request to talk to a person of the community digital team."""
+
+    WAITING = "waiting"  # asked for a person; nobody has taken the conversation yet (the bot still answers)
+    TAKEN = "taken"  # a team member has the conversation: the bot stays silent, the resident's messages are held
+    RELEASED = "released"  # given back to the bot (by the team, or automatically after the idle time)
+
+
+OPEN_HANDOFF = (HandoffStatus.WAITING, HandoffStatus.TAKEN)
+
+
+class GroupStatus(StrEnum):
+    """`question_groups.status`: a group of unanswered questions on the team's work list."""
+
+    OPEN = "open"  # waiting for the team to answer
+    ANSWERED = "answered"  # an FAQ was written from it (kept as history)
+    OUT_OF_SCOPE = "out_of_scope"  # the team decided the bot should not answer (similar questions still join it)
+
+
+JOINABLE = (GroupStatus.OPEN, GroupStatus.OUT_OF_SCOPE)
+
+
+class NewsStatus(StrEnum):
+    """`news.status`: an announcement, draft → sending → sent."""
+
+    DRAFT = "draft"  # being written; may be edited or deleted
+    SENDING = "sending"  # claimed by one send (which may be resumed once it goes stale)
+    SENT = "sent"  # every subscriber was tried; the text is history
+
+
+class ChannelPost(StrEnum):
+    """`news.channel_status`: what became of the post to the commune's Telegram channel."""
+
+    NONE = ""  # not decided yet (the send has not reached the channel step)
+    POSTING = "posting"  # claimed for posting; stays so if the send was interrupted right then
+    QUEUED = "queued"  # put in the gateway's outbox
+    SKIPPED = "skipped"  # could not be queued (no channel configured, error): see `channel_note`
+    OFF = "off"  # the editor chose not to post to the channel
+
+
+class DeliveryStatus(StrEnum):
+    """`news_deliveries.status`: one announcement to one subscriber."""
+
+    QUEUED = "queued"  # put in the gateway's outbox (its outbox row tells whether it went out)
+    SKIPPED = "skipped"  # not queued: the platform no longer allows writing to them, or an error (see `reason`)
+
+
+class InboxStatus(StrEnum):
+    """`inbox.status` (connectors/queue.py): a resident's message."""
+
+    PENDING = "pending"  # waiting for (or in) the worker
+    DONE = "done"  # answered: its reply parts are in the outbox
+    HELD = "held"  # the team had the conversation: kept for them, the bot did not answer
+
+
+class OutboxStatus(StrEnum):
+    """`outbox.status` (connectors/queue.py): one message part to send."""
+
+    PENDING = "pending"  # waiting to be sent (or, for the web chat, to be fetched by the widget)
+    SENT = "sent"  # the platform took it (or the widget fetched it)
+    UNDELIVERABLE = "undeliverable"  # the platform refuses it for good (outside its window, blocked…): see `error`
+
+
+class Origin(StrEnum):
+    """`outbox.origin`: who wrote a queued message."""
+
+    BOT = "bot"  # the assistant's reply to a resident's message
+    TEAM = "team"  # a team member, from the console (hand-offs, answers to question groups)
+    NEWS = "news"  # an announcement (to a subscriber or the commune's Telegram channel)
+
+
+class Reason(StrEnum):
+    """`Answer.reason` and `questions.reason`: why the assistant answered a question or not."""
+
+    ANSWERED = "answered"  # answered from the knowledge
+    NO_MATCH = "no_match"  # the knowledge has no answer good enough
+    OUT_OF_SCOPE = "out_of_scope"  # not something the assistant answers (unrelated topic, wrongdoing)
+    PERSONAL_DATA = "personal_data"  # asks for someone's personal data: refused
+    EMPTY = "empty"  # nothing to answer (an empty message, only numbers or filler words); never stored
+
+
+class Role(StrEnum):
+    """`users.role`: what a console account may do; each role includes the ones before it."""
+
+    TEAM = "team"  # the community digital team: unanswered questions, hand-offs, feedback, reports
+    EDITOR = "editor"  # content staff: also knowledge and news
+    ADMIN = "admin"  # also accounts

@@ -1,0 +1,284 @@
+"""The console in-process (Starlette's TestClient, no gateway process, no model): built from a temporary SQLite
+store, the settings and a fake desk, mounted at /admin as the gateway mounts it. Every page renders for the
+roles that may see it, with residents' numbers masked; roles are enforced; anonymous users are sent to the
+login on every route; every form refuses a missing or forged CSRF token (and changes nothing); the reports
+CSV downloads; a team member's reply goes through the desk. The Chromium and real-process checks stay in
+test_console*.py."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+from bot.config import Settings
+from bot.console import create_console
+from bot.features import Features
+from bot.store import Store
+from bot.team.accounts import Accounts
+from bot.team.desk import Desk, DeskError, Reach
+from bot.team.groups import QuestionGroups
+from bot.team.news import Newsroom
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = "guides/dvc-nop-ho-so.md"
+USERS = {"lan.team": "team", "minh.editor": "editor", "hoa.admin": "admin"}
+
+
+class FakeDesk(Desk):
+    """The gateway's side of the console, recorded: every conversation is reachable, sends are kept."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+
+    def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
+        from bot.clock import utcnow
+
+        return [{"at": utcnow(), "who": "resident", "text": "số tôi 0912345678, cần gặp cán bộ", "status": "done"}]
+
+    def reach(self, conversation_id: str) -> Reach:
+        return Reach(True)
+
+    def reachable(self, conversation_ids: list[str]) -> list[str]:
+        return list(conversation_ids)
+
+    def send(self, conversation_id: str, text: str, origin: str) -> list[int]:
+        if not text:
+            raise DeskError("empty")
+        self.sent.append((conversation_id, text, origin))
+        return [len(self.sent)]
+
+    def news_channel(self) -> str:
+        return "@kenh_xa"
+
+    def post_to_news_channel(self, text: str) -> list[int]:
+        self.sent.append(("@kenh_xa", text, "news"))
+        return [len(self.sent)]
+
+    def wake(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    data = tmp_path_factory.mktemp("console-inprocess")
+    knowledge = data / "knowledge"
+    (knowledge / "guides").mkdir(parents=True)
+    shutil.copy(ROOT / "knowledge" / GUIDE, knowledge / GUIDE)
+    store = Store(f"sqlite:///{data / 'trolyso.db'}")
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=data,
+        knowledge_dir=knowledge,
+        index_dir=data / "index",
+        database_url=f"sqlite:///{data / 'trolyso.db'}",
+    )
+    accounts = Accounts(store, 8)
+    for name, role in USERS.items():
+        accounts.add_user(name, role, f"mat-khau-{name}")
+
+    # what the pages show: an unanswered question group, a "Chưa đúng" feedback, a waiting hand-off, a draft
+    groups = QuestionGroups(store)
+    vector = np.zeros(384, "float32")
+    vector[0] = 1
+    for text, who in (("Mật khẩu wifi ở UBND xã là gì?", "web:ba-lan"), ("wifi xã, sđt 0912345678", "zalo-oa:99")):
+        qid = store.record_question(
+            text, channel=who.split(":")[0], user_id=who, answered=False, reason="no_match", score=0.0
+        )
+        group_id = groups.assign(qid, Features(vector, {"wifi": 1.0}), conversation_id=who)
+    answered = store.record_question(
+        "VNeID mức 2 làm ở đâu?", channel="web", user_id="web:x", answered=True, reason="", score=0.9
+    )
+    store.record_feedback(answered, False, "Dạ, anh/chị đến công an xã (CCCD 001203004567).")
+    handoff_id, _ = store.request_handoff("telegram:501", channel="telegram", context="cần gặp cán bộ")
+    news_id = Newsroom(store).create(
+        "Lớp học kỹ năng số", "Tối thứ Bảy tại nhà văn hoá thôn.", "activity", "minh.editor"
+    )
+
+    desk = FakeDesk()
+    app = Starlette(routes=[Mount("/admin", app=create_console(store, settings, desk))])
+    return {
+        "app": app,
+        "store": store,
+        "desk": desk,
+        "ids": {"group": group_id, "handoff": handoff_id, "news": news_id},
+    }
+
+
+def login(site, username: str) -> TestClient:
+    client = TestClient(site["app"])
+    form = client.get("/admin/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    r = client.post(
+        "/admin/login",
+        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/admin/", r.text
+    return client
+
+
+def csrf_of(client: TestClient) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/").text).group(1)
+
+
+def routes(site) -> list[tuple[str, str]]:
+    """Every (method, path) of the console, read from the application (a new page cannot be forgotten), with
+    the ids of the seeded rows."""
+    ids = site["ids"]
+    fill = {"group_id": ids["group"], "handoff_id": ids["handoff"], "news_id": ids["news"], "path": GUIDE}
+    console = site["app"].routes[0].app
+    found = []
+    for route in console.routes:
+        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: str(fill[m.group(1)]), route.path)
+        for method in sorted(route.methods - {"HEAD"}):
+            if path != "/login":
+                found.append((method, "/admin" + path))
+    return found
+
+
+# --- every page renders ----------------------------------------------------------------------------------------
+
+TEAM_PAGES = {
+    "/admin/": "Tổng quan",
+    "/admin/questions": "Câu hỏi chưa trả lời",
+    "/admin/questions/{group}": "wifi",
+    "/admin/faq/new": "Viết câu hỏi thường gặp",
+    "/admin/feedback": "Góp ý của người dân",
+    "/admin/handoffs": "Gặp cán bộ",
+    "/admin/handoffs/{handoff}": "Người dân nhắn qua",
+    "/admin/knowledge": "Kho kiến thức",
+    f"/admin/knowledge/{GUIDE}": GUIDE,
+    "/admin/reports": "Báo cáo",
+    "/admin/reports/print": "Báo cáo kết quả hoạt động",
+}
+EDITOR_PAGES = {"/admin/news": "Tin tức gửi người dân", "/admin/news/{news}": "Lớp học kỹ năng số"}
+
+
+def test_every_page_renders_for_the_team_with_numbers_masked(site):
+    client = login(site, "lan.team")
+    for path, heading in TEAM_PAGES.items():
+        r = client.get(path.format(**site["ids"]))
+        assert r.status_code == 200, (path, r.status_code, r.text[:500])
+        assert heading in r.text, path
+        assert "0912345678" not in r.text and "001203004567" not in r.text, path
+        assert 'href="/admin/news"' not in r.text and 'href="/admin/users"' not in r.text, path  # not in the menu
+    assert "********78" in client.get(f"/admin/handoffs/{site['ids']['handoff']}").text
+    assert "**********67" in client.get("/admin/feedback").text
+
+
+def test_news_pages_render_for_an_editor_and_accounts_for_an_admin(site):
+    editor = login(site, "minh.editor")
+    for path, heading in EDITOR_PAGES.items():
+        r = editor.get(path.format(**site["ids"]))
+        assert r.status_code == 200 and heading in r.text, path
+    admin = login(site, "hoa.admin")
+    page = admin.get("/admin/users")
+    assert page.status_code == 200 and all(name in page.text for name in USERS)
+
+
+# --- roles, anonymous users, CSRF --------------------------------------------------------------------------------
+
+
+def test_the_team_cannot_open_editor_or_admin_pages(site):
+    team = login(site, "lan.team")
+    for path in ("/admin/news", f"/admin/news/{site['ids']['news']}", "/admin/users"):
+        r = team.get(path, follow_redirects=False)
+        assert r.status_code == 403 and "không có quyền" in r.text, path
+    csrf = csrf_of(team)
+    files = {"file": ("moi.md", b"---\ntitle: x\n---\nx\n", "text/markdown")}
+    upload = team.post("/admin/knowledge/upload", data={"csrf": csrf, "folder": "guides"}, files=files)
+    assert upload.status_code == 403
+    news = team.post("/admin/news", data={"csrf": csrf, "title": "Tin giả", "body": "x", "kind": "activity"})
+    assert news.status_code == 403
+    assert [n["title"] for n in Newsroom(site["store"]).listing("draft")] == ["Lớp học kỹ năng số"]
+    assert login(site, "minh.editor").get("/admin/users").status_code == 403
+
+
+def test_anonymous_users_are_sent_to_the_login_on_every_route(site):
+    anonymous = TestClient(site["app"])
+    found = routes(site)
+    assert {"/admin/", "/admin/news", "/admin/users", "/admin/reports.csv", "/admin/logout"} <= {p for _, p in found}
+    for method, path in found:
+        r = anonymous.request(method, path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/admin/login", (method, path, r.status_code)
+
+
+def test_every_form_refuses_a_missing_or_forged_csrf_token_and_changes_nothing(site):
+    admin = login(site, "hoa.admin")
+    before = {
+        "handoff": site["store"].handoff(site["ids"]["handoff"])["status"],
+        "news": [(n["id"], n["status"]) for n in Newsroom(site["store"]).listing(("draft", "sending", "sent"))],
+        "group": QuestionGroups(site["store"]).group(site["ids"]["group"]).status,
+        "sent": list(site["desk"].sent),
+    }
+    posts = [path for method, path in routes(site) if method == "POST"]
+    assert len(posts) >= 12
+    for path in posts:
+        for data in ({}, {"csrf": "forged", "text": "x", "title": "x", "body": "x", "answer": "x"}):
+            r = admin.post(path, data=data, follow_redirects=False)
+            assert r.status_code == 403 and "Phiên làm việc không hợp lệ" in r.text, (path, data, r.status_code)
+    assert admin.get("/admin/", follow_redirects=False).status_code == 200  # logout without a token did nothing
+    after = {
+        "handoff": site["store"].handoff(site["ids"]["handoff"])["status"],
+        "news": [(n["id"], n["status"]) for n in Newsroom(site["store"]).listing(("draft", "sending", "sent"))],
+        "group": QuestionGroups(site["store"]).group(site["ids"]["group"]).status,
+        "sent": list(site["desk"].sent),
+    }
+    assert after == before
+
+
+def test_login_needs_its_csrf_cookie_and_the_right_password(site):
+    client = TestClient(site["app"])
+    no_csrf = client.post("/admin/login", data={"username": "lan.team", "password": "mat-khau-lan.team"})
+    assert no_csrf.status_code == 403
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/admin/login").text).group(1)
+    wrong = client.post("/admin/login", data={"csrf": csrf, "username": "lan.team", "password": "sai-mat-khau"})
+    assert wrong.status_code == 401 and "Sai tên đăng nhập" in wrong.text
+    assert client.get("/admin/", follow_redirects=False).status_code == 303
+
+
+def test_with_the_token_a_team_member_takes_a_hand_off_and_replies_through_the_desk_then_logs_out(site):
+    team = login(site, "lan.team")
+    handoff = site["ids"]["handoff"]
+    csrf = csrf_of(team)
+    assert team.post(f"/admin/handoffs/{handoff}/take", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert site["store"].handoff(handoff)["taken_by"] == "lan.team"
+    r = team.post(
+        f"/admin/handoffs/{handoff}/reply", data={"csrf": csrf, "text": "Chào anh/chị."}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/admin/handoffs/{handoff}?done=sent#reply"
+    assert ("telegram:501", "Chào anh/chị.", "team") in site["desk"].sent
+    assert team.post("/admin/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert team.get("/admin/", follow_redirects=False).status_code == 303
+
+
+# --- reports ------------------------------------------------------------------------------------------------------
+
+
+def test_the_reports_csv_downloads_with_the_period_in_its_name(site):
+    team = login(site, "lan.team")
+    r = team.get("/admin/reports.csv", params={"preset": "this-month"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert re.fullmatch(
+        r'attachment; filename="bao-cao-tro-ly-so-\d{4}-\d\d-\d\d(-den-\d{4}-\d\d-\d\d)?\.csv"',
+        r.headers["content-disposition"],
+    )
+    assert r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Phần", "Mục", "Chỉ số", "Giá trị"]
+    values = {(row[0], row[1], row[2]): row[3] for row in rows[1:]}
+    assert values[("Tổng quan", "Câu hỏi", "Số lượng")] == "3"
+    assert values[("Tổng quan", "Đã trả lời", "Số lượng")] == "1"
+    assert "0912345678" not in r.text
+    bad = team.get("/admin/reports.csv", params={"from": "2026-13-01", "to": "x"})
+    assert bad.status_code == 400
