@@ -20,7 +20,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 run: setup index train
 	$(BIN)/trolyso up --chat
 
-test: setup index train browser postgres
+test: setup index train browser postgres lint-code
 	TROLYSO_E2E=1 $(BIN)/python -m pytest -q
 	$(BIN)/trolyso eval --gate
 	@echo "Held-out questions (reported, never tuned on):"
@@ -89,13 +89,14 @@ $(MODEL): $(RASA_VENV)/.installed config.yml domain.yml $(wildcard data/*.yml) n
 lint: setup
 	$(BIN)/trolyso lint
 
-# Code checks: ruff (lint + format) and mypy (config in pyproject.toml).
+# Code checks: ruff (lint + format), mypy and the import contracts (config in pyproject.toml).
 LINT_PATHS := bot connectors actions nlu scripts tests
 
 lint-code: $(VENV)/.installed
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(DATA)/index $(DATA)/index.new

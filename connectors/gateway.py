@@ -342,9 +342,9 @@ def create_app(
     middleware = [
         Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    app.state.gateway = gateway
-    return app
+    asgi = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    asgi.state.gateway = gateway
+    return asgi
 
 
 class _LazyConsole:

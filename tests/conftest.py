@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
+import re
 import shutil
 import socket
 from pathlib import Path
@@ -16,10 +18,49 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL_FIXTURES = frozenset({"embedder", "shipped_index", "engine", "recorder", "ask"})
 
 
+# Tests that start other processes or servers (the gateway, PostgreSQL, Chromium, fake platforms on 127.0.0.1, the
+# CLI as a subprocess) are marked `process`: `pytest -m "not model and not process"` is the quick in-process run.
+PROCESS_FIXTURES = frozenset(
+    {
+        "console",
+        "gateway",
+        "gw",
+        "pg_url",
+        "pg_server",
+        "pg_db",
+        "stack",
+        "web_gateway",
+        "browser",
+        "fakes",
+        "oa",
+        "tg",
+        "zbot",
+        "fake_rasa",
+        "env",
+        "running_stack",
+    }
+)
+PROCESS_CALLS = re.compile(
+    r"subprocess\.|Popen\(|GatewayProcess\(|\bpg\.|chromium\(|Fake(ZaloOA|ZaloBot|Telegram|Rasa)\("
+)
+
+
+def _starts_processes(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if PROCESS_FIXTURES & names or ("site" in names and "inprocess" not in item.nodeid):
+        return True
+    try:
+        return bool(PROCESS_CALLS.search(inspect.getsource(item.function)))
+    except (OSError, TypeError):
+        return False
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if MODEL_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
+        if _starts_processes(item):
+            item.add_marker(pytest.mark.process)
 
 
 @pytest.fixture(scope="session")

@@ -167,6 +167,7 @@ def test_lint_reports_broken_files_with_file_and_line(env):
         bad.unlink()
 
 
+@pytest.mark.model  # `up` checks the Rasa environment (.venv-rasa) before the dialogue model
 def test_up_without_a_dialogue_model_is_a_clear_error(tmp_path):
     import os
     import subprocess

@@ -75,7 +75,7 @@ def routes(console: Console) -> list[Route]:
 
         def load():
             rows = groups.groups(tab, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
-            return rows, {t: groups.count(t) for t in TABS}
+            return rows, {t: groups.count(GroupStatus(t)) for t in TABS}
 
         rows, counts = await asyncio.to_thread(load)
         return console.page(

@@ -232,12 +232,18 @@ class HybridRetriever:
     """Dense (sections and headings) + BM25, fused by RRF, with the locality boost and the plan penalty; the
     weights are the `Tuning`'s (measured in the README: trolyso eval --ablation)."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, tuning: Tuning | None = None,
-                 analyzer: QueryAnalyzer | None = None):
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        embedder: Embedder,
+        tuning: Tuning | None = None,
+        analyzer: QueryAnalyzer | None = None,
+    ):
         self.index = index
         self.tuning = tuning = tuning or Tuning()
-        self.analyzer = analyzer or QueryAnalyzer(expand=tuning.expand, tones=tuning.tones,
-                                                  corpus_tones=tuning.corpus_tones)
+        self.analyzer = analyzer or QueryAnalyzer(
+            expand=tuning.expand, tones=tuning.tones, corpus_tones=tuning.corpus_tones
+        )
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
             self.analyzer.restorer = CorpusToneRestorer([c.passage() for c in index.chunks])
         self.encoder = QueryEncoder(embedder)

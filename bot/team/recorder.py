@@ -19,13 +19,19 @@ NOT_RECORDED = frozenset({Reason.EMPTY})  # "ok", "1", an empty message: nothing
 
 
 class Judged(Protocol):
-    """What the recorder needs of an answer (bot.engine.answer.Answer has it)."""
+    """What the recorder needs of an answer (bot.engine.answer.Answer has it). Read-only, so an answer may
+    narrow a type (Answer.reason is a Reason)."""
 
-    q: str
-    answered: bool
-    reason: str
-    score: float
-    sources: list[dict[str, str]]
+    @property
+    def q(self) -> str: ...
+    @property
+    def answered(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def sources(self) -> list[dict[str, str]]: ...
 
 
 class Recorder:

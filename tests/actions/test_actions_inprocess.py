@@ -25,8 +25,14 @@ from bot.team.groups import QuestionGroups  # noqa: E402
 pytestmark = pytest.mark.model
 
 
-def tracker(text: str, intent: str = "ask_question", slots: dict | None = None, entities: list | None = None,
-            channel: str = "zalo-oa", sender: str = "zalo-oa:123") -> Tracker:
+def tracker(
+    text: str,
+    intent: str = "ask_question",
+    slots: dict | None = None,
+    entities: list | None = None,
+    channel: str = "zalo-oa",
+    sender: str = "zalo-oa:123",
+) -> Tracker:
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
@@ -69,8 +75,9 @@ def test_a_knowledge_answer_with_its_source_feedback_buttons_and_the_stored_ques
 
 
 def test_an_unanswerable_question_is_refused_offers_a_person_and_joins_a_group(services, store):
-    [message], events = run(actions.knowledge.ActionKnowledgeAnswer(),
-                            tracker("Mật khẩu wifi ở trụ sở UBND xã là gì ạ? Số tôi 0987654321"))
+    [message], events = run(
+        actions.knowledge.ActionKnowledgeAnswer(), tracker("Mật khẩu wifi ở trụ sở UBND xã là gì ạ? Số tôi 0987654321")
+    )
     assert message["text"].startswith("Dạ,") and titles(message) == ["Gặp cán bộ", "Về menu"]
     [row] = store.unanswered()
     assert "0987654321" not in row.text

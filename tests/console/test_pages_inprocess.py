@@ -81,6 +81,8 @@ def site(tmp_path_factory):
         knowledge_dir=knowledge,
         index_dir=data / "index",
         database_url=f"sqlite:///{data / 'trolyso.db'}",
+        cookie_secure=False,  # the test client speaks plain HTTP, whatever the developer's environment says
+        session_hours=8.0,
     )
     accounts = Accounts(store, 8)
     for name, role in USERS.items():

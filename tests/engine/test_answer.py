@@ -68,6 +68,10 @@ def test_the_engine_is_pure_question_in_answer_out(engine):
     """No store, no side effects: the same question gives the same answer, and the engine holds no database."""
     first = engine.ask("dvc nop ho so onl ntn")
     again = engine.ask("dvc nop ho so onl ntn")
-    assert (first.answered, first.text, first.sources, first.score) == (again.answered, again.text, again.sources,
-                                                                        again.score)
+    assert (first.answered, first.text, first.sources, first.score) == (
+        again.answered,
+        again.text,
+        again.sources,
+        again.score,
+    )
     assert not any(hasattr(engine, name) for name in ("store", "record", "question_groups"))

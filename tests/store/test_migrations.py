@@ -173,6 +173,7 @@ def test_tables_a_release_database_never_got_are_created(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.process
 def test_a_database_from_a_newer_version_is_left_alone(tmp_path):
     url = f"sqlite:///{tmp_path / 'newer.db'}"
     store = Store(url)
@@ -195,6 +196,7 @@ def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_trolyso_db_upgrade_recognises_a_release_database_and_is_idempotent(tmp_path):
     path = tmp_path / "data" / "trolyso.db"
     path.parent.mkdir()
@@ -216,6 +218,7 @@ def test_trolyso_db_upgrade_recognises_a_release_database_and_is_idempotent(tmp_
     assert rows == release_rows()
 
 
+@pytest.mark.process
 def test_trolyso_db_upgrade_creates_a_new_database(tmp_path):
     env = {"TROLYSO_DATA_DIR": str(tmp_path / "fresh")}  # the default database URL: <data>/trolyso.db
     proc = cli(env, "upgrade")
@@ -226,6 +229,21 @@ def test_trolyso_db_upgrade_creates_a_new_database(tmp_path):
     engine.dispose()
 
 
+def test_trolyso_up_upgrades_the_database_before_starting_the_services(tmp_path):
+    from types import SimpleNamespace
+
+    from bot.stack import upgrade_database
+
+    url = legacy_sqlite(tmp_path / "trolyso.db")
+    said: list[str] = []
+    upgrade_database(SimpleNamespace(database_url=url), echo=said.append)
+    assert len(said) == 1 and "release 0.1 database recognised" in said[0]
+    upgrade_database(SimpleNamespace(database_url=url), echo=said.append)
+    assert len(said) == 1  # nothing to do, nothing said
+    check_release_values(Store(url))
+
+
+@pytest.mark.process
 def test_processes_opening_a_new_sqlite_database_at_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     open_at_once(url)
@@ -326,6 +344,7 @@ def test_a_release_postgresql_database_is_refused_then_upgraded_with_every_row(p
 
 
 @needs_pg
+@pytest.mark.process
 def test_trolyso_db_upgrade_on_postgresql(pg_db, tmp_path):
     pg_release_database(pg_db)
     env = {"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_DATABASE_URL": pg_db}
@@ -336,6 +355,7 @@ def test_trolyso_db_upgrade_on_postgresql(pg_db, tmp_path):
 
 
 @needs_pg
+@pytest.mark.process
 def test_processes_opening_a_new_postgresql_database_at_once(pg_db):
     open_at_once(pg_db)
     store = Store(pg_db)
