@@ -471,7 +471,7 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print the CSV (UTF-8 with BOM) instead of a summary.")
 def report(date_from: str | None, date_to: str | None, preset: str | None, as_csv: bool) -> None:
-    """Questions, answers, channels, topics, feedback for a period (see bot/reports.py)."""
+    """Questions, answers, channels, topics, feedback for a period (see bot/team/reports.py)."""
     from bot.team.reports import Period, PeriodError, build_report, format_text, to_csv
 
     try:
@@ -497,17 +497,13 @@ def db() -> None:
 def db_upgrade(quiet: bool) -> None:
     """Bring the database to the schema this version needs; a release 0.1 database is taken under migrations
     first. Safe to run again."""
-    from bot.store import SchemaError, connect
-    from bot.store.migrate import summary, upgrade
+    from bot.store.migrate import SchemaError, SchemaKind, summary, upgrade_database
 
-    engine = connect(_settings().database_url)
     try:
-        before, after = upgrade(engine)
+        before, after = upgrade_database(_settings().database_url)
     except SchemaError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
-    if before.kind != "head" or not quiet:
+    if before.kind != SchemaKind.HEAD or not quiet:
         click.echo(summary(before, after))
 
 
@@ -515,14 +511,14 @@ def db_upgrade(quiet: bool) -> None:
 def db_current() -> None:
     """Print the database's revision and the head revision this version needs."""
     from bot.store import connect
-    from bot.store.migrate import state
+    from bot.store.migrate import SchemaKind, state
 
     engine = connect(_settings().database_url)
     try:
         st = state(engine)
     finally:
         engine.dispose()
-    hint = "" if st.kind in ("head", "unknown") else "; run `trolyso db upgrade`"
+    hint = "" if st.kind in (SchemaKind.HEAD, SchemaKind.UNKNOWN) else "; run `trolyso db upgrade`"
     click.echo(f"current: {st.revision or 'none'} — {st.describe()}{hint}")
     click.echo(f"head:    {st.head}")
 

@@ -134,17 +134,13 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
 
 def upgrade_database(settings: Settings, echo=print) -> None:
     """`trolyso db upgrade` before any service opens the store: they refuse a database at an older schema."""
-    from bot.store import SchemaError, connect
-    from bot.store.migrate import summary, upgrade
+    from bot.store.migrate import SchemaError, SchemaKind, summary, upgrade_database
 
-    engine = connect(settings.database_url)
     try:
-        before, after = upgrade(engine)
+        before, after = upgrade_database(settings.database_url)
     except SchemaError as exc:
         raise StackError(str(exc)) from None
-    finally:
-        engine.dispose()
-    if before.kind != "head":
+    if before.kind != SchemaKind.HEAD:
         echo(f"  {summary(before, after)}")
 
 

@@ -1,7 +1,7 @@
 """The knowledge folder as content staff see it: every document with its front matter, when it was last indexed
 and any error; one document's text; uploading a Markdown file (editors).
 
-The index itself is kept up to date by the knowledge watcher (bot/watcher.py, in the action server): this page
+The index itself is kept up to date by the knowledge watcher (bot/engine/watcher.py, in the action server): this page
 reads the index's manifest and checks each file again, so a broken file shows here with its line and problem
 while the bot keeps answering from the last good version. An upload is checked before it is written (a broken
 file is refused with the same report as `trolyso lint`), written atomically, and a file it replaces is kept in

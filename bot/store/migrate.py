@@ -24,6 +24,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from alembic import command
@@ -65,6 +66,16 @@ UPGRADE_HINT = (
 )
 
 
+class SchemaKind(StrEnum):
+    """Where a database stands against this code's migrations (the module docstring says what each means)."""
+
+    EMPTY = "empty"
+    LEGACY = "legacy"
+    BEHIND = "behind"
+    HEAD = "head"
+    UNKNOWN = "unknown"
+
+
 class SchemaError(RuntimeError):
     """The database is not at the schema this code needs (and is not empty, so it is not migrated silently)."""
 
@@ -73,25 +84,25 @@ class SchemaError(RuntimeError):
 class SchemaState:
     revision: str | None  # the alembic_version row, None if there is none
     head: str
-    kind: str  # empty | legacy | behind | head | unknown
+    kind: SchemaKind
 
     def describe(self) -> str:
         return {
-            "empty": "empty",
-            "legacy": "a release 0.1 database, not under migrations yet",
-            "behind": f"at revision {self.revision}, behind the head {self.head}",
-            "head": f"at revision {self.revision} (head)",
-            "unknown": f"at revision {self.revision}, unknown to this version (its head is {self.head})",
+            SchemaKind.EMPTY: "empty",
+            SchemaKind.LEGACY: "a release 0.1 database, not under migrations yet",
+            SchemaKind.BEHIND: f"at revision {self.revision}, behind the head {self.head}",
+            SchemaKind.HEAD: f"at revision {self.revision} (head)",
+            SchemaKind.UNKNOWN: f"at revision {self.revision}, unknown to this version (its head is {self.head})",
         }[self.kind]
 
 
 def summary(before: SchemaState, after: SchemaState) -> str:
     """One line on what `upgrade` did."""
-    if before.kind == "head":
+    if before.kind == SchemaKind.HEAD:
         return f"database {after.describe()}: nothing to do"
-    if before.kind == "empty":
+    if before.kind == SchemaKind.EMPTY:
         return f"database created: now {after.describe()}"
-    if before.kind == "legacy":
+    if before.kind == SchemaKind.LEGACY:
         return f"release 0.1 database recognised and upgraded, every row kept: now {after.describe()}"
     return f"database upgraded from revision {before.revision}: now {after.describe()}"
 
@@ -125,15 +136,15 @@ def _read_state(conn: Connection) -> SchemaState:
         revision = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
     top = head()
     if revision is None:
-        kind = "legacy" if tables & RELEASE_0_1_TABLES else "empty"
+        kind = SchemaKind.LEGACY if tables & RELEASE_0_1_TABLES else SchemaKind.EMPTY
     elif revision == top:
-        kind = "head"
+        kind = SchemaKind.HEAD
     else:
         try:
             known = _scripts().get_revision(revision) is not None
         except CommandError:
             known = False
-        kind = "behind" if known else "unknown"
+        kind = SchemaKind.BEHIND if known else SchemaKind.UNKNOWN
     return SchemaState(revision, top, kind)
 
 
@@ -166,7 +177,7 @@ def _locked(engine: Engine) -> Iterator[Connection]:
 
 def _schema_error(st: SchemaState, engine: Engine) -> SchemaError:
     where = engine.url.render_as_string(hide_password=True)
-    if st.kind == "unknown":
+    if st.kind == SchemaKind.UNKNOWN:
         return SchemaError(
             f"The database {where} is at revision {st.revision}, which this version of trolyso does not know "
             f"(it needs {st.head}): it was upgraded by a newer version. Run that version, or restore the backup "
@@ -184,9 +195,9 @@ def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     first); returns the states before and after. Safe to run again and from several processes at once."""
     with _locked(engine) as conn:
         before = _read_state(conn)
-        if before.kind == "unknown":
+        if before.kind == SchemaKind.UNKNOWN:
             raise _schema_error(before, engine)
-        if before.kind != "head":
+        if before.kind != SchemaKind.HEAD:
             command.upgrade(alembic_config(conn), "head")
         after = _read_state(conn)
     return before, after
@@ -195,11 +206,22 @@ def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
 def ensure(engine: Engine) -> None:
     """What the Store checks when it opens a database: at head, go on; empty, create the schema (upgrade to
     head); anything else raises SchemaError, since that needs the operator (back up, `trolyso db upgrade`)."""
-    if state(engine).kind == "head":
+    if state(engine).kind == SchemaKind.HEAD:
         return
     with _locked(engine) as conn:
         st = _read_state(conn)  # another process may have just done it
-        if st.kind == "empty":
+        if st.kind == SchemaKind.EMPTY:
             command.upgrade(alembic_config(conn), "head")
-        elif st.kind != "head":
+        elif st.kind != SchemaKind.HEAD:
             raise _schema_error(st, engine)
+
+
+def upgrade_database(url: str) -> tuple[SchemaState, SchemaState]:
+    """`upgrade` on the database at `url` (what `trolyso db upgrade` and `trolyso up` run); SchemaError as upgrade."""
+    from bot.store import connect
+
+    engine = connect(url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()

@@ -1,5 +1,5 @@
 """How the console reaches residents: the `Desk` protocol the gateway implements over its message queue
-(connectors/desk.py), with its answer types. Kept apart from the web code, so the core (bot/news.py) and the
+(connectors/desk.py), with its answer types. Kept apart from the web code, so the core (bot/team/news.py) and the
 gateway can use it without importing the console."""
 
 from __future__ import annotations

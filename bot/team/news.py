@@ -8,7 +8,7 @@ news             one row per announcement: draft → sending → sent. The condi
 news_deliveries  one row per (announcement, resident) — unique — written *before* the message is queued: a
                  send interrupted by a restart can be resumed and reaches nobody twice (at most once each).
 
-Every send goes through the console's `Desk` (bot/desk.py), i.e. through each resident's own channel and
+Every send goes through the console's `Desk` (bot/team/desk.py), i.e. through each resident's own channel and
 within that platform's rules: `desk.send()` refuses a conversation that can no longer be written to (Zalo
 only within its 7-day window after the resident's last message) and says why; who cannot be reached is
 counted as skipped with that reason. Residents who unsubscribed ("hủy nhận tin": subscriptions.active =

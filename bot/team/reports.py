@@ -31,7 +31,7 @@ subscriptions by their last change in the period (the table keeps only the lates
 conversation, so "new" means subscribed during the period and still subscribed, "ended" means unsubscribed
 during the period). Topics and documents come from the sources of answered questions: each answered question
 counts once for every distinct knowledge document (and every topic of those documents) its answer used.
-Unanswered groups are the groups of bot/groups.py ranked by their questions asked in the period.
+Unanswered groups are the groups of bot/team/groups.py ranked by their questions asked in the period.
 
 Everything is aggregated in SQL (GROUP BY); the only values parsed in Python are the *distinct* `sources`
 strings of answered questions, which repeat heavily (one per knowledge section combination).

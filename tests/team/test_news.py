@@ -2,7 +2,7 @@
 editor writes an announcement, previews it and sends it; subscribers on the web chat, Telegram and Zalo OA
 (within Zalo's 7-day window) receive it once with the "hủy nhận tin" footer, the commune's Telegram channel
 gets the post, a Zalo subscriber outside the window is skipped with the reason shown, an unsubscribed
-resident gets nothing, a double send sends once; roles and CSRF. Then the core (bot/news.py) in-process:
+resident gets nothing, a double send sends once; roles and CSRF. Then the core (bot/team/news.py) in-process:
 concurrent sends, a resumed interrupted send, the channel switched off or not configured.
 """
 
