@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL_FIXTURES = frozenset({"embedder", "shipped_index", "engine", "recorder", "ask"})
 
 
+# The end-to-end modules (tests/e2e/) run the real Rasa: they need its environment and the trained model, which
+# `make test` builds before it sets TROLYSO_E2E=1.
+E2E = [
+    pytest.mark.model,
+    pytest.mark.skipif(
+        os.environ.get("TROLYSO_E2E") != "1",
+        reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
+    ),
+]
+
 # Tests that start other processes or servers (the gateway, PostgreSQL, Chromium, fake platforms on 127.0.0.1, the
 # CLI as a subprocess) are marked `process`: `pytest -m "not model and not process"` is the quick in-process run.
 PROCESS_FIXTURES = frozenset(

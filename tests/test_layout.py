@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 import requests
 
 from tests.fakes import free_port
+from tests.web import login
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "faiss", "sentence_transformers", "transformers", "rank_bm25", "pyvi")
@@ -105,14 +105,7 @@ def test_the_gateway_process_never_loads_torch_or_faiss(tmp_path):
             assert time.monotonic() < deadline, "the gateway did not start"
             time.sleep(0.2)
         # use it as the team does: log in, open every page that reads the knowledge, the index or the store
-        s = requests.Session()
-        csrf = re.search(r'name="csrf" value="([^"]+)"', s.get(f"{base}/admin/login").text).group(1)
-        r = s.post(
-            f"{base}/admin/login",
-            data={"csrf": csrf, "username": "lan.team", "password": "mat-khau-lan.team"},
-            allow_redirects=False,
-        )
-        assert r.status_code == 303
+        s = login(base, "lan.team")
         for page in ("/admin/", "/admin/knowledge", "/admin/questions", "/admin/reports", "/admin/news"):
             assert s.get(f"{base}{page}").status_code == 200, page
         (tmp_path / "ask").touch()

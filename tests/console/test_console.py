@@ -16,6 +16,7 @@ from bot.store import Store
 from bot.team.accounts import Accounts, check_password, hash_password
 from tests.conftest import chromium
 from tests.connectors.test_gateway import GatewayProcess, free_port
+from tests.web import login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,19 +73,6 @@ def console(tmp_path_factory):
     g = GatewayProcess(env, data).start()
     yield g
     g.stop()
-
-
-def login(console, username: str) -> requests.Session:
-    s = requests.Session()
-    form = s.get(f"{console.url}/admin/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    r = s.post(
-        f"{console.url}/admin/login",
-        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
-        allow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return s
 
 
 def test_passwords_are_hashed_and_checked():

@@ -21,6 +21,8 @@ from tests.conftest import chromium
 from tests.connectors.test_gateway import TG_SECRET, GatewayProcess, post_tg, tg_sent, wait_for
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeTelegram, free_port
+from tests.web import csrf_of as page_csrf
+from tests.web import login
 
 ROOT = Path(__file__).resolve().parents[2]
 TAKEN = "Dạ, cán bộ Tổ công nghệ số cộng đồng đã nhận hỗ trợ anh/chị"
@@ -68,21 +70,8 @@ def gw(fakes, tmp_path_factory):
     g.stop()
 
 
-def login(g, username: str) -> requests.Session:
-    s = requests.Session()
-    form = s.get(f"{g.url}/admin/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    r = s.post(
-        f"{g.url}/admin/login",
-        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
-        allow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return s
-
-
 def csrf_of(s: requests.Session, g) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', s.get(f"{g.url}/admin/handoffs").text).group(1)
+    return page_csrf(s, f"{g.url}/admin/handoffs")
 
 
 def post(s: requests.Session, g, path: str, **data) -> requests.Response:

@@ -18,7 +18,7 @@ import requests
 from bot.store import Store
 from bot.team.groups import Features, QuestionGroups
 from tests.connectors.test_gateway import GatewayProcess, free_port
-from tests.console.test_console import login
+from tests.web import csrf_of, login
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "Dạ, Wi-Fi cho người dân ở trụ sở UBND xã tên UBND-KHACH, mật khẩu dán ở bàn một cửa."
@@ -88,10 +88,6 @@ def site(tmp_path_factory):
     g = GatewayProcess(env, data).start()
     yield {"g": g, "url": g.url, "knowledge": knowledge, "store": store, "groups": groups}
     g.stop()
-
-
-def csrf_of(session: requests.Session, url: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', session.get(url).text).group(1)
 
 
 def test_groups_are_listed_with_counts_channels_and_masked_numbers(site):

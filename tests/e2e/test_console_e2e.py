@@ -9,7 +9,6 @@ Screenshots of the pages go to var/screenshots/. Needs TROLYSO_E2E=1 (make test)
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -19,19 +18,13 @@ import requests
 
 from bot.engine.manifest import read_manifest
 from bot.team.accounts import Accounts
-from tests.conftest import chromium, running_stack
+from tests.conftest import E2E, chromium, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
 ANSWER = "Dạ, Wi-Fi miễn phí cho người dân ở trụ sở UBND xã tên là UBND-KHACH, mật khẩu được dán ở bàn một cửa tầng 1."
 
-pytestmark = [
-    pytest.mark.model,
-    pytest.mark.skipif(
-        os.environ.get("TROLYSO_E2E") != "1",
-        reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
-    ),
-]
+pytestmark = E2E
 
 
 @pytest.fixture(scope="module")

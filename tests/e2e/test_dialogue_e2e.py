@@ -20,17 +20,11 @@ import pytest
 from bot.engine.guides import GuideLibrary
 from bot.store import Store
 from connectors.rasa_client import RasaClient, RasaUnavailable
-from tests.conftest import free_port, running_stack
+from tests.conftest import E2E, free_port, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.model,
-    pytest.mark.skipif(
-        os.environ.get("TROLYSO_E2E") != "1",
-        reason="needs the Rasa environment and a trained model (make test sets TROLYSO_E2E=1)",
-    ),
-]
+pytestmark = E2E
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,8 @@ from bot.store import Store
 from bot.team.accounts import Accounts
 from tests import pg
 from tests.connectors.test_gateway import GatewayProcess, gateway_env, wait_for
+from tests.web import csrf_of as page_csrf
+from tests.web import login
 
 NEWS_CHAT = "@kenh_xa_test"
 FOOTER = "Để ngừng nhận tin, anh/chị nhắn: hủy nhận tin"
@@ -41,21 +43,8 @@ def gateway(fakes, tmp_path_factory):
     g.stop()
 
 
-def login(gateway, username: str) -> requests.Session:
-    s = requests.Session()
-    form = s.get(f"{gateway.url}/admin/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
-    r = s.post(
-        f"{gateway.url}/admin/login",
-        data={"csrf": csrf, "username": username, "password": f"mat-khau-{username}"},
-        allow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return s
-
-
 def csrf_of(session: requests.Session, gateway) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', session.get(f"{gateway.url}/admin/news").text).group(1)
+    return page_csrf(session, f"{gateway.url}/admin/news")
 
 
 def create(gateway, session, title: str, body: str, kind: str = "activity") -> int:

@@ -38,7 +38,7 @@ from bot.team.reports import (
 from tests import pg
 from tests.conftest import chromium
 from tests.connectors.test_gateway import GatewayProcess, free_port
-from tests.console.test_console import login
+from tests.web import login
 
 ROOT = Path(__file__).resolve().parents[2]
 VN = dt.timezone(dt.timedelta(hours=7))
