@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 class App:
+    """The parts of one process, from its settings: `App().store`, `.engine`, `.recorder`, … (made once, shared)."""
+
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or Settings.from_env()
         self._parts: dict[str, Any] = {}
@@ -44,10 +46,6 @@ class App:
         """Use these parts instead of making them (tests and benchmarks hand in a store or an engine)."""
         self._parts.update(parts)
         return self
-
-    def built(self, name: str) -> bool:
-        """Whether a part has been made already (e.g. to close only what exists)."""
-        return name in self._parts
 
     # --- the store and the team's work (no torch, no faiss) -------------------------------------
     @property
