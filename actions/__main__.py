@@ -13,16 +13,22 @@ import logging
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from bot import logs
 from bot.config import Settings
+
+
+def configure_logging() -> None:
+    """Text lines on stderr (<data dir>/logs/actions.log under `trolyso up`), masked like every process's logs."""
+    logs.configure_logging(logging.INFO)
 
 
 def main() -> None:
     settings = Settings.from_env()
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--host", default=settings.host)
+    ap.add_argument("--host", default=settings.internal_host)
     ap.add_argument("--port", type=int, default=settings.actions_port)
     args = ap.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)

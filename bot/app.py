@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.engine.guides import GuideLibrary
     from bot.store import Store
     from bot.team.accounts import Accounts
+    from bot.team.audit import AuditLog
     from bot.team.groups import QuestionGroups
     from bot.team.recorder import Recorder
 
@@ -66,6 +67,13 @@ class App:
         from bot.team.accounts import Accounts
 
         return self._part("accounts", lambda: Accounts(self.store, self.settings.session_hours))
+
+    @property
+    def audit(self) -> AuditLog:
+        """Who did what in the console and through `trolyso user`."""
+        from bot.team.audit import AuditLog
+
+        return self._part("audit", lambda: AuditLog(self.store))
 
     # --- the engine (the action server's world: torch and faiss) ----------------------------------
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import statistics
 import sys
 import time
@@ -369,31 +370,43 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
 @click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
 def up(with_chat: bool, user_id: str) -> None:
     """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
+    from bot import logs
     from bot.stack import Stack, StackConfig, StackError, build_services, upgrade_database
+    from bot.text import mask_personal_numbers
+
+    # Its own lines (and the log tails in its errors) are masked like every process's logs; the --chat conversation
+    # is not a log and is shown as it is.
+    logs.configure_logging(logging.WARNING)
+
+    def echo(message: str) -> None:
+        click.echo(mask_personal_numbers(message))
+
+    def failed(exc: StackError) -> click.ClickException:
+        return click.ClickException(mask_personal_numbers(str(exc)))
 
     settings = _settings()
     config = StackConfig.from_settings(settings)
     try:
         stack = Stack(build_services(config, settings), settings.data_dir / "logs")
-        click.echo(f"Trợ lý số xã — starting (logs in {settings.data_dir / 'logs'}) …")
-        upgrade_database(settings, echo=click.echo)
-        stack.start(echo=click.echo)
+        echo(f"Trợ lý số xã — starting (logs in {settings.data_dir / 'logs'}) …")
+        upgrade_database(settings, echo=echo)
+        stack.start(echo=echo)
     except StackError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
-    click.echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
+        raise failed(exc) from None
+    echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
+    echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
     try:
         if with_chat:
             rest_chat(config.rasa_url, user_id, stack.check)
         else:
-            click.echo("Running. Ctrl-C to stop.")
+            echo("Running. Ctrl-C to stop.")
             stack.wait()
     except StackError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise failed(exc) from None
     finally:
-        click.echo("Stopping …")
+        echo("Stopping …")
         stack.stop()
-        click.echo("Stopped.")
+        echo("Stopped.")
 
 
 @main.command("bench-dialogue")
@@ -542,13 +555,17 @@ def user() -> None:
 )
 def user_add(username: str, role: str, password_stdin: bool) -> None:
     """Create an account: echo 'mật khẩu' | trolyso user add lan --role team --password-stdin"""
+    from bot.status import AuditAction
     from bot.team.accounts import AccountError
+    from bot.team.audit import CLI
 
     password = sys.stdin.readline().rstrip("\r\n")
+    app = _app()
     try:
-        _app().accounts.add_user(username, role, password)
+        app.accounts.add_user(username, role, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
+    app.audit.record(CLI, AuditAction.ACCOUNT_CREATED, username, f"role {role}")
     click.echo(f"account {username} ({role}) created")
 
 
@@ -556,6 +573,81 @@ def user_add(username: str, role: str, password_stdin: bool) -> None:
 def user_list() -> None:
     for u in _app().accounts.list_users():
         click.echo(f"{u['username']:<20} {u['role']:<7} {'active' if u['active'] else 'disabled'}")
+
+
+def _account_change(username: str, change, action) -> str:
+    """Run an account change and record it in the audit log (as the CLI), or fail with the reason; what the
+    change returned (the audit entry's detail)."""
+    from bot.team.accounts import AccountError
+    from bot.team.audit import CLI
+
+    app = _app()
+    try:
+        detail = change(app.accounts)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    app.audit.record(CLI, action, username, detail or "")
+    return detail or ""
+
+
+@user.command("disable")
+@click.argument("username")
+def user_disable(username: str) -> None:
+    """Disable an account: it cannot log in, and its open sessions end at once."""
+    from bot.status import AuditAction
+
+    _account_change(username, lambda a: a.set_active(username, False), AuditAction.ACCOUNT_DISABLED)
+    click.echo(f"account {username} disabled; its sessions ended")
+
+
+@user.command("enable")
+@click.argument("username")
+def user_enable(username: str) -> None:
+    """Enable a disabled account again."""
+    from bot.status import AuditAction
+
+    _account_change(username, lambda a: a.set_active(username, True), AuditAction.ACCOUNT_ENABLED)
+    click.echo(f"account {username} enabled")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the new password from standard input (never from the command line).",
+)
+def user_passwd(username: str, password_stdin: bool) -> None:
+    """Set a new password (its sessions end): echo 'mật khẩu mới' | trolyso user passwd lan --password-stdin"""
+    from bot.status import AuditAction
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    _account_change(username, lambda a: a.set_password(username, password), AuditAction.PASSWORD_CHANGED)
+    click.echo(f"password of {username} changed; its sessions ended")
+
+
+@user.command("sessions")
+@click.argument("username")
+@click.option("--end", is_flag=True, help="End every open session of the account.")
+def user_sessions(username: str, end: bool) -> None:
+    """List an account's open console sessions (Việt Nam time), or end them all with --end."""
+    from bot.clock import VIETNAM
+    from bot.status import AuditAction
+    from bot.team.accounts import AccountError
+
+    if end:
+        ended = _account_change(username, lambda a: f"{a.expire_all(username)} sessions", AuditAction.SESSIONS_ENDED)
+        click.echo(f"{ended} of {username} ended")
+        return
+    try:
+        found = _app().accounts.open_sessions(username)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    for s in found:
+        began, ends = (s[k].astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") for k in ("created_at", "expires_at"))
+        click.echo(f"since {began}  until {ends}")
+    click.echo(f"{len(found)} open sessions of {username}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ set win). Standard library only. The README's "Configuration" table lists every 
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -69,6 +70,25 @@ class _Env:
         if not raw.isdigit() or not 0 < int(raw) < 65536:
             raise SettingsError(f"{name} must be a port number (1–65535), not {raw!r}")
         return int(raw)
+
+    def count(self, name: builtins.str, default: int) -> int:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        if not raw.isdigit() or int(raw) <= 0:
+            raise SettingsError(f"{name} must be a positive whole number, not {raw!r}")
+        return int(raw)
+
+    def addresses(self, name: builtins.str) -> tuple[builtins.str, ...]:
+        """A comma-separated list of IP addresses (IPv4 or IPv6), normalised; empty when unset."""
+        found = []
+        for item in self.env.get(name, "").split(","):
+            if item.strip():
+                try:
+                    found.append(builtins.str(ipaddress.ip_address(item.strip())))
+                except ValueError:
+                    raise SettingsError(f"{name} must list IP addresses separated by commas, not {item!r}") from None
+        return tuple(found)
 
     def path(self, name: builtins.str, default: Path) -> Path:
         return Path(self.env.get(name, "").strip() or default).resolve()
@@ -134,11 +154,12 @@ class Settings:
     index_dir: Path
     user_salt: str = "trolyso"
     # the services and how they find each other
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # the gateway's interface (0.0.0.0 to serve the platforms directly)
+    internal_host: str = "127.0.0.1"  # Rasa and the action server: never reachable from outside by default
     gateway_port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
-    rasa_url: str = ""  # default http://<host>:<rasa_port>
+    rasa_url: str = ""  # default http://<internal_host>:<rasa_port>
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     rasa_model: Path = ROOT / "models" / "trolyso.tar.gz"
     # the gateway
@@ -146,7 +167,19 @@ class Settings:
     retry_max: float = 60.0
     zalo_window_days: float = 7.0  # Zalo accepts free-form messages this long after the resident last wrote
     handoff_release_minutes: float = 30.0  # a taken conversation returns to the bot after this long without the team
+    # a Zalo OA message event stamped further from now (past or future) is refused; Zalo retries a delivery for
+    # up to ~2 hours after an outage (docs/channels.md), and those retries must still be accepted
+    zalo_event_window_minutes: float = 120.0
+    metrics_token: str = ""  # /metrics also answers `Authorization: Bearer <token>` (always: loopback)
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    # the web chat's limits (connectors/ratelimit.py): moving windows, in memory, per gateway process
+    web_rate_conversation: int = 20  # messages per minute per web conversation
+    web_rate_ip: int = 60  # web chat requests per minute per client address
+    web_new_conversations: int = 10  # new web conversations per hour per client address
+    web_handoffs: int = 3  # "/human_handoff…" button payloads per hour per client address
+    web_subscriptions: int = 3  # "/subscribe…" button payloads per hour per client address
+    web_session_days: float = 30.0  # a web conversation's token expires after this long unused
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client (nginx, Caddy)
     # the console
     session_hours: float = 8.0
     cookie_secure: bool = False  # 1 behind HTTPS
@@ -164,7 +197,28 @@ class Settings:
         e = _Env(environ)
         data = e.path("TROLYSO_DATA_DIR", Path("var"))
         host = e.str("TROLYSO_HOST", cls.host)
+        internal_host = e.str("TROLYSO_INTERNAL_HOST", cls.internal_host)
         rasa_port = e.port("TROLYSO_RASA_PORT", cls.rasa_port)
+        channels = ChannelSettings.from_env(e)
+        for url, secret, url_name, secret_name in (
+            (
+                channels.zalo_bot_webhook_url,
+                channels.zalo_bot_secret_token,
+                "ZALO_BOT_WEBHOOK_URL",
+                "ZALO_BOT_SECRET_TOKEN",
+            ),
+            (
+                channels.telegram_webhook_url,
+                channels.telegram_secret_token,
+                "TELEGRAM_WEBHOOK_URL",
+                "TELEGRAM_SECRET_TOKEN",
+            ),
+        ):
+            if url and not secret:
+                raise SettingsError(
+                    f"{url_name} is set but {secret_name} is empty: the gateway would register the webhook and then "
+                    f"refuse every delivery. Set {secret_name} (a long random string), or clear {url_name}."
+                )
         return cls(
             data_dir=data,
             knowledge_dir=e.path("TROLYSO_KNOWLEDGE_DIR", Path("knowledge")),
@@ -173,17 +227,27 @@ class Settings:
             index_dir=data / "index",
             user_salt=e.str("TROLYSO_USER_SALT", cls.user_salt),
             host=host,
+            internal_host=internal_host,
             gateway_port=e.port("TROLYSO_GATEWAY_PORT", cls.gateway_port),
             rasa_port=rasa_port,
             actions_port=e.port("TROLYSO_ACTIONS_PORT", cls.actions_port),
-            rasa_url=e.str("TROLYSO_RASA_URL", f"http://{host}:{rasa_port}").rstrip("/"),
+            rasa_url=e.str("TROLYSO_RASA_URL", f"http://{internal_host}:{rasa_port}").rstrip("/"),
             rasa_bin=e.path("TROLYSO_RASA_BIN", cls.rasa_bin),
             rasa_model=e.path("TROLYSO_RASA_MODEL", cls.rasa_model),
             retry_base=e.number("TROLYSO_RETRY_BASE", cls.retry_base),
             retry_max=e.number("TROLYSO_RETRY_MAX", cls.retry_max),
             zalo_window_days=e.number("TROLYSO_ZALO_WINDOW_DAYS", cls.zalo_window_days),
             handoff_release_minutes=e.number("TROLYSO_HANDOFF_RELEASE_MINUTES", cls.handoff_release_minutes),
-            channels=ChannelSettings.from_env(e),
+            zalo_event_window_minutes=e.number("TROLYSO_ZALO_EVENT_WINDOW_MINUTES", cls.zalo_event_window_minutes),
+            metrics_token=e.str("TROLYSO_METRICS_TOKEN"),
+            channels=channels,
+            web_rate_conversation=e.count("TROLYSO_WEB_RATE_CONVERSATION", cls.web_rate_conversation),
+            web_rate_ip=e.count("TROLYSO_WEB_RATE_IP", cls.web_rate_ip),
+            web_new_conversations=e.count("TROLYSO_WEB_NEW_CONVERSATIONS", cls.web_new_conversations),
+            web_handoffs=e.count("TROLYSO_WEB_HANDOFFS", cls.web_handoffs),
+            web_subscriptions=e.count("TROLYSO_WEB_SUBSCRIPTIONS", cls.web_subscriptions),
+            web_session_days=e.number("TROLYSO_WEB_SESSION_DAYS", cls.web_session_days),
+            trusted_proxies=e.addresses("TROLYSO_TRUSTED_PROXIES"),
             session_hours=e.number("TROLYSO_SESSION_HOURS", cls.session_hours),
             cookie_secure=e.flag("TROLYSO_COOKIE_SECURE"),
             commune_name=e.str("TROLYSO_COMMUNE_NAME"),

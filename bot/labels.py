@@ -3,7 +3,7 @@ reasons a question was not answered): one place for the console, the reports and
 
 from __future__ import annotations
 
-from bot.status import ChannelPost, GroupStatus, Reason
+from bot.status import AuditAction, ChannelPost, GroupStatus, Reason
 
 CHANNEL_NAMES = {
     "zalo-oa": "Zalo OA",
@@ -42,4 +42,22 @@ CHANNEL_POST_NAMES: dict[str, str] = {  # the news list's column "Kênh Telegram
     ChannelPost.SKIPPED: "không đăng được",
     ChannelPost.OFF: "không đăng",
     ChannelPost.POSTING: "chưa rõ",
+}
+AUDIT_ACTION_NAMES: dict[str, str] = {  # the console's audit log page (/admin/audit)
+    AuditAction.LOGIN: "Đăng nhập",
+    AuditAction.LOGIN_FAILED: "Đăng nhập không thành công",
+    AuditAction.LOGOUT: "Đăng xuất",
+    AuditAction.GROUP_ANSWERED: "Trả lời nhóm câu hỏi",
+    AuditAction.GROUP_OUT_OF_SCOPE: "Đánh dấu nhóm câu hỏi ngoài phạm vi",
+    AuditAction.GROUP_REOPENED: "Mở lại nhóm câu hỏi",
+    AuditAction.NEWS_SENT: "Gửi tin tức",
+    AuditAction.HANDOFF_TAKEN: "Nhận cuộc trò chuyện",
+    AuditAction.HANDOFF_REPLIED: "Trả lời người dân",
+    AuditAction.HANDOFF_RELEASED: "Trả cuộc trò chuyện cho trợ lý",
+    AuditAction.KNOWLEDGE_UPLOADED: "Tải lên tệp kiến thức",
+    AuditAction.ACCOUNT_CREATED: "Tạo tài khoản",
+    AuditAction.ACCOUNT_DISABLED: "Khóa tài khoản",
+    AuditAction.ACCOUNT_ENABLED: "Mở khóa tài khoản",
+    AuditAction.PASSWORD_CHANGED: "Đổi mật khẩu",
+    AuditAction.SESSIONS_ENDED: "Kết thúc mọi phiên đăng nhập",
 }

@@ -54,7 +54,8 @@ class StackConfig:
     rasa_port: int = 5005
     actions_port: int = 5055
     gateway_port: int = 8000
-    host: str = "127.0.0.1"
+    host: str = "127.0.0.1"  # the gateway's interface
+    internal_host: str = "127.0.0.1"  # Rasa's and the action server's
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     model: Path = ROOT / "models" / "trolyso.tar.gz"
 
@@ -65,13 +66,14 @@ class StackConfig:
             actions_port=settings.actions_port,
             gateway_port=settings.gateway_port,
             host=settings.host,
+            internal_host=settings.internal_host,
             rasa_bin=settings.rasa_bin,
             model=settings.rasa_model,
         )
 
     @property
     def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
+        return f"http://{self.internal_host}:{self.rasa_port}"
 
     @property
     def gateway_url(self) -> str:
@@ -79,7 +81,7 @@ class StackConfig:
 
     @property
     def actions_url(self) -> str:
-        return f"http://{self.host}:{self.actions_port}"
+        return f"http://{self.internal_host}:{self.actions_port}"
 
 
 def build_services(config: StackConfig, settings: Settings) -> list[Service]:
@@ -99,7 +101,7 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
     endpoints.write_text(f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n', encoding="utf-8")
     actions = Service(
         "actions",
-        [sys.executable, "-m", "actions", "--host", config.host, "--port", str(config.actions_port)],
+        [sys.executable, "-m", "actions", "--host", config.internal_host, "--port", str(config.actions_port)],
         f"{config.actions_url}/health",
         base,
     )
@@ -115,7 +117,7 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
             "--credentials",
             str(ROOT / "credentials.yml"),
             "--interface",
-            config.host,
+            config.internal_host,
             "--port",
             str(config.rasa_port),
             "--quiet",

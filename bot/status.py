@@ -97,3 +97,24 @@ class Role(StrEnum):
     TEAM = "team"  # the community digital team: unanswered questions, hand-offs, feedback, reports
     EDITOR = "editor"  # content staff: also knowledge and news
     ADMIN = "admin"  # also accounts
+
+
+class AuditAction(StrEnum):
+    """`audit_log.action`: what a console account (or the `trolyso user` command) did."""
+
+    LOGIN = "login"  # a successful console login
+    LOGIN_FAILED = "login_failed"  # a wrong password or an unknown or disabled account (target: the name tried)
+    LOGOUT = "logout"
+    GROUP_ANSWERED = "group_answered"  # an FAQ written from a question group (target: group id)
+    GROUP_OUT_OF_SCOPE = "group_out_of_scope"
+    GROUP_REOPENED = "group_reopened"
+    NEWS_SENT = "news_sent"  # target: news id
+    HANDOFF_TAKEN = "handoff_taken"  # target: hand-off id
+    HANDOFF_REPLIED = "handoff_replied"
+    HANDOFF_RELEASED = "handoff_released"
+    KNOWLEDGE_UPLOADED = "knowledge_uploaded"  # target: the file's path under knowledge/
+    ACCOUNT_CREATED = "account_created"  # target: the account
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    PASSWORD_CHANGED = "password_changed"
+    SESSIONS_ENDED = "sessions_ended"

@@ -134,23 +134,171 @@ def expand_abbreviations(text: str) -> str:
     return "".join(out)
 
 
-# --- personal data masking (identity numbers, phone numbers) -----------------------------------
-_PHONE = re.compile(r"(?<![\d])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\d])")
-_ID = re.compile(r"(?<![\d])(?:\d[\s.-]?){8}\d(?:(?:[\s.-]?\d){3})?(?![\d])")
+# --- personal data masking (identity, phone and bank account numbers, e-mail addresses) ----------------------
+# One pass over the text finds "chains": digit groups joined by the separators people put inside a number (one or
+# more spaces, ".", ",", "-", "/", a closing bracket as in "(+84) 912 …"). A chain is then cut, on group
+# boundaries, into the identifiers that cover most of its digits, the longest first (dynamic programming below), so
+# "001 099 012 345" is one CCCD, never a phone number plus a leftover. Each identifier keeps its last two digits;
+# every other digit becomes "*" and its separators go ("0912 345 678" -> "********78"). What counts:
+#   CCCD / số định danh: 12 digits starting with 0 (the province code); CMND: 9 digits;
+#   phone: 10–11 digits starting with 0, or 11–12 starting with 84 / +84;
+#   bank account: any 10–19 digits, and 8–9 digits next to "số tài khoản", "stk", "tk", "tài khoản", "ngân hàng";
+#   a chain of 20 or more digits that cannot be cut into identifiers is masked whole.
+# Not masked: anything shorter (years, "mức 2", "Nghị quyết 57", "57-NQ/TW", "1169/QĐ-TTg", "2024, 2025, 2030"),
+# dates (22/12/2024, 2024-12-22), times (10:15:30), years in a row ("2021-2025-2030"), amounts written in
+# thousands followed by a currency ("1.500.000.000 đồng", "100.000 - 200.000 đồng") and IPv4 addresses in URLs
+# ("http://192.168.100.200:8000"). Over-masking is preferred to
+# a leak: a number written right next to an identifier ("năm 2024 0912 345 678") is masked with it.
+# E-mail addresses lose their local part: "nguyen.van.a@gmail.com" -> "***@gmail.com".
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
+_TIME = re.compile(r"(?<!\d)\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?(?!\d)")
+_DIGITS = re.compile(r"\d+")
+# Between two digit groups of one number: spaces, or one ".", "," (no space after it: "2024, 2025" is a list), "-",
+# "–", "/" (spaces around these three allowed), or brackets as in "(028) 3823 4567" and "+84 (0) 912 345 678"
+# (but "0912 345 678 (2 lần)" is a phone number and a 2).
+_JOIN = re.compile(r"\)?[.,]|\)?[ \t]*(?:[-–/][ \t]*)?")
+_OPEN = re.compile(r"[ \t]*\(")
+_TIGHT = re.compile(r"[.,/-]")
+_DATE = re.compile(
+    r"(?:0?[1-9]|[12]\d|3[01])([./-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d"  # 22/12/2024, 22.12.2024, 22-12-2024
+    r"|(?:19|20)\d\d([./-])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])"  # 2024-12-22
+    r"|(?:0?[1-9]|1[0-2])/(?:19|20)\d\d"  # 12/2024
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")  # an address in a URL: "//10.0.12.100", "10.0.12.100:8000"
+_PORT = re.compile(r":\d")
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}([.,])\d{3}(?:\1\d{3})*")
+_CURRENCY = re.compile(
+    r"[ \t]*(?:đồng(?![ \t]*(?:ý|thời|chí|bào|hồ|nghiệp|bộ|loạt|đều)\b)|đ\b|₫|vnđ|vnd|triệu|tỷ|tỉ|nghìn|ngàn|usd)",
+    re.IGNORECASE,
+)
+_ACCOUNT_WORDS = re.compile(r"\b(?:so tai khoan|tai khoan|stk|tk|ngan hang|account)\b")
+_NEAR = 40  # characters either side of a chain searched for the account words
+_LONGEST = 19  # the longest identifier: a 19-digit bank account
+
+
+def identifier_kind(digits: str, account_context: bool = False) -> str | None:
+    """What a run of digits (separators removed) is: "cccd", "cmnd", "phone", "account" or None (not personal)."""
+    n = len(digits)
+    if n == 12 and digits[0] == "0":
+        return "cccd"
+    if (n in (10, 11) and digits[0] == "0") or (n in (11, 12) and digits.startswith("84")):
+        return "phone"
+    if n == 9:
+        return "cmnd"
+    if 10 <= n <= _LONGEST or (account_context and 8 <= n <= _LONGEST):
+        return "account"
+    return None
+
+
+def _chains(text: str) -> list[list[tuple[int, int]]]:
+    """Digit groups (start, end) that belong to one written number; times ("10:15") never join one."""
+    in_time = bytearray(len(text))
+    for m in _TIME.finditer(text):
+        in_time[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    groups = [m.span() for m in _DIGITS.finditer(text) if not in_time[m.start()]]
+    chains: list[list[tuple[int, int]]] = []
+    for g in groups:
+        end = chains[-1][-1][1] if chains else -1
+        if chains and (
+            _JOIN.fullmatch(text, end, g[0])
+            or (text.endswith("84", 0, end) and _OPEN.fullmatch(text, end, g[0]) and text.startswith("0)", g[0]))
+        ):
+            chains[-1].append(g)
+        else:
+            chains.append([g])
+    return chains
+
+
+def _free_groups(text: str, chain: list[tuple[int, int]]) -> list[tuple[int, int] | None]:
+    """For each group that is part of a date or an amount of money, or of a chain of years only, the first and last
+    group of that date or amount (an identifier takes all of it or none); None for the other groups. (A year among
+    other groups is not free: bank account numbers written in fours often hold a "1903" or a "2024".)"""
+    if all(_YEAR.fullmatch(text, a, b) for a, b in chain):
+        return [(i, i) for i in range(len(chain))]  # "2021-2025-2030", "2024 2025 2026"
+    free: list[tuple[int, int] | None] = [None] * len(chain)
+    # tokens: groups joined by a tight separator ("22/12/2024", "1.500.000")
+    tokens: list[list[int]] = [[0]]
+    for i in range(1, len(chain)):
+        if _TIGHT.fullmatch(text, chain[i - 1][1], chain[i][0]):
+            tokens[-1].append(i)
+        else:
+            tokens.append([i])
+    money = bool(_CURRENCY.match(text, chain[-1][1]))
+    for token in tokens:
+        start, end = chain[token[0]][0], chain[token[-1]][1]
+        address = _IPV4.fullmatch(text, start, end) and (text.endswith(("//", "@"), 0, start) or _PORT.match(text, end))
+        if address or _DATE.fullmatch(text, start, end) or (money and _THOUSANDS.fullmatch(text, start, end)):
+            for i in token:
+                free[i] = (token[0], token[-1])
+    return free
+
+
+def _cut(text: str, chain: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The identifiers in a chain, as (first group, last group) index pairs.
+
+    Best cut: the most non-free digits covered, then the fewest free digits masked, then the fewest (so the
+    longest) identifiers, then the most that are phone or identity numbers."""
+    n = len(chain)
+    sizes = [b - a for a, b in chain]
+    free = _free_groups(text, chain)
+    if sum(size for size, f in zip(sizes, free, strict=True) if not f) == 0:
+        return []
+    around = fold(text[max(0, chain[0][0] - _NEAR) : chain[-1][1] + _NEAR])
+    account_context = bool(_ACCOUNT_WORDS.search(around))
+    # best[i]: (score, cut) for the first i groups; score compares as a tuple, larger is better
+    best: list[tuple[tuple[int, int, int, int], list[tuple[int, int]]]] = [((0, 0, 0, 0), [])]
+    for j in range(1, n + 1):
+        prev_score, prev_cut = best[j - 1]  # group j-1 left as it is
+        candidates = [(prev_score, prev_cut)]
+        digits = ""
+        for i in range(j - 1, -1, -1):  # groups i..j-1 as one identifier
+            a, b = chain[i]
+            digits = text[a:b] + digits
+            if len(digits) > _LONGEST:
+                break
+            kind = identifier_kind(digits, account_context)
+            first, last = free[i], free[j - 1]
+            if kind is None or (first and first[0] < i) or (last and last[1] > j - 1):
+                continue
+            covered = sum(sizes[k] for k in range(i, j) if not free[k])
+            masked_free = sum(sizes[k] for k in range(i, j) if free[k])
+            s = best[i][0]
+            score = (s[0] + covered, s[1] - masked_free, s[2] - 1, s[3] + (kind != "account"))
+            candidates.append((score, best[i][1] + [(i, j - 1)]))
+        best.append(max(candidates, key=lambda c: c[0]))
+    score, cut = best[n]
+    non_free = sum(size for size, f in zip(sizes, free, strict=True) if not f)
+    if score[0] < non_free and sum(sizes) > _LONGEST:
+        return [(0, n - 1)]  # too long to be one identifier and not cut into identifiers: mask it all
+    return cut
 
 
 def mask_personal_numbers(text: str) -> str:
-    """Mask phone numbers and identity numbers (9-digit CMND, 12-digit CCCD/số định danh).
+    """Mask identity numbers (CCCD, CMND), phone numbers, bank account numbers and e-mail addresses.
 
-    The last two digits stay visible so staff can still tell two numbers apart.
+    Every digit of an identifier but the last two becomes "*" (so staff can still tell two numbers apart); an
+    e-mail address keeps only its domain ("***@gmail.com"). Years, dates, amounts and short numbers stay.
     """
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        return "*" * (len(digits) - 2) + digits[-2:]
-
-    text = _PHONE.sub(_mask, nfc(text))
-    return _ID.sub(_mask, text)
+    text = _EMAIL.sub(r"***@\1", nfc(text))
+    out: list[str] = []
+    pos = 0
+    for chain in _chains(text):
+        if sum(b - a for a, b in chain) < 8:
+            continue
+        for first, last in _cut(text, chain):
+            start, end = chain[first][0], chain[last][1]
+            if start > 0 and text[start - 1] == "+":
+                start -= 1
+            if start > 0 and text[start - 1] == "(" and ")" in text[start:end]:
+                start -= 1  # "(+84) 912 345 678", "(028) 3823 4567"
+            digits = "".join(text[a:b] for a, b in chain[first : last + 1])
+            out.append(text[pos:start])
+            out.append("*" * (len(digits) - 2) + digits[-2:])
+            pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def hash_user_id(user_id: str, salt: str = "") -> str:

@@ -25,6 +25,7 @@ def main() -> None:
         port=args.port,
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # the client's address is the gateway's to judge (TROLYSO_TRUSTED_PROXIES)
         timeout_graceful_shutdown=30,
     )
 

@@ -35,6 +35,7 @@ class GatewayConfig:
                 refresh_token=ch.zalo_oa_refresh_token,
                 api_base=ch.zalo_oa_api_base,
                 oauth_base=ch.zalo_oauth_base,
+                event_window=settings.zalo_event_window_minutes * 60,
             )
         zalo_bot = None
         if ch.zalo_bot_token:

@@ -18,7 +18,6 @@ import json
 import logging
 import time
 import uuid
-from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,26 +30,32 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot import logs
 from bot.app import App
 from bot.retry import sleep_or_stop
 from bot.status import InboxStatus, Origin
 from bot.store import Store
 from bot.team.desk import DeskError
-from bot.text import mask_personal_numbers, nfc
+from bot.text import nfc
 from connectors.channels import telegram as tg
 from connectors.channels import zalo_bot, zalo_oa
 from connectors.config import GatewayConfig
 from connectors.desk import GatewayDesk
+from connectors.limits import BodyLimit, SecurityHeaders, metrics_allowed
 from connectors.messages import Inbound, Sender, WebhookRejected
 from connectors.metrics import Metrics
 from connectors.queue import MessageQueue
 from connectors.rasa_client import AsyncRasaClient
+from connectors.ratelimit import Limit, WebLimits
+from connectors.web_sessions import WebSessions
 from connectors.worker import Worker, WorkerConfig
 
 log = logging.getLogger("trolyso.gateway")
 STATIC = Path(__file__).resolve().parent / "static"
 WEB_MAX_TEXT = 1000
-WEB_RATE = 20  # messages per minute per web-chat user
+WEB_MAX_AFTER = 2**53 - 1  # the largest reply id a client may name (a larger one is clamped to it)
+WEB_COOKIE = "troly_chat"  # the /chat page's conversation token (HttpOnly)
+WEB_TOKEN_HEADER = "x-chat-token"  # the widget's conversation token
 WEB_WAIT = 25.0  # seconds POST /api/chat waits for the reply before answering 202
 
 
@@ -74,12 +79,14 @@ class Gateway:
         self.http: httpx.AsyncClient | None = None
         self.rasa: AsyncRasaClient | None = None
         self.desk: GatewayDesk | None = None
-        self.web_hits: dict[str, deque] = defaultdict(deque)
+        self.web_limits = WebLimits(settings)  # the web chat's rate limits (connectors/ratelimit.py)
+        self.web_sessions: WebSessions | None = None
         self.accept_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="accept")
 
     async def start(self) -> None:
         self.store = self.app.store
         self.queue = MessageQueue(self.store)
+        self.web_sessions = WebSessions(self.store, _dt.timedelta(days=self.settings.web_session_days))
         self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
         self.rasa = AsyncRasaClient(self.config.rasa_url)
@@ -102,6 +109,7 @@ class Gateway:
         self.worker = Worker(self.queue, self.store, self.rasa, self.senders, self.metrics, self.worker_config)
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.release_stale_handoffs()))
+        self.tasks.append(asyncio.create_task(self.prune_web_sessions()))
         log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
 
     async def release_stale_handoffs(self) -> None:
@@ -117,6 +125,17 @@ class Gateway:
             except Exception:  # the store is busy or down: try next round
                 log.exception("releasing idle hand-offs failed")
             await sleep_or_stop(self.stop, every)
+
+    async def prune_web_sessions(self) -> None:
+        """Web-chat tokens unused for TROLYSO_WEB_SESSION_DAYS are deleted (hourly)."""
+        while not self.stop.is_set():
+            try:
+                assert self.web_sessions is not None  # set by start(), which runs this task
+                if gone := await asyncio.to_thread(self.web_sessions.prune):
+                    log.info("%d expired web-chat sessions deleted", gone)
+            except Exception:  # the store is busy or down: try next round
+                log.exception("deleting expired web-chat sessions failed")
+            await sleep_or_stop(self.stop, 3600)
 
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
@@ -209,49 +228,101 @@ def create_app(
         return await webhook(request, "telegram", parse)
 
     # --- web chat ----------------------------------------------------------------------------------
-    def _web_user(value: object) -> str | None:
-        if not isinstance(value, str):
-            return None
-        value = value.strip()
-        return value if 0 < len(value) <= 128 and value.isprintable() else None
-
+    # The conversation is the server's (connectors/web_sessions.py): a token in an HttpOnly cookie (the /chat page)
+    # or the X-Chat-Token header (the widget on the commune's portal). A client-sent "user_id" is ignored.
     def _messages(rows) -> list[dict]:
         return [{"text": r.text, "buttons": r.buttons} for r in rows]
+
+    def _after(value: object) -> int | None:
+        """The client's last seen reply id: a non-negative integer (a huge one is clamped), else None."""
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 100:
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return None
+        return min(value, WEB_MAX_AFTER)
+
+    def _token(request: Request) -> str | None:
+        return request.headers.get(WEB_TOKEN_HEADER) or request.cookies.get(WEB_COOKIE)
+
+    def _too_many(wait: float) -> JSONResponse:
+        gateway.metrics.count("web_limited")
+        return JSONResponse(
+            {"error": "Dạ, anh/chị gửi nhanh quá, vui lòng đợi một chút rồi gửi lại ạ."},
+            status_code=429,
+            headers={"Retry-After": str(int(wait))},
+        )
+
+    def _unauthorized() -> JSONResponse:
+        return JSONResponse(
+            {"error": "Dạ, phiên trò chuyện không hợp lệ hoặc đã hết hạn. Anh/chị vui lòng tải lại trang ạ."},
+            status_code=401,
+        )
+
+    def _capped_payload(text: str, ip: str) -> Limit | None:
+        """Button payloads that reach the team's board or the subscriber list: capped per address and hour. The same
+        wish typed in words is only known to Rasa's NLU, so it is limited by the message limits alone."""
+        payload = text.strip()
+        if payload.startswith("/human_handoff"):
+            return Limit(gateway.web_limits.handoffs, ip)
+        if payload.startswith("/subscribe"):
+            return Limit(gateway.web_limits.subscriptions, ip)
+        return None
+
+    def _address(request: Request) -> str:
+        return gateway.web_limits.client_address(
+            request.client.host if request.client else None, request.headers.get("x-forwarded-for")
+        )
 
     async def api_chat(request: Request) -> Response:
         if not config.web_chat:
             return JSONResponse({"error": "Kênh trò chuyện trên web đang tắt."}, status_code=404)
         assert gateway.queue is not None and gateway.worker is not None  # set at startup (lifespan)
+        assert gateway.web_sessions is not None
+        limits = gateway.web_limits
+        ip = _address(request)
+        if wait := limits.hit([Limit(limits.per_ip, ip)]):
+            return _too_many(wait)
         try:
             body = json.loads(await request.body())
         except ValueError:
-            return JSONResponse({"error": 'Yêu cầu không hợp lệ (cần JSON {"user_id", "text"}).'}, status_code=400)
+            return JSONResponse({"error": 'Yêu cầu không hợp lệ (cần JSON {"text"}).'}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "Yêu cầu không hợp lệ (cần một đối tượng JSON)."}, status_code=400)
-        user, text = _web_user(body.get("user_id")), body.get("text")
-        if user is None:
-            return JSONResponse({"error": "Thiếu mã người dùng (user_id) hợp lệ."}, status_code=400)
+        text = body.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > WEB_MAX_TEXT:
             return JSONResponse({"error": f"Tin nhắn cần từ 1 đến {WEB_MAX_TEXT} ký tự."}, status_code=400)
-        hits, now_ = gateway.web_hits[user], time.monotonic()
-        while hits and now_ - hits[0] > 60:
-            hits.popleft()
-        if len(hits) >= WEB_RATE:
-            return JSONResponse({"error": "Anh/chị gửi nhanh quá, vui lòng đợi một chút."}, status_code=429)
-        hits.append(now_)
-        conversation = f"web:{user}"
-        asked_after = body.get("after")
+        raw_after = body.get("after")
+        asked_after = None if raw_after is None else _after(raw_after)
+        if raw_after is not None and asked_after is None:  # checked before anything is stored or queued
+            return JSONResponse({"error": "Giá trị after cần là số nguyên không âm."}, status_code=400)
+        session = await asyncio.to_thread(gateway.web_sessions.find, _token(request))
+        if session is None:
+            wanted = [Limit(limits.new_conversations, ip)]
+        else:
+            wanted = [Limit(limits.per_conversation, session.conversation_id)]
+        if capped := _capped_payload(text, ip):
+            wanted.append(capped)
+        if wait := limits.hit(wanted):
+            return _too_many(wait)
+        new = session is None
+        if session is None:
+            session = await asyncio.to_thread(gateway.web_sessions.create)
+            limits.hit([Limit(limits.per_conversation, session.conversation_id)])
+            gateway.metrics.count("web_conversations")
+        conversation = session.conversation_id
         after = (
             asked_after
-            if isinstance(asked_after, int)
+            if asked_after is not None
             else await asyncio.to_thread(gateway.queue.last_reply_id, conversation)
         )
-        message = Inbound("web", uuid.uuid4().hex, user, nfc(text))
+        message = Inbound("web", uuid.uuid4().hex, session.recipient, nfc(text))
         row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
         assert row_id is not None  # a fresh uuid4 platform id is never a duplicate
         gateway.metrics.count("messages_in")
         settled = gateway.worker.settled[row_id] = asyncio.Event()
         gateway.worker.wake.set()
+        answer: dict = {}
+        status_code = 200
         try:
             # the worker signals this message; a retry (Rasa down) leaves it pending: answer 202, the widget polls
             deadline = time.monotonic() + WEB_WAIT
@@ -263,24 +334,53 @@ def create_app(
                 if status in (InboxStatus.DONE, InboxStatus.HELD):
                     break
             else:
-                return JSONResponse({"messages": [], "queued": True, "last_id": after}, status_code=202)
+                answer, status_code = {"messages": [], "queued": True, "last_id": after}, 202
         finally:
             gateway.worker.settled.pop(row_id, None)
-        rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
-        gateway.metrics.count("messages_out", len(rows))
-        return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
+        if not answer:
+            rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
+            gateway.metrics.count("messages_out", len(rows))
+            answer = {"messages": _messages(rows), "last_id": rows[-1].id if rows else after}
+        response = JSONResponse(answer, status_code=status_code)
+        if new and WEB_TOKEN_HEADER in request.headers:  # the widget keeps it (sessionStorage) and sends it back
+            response = JSONResponse(answer | {"token": session.token}, status_code=status_code)
+        elif new:  # the /chat page: a cookie its script cannot read
+            response.set_cookie(
+                WEB_COOKIE,
+                session.token,
+                max_age=int(gateway.settings.web_session_days * 86400),
+                path="/api/chat",
+                secure=gateway.settings.cookie_secure,
+                httponly=True,
+                samesite="lax",
+            )
+        return response
 
     async def api_chat_messages(request: Request) -> Response:
-        user = _web_user(request.query_params.get("user_id"))
-        try:
-            after = int(request.query_params.get("after", "0"))
-        except ValueError:
-            after = -1
-        if user is None or after < 0:
-            return JSONResponse({"error": "Thiếu user_id hoặc after không phải số."}, status_code=400)
-        assert gateway.queue is not None  # set at startup (lifespan)
-        rows = await asyncio.to_thread(gateway.queue.take_web_replies, f"web:{user}", after)
+        if not config.web_chat:
+            return JSONResponse({"error": "Kênh trò chuyện trên web đang tắt."}, status_code=404)
+        assert gateway.queue is not None and gateway.web_sessions is not None  # set at startup (lifespan)
+        session = await asyncio.to_thread(gateway.web_sessions.find, _token(request))
+        if session is None:
+            # a wrong token counts against the address, like a message: guessing stays as slow as chatting
+            if wait := gateway.web_limits.hit([Limit(gateway.web_limits.per_ip, _address(request))]):
+                return _too_many(wait)
+            return _unauthorized()
+        after = _after(request.query_params.get("after", "0"))
+        if after is None:
+            return JSONResponse({"error": "Giá trị after cần là số nguyên không âm."}, status_code=400)
+        rows = await asyncio.to_thread(gateway.queue.take_web_replies, session.conversation_id, after)
         return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
+
+    async def api_chat_end(request: Request) -> Response:
+        """ "Kết thúc": the conversation's token stops working and the cookie is cleared (the page cannot reach it)."""
+        assert gateway.web_sessions is not None  # set at startup (lifespan)
+        await asyncio.to_thread(gateway.web_sessions.end, _token(request))
+        response = JSONResponse({"ended": True})
+        response.delete_cookie(
+            WEB_COOKIE, path="/api/chat", secure=gateway.settings.cookie_secure, httponly=True, samesite="lax"
+        )
+        return response
 
     async def chat_page(request: Request) -> Response:
         return FileResponse(STATIC / "chat.html")
@@ -313,6 +413,10 @@ def create_app(
         )
 
     async def metrics(request: Request) -> Response:
+        if not metrics_allowed(
+            request.client.host if request.client else None, request.headers, gateway.settings.metrics_token
+        ):
+            return JSONResponse({"error": "Không có quyền xem số liệu vận hành."}, status_code=403)
         snap = gateway.metrics.snapshot()
         assert gateway.queue is not None  # set at startup (lifespan)
         snap["queue"] = await asyncio.to_thread(gateway.queue.counts)
@@ -332,6 +436,7 @@ def create_app(
         Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
         Route("/api/chat", api_chat, methods=["POST"]),
         Route("/api/chat/messages", api_chat_messages, methods=["GET"]),
+        Route("/api/chat/end", api_chat_end, methods=["POST"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
@@ -339,8 +444,18 @@ def create_app(
         Mount("/admin", app=_LazyConsole(gateway)),
     ]
     # The widget is embedded on the commune's portal, another origin: the chat API answers cross-origin calls.
+    # Outermost first: every answer (a 413 and CORS's included) gets the security headers; bodies are limited
+    # before any route reads them (connectors/limits.py).
     middleware = [
-        Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+        Middleware(SecurityHeaders, hsts=app.settings.cookie_secure),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-Chat-Token"],
+            expose_headers=["Retry-After"],
+        ),
+        Middleware(BodyLimit),
     ]
     asgi = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     asgi.state.gateway = gateway
@@ -363,34 +478,8 @@ class _LazyConsole:
         await self.app(scope, receive, send)
 
 
-class MaskingFilter(logging.Filter):
-    """Identity and phone numbers never reach the logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_personal_numbers(record.getMessage())
-        record.args = ()
-        return True
-
-
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["error"] = mask_personal_numbers(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
-
-
 def configure_logging(level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(MaskingFilter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    """JSON lines on stderr, masked (bot/logs.py)."""
+    logs.configure_logging(level, json_lines=True)
     for noisy in ("httpx", "httpcore", "telegram", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

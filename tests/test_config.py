@@ -30,6 +30,7 @@ def test_values_are_read_once_and_typed(tmp_path):
     env = {
         "TROLYSO_DATA_DIR": str(tmp_path / "d"),
         "TROLYSO_HOST": "10.0.0.5",
+        "TROLYSO_INTERNAL_HOST": "10.0.0.6",
         "TROLYSO_RASA_PORT": "6005",
         "TROLYSO_SESSION_HOURS": "2.5",
         "TROLYSO_COOKIE_SECURE": "yes",
@@ -40,7 +41,7 @@ def test_values_are_read_once_and_typed(tmp_path):
         "ZALO_OA_APP_ID": "app",  # without its secret key the Zalo OA channel stays off
     }
     s = Settings.from_env(env)
-    assert s.rasa_url == "http://10.0.0.5:6005" and s.session_hours == 2.5 and s.cookie_secure
+    assert s.rasa_url == "http://10.0.0.6:6005" and s.session_hours == 2.5 and s.cookie_secure
     assert not s.watch_knowledge and s.report_header == "Xã Con Cuông"
     gw = GatewayConfig.from_settings(s)
     assert gw.enabled() == ["telegram", "web"] and gw.telegram is not None
@@ -75,3 +76,44 @@ def test_no_other_module_reads_the_environment_for_a_setting():
                 if reads.search(line):
                     offenders.append(f"{Path(path).relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_internal_services_have_their_own_interface(tmp_path):
+    s = Settings.from_env({"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_HOST": "0.0.0.0"})
+    assert (s.host, s.internal_host, s.rasa_url) == ("0.0.0.0", "127.0.0.1", "http://127.0.0.1:5005")
+    s = Settings.from_env({"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_INTERNAL_HOST": "10.0.0.7"})
+    assert (s.host, s.rasa_url) == ("127.0.0.1", "http://10.0.0.7:5005")
+
+
+def test_security_settings(tmp_path):
+    s = Settings.from_env({"TROLYSO_DATA_DIR": str(tmp_path)})
+    assert s.metrics_token == "" and s.zalo_event_window_minutes == 120
+    s = Settings.from_env(
+        {
+            "TROLYSO_DATA_DIR": str(tmp_path),
+            "TROLYSO_METRICS_TOKEN": " t0k ",
+            "TROLYSO_ZALO_EVENT_WINDOW_MINUTES": "2.5",
+            "ZALO_OA_APP_ID": "app",
+            "ZALO_OA_SECRET_KEY": "k",
+        }
+    )
+    assert s.metrics_token == "t0k"
+    zalo_oa = GatewayConfig.from_settings(s).zalo_oa
+    assert zalo_oa is not None and zalo_oa.event_window == 150
+    with pytest.raises(SettingsError, match="TROLYSO_ZALO_EVENT_WINDOW_MINUTES"):
+        Settings.from_env({"TROLYSO_ZALO_EVENT_WINDOW_MINUTES": "0"})
+
+
+@pytest.mark.parametrize(
+    "url,secret",
+    [("ZALO_BOT_WEBHOOK_URL", "ZALO_BOT_SECRET_TOKEN"), ("TELEGRAM_WEBHOOK_URL", "TELEGRAM_SECRET_TOKEN")],
+)
+def test_a_webhook_url_without_its_secret_is_a_start_up_error(tmp_path, url, secret):
+    env = {"TROLYSO_DATA_DIR": str(tmp_path), "ZALO_BOT_TOKEN": "1:a", "TELEGRAM_BOT_TOKEN": "2:b"}
+    env[url] = "https://xa.example.vn/webhooks/x"
+    with pytest.raises(SettingsError) as exc:
+        Settings.from_env(env)
+    assert url in str(exc.value) and secret in str(exc.value)
+    with pytest.raises(SettingsError):
+        Settings.from_env({**env, secret: "   "})  # blank counts as unset
+    assert Settings.from_env({**env, secret: "s3cret-1"}).channels.telegram_bot_token == "2:b"

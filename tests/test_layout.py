@@ -26,9 +26,8 @@ HEAVY = ("torch", "faiss", "sentence_transformers", "transformers", "rank_bm25",
 def test_text_and_the_leaves_need_only_the_standard_library():
     """`-S`: no site-packages at all, so any third-party import would fail (the Rasa environment imports bot.text
     through nlu/vietnamese.py; bot.clock and bot.config are read by every process)."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); import bot.text, bot.clock, bot.config, bot.labels, bot.status"
-    )
+    leaves = "bot.text, bot.clock, bot.config, bot.labels, bot.status, bot.logs"
+    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); import {leaves}"
     proc = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
 

@@ -11,6 +11,7 @@ from sqlalchemy import Column, String, select
 from bot.console.handoffs import WHO
 from bot.labels import CHANNEL_POST_NAMES, REASON_NAMES, STATUS_NAMES
 from bot.status import (
+    AuditAction,
     ChannelPost,
     DeliveryStatus,
     GroupStatus,
@@ -23,7 +24,17 @@ from bot.status import (
     Role,
 )
 from bot.store import Store
-from bot.store.schema import handoffs, inbox, news, news_deliveries, outbox, question_groups, questions, users
+from bot.store.schema import (
+    audit_log,
+    handoffs,
+    inbox,
+    news,
+    news_deliveries,
+    outbox,
+    question_groups,
+    questions,
+    users,
+)
 from bot.team.desk import RESIDENT
 
 COLUMNS: list[tuple[type, Column]] = [
@@ -37,6 +48,7 @@ COLUMNS: list[tuple[type, Column]] = [
     (Origin, outbox.c.origin),
     (Reason, questions.c.reason),
     (Role, users.c.role),
+    (AuditAction, audit_log.c.action),
 ]
 
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from bot.clock import as_utc, utcnow
 from bot.console.web import Console, back, field
-from bot.status import OPEN_HANDOFF, HandoffStatus, Origin, Role
+from bot.status import OPEN_HANDOFF, AuditAction, HandoffStatus, Origin, Role
 from bot.store.schema import handoffs
 from bot.team.accounts import Session
 from bot.team.desk import RESIDENT, DeskError, Reach
@@ -219,6 +219,8 @@ def routes(console: Console) -> list[Route]:
             else:
                 message = "Người dân này đã được trả lại cho trợ lý nên không nhận hỗ trợ được nữa."
             return await detail(request, session, handoff_id, status=409, error=message)
+        if done:
+            await console.record(session, AuditAction.HANDOFF_TAKEN, handoff_id)
         return back(f"/admin/handoffs/{handoff_id}" + (f"?done={done}" if done else ""))
 
     @console.guard(Role.TEAM)
@@ -260,6 +262,7 @@ def routes(console: Console) -> list[Route]:
             await asyncio.to_thread(send)
         except DeskError as exc:
             return await again(409, f"Chưa gửi được: {exc}")
+        await console.record(session, AuditAction.HANDOFF_REPLIED, handoff_id, f"{len(text)} characters")
         return back(f"/admin/handoffs/{handoff_id}?done=sent#reply")
 
     @console.guard(Role.TEAM)
@@ -289,6 +292,7 @@ def routes(console: Console) -> list[Route]:
             return "released" if tell(handoff["conversation_id"], RELEASED_TEXT) else "released_quiet"
 
         done = await asyncio.to_thread(run)
+        await console.record(session, AuditAction.HANDOFF_RELEASED, handoff_id)
         return back(f"/admin/handoffs/{handoff_id}?done={done}")
 
     return [

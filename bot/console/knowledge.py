@@ -21,7 +21,7 @@ from bot.clock import utcnow
 from bot.console.web import Console, back
 from bot.engine.knowledge import check_bytes, check_file, iter_knowledge_files
 from bot.engine.manifest import read_manifest
-from bot.status import Role
+from bot.status import AuditAction, Role
 from bot.team.accounts import Session
 from bot.team.faq import FaqError, safe_knowledge_path, write_atomically
 
@@ -148,7 +148,9 @@ def routes(console: Console) -> list[Route]:
                 keep.write_bytes(target.read_bytes())
             write_atomically(target, raw.decode("utf-8"))
 
+        replaced = target.exists()
         await asyncio.to_thread(save)
+        await console.record(session, AuditAction.KNOWLEDGE_UPLOADED, rel, "replaced" if replaced else "new")
         return back(f"/admin/knowledge?saved={rel}")
 
     return [

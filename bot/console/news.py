@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from bot.console.web import Console, back, field
 from bot.labels import CHANNEL_POST_NAMES
-from bot.status import NewsStatus, Role
+from bot.status import AuditAction, NewsStatus, Role
 from bot.team.accounts import Session
 from bot.team.news import (
     KINDS,
@@ -222,6 +222,7 @@ def routes(console: Console) -> list[Route]:
         )
         running.add(task)  # runs to the end even if the editor closes the page
         task.add_done_callback(finished)
+        await console.record(session, AuditAction.NEWS_SENT, news_id, "with the channel" if to_channel else "")
         try:
             outcome = await asyncio.wait_for(asyncio.shield(task), timeout=WAIT_SECONDS)
         except TimeoutError:

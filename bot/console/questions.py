@@ -17,7 +17,7 @@ from starlette.routing import Route
 from bot.console.web import Console, back, field, page_number
 from bot.engine.knowledge import TOPICS
 from bot.labels import STATUS_NAMES, TOPIC_NAMES
-from bot.status import GroupStatus, Origin, Role
+from bot.status import AuditAction, GroupStatus, Origin, Role
 from bot.team.accounts import Session
 from bot.team.desk import DeskError
 from bot.team.faq import FaqError, write_faq
@@ -157,6 +157,7 @@ def routes(console: Console) -> list[Route]:
         sent = 0
         if values["notify"] and console.desk is not None:
             sent = await asyncio.to_thread(notify, group, values)
+        await console.record(session, AuditAction.GROUP_ANSWERED, group_id, f"{path}; sent to {sent}")
         return back(f"/admin/questions/{group_id}?saved={path}&sent={sent}")
 
     def notify(group, values: dict) -> int:
@@ -190,6 +191,8 @@ def routes(console: Console) -> list[Route]:
                 409,
             )
         await asyncio.to_thread(groups.close, group_id, status, session.username)
+        action = AuditAction.GROUP_OUT_OF_SCOPE if status == GroupStatus.OUT_OF_SCOPE else AuditAction.GROUP_REOPENED
+        await console.record(session, action, group_id)
         return back(f"/admin/questions/{group_id}")
 
     @console.guard(Role.TEAM)

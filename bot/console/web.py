@@ -18,10 +18,12 @@ from starlette.templating import Jinja2Templates
 from bot.clock import VIETNAM, as_utc
 from bot.config import Settings
 from bot.labels import CHANNEL_NAMES
-from bot.status import Role
+from bot.status import AuditAction, Role
 from bot.store import Store
 from bot.team.accounts import Accounts, Session, role_allows
+from bot.team.audit import AuditLog
 from bot.team.desk import Desk
+from bot.team.throttle import LoginThrottle
 from bot.text import nfc
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -38,6 +40,7 @@ NAV = [
     ("Báo cáo", "/admin/reports", Role.TEAM),
     ("Tin tức", "/admin/news", Role.EDITOR),
     ("Tài khoản", "/admin/users", Role.ADMIN),
+    ("Nhật ký", "/admin/audit", Role.ADMIN),
 ]
 
 
@@ -64,6 +67,8 @@ class Console:
         self.settings = settings
         self.desk = desk
         self.accounts = Accounts(store, settings.session_hours)
+        self.audit = AuditLog(store)
+        self.throttle = LoginThrottle()  # failed logins per username and per client address, in memory
         self.secure = settings.cookie_secure  # set TROLYSO_COOKIE_SECURE=1 behind HTTPS
 
     def current(self, request: Request) -> Session | None:
@@ -83,6 +88,10 @@ class Console:
             },
             status_code=status,
         )
+
+    async def record(self, session: Session, action: AuditAction, target: object = "", detail: object = "") -> None:
+        """Write what the session's account did to the audit log."""
+        await asyncio.to_thread(self.audit.record, session.username, action, target, detail)
 
     def refuse(self, request: Request, session: Session | None, message: str, status: int = 400) -> HTMLResponse:
         return self.page(request, "error.html", session, status, message=message)

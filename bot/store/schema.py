@@ -101,6 +101,19 @@ sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# --- from bot/team/audit.py ---
+# Who did what in the console (and through `trolyso user`): never a resident's words, only ids and short notes.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("username", String(64), nullable=False, index=True),  # the account (or the name tried at a login)
+    Column("action", String(32), nullable=False),  # bot.status.AuditAction
+    Column("target", String(300), nullable=False, default=""),  # group/news/hand-off id, file path, account
+    Column("detail", String(300), nullable=False, default=""),  # a short note (a client address, a status)
+)
+
 # --- from bot/team/groups.py ---
 question_groups = Table(
     "question_groups",
@@ -229,4 +242,17 @@ channel_tokens = Table(
     Column("version", Integer, nullable=False, default=0),
     Column("seed", String(64), nullable=False, default=""),  # hash of the env pair it started from
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- from connectors/web_sessions.py ---
+# A web-chat conversation and the token its browser holds (cookie or X-Chat-Token header): only the token's SHA-256
+# is kept, so the table never gives a conversation away. The conversation id ("web:<random>") is the server's.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("conversation_id", String(160), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("conversation_id", name="uq_web_sessions_conversation_id"),
 )

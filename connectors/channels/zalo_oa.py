@@ -17,6 +17,7 @@ import datetime as _dt
 import hashlib
 import hmac
 import logging
+import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ class ZaloOAConfig:
     refresh_token: str
     api_base: str = "https://openapi.zalo.me"
     oauth_base: str = "https://oauth.zaloapp.com"
+    event_window: float = 7200.0  # seconds: a message event stamped further from now, past or future, is refused
 
 
 # --- webhook ---------------------------------------------------------------------------------------
@@ -72,8 +74,15 @@ def expected_signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_k
     return hashlib.sha256(f"{app_id}{raw_body.decode('utf-8')}{timestamp}{oa_secret_key}".encode()).hexdigest()
 
 
-def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) -> list[Inbound]:
-    """Verify and parse one webhook delivery. Raises WebhookRejected (401 bad/missing signature, 400 bad body)."""
+def parse_webhook(
+    config: ZaloOAConfig, raw_body: bytes, signature: str | None, now_ms: int | None = None
+) -> list[Inbound]:
+    """Verify and parse one webhook delivery. Raises WebhookRejected (401 bad/missing signature, 400 bad body,
+    403 another app, 403 a message event whose `timestamp` (ms) is more than `config.event_window` from `now_ms`).
+
+    The signature covers no nonce, so a captured delivery stays valid for ever: the window is what stops a replay
+    once the message's de-duplication row is gone (or when it had no msg_id). Only the events that become messages
+    are checked; a refused one is logged and counted (`rejected_zalo-oa`), never stored."""
     if not signature:
         raise WebhookRejected(401, "missing X-ZEvent-Signature")
     body = json_body(raw_body)
@@ -90,6 +99,13 @@ def parse_webhook(config: ZaloOAConfig, raw_body: bytes, signature: str | None) 
     event = body.get("event_name")
     if event not in ("user_send_text", "user_click_button"):
         return []  # images, stickers, follow, seen…: acknowledged, nothing to answer
+    try:
+        stamped = int(timestamp)
+    except ValueError:
+        raise WebhookRejected(400, "message event without a timestamp") from None
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if abs(now_ms - stamped) > config.event_window * 1000:
+        raise WebhookRejected(403, f"event timestamp {(now_ms - stamped) / 1000:.0f} s from now, outside the window")
     sender = s if isinstance(s := body.get("sender"), dict) else {}
     message = m if isinstance(m := body.get("message"), dict) else {}
     user_id, text = sender.get("id"), message.get("text")

@@ -8,6 +8,10 @@
  *     A floating "Hỏi Trợ lý số" button opens the same chat in a panel; widget.css is injected here.
  *
  * Safety: message text is only ever written with textContent / text nodes, never innerHTML.
+ * Privacy (shared PCs at the commune): nothing the resident or the team wrote is stored in the browser; the
+ * conversation is the server's. The /chat page holds its token in an HttpOnly cookie; the widget embedded on the
+ * portal (another origin) keeps it in sessionStorage and sends it as X-Chat-Token, never in a URL. "Kết thúc"
+ * ends the conversation on the server and clears the screen.
  * A small API is exposed as window.TrolyWidget = { open(), close() } for portals with their own buttons.
  */
 (function () {
@@ -15,11 +19,12 @@
   if (window.TrolyWidget) return; // the tag was included twice: keep the first copy
 
   const MAX_LEN = 1000, COUNTER_FROM = 800; // longest question; show the "n/1000" counter from 800
-  const HISTORY_MAX = 50;        // messages kept in localStorage
+  const HISTORY_MAX = 50;        // messages kept in memory (never in localStorage)
   const POLL_OPEN = 5000, POLL_CLOSED = 30000; // poll interval while visible / while closed or tab hidden
   const IDLE_STOP = 30 * 60 * 1000; // stop polling after 30 min without activity
   const QUEUED_WAIT = 3 * 60 * 1000; // show the typing indicator this long after a 202
-  const K_USER = 'troly_user_id', K_HIST = 'troly_history', K_LAST = 'troly_last_id';
+  const K_TOKEN = 'troly_chat_token';  // sessionStorage, widget mode only
+  const OLD_KEYS = ['troly_user_id', 'troly_history', 'troly_last_id']; // what older versions left in localStorage
 
   const T = {
     title: 'Trợ lý số xã', launcher: 'Hỏi Trợ lý số', close: 'Đóng', closeLabel: 'Đóng khung trò chuyện',
@@ -29,7 +34,9 @@
     tooFast: 'Anh/chị gửi nhanh quá, vui lòng đợi một chút.',
     tooLong: 'Câu hỏi dài quá 1000 ký tự, anh/chị vui lòng rút gọn.',
     footer: 'Trợ lý số của UBND xã · Thông tin mang tính hướng dẫn; việc cụ thể xin liên hệ bộ phận một cửa.',
-    handoff: 'Gặp cán bộ', bot: 'Trợ lý: ', you: 'Anh/chị: ', unread: ' (có tin nhắn mới)'
+    handoff: 'Gặp cán bộ', bot: 'Trợ lý: ', you: 'Anh/chị: ', unread: ' (có tin nhắn mới)',
+    end: 'Kết thúc', endLabel: 'Kết thúc cuộc trò chuyện và xoá nội dung trên máy này',
+    ended: 'Đã kết thúc cuộc trò chuyện. Nội dung đã được xoá khỏi máy này.'
   };
 
   // ---- Gateway base URL: data-gateway, else the origin this script was loaded from ----
@@ -42,23 +49,16 @@
   if (!gateway) try { gateway = new URL(script.src, location.href).origin; } catch (e) { gateway = location.origin; }
   gateway = String(gateway).replace(/\/+$/, '');
 
-  // ---- localStorage (may be unavailable: private mode, disabled cookies) ----
-  const store = {
-    get(k) { try { return window.localStorage.getItem(k); } catch (e) { return null; } },
-    set(k, v) { try { window.localStorage.setItem(k, v); } catch (e) { /* full or blocked: ignore */ } }
+  // ---- Storage: sessionStorage for the widget's token only (may be unavailable: private mode) ----
+  const session = {
+    get(k) { try { return window.sessionStorage.getItem(k); } catch (e) { return null; } },
+    set(k, v) { try { window.sessionStorage.setItem(k, v); } catch (e) { /* blocked: keep it in memory */ } },
+    del(k) { try { window.sessionStorage.removeItem(k); } catch (e) { /* blocked */ } }
   };
-  function newUserId() {
-    const a = new Uint8Array(12);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(a);
-    else for (let i = 0; i < a.length; i++) a[i] = Math.floor(Math.random() * 256);
-    return 'web-' + Array.prototype.map.call(a, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
-  }
-  let userId = store.get(K_USER);
-  if (!userId) { userId = newUserId(); store.set(K_USER, userId); }
-  let history = [];
-  try { history = JSON.parse(store.get(K_HIST) || '[]'); } catch (e) { history = []; }
-  history = (Array.isArray(history) ? history : []).filter((h) => h && (h.who === 'user' || h.who === 'bot'));
-  let lastId = parseInt(store.get(K_LAST), 10) || 0;
+  OLD_KEYS.forEach((k) => { try { window.localStorage.removeItem(k); } catch (e) { /* blocked */ } });
+  let token = null;          // widget mode: the conversation's token (the page uses its HttpOnly cookie)
+  let history = [];          // this page's messages, in memory only
+  let lastId = 0;
 
   // ---- State ----
   let ui = null, embed = false; // DOM references (see buildUI); embed = floating button + panel on a portal
@@ -75,6 +75,7 @@
       x.open(method, url, true);
       x.timeout = timeout;
       x.setRequestHeader('Accept', 'application/json');
+      if (embed) x.setRequestHeader('X-Chat-Token', token || 'new'); // the page sends its cookie instead
       if (body) x.setRequestHeader('Content-Type', 'application/json');
       x.onload = () => {
         let data = null;
@@ -153,10 +154,13 @@
     msg.t = Date.now();
     history.push(msg);
     if (history.length > HISTORY_MAX) history = history.slice(-HISTORY_MAX);
-    store.set(K_HIST, JSON.stringify(history));
   }
   function setLastId(n) {
-    if (typeof n === 'number' && n > lastId) { lastId = n; store.set(K_LAST, String(n)); }
+    if (typeof n === 'number' && n > lastId) lastId = n;
+  }
+  function setToken(t) {
+    if (!embed || typeof t !== 'string' || !t) return;
+    token = t; session.set(K_TOKEN, t);
   }
 
   // Show and store the bot messages of an API response.
@@ -199,9 +203,10 @@
     if (fromInput) { ui.input.value = ''; updateCounter(); }
     let res = null;
     try {
-      res = await request('POST', gateway + '/api/chat', { user_id: userId, text: payload, after: lastId }, 60000);
+      res = await request('POST', gateway + '/api/chat', { text: payload, after: lastId }, 60000);
     } catch (e) { res = null; }
     if (res && res.status >= 200 && res.status < 300) {
+      setToken(res.data.token);
       if (shown) remember({ who: 'user', text: shown });
       setLastId(res.data.last_id);
       showBot(res.data.messages);
@@ -241,8 +246,9 @@
   function poll() {
     pollTimer = 0;
     if (busy || polling) return;                           // send() reschedules when it ends
-    const url = gateway + '/api/chat/messages?user_id=' + encodeURIComponent(userId) + '&after=' + lastId;
+    const url = gateway + '/api/chat/messages?after=' + lastId;  // the conversation: cookie or X-Chat-Token
     polling = request('GET', url, null, 20000).then((res) => {
+      if (res.status === 401) { forget(); return; }       // ended or expired: the next message starts anew
       if (res.status !== 200) return;
       const msgs = Array.isArray(res.data.messages) ? res.data.messages : [];
       setLastId(res.data.last_id);
@@ -300,6 +306,8 @@
     foot.appendChild(el('span', null, T.footer + ' '));
     const handoff = foot.appendChild(el('button', 'troly-handoff', T.handoff)); // sends "/human_handoff"
     handoff.type = 'button';
+    const endBtn = foot.appendChild(el('button', 'troly-handoff troly-end', T.end)); // ends and clears
+    endBtn.type = 'button'; endBtn.setAttribute('aria-label', T.endLabel);
 
     ui = { root: root, log: log, typing: typing, input: input, counter: counter, sendBtn: sendBtn };
     history.forEach(addBubble);                            // before attaching: not re-announced
@@ -312,11 +320,29 @@
     });
     input.addEventListener('input', () => { updateCounter(); touch(); });
     handoff.addEventListener('click', () => send('/human_handoff', T.handoff, false));
+    endBtn.addEventListener('click', end);
     if (closeBtn) closeBtn.addEventListener('click', close);
     root.addEventListener('keydown', (e) => {
       if (embed && (e.key === 'Escape' || e.key === 'Esc')) { e.preventDefault(); close(); }
     });
     return root;
+  }
+
+  // ---- Ending: the server forgets the token, this page forgets everything ----
+  function forget() {
+    token = null; session.del(K_TOKEN);
+    history = []; lastId = 0; awaitingSince = 0;
+    clearTimeout(pollTimer); pollTimer = 0;
+  }
+  async function end() {
+    if (busy) return;
+    setBusy(true);
+    if (polling) await polling;
+    try { await request('POST', gateway + '/api/chat/end', null, 20000); } catch (e) { /* offline: still clear */ }
+    forget();
+    while (ui.log.firstChild) ui.log.removeChild(ui.log.firstChild);
+    setBusy(false);
+    system(T.ended);
   }
 
   // ---- Open / close (embed mode) ----
@@ -344,6 +370,7 @@
   function init() {
     const mount = document.getElementById('troly-chat');
     embed = !mount;
+    if (embed) token = session.get(K_TOKEN);
     if (!embed) {                                          // chat.html: full page, always open
       mount.appendChild(buildUI());
       open();

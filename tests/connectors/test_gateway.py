@@ -142,7 +142,7 @@ _counter = iter(range(10**6))
 
 
 def oa_event(user: str, text: str, msg_id: str | None = None, event: str = "user_send_text") -> tuple[bytes, str]:
-    timestamp = str(1700000000000 + next(_counter))
+    timestamp = str(int(time.time() * 1000))  # the gateway refuses an event stamped outside its window
     body = json.dumps(
         {
             "event_name": event,
@@ -415,26 +415,23 @@ def test_telegram_polling_mode(fakes, tmp_path):
 
 
 def test_web_chat_contract_and_bad_input(gateway, fakes):
-    r = requests.post(f"{gateway.url}/api/chat", json={"user_id": "w1", "text": "xin chào"}, timeout=30)
+    """The contract in short; tokens, limits and the flood: test_web_chat.py."""
+    r = requests.post(f"{gateway.url}/api/chat", json={"text": "xin chào"}, headers={"X-Chat-Token": "new"}, timeout=30)
     assert r.status_code == 200
     body = r.json()
+    token = body.pop("token")
     assert body["messages"] == [
         {
             "text": "Đáp: xin chào",
             "buttons": [{"title": "Tiếp theo", "payload": "/next_step"}, {"title": "Về menu", "payload": "/menu"}],
         }
     ]
-    again = requests.get(f"{gateway.url}/api/chat/messages", params={"user_id": "w1", "after": body["last_id"]})
-    assert again.json()["messages"] == []
-    for bad in (
-        {"user_id": "w1"},
-        {"text": "x"},
-        {"user_id": "", "text": "x"},
-        {"user_id": "w1", "text": ""},
-        {"user_id": "w1", "text": "x" * 1001},
-        [1, 2],
-    ):
-        assert requests.post(f"{gateway.url}/api/chat", json=bad).status_code == 400
+    again = requests.get(
+        f"{gateway.url}/api/chat/messages", params={"after": body["last_id"]}, headers={"X-Chat-Token": token}
+    )
+    assert again.status_code == 200 and again.json()["messages"] == []
+    for bad in ({"user_id": "w1"}, {"text": ""}, {"text": "x" * 1001}, {"text": "x", "after": "nhiều"}, [1, 2]):
+        assert requests.post(f"{gateway.url}/api/chat", json=bad, headers={"X-Chat-Token": token}).status_code == 400
     assert requests.post(f"{gateway.url}/api/chat", data=b"{not json").status_code == 400
     page = requests.get(f"{gateway.url}/chat")
     assert page.status_code == 200 and "Trợ lý số xã" in page.text
@@ -536,3 +533,108 @@ def test_zalo_oa_rate_limit_backs_off_then_delivers_once(gateway, fakes):
         c for c in fakes["oa"].calls_to("/message/cs") if (c.json or {}).get("recipient", {}).get("user_id") == "u-rate"
     ]
     assert attempts == len(tries) >= 2  # at least one refusal (-32) backed off, then delivered once
+
+
+# --- body limits, security headers, /metrics (connectors/limits.py) ------------------------------------
+
+
+def raw_request(gateway, head: str, body: bytes = b"", timeout: float = 10) -> tuple[int, dict, bytes]:
+    """Send `head` (request line and headers) and `body` as given — a body may be declared and never sent, or
+    be chunks with no final one — and read the answer up to the close: (status, headers, body)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=timeout) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    top, _, content = answer.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers, content
+
+
+def chunked(parts: list[bytes]) -> bytes:
+    """Chunked transfer encoding of `parts`, without the closing zero-size chunk (the body never ends)."""
+    return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in parts)
+
+
+def test_a_declared_oversized_body_is_refused_before_it_is_sent(gateway):
+    """Content-Length over the route's limit: 413 at once (the server waits for none of the body)."""
+    before = gateway.inbox_count()
+    for path, declared in (("/webhooks/zalo-bot", 1024 * 1024 + 1), ("/api/chat", 16 * 1024 + 1)):
+        head = f"POST {path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: {declared}\n"
+        status, headers, body = raw_request(gateway, head + f"X-Bot-Api-Secret-Token: {BOT_SECRET}\n")
+        assert status == 413, (path, body)
+        assert "lớn quá giới hạn" in json.loads(body)["error"] and headers["x-content-type-options"] == "nosniff"
+    head = "POST /admin/login HTTP/1.1\nHost: x\nContent-Type: application/x-www-form-urlencoded\n"
+    assert raw_request(gateway, head + f"Content-Length: {64 * 1024 + 1}\n")[0] == 413
+    assert gateway.inbox_count() == before
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(gateway):
+    """No Content-Length: the bytes are counted as they arrive and the answer is 413 as soon as they pass the
+    limit — the body never ends here, so a gateway that read it all would never answer."""
+    before = gateway.inbox_count()
+    for path, limit in (("/webhooks/zalo-bot", 1024 * 1024), ("/api/chat", 16 * 1024), ("/admin/login", 64 * 1024)):
+        head = f"POST {path} HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\nX-Bot-Api-Secret-Token: {BOT_SECRET}\n"
+        kind = "application/x-www-form-urlencoded" if path.startswith("/admin") else "application/json"
+        status, _, body = raw_request(
+            gateway, head + f"Content-Type: {kind}\n", chunked([b" " * 4096] * (limit // 4096) + [b"{}"])
+        )
+        assert status == 413, (path, body)
+    # under the limit, a chunked body is read to its end as before (here: a body that is not JSON)
+    head = "POST /api/chat HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\nConnection: close\n"
+    assert raw_request(gateway, head, chunked([b"{not json"]) + b"0\r\n\r\n")[0] == 400
+    assert gateway.inbox_count() == before
+
+
+def test_oversized_valid_deliveries_store_nothing_and_large_ones_within_the_limit_pass(gateway, fakes):
+    before = gateway.inbox_count()
+    chat = requests.post(f"{gateway.url}/api/chat", json={"text": "chào", "pad": "x" * 17_000}, timeout=10)
+    assert chat.status_code == 413
+    update = {
+        "event_name": "message.text.received",
+        "message": {
+            "message_id": "big-1",
+            "date": 1766619597466,
+            "chat": {"id": "c-big", "chat_type": "PRIVATE"},
+            "from": {"id": "c-big", "display_name": "A", "is_bot": False},
+            "text": "tin rất dài",
+        },
+    }
+    headers = {"X-Bot-Api-Secret-Token": BOT_SECRET}
+    big = requests.post(f"{gateway.url}/webhooks/zalo-bot", json={**update, "pad": "x" * 1_100_000}, headers=headers)
+    assert big.status_code == 413
+    assert gateway.inbox_count() == before and gateway.inbox_count("zalo-bot:c-big") == 0
+    # a webhook may be far larger than a console form (900 KB here), and it is stored and answered as usual
+    ok = requests.post(f"{gateway.url}/webhooks/zalo-bot", json={**update, "pad": "x" * 900_000}, headers=headers)
+    assert ok.status_code == 200 and gateway.inbox_count("zalo-bot:c-big") == 1
+    assert wait_for(lambda: bot_texts(fakes, "c-big"))[0].startswith("Đáp: tin rất dài")
+
+
+def test_security_headers_on_every_answer(gateway):
+    pages = {
+        "/chat": ("'self'", False),
+        "/admin/login": ("'self'", True),
+        "/api/chat/messages?after=0": ("'none'", True),
+        "/static/widget.js": ("'none'", False),
+        "/healthz": ("'none'", False),
+        "/nowhere": ("'none'", False),
+    }
+    for path, (default_src, no_store) in pages.items():
+        r = requests.get(f"{gateway.url}{path}", allow_redirects=False)
+        assert r.headers["X-Content-Type-Options"] == "nosniff", path
+        assert r.headers["Referrer-Policy"] == "same-origin", path
+        csp = r.headers["Content-Security-Policy"]
+        assert f"default-src {default_src}" in csp and "frame-ancestors 'none'" in csp, path
+        assert (r.headers.get("Cache-Control") == "no-store") == no_store, path
+        assert "Strict-Transport-Security" not in r.headers, path  # plain HTTP here (TROLYSO_COOKIE_SECURE unset)
+    script = requests.get(f"{gateway.url}/static/widget.js").headers["Content-Type"]
+    assert "javascript" in script  # nosniff needs the right type for the portal to run the widget
+
+
+def test_metrics_refuse_a_request_relayed_from_elsewhere(gateway):
+    assert requests.get(f"{gateway.url}/metrics").status_code == 200  # a scraper on this machine
+    relayed = requests.get(f"{gateway.url}/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert relayed.status_code == 403 and "counters" not in relayed.text

@@ -1,5 +1,6 @@
-"""The gateway's logs (connectors/gateway.py `configure_logging`): JSON lines in which identity numbers (CCCD,
-CMND) and phone numbers never appear, whether they come in the message, its arguments or an exception."""
+"""The gateway's logs (connectors/gateway.py `configure_logging`, with bot/logs.py): JSON lines in which identity
+numbers (CCCD, CMND) and phone numbers never appear, whether they come in the message, its arguments or an
+exception."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 
 import pytest
 
-from connectors.gateway import JsonFormatter, MaskingFilter, configure_logging
+from bot.logs import JsonFormatter, MaskingFilter
+from connectors.gateway import configure_logging
 
 CCCD, PHONE = "001203004567", "0912345678"
 

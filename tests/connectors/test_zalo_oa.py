@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 
 import httpx
 import pytest
@@ -35,7 +36,13 @@ def config(fake: FakeZaloOA | None = None, **kw) -> ZaloOAConfig:
     return ZaloOAConfig(**base)
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def signed(body: dict, key: str = "k") -> tuple[bytes, str]:
+    """`body` signed as Zalo would; its "timestamp" is now unless the body has one of its own."""
+    body = {"timestamp": str(now_ms()), **body}
     raw = json.dumps(body).encode()
     return raw, FakeZaloOA.sign(body.get("app_id", ""), raw, str(body.get("timestamp", "")), key)
 
@@ -46,7 +53,6 @@ EVENT = {
     "sender": {"id": "u1"},
     "recipient": {"id": "oa"},
     "message": {"text": "chào", "msg_id": "m1"},
-    "timestamp": "1700000000000",
 }
 
 
@@ -80,6 +86,40 @@ def test_other_events_are_acknowledged_without_messages_and_other_apps_refused()
     with pytest.raises(WebhookRejected) as exc:
         parse_webhook(config(), raw, sig)
     assert exc.value.status == 403
+
+
+@pytest.mark.parametrize("offset_s", [-601, -3600 * 24 * 400, 601])
+def test_a_message_event_stamped_outside_the_window_is_refused(offset_s):
+    """A replayed (old) or oddly future-dated delivery, validly signed, is refused; at the edges it is accepted."""
+    at = now_ms()
+    raw, sig = signed(dict(EVENT, timestamp=str(at + offset_s * 1000)))
+    with pytest.raises(WebhookRejected) as exc:
+        parse_webhook(config(event_window=600), raw, sig, now_ms=at)
+    assert exc.value.status == 403 and "window" in exc.value.reason
+    edge = -599 if offset_s < 0 else 599
+    raw, sig = signed(dict(EVENT, timestamp=str(at + edge * 1000)))
+    assert len(parse_webhook(config(event_window=600), raw, sig, now_ms=at)) == 1
+    raw, sig = signed(dict(EVENT, timestamp=str(at + offset_s * 1000)))
+    assert len(parse_webhook(config(event_window=3600 * 24 * 500), raw, sig, now_ms=at)) == 1  # a wider window
+
+
+def test_the_default_window_keeps_zalos_retries_and_refuses_a_day_old_event():
+    at = now_ms()
+    raw, sig = signed(dict(EVENT, timestamp=str(at - 110 * 60 * 1000)))  # Zalo's last retry, ~2 h after an outage
+    assert len(parse_webhook(config(), raw, sig, now_ms=at)) == 1
+    raw, sig = signed(dict(EVENT, timestamp=str(at - 24 * 3600 * 1000)))
+    with pytest.raises(WebhookRejected):
+        parse_webhook(config(), raw, sig, now_ms=at)
+
+
+def test_a_message_event_without_a_timestamp_is_refused_other_events_are_not_checked():
+    for stamp in ("", "yesterday"):
+        raw, sig = signed(dict(EVENT, timestamp=stamp))
+        with pytest.raises(WebhookRejected) as exc:
+            parse_webhook(config(), raw, sig)
+        assert exc.value.status == 400
+    raw, sig = signed(dict(EVENT, event_name="follow", timestamp="1700000000000"))
+    assert parse_webhook(config(), raw, sig) == []
 
 
 def _send_in_own_loop(store, cfg, tmp_path, results, i):

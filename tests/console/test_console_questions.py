@@ -17,6 +17,7 @@ import requests
 
 from bot.store import Store
 from bot.team.groups import Features, QuestionGroups
+from connectors.web_sessions import WebSessions
 from tests.connectors.test_gateway import GatewayProcess, free_port
 from tests.web import csrf_of, login
 
@@ -121,7 +122,8 @@ def test_answering_a_group_writes_an_faq_and_tells_the_residents_who_asked(site)
     text = faq.read_text(encoding="utf-8")
     assert "kind: faq" in text and "author: lan.team" in text and ANSWER in text and "wifi ubnd pass la gi" in text
     for user in ("ba-lan", "chu-tu"):
-        msgs = requests.get(f"{site['url']}/api/chat/messages", params={"user_id": user, "after": 0}).json()
+        token = WebSessions(site["store"]).create(f"web:{user}").token  # as the resident's browser holds it
+        msgs = requests.get(f"{site['url']}/api/chat/messages", headers={"X-Chat-Token": token}).json()
         assert any(ANSWER in m["text"] for m in msgs["messages"]), msgs
         told = next(m["text"] for m in msgs["messages"] if ANSWER in m["text"])
         # each resident reads the question as the team wrote it, never another resident's own wording

@@ -42,7 +42,8 @@ def stack(tmp_path_factory, settings):
 
 
 def chat(url: str, user: str, text: str) -> str:
-    r = requests.post(f"{url}/api/chat", json={"user_id": user, "text": text}, timeout=60)
+    """One message in a new web conversation (`user` only names the call: the server chooses the conversation)."""
+    r = requests.post(f"{url}/api/chat", json={"text": text}, headers={"X-Chat-Token": "new"}, timeout=60)
     assert r.status_code == 200, r.text
     return "\n".join(m["text"] for m in r.json()["messages"])
 

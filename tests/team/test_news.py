@@ -93,7 +93,12 @@ def oa_texts(fakes, user) -> list[str]:
 
 
 def web_texts(gateway, user) -> list[str]:
-    r = requests.get(f"{gateway.url}/api/chat/messages", params={"user_id": user, "after": 0}, timeout=5)
+    from connectors.web_sessions import WebSessions
+
+    token = WebSessions(gateway.store).create(f"web:{user}").token  # as the resident's browser holds it
+    r = requests.get(
+        f"{gateway.url}/api/chat/messages", params={"after": 0}, headers={"X-Chat-Token": token}, timeout=5
+    )
     return [m["text"] for m in r.json()["messages"]]
 
 
