@@ -371,7 +371,7 @@ def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
 def up(with_chat: bool, user_id: str) -> None:
     """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
     from bot import logs
-    from bot.stack import Stack, StackConfig, StackError, build_services, upgrade_database
+    from bot.stack import Stack, StackConfig, StackError, build_services, salt_warning, upgrade_database
     from bot.text import mask_personal_numbers
 
     # Its own lines (and the log tails in its errors) are masked like every process's logs; the --chat conversation
@@ -385,6 +385,8 @@ def up(with_chat: bool, user_id: str) -> None:
         return click.ClickException(mask_personal_numbers(str(exc)))
 
     settings = _settings()
+    if warning := salt_warning(settings):
+        click.echo(warning, err=True)
     config = StackConfig.from_settings(settings)
     try:
         stack = Stack(build_services(config, settings), settings.data_dir / "logs")
@@ -495,6 +497,19 @@ def report(date_from: str | None, date_to: str | None, preset: str | None, as_cs
     result = build_report(app.store, period, app.settings.knowledge_dir)
     commune = app.settings.commune_name or None
     click.echo(to_csv(result, commune) if as_csv else format_text(result, commune), nl=False)
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=1), help="Retention period in days (default: TROLYSO_RETENTION_DAYS).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge(days: int | None, dry_run: bool) -> None:
+    """Delete residents' data older than the retention period (bot/team/retention.py); prints the counts."""
+    from bot.team.retention import purge as purge_store
+
+    app = _app()
+    days = days or app.settings.retention_days
+    report = purge_store(app.store, days, dry_run=dry_run)
+    click.echo(f"{'would delete' if dry_run else 'deleted'} (older than {days} days): {report.describe()}")
 
 
 # --- the database schema ---------------------------------------------------------------------------

@@ -179,6 +179,8 @@ class Settings:
     web_handoffs: int = 3  # "/human_handoff…" button payloads per hour per client address
     web_subscriptions: int = 3  # "/subscribe…" button payloads per hour per client address
     web_session_days: float = 30.0  # a web conversation's token expires after this long unused
+    # residents' data (questions, conversations, hand-offs…) is deleted after this many days (bot/team/retention.py)
+    retention_days: int = 365
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client (nginx, Caddy)
     # the console
     session_hours: float = 8.0
@@ -247,6 +249,7 @@ class Settings:
             web_handoffs=e.count("TROLYSO_WEB_HANDOFFS", cls.web_handoffs),
             web_subscriptions=e.count("TROLYSO_WEB_SUBSCRIPTIONS", cls.web_subscriptions),
             web_session_days=e.number("TROLYSO_WEB_SESSION_DAYS", cls.web_session_days),
+            retention_days=e.count("TROLYSO_RETENTION_DAYS", cls.retention_days),
             trusted_proxies=e.addresses("TROLYSO_TRUSTED_PROXIES"),
             session_hours=e.number("TROLYSO_SESSION_HOURS", cls.session_hours),
             cookie_secure=e.flag("TROLYSO_COOKIE_SECURE"),

@@ -60,4 +60,5 @@ AUDIT_ACTION_NAMES: dict[str, str] = {  # the console's audit log page (/admin/a
     AuditAction.ACCOUNT_ENABLED: "Mở khóa tài khoản",
     AuditAction.PASSWORD_CHANGED: "Đổi mật khẩu",
     AuditAction.SESSIONS_ENDED: "Kết thúc mọi phiên đăng nhập",
+    AuditAction.DATA_PURGED: "Xoá dữ liệu quá thời hạn lưu trữ",
 }

@@ -8,6 +8,7 @@ Logs go to <data dir>/logs/<service>.log. The gateway (connectors/) serves the c
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -132,6 +133,41 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
         {**base, "TROLYSO_RASA_URL": config.rasa_url},
     )
     return [actions, rasa, gateway]
+
+
+DEFAULT_SALT = Settings.user_salt  # public (it is in the source): residents' hashes could be recomputed from it
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def _loopback(host: str) -> bool:
+    host = host.strip().strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def salt_warning(settings: Settings) -> str | None:
+    """The loud warning `trolyso up` prints when the gateway serves other machines with the public default salt."""
+    if settings.user_salt != DEFAULT_SALT or _loopback(settings.host):
+        return None
+    bar = "!" * 100
+    return (
+        f"{bar}\n"
+        f"WARNING: TROLYSO_USER_SALT is the public default ({DEFAULT_SALT!r}) and the gateway listens on "
+        f"{settings.host}, not only on this machine.\n"
+        "  Residents' ids are stored as salted hashes; with the public salt anyone can recompute them. Set\n"
+        "  TROLYSO_USER_SALT to a long random secret (`python -c 'import secrets; print(secrets.token_hex(32))'`)\n"
+        "  in .env before residents start writing (changing it later splits each resident's history in two).\n"
+        f"CẢNH BÁO: TROLYSO_USER_SALT đang là giá trị mặc định công khai ({DEFAULT_SALT!r}) trong khi cổng kết nối "
+        f"mở ra ngoài ({settings.host}).\n"
+        "  Mã định danh của người dân được lưu dưới dạng băm kèm chuỗi bí mật này; để giá trị mặc định thì ai cũng\n"
+        "  tính lại được. Hãy đặt TROLYSO_USER_SALT là một chuỗi ngẫu nhiên dài trong tệp .env trước khi người dân\n"
+        "  bắt đầu nhắn tin (đổi về sau sẽ tách lịch sử của mỗi người dân làm hai).\n"
+        f"{bar}"
+    )
 
 
 def upgrade_database(settings: Settings, echo=print) -> None:

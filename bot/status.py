@@ -118,3 +118,4 @@ class AuditAction(StrEnum):
     ACCOUNT_ENABLED = "account_enabled"
     PASSWORD_CHANGED = "password_changed"
     SESSIONS_ENDED = "sessions_ended"
+    DATA_PURGED = "data_purged"  # residents' data past the retention period deleted (detail: counts per table)

@@ -3,6 +3,7 @@
     POST /webhooks/zalo-oa | /webhooks/zalo-bot | /webhooks/telegram   platform webhooks
     POST /api/chat, GET /api/chat/messages                             the web chat (README, "How the gateway works")
     GET  /chat, /static/…                                              the chat page and embeddable widget
+    GET  /privacy                                                      the residents' privacy notice
     GET  /healthz, /metrics
 
 A webhook is verified, its message stored (a retried delivery is recognised and dropped), and only then
@@ -26,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -44,6 +45,7 @@ from connectors.desk import GatewayDesk
 from connectors.limits import BodyLimit, SecurityHeaders, metrics_allowed
 from connectors.messages import Inbound, Sender, WebhookRejected
 from connectors.metrics import Metrics
+from connectors.privacy import privacy_page
 from connectors.queue import MessageQueue
 from connectors.rasa_client import AsyncRasaClient
 from connectors.ratelimit import Limit, WebLimits
@@ -57,6 +59,8 @@ WEB_MAX_AFTER = 2**53 - 1  # the largest reply id a client may name (a larger on
 WEB_COOKIE = "troly_chat"  # the /chat page's conversation token (HttpOnly)
 WEB_TOKEN_HEADER = "x-chat-token"  # the widget's conversation token
 WEB_WAIT = 25.0  # seconds POST /api/chat waits for the reply before answering 202
+PURGE_FIRST = 600.0  # seconds after start-up before the first retention purge (then daily)
+PURGE_EVERY = 86400.0
 
 
 class Gateway:
@@ -110,6 +114,7 @@ class Gateway:
         self.tasks.append(asyncio.create_task(self.worker.run(self.stop)))
         self.tasks.append(asyncio.create_task(self.release_stale_handoffs()))
         self.tasks.append(asyncio.create_task(self.prune_web_sessions()))
+        self.tasks.append(asyncio.create_task(self.purge_old_data()))
         log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
 
     async def release_stale_handoffs(self) -> None:
@@ -136,6 +141,19 @@ class Gateway:
             except Exception:  # the store is busy or down: try next round
                 log.exception("deleting expired web-chat sessions failed")
             await sleep_or_stop(self.stop, 3600)
+
+    async def purge_old_data(self) -> None:
+        """Residents' data older than TROLYSO_RETENTION_DAYS is deleted daily (bot/team/retention.py)."""
+        from bot.team.retention import GATEWAY, purge
+
+        wait = PURGE_FIRST
+        while not await sleep_or_stop(self.stop, wait):
+            wait = PURGE_EVERY
+            try:
+                report = await asyncio.to_thread(purge, self.app.store, self.settings.retention_days, actor=GATEWAY)
+                log.info("retention purge (older than %d days): %s", self.settings.retention_days, report.describe())
+            except Exception:  # the store is busy or down: try next round
+                log.exception("retention purge failed")
 
     def tell_released(self, conversation_id: str) -> None:
         """The resident learns the assistant is back (when the platform still lets us write)."""
@@ -385,6 +403,9 @@ def create_app(
     async def chat_page(request: Request) -> Response:
         return FileResponse(STATIC / "chat.html")
 
+    async def privacy(request: Request) -> Response:
+        return HTMLResponse(privacy_page(gateway.settings))
+
     # --- operations ----------------------------------------------------------------------------------
     async def healthz(request: Request) -> Response:
         try:
@@ -438,6 +459,7 @@ def create_app(
         Route("/api/chat/messages", api_chat_messages, methods=["GET"]),
         Route("/api/chat/end", api_chat_end, methods=["POST"]),
         Route("/chat", chat_page, methods=["GET"]),
+        Route("/privacy", privacy, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC, check_dir=False), name="static"),

@@ -141,7 +141,7 @@ def security_headers(path: str, hsts: bool) -> list[tuple[bytes, bytes]]:
     """The headers every gateway response at `path` gets (replacing any the application set)."""
     if path == "/admin" or path.startswith("/admin/"):
         csp = CSP_ADMIN
-    elif path == "/chat":
+    elif path in ("/chat", "/privacy"):  # pages with the widget's stylesheet and no inline code
         csp = CSP_PAGE
     else:
         csp = CSP_OTHER

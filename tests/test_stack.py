@@ -3,11 +3,17 @@ internal interface whatever interface the gateway serves."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
-from bot.stack import StackConfig, build_services
+from bot.stack import StackConfig, build_services, salt_warning
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def services(tmp_path: Path, **env: str):
@@ -41,3 +47,38 @@ def test_the_internal_interface_is_its_own_setting(tmp_path):
     assert flag(s["rasa"].argv, "--interface") == "10.1.2.3" and flag(s["actions"].argv, "--host") == "10.1.2.3"
     assert flag(s["gateway"].argv, "--host") == "127.0.0.1"
     assert s["gateway"].env["TROLYSO_RASA_URL"] == "http://10.1.2.3:5005"
+
+
+@pytest.mark.parametrize(
+    ("env", "warned"),
+    [
+        ({"TROLYSO_HOST": "0.0.0.0"}, True),
+        ({"TROLYSO_HOST": "192.168.1.10"}, True),
+        ({"TROLYSO_HOST": "::"}, True),
+        ({}, False),  # 127.0.0.1
+        ({"TROLYSO_HOST": "localhost"}, False),
+        ({"TROLYSO_HOST": "::1"}, False),
+        ({"TROLYSO_HOST": "127.0.0.2"}, False),
+        ({"TROLYSO_HOST": "0.0.0.0", "TROLYSO_USER_SALT": "a-long-random-secret"}, False),
+    ],
+)
+def test_the_public_default_salt_is_warned_about_only_off_loopback(tmp_path, env, warned):
+    message = salt_warning(Settings.from_env({"TROLYSO_DATA_DIR": str(tmp_path), **env}))
+    assert (message is not None) is warned
+    if message:
+        assert "WARNING: TROLYSO_USER_SALT" in message and "CẢNH BÁO: TROLYSO_USER_SALT" in message
+        assert env["TROLYSO_HOST"] in message
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_trolyso_up_prints_the_salt_warning(tmp_path, host):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TROLYSO_")}
+    env |= {"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_HOST": host, "TROLYSO_RASA_BIN": str(tmp_path / "no-rasa")}
+    env["PYTHONPATH"] = str(ROOT)
+    # Rasa is missing, so `up` stops right after the warning: nothing is started
+    up = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "up"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
+    assert up.returncode == 1 and "Rasa is not installed" in up.stderr
+    assert ("CẢNH BÁO: TROLYSO_USER_SALT" in up.stderr) is (host == "0.0.0.0")

@@ -36,6 +36,7 @@
     footer: 'Trợ lý số của UBND xã · Thông tin mang tính hướng dẫn; việc cụ thể xin liên hệ bộ phận một cửa.',
     handoff: 'Gặp cán bộ', bot: 'Trợ lý: ', you: 'Anh/chị: ', unread: ' (có tin nhắn mới)',
     end: 'Kết thúc', endLabel: 'Kết thúc cuộc trò chuyện và xoá nội dung trên máy này',
+    privacy: 'Quyền riêng tư', privacyLabel: 'Quyền riêng tư: dữ liệu nào được lưu, trong bao lâu (mở trang mới)',
     ended: 'Đã kết thúc cuộc trò chuyện. Nội dung đã được xoá khỏi máy này.'
   };
 
@@ -308,6 +309,9 @@
     handoff.type = 'button';
     const endBtn = foot.appendChild(el('button', 'troly-handoff troly-end', T.end)); // ends and clears
     endBtn.type = 'button'; endBtn.setAttribute('aria-label', T.endLabel);
+    const privacy = foot.appendChild(el('a', 'troly-privacy-link', T.privacy)); // GET /privacy on the gateway
+    privacy.href = gateway + '/privacy'; privacy.target = '_blank'; privacy.rel = 'noopener';
+    privacy.setAttribute('aria-label', T.privacyLabel);
 
     ui = { root: root, log: log, typing: typing, input: input, counter: counter, sendBtn: sendBtn };
     history.forEach(addBubble);                            // before attaching: not re-announced
