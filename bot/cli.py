@@ -590,19 +590,19 @@ def user_list() -> None:
         click.echo(f"{u['username']:<20} {u['role']:<7} {'active' if u['active'] else 'disabled'}")
 
 
-def _account_change(username: str, change, action) -> str:
-    """Run an account change and record it in the audit log (as the CLI), or fail with the reason; what the
-    change returned (the audit entry's detail)."""
+def _account_change(username: str, action, password: str = "") -> str:
+    """Make an administrator's change to an account (bot/team/accounts.py `Accounts.change`) and record it in the
+    audit log as the CLI, or fail with the reason; the audit entry's detail."""
     from bot.team.accounts import AccountError
     from bot.team.audit import CLI
 
     app = _app()
     try:
-        detail = change(app.accounts)
+        detail = app.accounts.change(action, username, password)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    app.audit.record(CLI, action, username, detail or "")
-    return detail or ""
+    app.audit.record(CLI, action, username, detail)
+    return detail
 
 
 @user.command("disable")
@@ -611,7 +611,7 @@ def user_disable(username: str) -> None:
     """Disable an account: it cannot log in, and its open sessions end at once."""
     from bot.status import AuditAction
 
-    _account_change(username, lambda a: a.set_active(username, False), AuditAction.ACCOUNT_DISABLED)
+    _account_change(username, AuditAction.ACCOUNT_DISABLED)
     click.echo(f"account {username} disabled; its sessions ended")
 
 
@@ -621,7 +621,7 @@ def user_enable(username: str) -> None:
     """Enable a disabled account again."""
     from bot.status import AuditAction
 
-    _account_change(username, lambda a: a.set_active(username, True), AuditAction.ACCOUNT_ENABLED)
+    _account_change(username, AuditAction.ACCOUNT_ENABLED)
     click.echo(f"account {username} enabled")
 
 
@@ -638,7 +638,7 @@ def user_passwd(username: str, password_stdin: bool) -> None:
     from bot.status import AuditAction
 
     password = sys.stdin.readline().rstrip("\r\n")
-    _account_change(username, lambda a: a.set_password(username, password), AuditAction.PASSWORD_CHANGED)
+    _account_change(username, AuditAction.PASSWORD_CHANGED, password)
     click.echo(f"password of {username} changed; its sessions ended")
 
 
@@ -652,7 +652,7 @@ def user_sessions(username: str, end: bool) -> None:
     from bot.team.accounts import AccountError
 
     if end:
-        ended = _account_change(username, lambda a: f"{a.expire_all(username)} sessions", AuditAction.SESSIONS_ENDED)
+        ended = _account_change(username, AuditAction.SESSIONS_ENDED)
         click.echo(f"{ended} of {username} ended")
         return
     try:

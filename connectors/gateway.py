@@ -359,10 +359,11 @@ def create_app(
             rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
             gateway.metrics.count("messages_out", len(rows))
             answer = {"messages": _messages(rows), "last_id": rows[-1].id if rows else after}
+        widget = WEB_TOKEN_HEADER in request.headers
+        if new and widget:  # the widget keeps it (sessionStorage) and sends it back
+            answer = answer | {"token": session.token}
         response = JSONResponse(answer, status_code=status_code)
-        if new and WEB_TOKEN_HEADER in request.headers:  # the widget keeps it (sessionStorage) and sends it back
-            response = JSONResponse(answer | {"token": session.token}, status_code=status_code)
-        elif new:  # the /chat page: a cookie its script cannot read
+        if new and not widget:  # the /chat page: a cookie its script cannot read
             response.set_cookie(
                 WEB_COOKIE,
                 session.token,

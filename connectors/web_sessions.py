@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import secrets
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 from sqlalchemy import delete, insert, select, update
 
@@ -32,6 +32,11 @@ class WebSession(NamedTuple):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _plausible(token: str | None) -> TypeGuard[str]:
+    """Could this be one of our tokens (not missing, not huge, ASCII)? Nothing else is looked up."""
+    return token is not None and 0 < len(token) <= TOKEN_MAX and token.isascii()
 
 
 class WebSessions:
@@ -55,7 +60,7 @@ class WebSessions:
 
     def find(self, token: str | None) -> WebSession | None:
         """The session of a token, or None (missing, malformed, unknown or expired)."""
-        if not token or len(token) > TOKEN_MAX or not token.isascii():
+        if not _plausible(token):
             return None
         key, t = token_hash(token), utcnow()
         with self.engine.connect() as conn:
@@ -74,7 +79,7 @@ class WebSessions:
 
     def end(self, token: str | None) -> bool:
         """The resident ended the conversation ("Kết thúc"): its token stops working. True if there was one."""
-        if not token or len(token) > TOKEN_MAX or not token.isascii():
+        if not _plausible(token):
             return False
         with self.engine.begin() as conn:
             return conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash(token))).rowcount > 0

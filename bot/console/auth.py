@@ -18,7 +18,7 @@ from bot import net
 from bot.console.web import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Console, back, field, page_number
 from bot.labels import AUDIT_ACTION_NAMES
 from bot.status import AuditAction, Role
-from bot.team.accounts import USERNAME, AccountError, Session
+from bot.team.accounts import USERNAME, Session, UnknownAccount, WeakPassword
 
 log = logging.getLogger(__name__)
 AUDIT_PAGE = 50
@@ -132,24 +132,16 @@ def routes(console: Console) -> list[Route]:
         async def handler(request: Request, session: Session) -> Response:
             form = await request.form()
             username = field(form, "username", 32)
-            detail = ""
             if username == session.username and action == AuditAction.ACCOUNT_DISABLED:
                 return await asyncio.to_thread(
                     user_page, request, session, 400, "Anh/chị không thể tự khóa tài khoản đang dùng."
                 )
             try:
-                if action in (AuditAction.ACCOUNT_DISABLED, AuditAction.ACCOUNT_ENABLED):
-                    await asyncio.to_thread(accounts.set_active, username, action == AuditAction.ACCOUNT_ENABLED)
-                elif action == AuditAction.PASSWORD_CHANGED:
-                    password = str(form.get("password", ""))
-                    await asyncio.to_thread(accounts.set_password, username, password)
-                else:
-                    detail = f"{await asyncio.to_thread(accounts.expire_all, username)} sessions"
-            except AccountError as exc:
-                message = (
-                    "Mật khẩu cần ít nhất 10 ký tự." if "password" in str(exc) else f"Không có tài khoản {username}."
-                )
-                return await asyncio.to_thread(user_page, request, session, 400, message)
+                detail = await asyncio.to_thread(accounts.change, action, username, str(form.get("password", "")))
+            except WeakPassword:
+                return await asyncio.to_thread(user_page, request, session, 400, "Mật khẩu cần ít nhất 10 ký tự.")
+            except UnknownAccount:
+                return await asyncio.to_thread(user_page, request, session, 400, f"Không có tài khoản {username}.")
             await console.record(session, action, username, detail)
             return back(f"/admin/users?done={done}&who={username}")
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 from bot.clock import as_utc, utcnow
-from bot.status import Role
+from bot.status import AuditAction, Role
 from bot.store import Store
 from bot.store.schema import sessions, users
 
@@ -39,7 +39,15 @@ _HASHING = threading.BoundedSemaphore(2)
 
 
 class AccountError(ValueError):
-    pass
+    """An account change that cannot be made; the message says why (in English, for the CLI)."""
+
+
+class UnknownAccount(AccountError):
+    """No account of that name."""
+
+
+class WeakPassword(AccountError):
+    """A password shorter than MIN_PASSWORD."""
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -110,7 +118,7 @@ class Accounts:
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+            raise WeakPassword(f"password: at least {MIN_PASSWORD} characters")
         with self.engine.begin() as conn:
             if conn.execute(select(users.c.username).where(users.c.username == username)).first():
                 raise AccountError(f"user {username} already exists")
@@ -208,7 +216,7 @@ class Accounts:
 
     def _existing(self, conn, username: str) -> None:
         if conn.execute(select(users.c.username).where(users.c.username == username)).first() is None:
-            raise AccountError(f"no user {username}")
+            raise UnknownAccount(f"no user {username}")
 
     def set_active(self, username: str, active: bool) -> None:
         """Disable (its sessions end at once) or enable an account."""
@@ -218,10 +226,23 @@ class Accounts:
             if not active:
                 conn.execute(delete(sessions).where(sessions.c.username == username))
 
+    def change(self, action: AuditAction, username: str, password: str = "") -> str:
+        """An administrator's change to an account, named by its audit action (disable, enable, new password, end
+        sessions), as the console and `trolyso user` make it; what the audit entry's detail says."""
+        if action in (AuditAction.ACCOUNT_DISABLED, AuditAction.ACCOUNT_ENABLED):
+            self.set_active(username, action == AuditAction.ACCOUNT_ENABLED)
+            return ""
+        if action == AuditAction.PASSWORD_CHANGED:
+            self.set_password(username, password)
+            return ""
+        if action == AuditAction.SESSIONS_ENDED:
+            return f"{self.expire_all(username)} sessions"
+        raise ValueError(f"not an account change: {action}")
+
     def set_password(self, username: str, password: str) -> None:
         """A new password; every session of the account ends."""
         if len(password) < MIN_PASSWORD:
-            raise AccountError(f"password: at least {MIN_PASSWORD} characters")
+            raise WeakPassword(f"password: at least {MIN_PASSWORD} characters")
         digest = hash_password(password)
         with self.engine.begin() as conn:
             self._existing(conn, username)
