@@ -26,6 +26,7 @@ MENU_BUTTONS = [
     button("Tôi nghi bị lừa đảo", "flow_luadao"),
     button("Gặp cán bộ", "human_handoff"),
     button("Đăng ký nhận tin", "subscribe"),
+    button("Quyền riêng tư", "privacy"),
 ]
 
 

@@ -88,7 +88,12 @@ class App:
         from bot.engine.answer import AnswerEngine
         from bot.engine.index import KnowledgeIndex
 
-        return self._part("engine", lambda: AnswerEngine(KnowledgeIndex.load(self.settings.index_dir), self.embedder))
+        return self._part(
+            "engine",
+            lambda: AnswerEngine(
+                KnowledgeIndex.load(self.settings.index_dir), self.embedder, home=self.settings.commune
+            ),
+        )
 
     @property
     def guides(self) -> GuideLibrary:

@@ -16,7 +16,7 @@ from bot.config import Settings, SettingsError
 from bot.stats import percentile
 from bot.status import Role
 
-GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90}
+GATES = {"in_typed": 0.90, "in_folded": 0.85, "out": 0.90, "unanswerable": 0.90, "wrong_max": 0.05}
 
 
 def _default_question_files() -> list[Path]:
@@ -190,7 +190,9 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
         if verbose:
             for topic, q, answered, text in r.misses:
                 click.echo(f"  MISS [{topic}] {q}\n       -> answered={answered} {text[:200]!r}")
-    summary = " | ".join(f"{r.label}: in {r.in_rate:.2f} out {r.out_rate:.2f}" for r in results)
+    summary = " | ".join(
+        f"{r.label}: in {r.in_rate:.2f} out {r.out_rate:.2f} wrong {r.wrong_rate:.3f}" for r in results
+    )
     click.echo("SCORE " + summary)
     if gate:
         failures = []
@@ -201,6 +203,11 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
             failures.append(f"out-of-scope refused {typed.out_rate:.2f} < {GATES['out']}")
         if len(results) > 1 and results[1].in_rate < GATES["in_folded"]:
             failures.append(f"in-scope without diacritics {results[1].in_rate:.2f} < {GATES['in_folded']}")
+        if typed.unans_total and typed.unans_rate < GATES["unanswerable"]:
+            failures.append(f"unanswerable refused {typed.unans_rate:.2f} < {GATES['unanswerable']}")
+        for r in results:
+            if r.wrong_rate > GATES["wrong_max"]:
+                failures.append(f"answered but wrong ({r.label}) {r.wrong_rate:.3f} > {GATES['wrong_max']}")
         if failures:
             raise click.ClickException("eval gate failed: " + "; ".join(failures))
         click.echo("eval gate passed")
@@ -225,8 +232,11 @@ def _ablation(engine, items) -> None:
         "no lexical rerank": replace(base, rerank_weight=0.0, question_weight=0.0),
         "no question-type match": replace(base, question_weight=0.0),
         "no plan penalty": replace(base, plan_penalty=0.0),
+        "no answer-type check": replace(base, answer_type_check=False),
     }
-    click.echo(f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11}")
+    click.echo(
+        f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"
+    )
     for name, tuning in variants.items():
         variant = AnswerEngine(engine.index, engine.embedder, tuning)
 
@@ -237,6 +247,7 @@ def _ablation(engine, items) -> None:
         typed, folded = run_eval(items, ask)
         click.echo(
             f"{name:32} {typed.in_rate:9.2f} {folded.in_rate:10.2f} {typed.out_rate:10.2f} {folded.out_rate:11.2f}"
+            f" {typed.wrong_rate:12.3f}"
         )
 
 
@@ -340,12 +351,13 @@ def _print_replies(replies) -> list[dict]:
     return buttons
 
 
-def rest_chat(url: str, user_id: str, check=lambda: None) -> None:
-    """Chat through Rasa's REST channel; a number picks a button of the last message. `check` raises when a
-    service behind Rasa has died (an empty reply is how Rasa shows a failed action)."""
+def rest_chat(url: str, user_id: str, check=lambda: None, token: str = "") -> None:
+    """Chat through Rasa's REST channel (`token`: the channel's, see nlu/rest_channel.py); a number picks a button of
+    the last message. `check` raises when a service behind Rasa has died (an empty reply is how Rasa shows a failed
+    action)."""
     from connectors.rasa_client import RasaClient, RasaUnavailable
 
-    client = RasaClient(url)
+    client = RasaClient(url, token=token)
     click.echo("Trò chuyện qua Rasa. Gõ số để bấm nút, 'thoát' hoặc Ctrl-D để kết thúc.\n")
     buttons = _print_replies(client.send(user_id, "/greet"))
     while (text := _prompt_resident()) is not None:
@@ -399,7 +411,7 @@ def up(with_chat: bool, user_id: str) -> None:
     echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
     try:
         if with_chat:
-            rest_chat(config.rasa_url, user_id, stack.check)
+            rest_chat(config.rasa_url, user_id, stack.check, token=config.rasa_token)
         else:
             echo("Running. Ctrl-C to stop.")
             stack.wait()
@@ -412,7 +424,11 @@ def up(with_chat: bool, user_id: str) -> None:
 
 
 @main.command("bench-dialogue")
-@click.option("--url", default=None, help="Use services already running here instead of starting them.")
+@click.option(
+    "--url",
+    default=None,
+    help="Use services already running here instead of starting them (with their TROLYSO_RASA_TOKEN set).",
+)
 @click.option(
     "--questions",
     "n_questions",
@@ -429,16 +445,17 @@ def bench_dialogue(url: str | None, n_questions: int, residents: int) -> None:
 
     settings = _settings()
     stack = None
+    token = settings.rasa_token
     if url is None:
         config = StackConfig.from_settings(settings)
-        url = config.rasa_url
+        url, token = config.rasa_url, config.rasa_token
         try:
             stack = Stack(build_services(config, settings), settings.data_dir / "logs")
             stack.start(echo=click.echo)
         except StackError as exc:
             raise click.ClickException(str(exc)) from None
     try:
-        client = RasaClient(url)
+        client = RasaClient(url, token=token)
 
         def timed(sender: str, text: str) -> float:
             t0 = time.perf_counter()

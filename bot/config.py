@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,13 @@ class _Env:
                     raise SettingsError(f"{name} must list IP addresses separated by commas, not {item!r}") from None
         return tuple(found)
 
+    def slug(self, name: builtins.str) -> builtins.str:
+        """A place slug such as "muong-mun": lower-case letters without diacritics, digits and hyphens."""
+        raw = self.env.get(name, "").strip()
+        if raw and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", raw):
+            raise SettingsError(f"{name} must be a place name like 'muong-mun' (no diacritics, hyphens), not {raw!r}")
+        return raw
+
     def path(self, name: builtins.str, default: Path) -> Path:
         return Path(self.env.get(name, "").strip() or default).resolve()
 
@@ -160,6 +168,9 @@ class Settings:
     rasa_port: int = 5005
     actions_port: int = 5055
     rasa_url: str = ""  # default http://<internal_host>:<rasa_port>
+    # Rasa's REST channel answers only `Authorization: Bearer <token>` (nlu/rest_channel.py); "" = `trolyso up` makes
+    # one per start and gives it to Rasa and the gateway only
+    rasa_token: str = ""
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     rasa_model: Path = ROOT / "models" / "trolyso.tar.gz"
     # the gateway
@@ -182,10 +193,16 @@ class Settings:
     # residents' data (questions, conversations, hand-offs…) is deleted after this many days (bot/team/retention.py)
     retention_days: int = 365
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For names the client (nginx, Caddy)
+    # the gateway's address as residents reach it ("https://troly.xa.gov.vn"): the bot's privacy notice links to
+    # <it>/privacy; "" = taken from TELEGRAM_WEBHOOK_URL or ZALO_BOT_WEBHOOK_URL when set, else no link
+    public_url: str = ""
     # the console
     session_hours: float = 8.0
     cookie_secure: bool = False  # 1 behind HTTPS
     commune_name: str = ""  # the printable report's header; "" = not set
+    # the commune this installation serves, as in a plan's `locality` ("muong-mun" = xã Mường Mùn): "xã mình"
+    # questions are answered from its plan first, its province's second; "" = ask which commune is meant
+    commune: str = ""
     # the action server
     watch_knowledge: bool = True  # re-index when knowledge/ changes
     actions_warm: bool = True  # load the model and index before the first message (off in some tests)
@@ -221,6 +238,11 @@ class Settings:
                     f"{url_name} is set but {secret_name} is empty: the gateway would register the webhook and then "
                     f"refuse every delivery. Set {secret_name} (a long random string), or clear {url_name}."
                 )
+        public_url = e.str("TROLYSO_PUBLIC_URL").rstrip("/")
+        if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+            raise SettingsError(
+                f"TROLYSO_PUBLIC_URL must be an http(s) address such as https://troly.xa.gov.vn, not {public_url!r}"
+            )
         return cls(
             data_dir=data,
             knowledge_dir=e.path("TROLYSO_KNOWLEDGE_DIR", Path("knowledge")),
@@ -234,6 +256,7 @@ class Settings:
             rasa_port=rasa_port,
             actions_port=e.port("TROLYSO_ACTIONS_PORT", cls.actions_port),
             rasa_url=e.str("TROLYSO_RASA_URL", f"http://{internal_host}:{rasa_port}").rstrip("/"),
+            rasa_token=e.str("TROLYSO_RASA_TOKEN"),
             rasa_bin=e.path("TROLYSO_RASA_BIN", cls.rasa_bin),
             rasa_model=e.path("TROLYSO_RASA_MODEL", cls.rasa_model),
             retry_base=e.number("TROLYSO_RETRY_BASE", cls.retry_base),
@@ -251,9 +274,11 @@ class Settings:
             web_session_days=e.number("TROLYSO_WEB_SESSION_DAYS", cls.web_session_days),
             retention_days=e.count("TROLYSO_RETENTION_DAYS", cls.retention_days),
             trusted_proxies=e.addresses("TROLYSO_TRUSTED_PROXIES"),
+            public_url=public_url,
             session_hours=e.number("TROLYSO_SESSION_HOURS", cls.session_hours),
             cookie_secure=e.flag("TROLYSO_COOKIE_SECURE"),
             commune_name=e.str("TROLYSO_COMMUNE_NAME"),
+            commune=e.slug("TROLYSO_COMMUNE"),
             watch_knowledge=e.flag("TROLYSO_WATCH_KNOWLEDGE", True),
             actions_warm=e.flag("TROLYSO_ACTIONS_WARM", True),
         )

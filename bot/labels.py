@@ -25,11 +25,13 @@ TOPIC_NAMES = {
     "PLAN": "Kế hoạch của xã",
     "": "Không rõ (tài liệu không còn trong kho)",
 }
-REASON_NAMES: dict[str, str] = {  # why a question was not answered (every Reason but ANSWERED)
+REASON_NAMES: dict[str, str] = {  # why a question was (not) answered so (every Reason but ANSWERED)
     Reason.NO_MATCH: "Kho kiến thức chưa có câu trả lời",
     Reason.OUT_OF_SCOPE: "Ngoài phạm vi của trợ lý",
     Reason.PERSONAL_DATA: "Hỏi thông tin cá nhân (từ chối)",
+    Reason.WHICH_COMMUNE: "Hỏi “xã mình” khi chưa đặt xã (TROLYSO_COMMUNE)",
     Reason.EMPTY: "Tin nhắn trống",
+    Reason.SCAM_ALERT: "Dấu hiệu lừa đảo (đã cảnh báo)",
 }
 STATUS_NAMES: dict[str, str] = {  # question groups
     GroupStatus.OPEN: "Đang chờ trả lời",
@@ -61,4 +63,5 @@ AUDIT_ACTION_NAMES: dict[str, str] = {  # the console's audit log page (/admin/a
     AuditAction.PASSWORD_CHANGED: "Đổi mật khẩu",
     AuditAction.SESSIONS_ENDED: "Kết thúc mọi phiên đăng nhập",
     AuditAction.DATA_PURGED: "Xoá dữ liệu quá thời hạn lưu trữ",
+    AuditAction.RESIDENT_ERASED: "Người dân yêu cầu xoá dữ liệu của mình",
 }

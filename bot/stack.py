@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -59,6 +60,8 @@ class StackConfig:
     internal_host: str = "127.0.0.1"  # Rasa's and the action server's
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     model: Path = ROOT / "models" / "trolyso.tar.gz"
+    # what Rasa's REST channel requires (nlu/rest_channel.py); only Rasa and the gateway are given it
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StackConfig:
@@ -70,6 +73,7 @@ class StackConfig:
             internal_host=settings.internal_host,
             rasa_bin=settings.rasa_bin,
             model=settings.rasa_model,
+            rasa_token=settings.rasa_token or secrets.token_urlsafe(32),  # unset: a new one per start
         )
 
     @property
@@ -124,13 +128,13 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
             "--quiet",
         ],
         f"{config.rasa_url}/webhooks/rest/",
-        base,
+        {**base, "TROLYSO_RASA_TOKEN": config.rasa_token},
     )
     gateway = Service(
         "gateway",
         [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(config.gateway_port)],
         f"{config.gateway_url}/healthz",
-        {**base, "TROLYSO_RASA_URL": config.rasa_url},
+        {**base, "TROLYSO_RASA_URL": config.rasa_url, "TROLYSO_RASA_TOKEN": config.rasa_token},
     )
     return [actions, rasa, gateway]
 

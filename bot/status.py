@@ -88,7 +88,9 @@ class Reason(StrEnum):
     NO_MATCH = "no_match"  # the knowledge has no answer good enough
     OUT_OF_SCOPE = "out_of_scope"  # not something the assistant answers (unrelated topic, wrongdoing)
     PERSONAL_DATA = "personal_data"  # asks for someone's personal data: refused
+    WHICH_COMMUNE = "which_commune"  # "xã mình" asked with no home commune set (TROLYSO_COMMUNE): asked back
     EMPTY = "empty"  # nothing to answer (an empty message, only numbers or filler words); never stored
+    SCAM_ALERT = "scam_alert"  # the message shows a scam red flag: answered with a warning and the scam guide
 
 
 class Role(StrEnum):
@@ -119,3 +121,4 @@ class AuditAction(StrEnum):
     PASSWORD_CHANGED = "password_changed"
     SESSIONS_ENDED = "sessions_ended"
     DATA_PURGED = "data_purged"  # residents' data past the retention period deleted (detail: counts per table)
+    RESIDENT_ERASED = "resident_erased"  # a resident had their data deleted ("xóa dữ liệu của tôi"; detail: counts)

@@ -150,6 +150,51 @@ def expand_abbreviations(text: str) -> str:
 # ("http://192.168.100.200:8000"). Over-masking is preferred to
 # a leak: a number written right next to an identifier ("năm 2024 0912 345 678") is masked with it.
 # E-mail addresses lose their local part: "nguyen.van.a@gmail.com" -> "***@gmail.com".
+# Courtesy around a question carries no content: "cho em hỏi …", "… là gì vậy ạ?", "ad ơi, …". Residents write it
+# with and without diacritics; folded, "vay" (vậy) is also "vay" (borrow), so a trailing "vay" goes only after a
+# question word. Matched on folded text; the cut is made at the same positions of the original.
+_QUESTION_END = r"(?:gi|nao|sao|dau|khong|ko|k|chua|nhieu|may|the|duoc|dc|roi|nhi|ha|j|ntn|bn|lau)"
+_LEADING_COURTESY = re.compile(
+    r"^(?:(?:da|vang|chao (?:ban|em|anh|chi|ad|admin|bot)|xin chao|alo|hello|hi)[\s,.!]+)*"
+    r"(?:(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop)(?: (?:oi|ui))[\s,.!]+)?"
+    r"(?:(?:cho|xin) (?:em|toi|minh|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
+    r"|xin hoi|(?:em|toi|minh|con|chau|tui|t|e) (?:muon|can|dang can|can duoc) (?:hoi|biet)(?: la)?"
+    r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*",
+)
+_TRAILING_PARTICLE = re.compile(
+    r"(?:[\s,]+(?:a|ah|ak|ha|nhe|nha|nhen|hen|voi|di|nhi|ne|oi|ui|luon|giup (?:em|toi|minh|con|chau|voi)|"
+    r"voi a|gium|dum|ad|admin|shop|(?:em|toi|minh|con|chau) (?:voi|cam on|xin cam on)|"
+    r"cam on(?: (?:ban|ad|em|nhieu))?))+"
+    r"[\s?.!…]*$"
+)
+_TRAILING_VAY = re.compile(rf"\b{_QUESTION_END}([\s,]+(?:vay|the)(?:[\s,]+(?:a|ha|ta|ah))?)[\s?.!…]*$")
+
+
+def strip_courtesy(text: str) -> str:
+    """The question without its greeting, "cho em hỏi" and trailing particles ("vậy ạ", "nhé", "với"):
+    "Dạ cho em hỏi nghị quyết 57 là gì vậy ạ?" -> "nghị quyết 57 là gì". Unchanged if nothing would be left."""
+    text = " ".join(nfc(text).split())
+    folded = fold(text)  # same length and positions as `text` (one folded character per character)
+    if len(folded) != len(text):
+        return text
+    start, end = 0, len(text)
+    lead = _LEADING_COURTESY.match(folded)
+    if lead:
+        start = lead.end()
+    for _ in range(3):  # "là gì vậy ạ nhé": the particles come in any order
+        tail = folded[start:end]
+        vay = _TRAILING_VAY.search(tail)
+        cut = vay.start(1) if vay else (m.start() if (m := _TRAILING_PARTICLE.search(tail)) else 0)
+        if not cut:
+            break
+        end = start + cut
+    core = text[start:end].strip(" ,.!?…")
+    if not re.search(r"[^\W\d_]", core):
+        return text
+    question_mark = "?" if text.rstrip().endswith("?") else ""
+    return core + question_mark
+
+
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
 _TIME = re.compile(r"(?<!\d)\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?(?!\d)")
 _DIGITS = re.compile(r"\d+")

@@ -16,6 +16,7 @@ class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""  # sent as `Authorization: Bearer` to Rasa's REST channel (nlu/rest_channel.py)
     zalo_oa: ZaloOAConfig | None = None
     zalo_bot: ZaloBotConfig | None = None
     telegram: TelegramConfig | None = None
@@ -60,6 +61,7 @@ class GatewayConfig:
             host=settings.host,
             port=settings.gateway_port,
             rasa_url=settings.rasa_url,
+            rasa_token=settings.rasa_token,
             zalo_oa=zalo_oa,
             zalo_bot=zalo_bot,
             telegram=telegram,

@@ -93,7 +93,7 @@ class Gateway:
         self.web_sessions = WebSessions(self.store, _dt.timedelta(days=self.settings.web_session_days))
         self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
-        self.rasa = AsyncRasaClient(self.config.rasa_url)
+        self.rasa = AsyncRasaClient(self.config.rasa_url, token=self.config.rasa_token)
         if self.config.zalo_oa:
             tokens = zalo_oa.TokenManager(self.store, self.config.zalo_oa, self.http, self.settings.data_dir)
             self.senders[zalo_oa.CHANNEL] = zalo_oa.ZaloOASender(self.config.zalo_oa, tokens, self.http)

@@ -43,8 +43,11 @@ PAGE = """<!DOCTYPE html>
     cải thiện câu trả lời. Tin nhắn gửi qua Zalo hoặc Telegram còn theo chính sách riêng của nền tảng đó.</p>
 
   <h2>Yêu cầu xem, sửa hoặc xoá dữ liệu</h2>
-  <p>Hiện chưa có chức năng tự xoá dữ liệu ngay trong khung trò chuyện. Anh/chị vui lòng liên hệ trực tiếp
-    {commune} (bộ phận một cửa) để yêu cầu xem, sửa hoặc xoá dữ liệu của mình.</p>
+  <p>Để xoá ngay tin nhắn, câu hỏi, đánh giá và đăng ký nhận tin của mình, anh/chị nhắn “xóa dữ liệu của tôi” cho
+    trợ lý (trên Zalo, Telegram hay trang web đều được) rồi bấm “Xác nhận xóa” (hoặc trả lời “có”). Việc xoá được ghi
+    vào nhật ký của xã, chỉ gồm thời điểm và số mục đã xoá, không kèm nội dung.</p>
+  <p>Để xem hoặc sửa dữ liệu của mình, anh/chị vui lòng liên hệ trực tiếp
+    {commune} (bộ phận một cửa).</p>
   <p>Nút “Kết thúc” trên trang web chỉ kết thúc cuộc trò chuyện và xoá nội dung hiển thị trên máy của anh/chị;
     nó không xoá dữ liệu đã lưu trên máy chủ của xã.</p>
 

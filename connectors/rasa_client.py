@@ -1,6 +1,7 @@
 """A small client for Rasa's REST channel (`POST /webhooks/rest/webhook`), on httpx: `RasaClient` (blocking) for
 the terminal chat, the dialogue benchmark and the tests, `AsyncRasaClient` for the gateway's worker. Both build the
-same request and read the answer with `parse_replies`; Rasa down or broken is `RasaUnavailable`."""
+same request and read the answer with `parse_replies`; Rasa down or broken is `RasaUnavailable`. The channel
+(nlu/rest_channel.py) answers only requests with `Authorization: Bearer <TROLYSO_RASA_TOKEN>`: pass `token`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Reply:
 
 def parse_replies(url: str, status: int, payload: bytes) -> list[Reply]:
     """Rasa's REST answer → replies; anything but a non-empty list of messages is RasaUnavailable."""
+    if status == 401:
+        raise RasaUnavailable(f"Rasa at {url} answered HTTP 401: TROLYSO_RASA_TOKEN is missing or not Rasa's")
     if status != 200:
         raise RasaUnavailable(f"Rasa at {url} answered HTTP {status}")
     try:
@@ -58,9 +61,10 @@ def parse_replies(url: str, status: int, payload: bytes) -> list[Reply]:
 class _RasaRest:
     """What both clients share: the webhook address, the request body and how a failed call is reported."""
 
-    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0, token: str = ""):
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     @property
     def webhook(self) -> str:
@@ -83,9 +87,9 @@ class _RasaRest:
 class RasaClient(_RasaRest):
     """Blocking: the terminal chat, the dialogue benchmark, the tests."""
 
-    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
-        super().__init__(url, timeout)
-        self.http = httpx.Client(timeout=timeout)
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0, token: str = ""):
+        super().__init__(url, timeout, token)
+        self.http = httpx.Client(timeout=timeout, headers=self.headers)
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
         try:
@@ -101,9 +105,9 @@ class RasaClient(_RasaRest):
 class AsyncRasaClient(_RasaRest):
     """For the gateway's asyncio worker."""
 
-    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0):
-        super().__init__(url, timeout)
-        self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=32))
+    def __init__(self, url: str = "http://127.0.0.1:5005", timeout: float = 30.0, token: str = ""):
+        super().__init__(url, timeout, token)
+        self.http = httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=32), headers=self.headers)
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[Reply]:
         try:

@@ -21,7 +21,7 @@ def test_defaults_from_an_empty_environment(tmp_path, monkeypatch):
     assert s.model_dir == s.data_dir / "models" / "e5-small" and s.index_dir == s.data_dir / "index"
     assert (s.host, s.gateway_port, s.rasa_port, s.actions_port) == ("127.0.0.1", 8000, 5005, 5055)
     assert s.rasa_url == "http://127.0.0.1:5005" and s.rasa_model == ROOT / "models" / "trolyso.tar.gz"
-    assert s.commune_name == "" and s.report_header == "Xã ..."
+    assert s.commune_name == "" and s.report_header == "Xã ..." and s.rasa_token == ""
     assert s.watch_knowledge and s.actions_warm and not s.cookie_secure and s.channels.web_chat
     assert GatewayConfig.from_settings(s).enabled() == ["web"]
 
@@ -39,9 +39,11 @@ def test_values_are_read_once_and_typed(tmp_path):
         "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_API_BASE": "http://127.0.0.1:9/",
         "ZALO_OA_APP_ID": "app",  # without its secret key the Zalo OA channel stays off
+        "TROLYSO_RASA_TOKEN": " tok3n ",
     }
     s = Settings.from_env(env)
     assert s.rasa_url == "http://10.0.0.6:6005" and s.session_hours == 2.5 and s.cookie_secure
+    assert s.rasa_token == "tok3n" and GatewayConfig.from_settings(s).rasa_token == "tok3n"
     assert not s.watch_knowledge and s.report_header == "Xã Con Cuông"
     gw = GatewayConfig.from_settings(s)
     assert gw.enabled() == ["telegram", "web"] and gw.telegram is not None

@@ -49,6 +49,22 @@ def test_the_internal_interface_is_its_own_setting(tmp_path):
     assert s["gateway"].env["TROLYSO_RASA_URL"] == "http://10.1.2.3:5005"
 
 
+def test_only_rasa_and_the_gateway_get_the_rest_channel_token_a_new_one_per_start_unless_set(tmp_path):
+    """nlu/rest_channel.py refuses requests without TROLYSO_RASA_TOKEN: nobody has to configure it, and the action
+    server (which never calls Rasa's REST channel) is not given it."""
+    first, second = services(tmp_path), services(tmp_path)
+    token = first["rasa"].env["TROLYSO_RASA_TOKEN"]
+    assert len(token) >= 40 and first["gateway"].env["TROLYSO_RASA_TOKEN"] == token
+    assert "TROLYSO_RASA_TOKEN" not in first["actions"].env
+    assert second["rasa"].env["TROLYSO_RASA_TOKEN"] != token  # generated anew per start
+    assert "--credentials" in first["rasa"].argv and "TokenRestInput" in Path(
+        flag(first["rasa"].argv, "--credentials")
+    ).read_text(encoding="utf-8")
+    fixed = services(tmp_path, TROLYSO_RASA_TOKEN="set-by-the-admin")
+    assert fixed["rasa"].env["TROLYSO_RASA_TOKEN"] == fixed["gateway"].env["TROLYSO_RASA_TOKEN"] == "set-by-the-admin"
+    assert "set-by-the-admin" not in repr(StackConfig(rasa_token="set-by-the-admin"))
+
+
 @pytest.mark.parametrize(
     ("env", "warned"),
     [

@@ -61,3 +61,23 @@ def test_hash_user_id_is_stable_and_not_reversible():
     assert a == hash_user_id("zalo:123", "salt")
     assert a != hash_user_id("zalo:124", "salt")
     assert "123" not in a and len(a) == 24
+
+
+def test_strip_courtesy_keeps_only_the_question():
+    from bot.text import strip_courtesy
+
+    assert strip_courtesy("Dạ cho em hỏi nghị quyết 57 là gì vậy ạ?") == "nghị quyết 57 là gì?"
+    assert strip_courtesy("nghi quyet 57 la gi vay a?") == "nghi quyet 57 la gi?"
+    assert strip_courtesy("ad ơi, cho mình hỏi làm lại thẻ ở đâu vậy") == "làm lại thẻ ở đâu"
+    assert strip_courtesy("cho toi hoi xiu, dvc la gi nhe ad, cam on") == "dvc la gi"
+    assert strip_courtesy("Bot ơi cho con hỏi cách cài VNeID với ạ") == "cách cài VNeID"
+    assert strip_courtesy("em muốn hỏi là VNeID mức 2 làm thế nào ạ") == "VNeID mức 2 làm thế nào"
+    # "vay" is also "borrow": it is a particle only after a question word
+    assert strip_courtesy("toi muon vay") == "toi muon vay"
+    assert strip_courtesy("cho em vay tien") == "cho em vay tien"
+    assert strip_courtesy("chuyen tien cho ai vay") == "chuyen tien cho ai vay"
+    # "thẻ" folds to "the", like the particle "thế": kept unless it follows a question word
+    assert strip_courtesy("lam lai the") == "lam lai the"
+    assert strip_courtesy("vneid la gi the") == "vneid la gi"
+    # nothing left: unchanged, so the engine can ask again
+    assert strip_courtesy("ạ") == "ạ"

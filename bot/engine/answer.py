@@ -16,10 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from bot.engine.answer_type import LABELS, asked_kinds, missing_kinds
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
+from bot.engine.redflags import red_flags
 from bot.engine.retrieval import Hit, HybridRetriever, Query, Retrieval
+from bot.engine.scam import scam_reply
 from bot.engine.scope import (
     asks_for_others_personal_data,
     asks_for_wrongdoing,
@@ -29,7 +32,7 @@ from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
 from bot.features import Features
 from bot.status import Reason
-from bot.text import fold, nfc
+from bot.text import fold, nfc, strip_courtesy
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +169,14 @@ class AnswerEngine:
     """Question in, `Answer` out: pure (it reads the index and the model, writes nothing). Recording the question
     for the team is the caller's business (bot/team/recorder.py)."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, tuning: Tuning | None = None):
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, tuning: Tuning | None = None, home: str = ""):
         self.index = index
         self.embedder = embedder
         self.tuning = tuning or Tuning()
-        self.retriever = HybridRetriever(index, embedder, self.tuning)
+        self.home = home  # the commune served, as a slug ("muong-mun"); "" = ask which one "xã mình" is
+        self.retriever = HybridRetriever(index, embedder, self.tuning, home=home)
+        if home and not self.retriever.localities.home_known:
+            log.warning("TROLYSO_COMMUNE=%s matches no plan's locality in the knowledge", home)
         self.retriever.analyzer.run("khoi dong")  # loads pyvi's tone model now, not on the first question
         self._oos = examples()
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
@@ -180,7 +186,7 @@ class AnswerEngine:
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again
         beside the old one, then swapped in, so questions being answered meanwhile use the old one."""
-        retriever = HybridRetriever(index, self.embedder, self.tuning)
+        retriever = HybridRetriever(index, self.embedder, self.tuning, home=self.home)
         self.retriever, self.index, self._by_path = retriever, index, _chunks_by_path(index)
 
     # --- public API --------------------------------------------------------------------------------
@@ -188,12 +194,18 @@ class AnswerEngine:
         question = " ".join(nfc(question).split())
         if not re.search(r"\w", question):
             return Answer(q=question, answered=False, text=ASK_AGAIN, reason=Reason.EMPTY)
+        flags = red_flags(question)
+        if flags:  # a scam red flag: never refused, always the warning and the scam guide (bot/engine/scam.py)
+            text, cited, found = scam_reply(question, flags, self.retriever)
+            score = found.hits[0].dense if found.hits else 0.0
+            sources = [self._source(c) for c in cited]
+            return Answer(question, True, text, sources, score, Reason.SCAM_ALERT, found.hits, found)
         if asks_for_others_personal_data(question):
             return Answer(q=question, answered=False, text=REFUSAL_PERSONAL_DATA, reason=Reason.PERSONAL_DATA)
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
         t = self.tuning
-        found = self.retriever.run(question, top_k=t.rerank_depth)
+        found = self.retriever.run(strip_courtesy(question), top_k=t.rerank_depth)
         query, hits = found.query, found.hits
         toks = content_tokens(query)
         if not any(re.search(r"[^\W\d_]", tok) for tok in toks):
@@ -205,6 +217,8 @@ class AnswerEngine:
 
         if not hits:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, 0.0)
+        if found.asks_home and not self.retriever.localities.home_known:
+            return refuse(self._which_commune(), Reason.WHICH_COMMUNE, 0.0)
         hits = self._rerank(query, toks, hits)[:5]
         top = hits[0]
         coverage = self._coverage(toks, top.chunk)
@@ -216,6 +230,18 @@ class AnswerEngine:
         if best_dense < t.min_dense or coverage < t.min_coverage:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         text, used = self._compose(query, toks, hits)
+        if t.answer_type_check:
+            asked = asked_kinds(query.text)
+            missing = missing_kinds(query.text, text.rsplit("\n\nNguồn:", 1)[0])
+            if asked and missing == asked:
+                # The section shares words with the question but not what it asks for (a date, a phone…).
+                return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
+            if missing:
+                unknown = ", ".join(LABELS[k] for k in sorted(missing))
+                text = (
+                    f"Dạ, về {unknown} anh/chị hỏi, em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ "
+                    f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
+                )
         return Answer(
             q=question,
             answered=True,
@@ -225,6 +251,15 @@ class AnswerEngine:
             reason=Reason.ANSWERED,
             hits=hits,
             retrieval=found,
+        )
+
+    def _which_commune(self) -> str:
+        """ "Xã mình" asked of an installation that does not know its commune: name the plans it holds."""
+        places = sorted(set(self.retriever.localities.localities.values()))
+        held = "; ".join(places) if places else "chưa có kế hoạch của địa phương nào"
+        return (
+            "Dạ, em chưa biết anh/chị hỏi về xã nào. Em đang có kế hoạch của: "
+            f"{held}. Anh/chị hỏi lại kèm tên xã hoặc tỉnh giúp em ạ (ví dụ: “Kế hoạch của xã … đặt mục tiêu gì?”)."
         )
 
     # --- gate ------------------------------------------------------------------------------------

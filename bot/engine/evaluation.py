@@ -1,8 +1,13 @@
-"""The project's question set, judged with the same rules as the public scorer (shared/eval/score.py).
+"""The project's question sets, judged with the same rules as the public scorer (shared/eval/score.py).
 
-An in-scope question is correct when it was answered, the text is at most 1,500 characters, and for every
-group in "must" at least one phrase appears in the folded answer. An out-of-scope question is correct when
-it was refused. Each question is asked as typed and again with its diacritics stripped.
+Three kinds of question:
+- "in": answerable from the knowledge. Right when it was answered, the text is at most 1,500 characters, and
+  for every group in "must" at least one phrase appears in the folded answer. Otherwise it was either
+  refused, or **answered but wrong** — the failure that costs residents' trust, counted on its own.
+- "unanswerable": in the bot's topics, but asking for a specific the knowledge does not hold (a named
+  official's phone number, last month's figure). Right when refused; answering it is answered-but-wrong.
+- "out": outside the bot's job. Right when refused.
+Each question is asked as typed and again with its diacritics stripped.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from bot.stats import percentile
 from bot.text import fold
 
 MAX_CHARS = 1500
+SCOPES = ("in", "unanswerable", "out")
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -26,14 +32,16 @@ def load_questions(path: Path) -> list[dict]:
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
             item = json.loads(line)
-            if item.get("scope") not in ("in", "out") or not item.get("q"):
-                raise ValueError(f"{path}:{n}: each line needs 'scope' (in/out) and 'q'")
+            if item.get("scope") not in SCOPES or not item.get("q"):
+                raise ValueError(f"{path}:{n}: each line needs 'scope' ({'/'.join(SCOPES)}) and 'q'")
+            if item["scope"] == "in" and not item.get("must"):
+                raise ValueError(f"{path}:{n}: an in-scope question needs 'must' (groups of phrases)")
             items.append(item)
     return items
 
 
 def judge(item: dict, answered: bool, text: str) -> bool:
-    if item["scope"] == "out":
+    if item["scope"] != "in":
         return not answered
     if not answered or len(text or "") > MAX_CHARS:
         return False
@@ -43,9 +51,15 @@ def judge(item: dict, answered: bool, text: str) -> bool:
 
 @dataclass
 class VariantResult:
+    """One pass over the questions (as typed, or without diacritics)."""
+
     label: str
     in_ok: int = 0
     in_total: int = 0
+    in_refused: int = 0
+    in_wrong: int = 0  # answered, but the answer lacks what was asked (or is too long)
+    unans_ok: int = 0
+    unans_total: int = 0
     out_ok: int = 0
     out_total: int = 0
     by_topic: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
@@ -60,15 +74,57 @@ class VariantResult:
     def out_rate(self) -> float:
         return self.out_ok / max(self.out_total, 1)
 
+    @property
+    def unans_rate(self) -> float:
+        return self.unans_ok / max(self.unans_total, 1)
+
+    @property
+    def wrong(self) -> int:
+        """Answered but wrong: in-scope answers lacking what was asked, and answers to unanswerable questions."""
+        return self.in_wrong + (self.unans_total - self.unans_ok)
+
+    @property
+    def wrong_rate(self) -> float:
+        """Answered-but-wrong over every question in the bot's topics (in-scope and unanswerable)."""
+        return self.wrong / max(self.in_total + self.unans_total, 1)
+
     def lines(self) -> list[str]:
         topics = "  ".join(f"{t} {a}/{n}" for t, (a, n) in sorted(self.by_topic.items()))
-        return [
-            f"{self.label}: in-scope correct {self.in_ok}/{self.in_total} ({self.in_rate:.0%}), "
+        lines = [
+            f"{self.label}: in-scope right {self.in_ok}/{self.in_total} ({self.in_rate:.0%}), "
+            f"refused {self.in_refused}, answered but wrong {self.in_wrong}; "
             f"out-of-scope refused {self.out_ok}/{self.out_total} ({self.out_rate:.0%})",
+        ]
+        if self.unans_total:
+            lines.append(
+                f"  unanswerable refused {self.unans_ok}/{self.unans_total} ({self.unans_rate:.0%}); "
+                f"answered but wrong in all: {self.wrong}/{self.in_total + self.unans_total} ({self.wrong_rate:.1%})"
+            )
+        else:
+            lines.append(f"  answered but wrong: {self.wrong}/{self.in_total} ({self.wrong_rate:.1%})")
+        lines += [
             f"  {topics}",
             f"  latency per question: median {statistics.median(self.latencies_ms):.0f} ms, "
             f"p95 {percentile(self.latencies_ms, 0.95):.0f} ms, max {max(self.latencies_ms):.0f} ms",
         ]
+        return lines
+
+    def add(self, item: dict, answered: bool, ok: bool) -> None:
+        scope = item["scope"]
+        topic = {"in": item.get("topic", "IN"), "unanswerable": "UNANSWERABLE"}.get(scope, "OUT")
+        self.by_topic[topic][0] += ok
+        self.by_topic[topic][1] += 1
+        if scope == "in":
+            self.in_total += 1
+            self.in_ok += ok
+            self.in_refused += not answered
+            self.in_wrong += answered and not ok
+        elif scope == "unanswerable":
+            self.unans_total += 1
+            self.unans_ok += ok
+        else:
+            self.out_total += 1
+            self.out_ok += ok
 
 
 def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: bool = True) -> list[VariantResult]:
@@ -84,16 +140,9 @@ def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: 
             answered, text = ask(q)
             res.latencies_ms.append((time.perf_counter() - t0) * 1000)
             ok = judge(item, answered, text)
-            topic = item.get("topic", "OUT") if item["scope"] == "in" else "OUT"
-            res.by_topic[topic][0] += ok
-            res.by_topic[topic][1] += 1
-            if item["scope"] == "in":
-                res.in_total += 1
-                res.in_ok += ok
-            else:
-                res.out_total += 1
-                res.out_ok += ok
+            res.add(item, answered, ok)
             if not ok:
+                topic = item.get("topic", "OUT") if item["scope"] == "in" else item["scope"].upper()
                 res.misses.append((topic, q, answered, text))
         results.append(res)
     return results

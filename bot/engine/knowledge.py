@@ -29,6 +29,7 @@ KNOWN_FIELDS = set(REQUIRED) | {
     "issued",
     "locality",
     "source",
+    "sources",
     "reviewed",
     "flow",
     "task",
@@ -227,6 +228,10 @@ def parse_document(text: str, path: str) -> Document:
                 f"front matter: 'triage' must be a list of at most {MAX_TRIAGE} items, each "
                 "'- question: ...' with 'if_yes: [step numbers]'",
             )
+    if "sources" in meta:
+        sources = meta["sources"]
+        if not (isinstance(sources, list) and sources and all(isinstance(s, str) and s.strip() for s in sources)):
+            fail("sources", "front matter: 'sources' must be a list of non-empty texts, e.g. '- Title — https://…'")
     if meta.get("button") and len(str(meta["button"])) > BUTTON_MAX:
         fail("button", f"front matter: 'button' must be at most {BUTTON_MAX} characters")
     if meta["kind"] == "faq":

@@ -199,24 +199,92 @@ PLAN_WORDS = re.compile(
 )
 
 
-class LocalityBooster:
-    """A question that names a place ("ở Con Cuông", "kế hoạch của Cao Bằng") prefers that place's documents."""
+PLACE_KIND = re.compile(r"^(xã|phường|thị trấn|đặc khu|tỉnh|thành phố|huyện|tp\.?)\s+", re.I)
 
-    def __init__(self, index: KnowledgeIndex):
-        self.places: dict[str, set[str]] = {}
+# "Xã mình", "ở đây", "địa phương mình": the resident means the commune the installation serves. Folded.
+HOME_WORDS = re.compile(
+    r"\b(?:(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi|chung toi|chung em|nay)"
+    r"|o day|cua xa|o xa|tai xa|tren dia ban|dia phuong)\b"
+)
+
+
+def place_name(part: str) -> str:
+    """ "xã Mường Mùn" -> "muong mun": the folded name without its kind of place."""
+    return fold(PLACE_KIND.sub("", part.strip()))
+
+
+class Localities:
+    """Where each local document applies, from its front matter's `locality` ("xã Mường Mùn, tỉnh Điện Biên").
+
+    A question that names a place prefers that place's documents. With a home commune set (`TROLYSO_COMMUNE`,
+    a slug of the place: "muong-mun"), "xã mình" means the home commune's plan first and its province's
+    second, and other places' plans answer only when they are named."""
+
+    def __init__(self, index: KnowledgeIndex, home: str = ""):
+        self.places: dict[str, set[str]] = {}  # folded place name -> documents whose locality names it
+        self.localities: dict[str, str] = {}  # plan path -> its locality as written
+        parts_of: dict[str, list[str]] = {}
         for c in index.chunks:
-            for part in re.split(r"[,;]", c.meta.get("locality", "")):
-                name = re.sub(r"^(xã|phường|thị trấn|tỉnh|thành phố|huyện|tp\.?)\s+", "", part.strip(), flags=re.I)
-                if name and fold(name) not in ("toan quoc", ""):
-                    self.places.setdefault(fold(name), set()).add(c.path)
+            parts = [place_name(p) for p in re.split(r"[,;]", c.meta.get("locality", ""))]
+            parts = [p for p in parts if p and p != "toan quoc"]
+            for name in parts:
+                self.places.setdefault(name, set()).add(c.path)
+            if parts and c.kind == "plan":
+                parts_of[c.path] = parts
+                self.localities[c.path] = nfc(str(c.meta.get("locality", "")))
+        self.home = home
+        home_name = home.replace("-", " ")
+        self.home_paths = {path for path, parts in parts_of.items() if parts[0] == home_name}
+        provinces = {name for path in self.home_paths for name in parts_of[path][1:]}
+        self.province_paths = {path for path, parts in parts_of.items() if parts[0] in provinces} - self.home_paths
+        self.plan_paths = set(parts_of)
+
+    @property
+    def home_known(self) -> bool:
+        return bool(self.home_paths)
 
     def paths_for(self, query: Query) -> set[str]:
+        """Documents of the places the question names."""
         text = " " + " ".join(re.findall(r"\w+", fold(query.text))) + " "
         found: set[str] = set()
         for name, paths in self.places.items():
             if f" {name} " in text:
                 found |= paths
         return found
+
+    @staticmethod
+    def asks_home(query: Query) -> bool:
+        """The question speaks of "our commune" ("xã mình", "ở đây", "địa phương mình")."""
+        return bool(HOME_WORDS.search(fold(query.text)))
+
+    def adjust(self, fused: dict[int, float], chunks: list[Chunk], query: Query, tuning: Tuning) -> bool:
+        """Boost the named places' documents, or the home commune's for a "xã mình" question, and drop other
+        places' plans when a home commune is set. Returns whether the question asked about "our commune"
+        without naming one (the caller may need to ask which)."""
+        named = self.paths_for(query)
+        if named:
+            if tuning.locality_boost:
+                for i in fused:
+                    if chunks[i].path in named:
+                        fused[i] += tuning.locality_boost
+            return False
+        asks_home = self.asks_home(query)
+        if self.home_paths:
+            allowed = self.home_paths | self.province_paths
+            for i in [i for i in fused if chunks[i].path in self.plan_paths and chunks[i].path not in allowed]:
+                del fused[i]
+            if asks_home and tuning.locality_boost:
+                for i in fused:
+                    if chunks[i].path in self.home_paths:
+                        fused[i] += tuning.locality_boost
+                    elif chunks[i].path in self.province_paths:
+                        fused[i] += tuning.locality_boost / 2
+        if not asks_home and tuning.plan_penalty and not PLAN_WORDS.search(fold(query.expanded)):
+            # A general question ("Nghị quyết 57 là gì") is best answered by an explainer, not a local plan.
+            for i in fused:
+                if chunks[i].kind == "plan":
+                    fused[i] -= tuning.plan_penalty
+        return asks_home
 
 
 @dataclass(frozen=True)
@@ -226,10 +294,11 @@ class Retrieval:
     query: Query
     vector: np.ndarray
     hits: list[Hit]
+    asks_home: bool = False  # "xã mình" without a place named: the home commune's plan was preferred, if set
 
 
 class HybridRetriever:
-    """Dense (sections and headings) + BM25, fused by RRF, with the locality boost and the plan penalty; the
+    """Dense (sections and headings) + BM25, fused by RRF, with the localities' boosts and the plan penalty; the
     weights are the `Tuning`'s (measured in the README: trolyso eval --ablation)."""
 
     def __init__(
@@ -238,6 +307,7 @@ class HybridRetriever:
         embedder: Embedder,
         tuning: Tuning | None = None,
         analyzer: QueryAnalyzer | None = None,
+        home: str = "",
     ):
         self.index = index
         self.tuning = tuning = tuning or Tuning()
@@ -250,7 +320,7 @@ class HybridRetriever:
         self.dense = DenseRetriever(index)
         self.headings = HeadingRetriever(index)
         self.sparse = BM25Retriever(index)
-        self.locality = LocalityBooster(index)
+        self.localities = Localities(index, home)
 
     def run(self, question: str, top_k: int = 5) -> Retrieval:
         t = self.tuning
@@ -262,16 +332,7 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(
             [(dense.ids, t.dense_weight), (headings.ids, t.heading_weight), (bm25.ids, t.bm25_weight)]
         )
-        places = self.locality.paths_for(query)
-        if places and t.locality_boost:
-            for i in fused:
-                if self.index.chunks[i].path in places:
-                    fused[i] += t.locality_boost
-        elif t.plan_penalty and not PLAN_WORDS.search(fold(query.expanded)):
-            # A general question ("Nghị quyết 57 là gì") is best answered by an explainer, not a local plan.
-            for i in fused:
-                if self.index.chunks[i].kind == "plan":
-                    fused[i] -= t.plan_penalty
+        asks_home = self.localities.adjust(fused, self.index.chunks, query, t)
         best = sorted(fused, key=lambda i: fused[i], reverse=True)[:top_k]
         hits = [
             Hit(
@@ -283,4 +344,4 @@ class HybridRetriever:
             )
             for i in best
         ]
-        return Retrieval(query, vector, hits)
+        return Retrieval(query, vector, hits, asks_home)

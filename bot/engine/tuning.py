@@ -27,3 +27,4 @@ class Tuning:
     min_coverage: float = 0.30  # idf-weighted share of the question's content words found in one sentence
     oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
     oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
+    answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)

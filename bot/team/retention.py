@@ -67,16 +67,17 @@ class PurgeReport(NamedTuple):
         return ", ".join(f"{name} {count}" for name, count in self._asdict().items())
 
 
+# The queue's rows that are finished: a pending inbox row waits for (or is in) the worker, a pending outbox row is not
+# delivered yet (it may be the very reply being written); those stay.
+INBOX_FINISHED = inbox.c.status != InboxStatus.PENDING
+OUTBOX_FINISHED = outbox.c.status.in_([OutboxStatus.SENT, OutboxStatus.UNDELIVERABLE])
+
+
 def _plain(cutoff: _dt.datetime) -> list[tuple[str, Table, Column, ColumnElement[bool]]]:
     """The tables without children: (report field, table, key column, what goes)."""
     return [
-        ("inbox", inbox, inbox.c.id, (inbox.c.received_at < cutoff) & (inbox.c.status != InboxStatus.PENDING)),
-        (
-            "outbox",
-            outbox,
-            outbox.c.id,
-            (outbox.c.created_at < cutoff) & outbox.c.status.in_([OutboxStatus.SENT, OutboxStatus.UNDELIVERABLE]),
-        ),
+        ("inbox", inbox, inbox.c.id, (inbox.c.received_at < cutoff) & INBOX_FINISHED),
+        ("outbox", outbox, outbox.c.id, (outbox.c.created_at < cutoff) & OUTBOX_FINISHED),
         (
             "handoffs",
             handoffs,
@@ -99,16 +100,14 @@ def _count(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
     return conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
 
 
-def _delete_questions(store: Store, cutoff: _dt.datetime, batch: int) -> dict[str, int]:
+def delete_questions(store: Store, which: ColumnElement[bool], batch: int = BATCH) -> dict[str, int]:
+    """Delete the questions `which` selects with their `feedback` and `group_members` rows (children first), `batch`
+    questions per transaction; the counts per table. Shared with bot/team/erasure.py."""
     counts = {"questions": 0, "feedback": 0, "group_members": 0}
     while True:
         with store.engine.begin() as conn:
             # FOR UPDATE (PostgreSQL; SQLite locks the whole file): no feedback can be added to these meanwhile
-            ids = list(
-                conn.execute(
-                    select(questions.c.id).where(questions.c.asked_at < cutoff).limit(batch).with_for_update()
-                ).scalars()
-            )
+            ids = list(conn.execute(select(questions.c.id).where(which).limit(batch).with_for_update()).scalars())
             if not ids:
                 return counts
             counts["feedback"] += conn.execute(delete(feedback).where(feedback.c.question_id.in_(ids))).rowcount
@@ -116,6 +115,17 @@ def _delete_questions(store: Store, cutoff: _dt.datetime, batch: int) -> dict[st
                 delete(group_members).where(group_members.c.question_id.in_(ids))
             ).rowcount
             counts["questions"] += conn.execute(delete(questions).where(questions.c.id.in_(ids))).rowcount
+
+
+def delete_rows(store: Store, table: Table, key: Column, where: ColumnElement[bool], batch: int = BATCH) -> int:
+    """Delete the rows of `table` that `where` selects, `batch` keys per transaction; how many went."""
+    deleted = 0
+    while True:
+        with store.engine.begin() as conn:
+            keys = list(conn.execute(select(key).where(where).limit(batch)).scalars())
+            if not keys:
+                return deleted
+            deleted += conn.execute(delete(table).where(key.in_(keys))).rowcount
 
 
 def purge(
@@ -141,15 +151,9 @@ def purge(
             for name, child in (("feedback", feedback), ("group_members", group_members)):
                 found[name] = _count(conn, child, child.c.question_id.in_(select(questions.c.id).where(old)))
         return PurgeReport(**found)
-    found = _delete_questions(store, cutoff, batch)
+    found = delete_questions(store, questions.c.asked_at < cutoff, batch)
     for name, table, key, where in plain:
-        found[name] = 0
-        while True:
-            with store.engine.begin() as conn:
-                keys = list(conn.execute(select(key).where(where).limit(batch)).scalars())
-                if not keys:
-                    break
-                found[name] += conn.execute(delete(table).where(key.in_(keys))).rowcount
+        found[name] = delete_rows(store, table, key, where, batch)
     report = PurgeReport(**found)
     AuditLog(store).record(actor, AuditAction.DATA_PURGED, f"older than {older_than_days} days", report.describe())
     return report

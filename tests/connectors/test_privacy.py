@@ -30,7 +30,8 @@ def test_the_privacy_notice_says_what_is_kept_how_long_and_how_to_ask_for_deleti
         "Nghị định 13/2023/NĐ-CP",
         "được\n      che đi",  # identifiers masked
         "Tổ công nghệ số cộng đồng",  # who sees it
-        "Hiện chưa có chức năng tự xoá dữ liệu ngay trong khung trò chuyện",
+        "nhắn “xóa dữ liệu của tôi” cho\n    trợ lý",  # erasure from any channel (actions/privacy.py)
+        "“Xác nhận xóa”",
         "UBND xã Con Cuông",
         'href="/chat"',
     ):

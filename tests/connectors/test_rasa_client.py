@@ -27,11 +27,12 @@ def test_rasa_down_is_a_clear_error():
 @pytest.fixture
 def fake_rasa():
     """A fake Rasa REST channel on 127.0.0.1 that replies with what the test sets."""
-    state = {"status": 200, "body": b"[]", "seen": []}
+    state = {"status": 200, "body": b"[]", "seen": [], "auth": []}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
             state["seen"].append(self.rfile.read(int(self.headers["Content-Length"])))
+            state["auth"].append(self.headers.get("Authorization"))
             self.send_response(state["status"])
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -84,3 +85,24 @@ def test_the_async_client_sends_the_same_request_and_reads_the_same_replies(fake
     state["status"] = 500
     with pytest.raises(RasaUnavailable, match="HTTP 500"):
         asyncio.run(run())
+
+
+def test_both_clients_send_the_rest_channel_token_and_a_refusal_names_it(fake_rasa):
+    """nlu/rest_channel.py answers only `Authorization: Bearer <TROLYSO_RASA_TOKEN>`; without a token none is sent."""
+    url, state = fake_rasa
+    state["body"] = '[{"recipient_id": "u", "text": "Chào"}]'.encode()
+    RasaClient(url, token="t0k").send("u", "xin chào")
+    RasaClient(url).send("u", "xin chào")
+
+    async def run():
+        client = AsyncRasaClient(url, token="t0k")
+        try:
+            return await client.send("u", "xin chào")
+        finally:
+            await client.close()
+
+    asyncio.run(run())
+    assert state["auth"] == ["Bearer t0k", None, "Bearer t0k"]
+    state["status"] = 401
+    with pytest.raises(RasaUnavailable, match="401: TROLYSO_RASA_TOKEN"):
+        RasaClient(url, token="wrong").send("u", "xin chào")

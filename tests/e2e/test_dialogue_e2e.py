@@ -31,7 +31,9 @@ pytestmark = E2E
 def stack(tmp_path_factory, settings):
     with running_stack(tmp_path_factory.mktemp("e2e"), settings) as run:
         yield {
-            "client": RasaClient(run["config"].rasa_url, timeout=60),
+            "client": RasaClient(run["config"].rasa_url, timeout=60, token=run["config"].rasa_token),
+            "rasa": run["config"].rasa_url,
+            "rasa_token": run["config"].rasa_token,
             "knowledge": run["knowledge"],
             "stack": run["stack"],
             "gateway": run["config"].gateway_url,
@@ -204,6 +206,32 @@ def test_web_chat_through_the_gateway_reaches_the_real_bot(stack):
     ]
 
 
+def test_rasa_rest_channel_answers_only_with_the_gateways_token(stack):
+    """Someone who reaches Rasa's port directly cannot talk as a resident: without the token `trolyso up` gave the
+    gateway, or with a wrong one, the REST channel answers 401 (streaming too); with it, the bot's reply. The health
+    check the gateway and `trolyso up` poll stays open."""
+    import requests
+
+    webhook = f"{stack['rasa']}/webhooks/rest/webhook"
+    body = {"sender": f"direct-{uuid.uuid4().hex[:8]}", "message": "/menu"}
+    refused = [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": f"Bearer {stack['rasa_token']}x"},
+        {"Authorization": stack["rasa_token"]},  # no scheme
+        {"Authorization": f"Basic {stack['rasa_token']}"},
+    ]
+    for headers in refused:
+        for params in ({}, {"stream": "true"}):
+            r = requests.post(webhook, json=body, headers=headers, params=params, timeout=60)
+            assert r.status_code == 401, (headers, params, r.status_code, r.text[:200])
+            assert "Dịch vụ công" not in r.text
+    r = requests.post(webhook, json=body, headers={"Authorization": f"Bearer {stack['rasa_token']}"}, timeout=60)
+    assert r.status_code == 200
+    assert "Dịch vụ công trực tuyến" in [b["title"] for m in r.json() for b in m.get("buttons") or []]
+    assert requests.get(f"{stack['rasa']}/webhooks/rest/", timeout=10).json() == {"status": "ok"}
+
+
 def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path, settings):
     import signal
     import subprocess
@@ -219,6 +247,7 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
         "TROLYSO_RASA_PORT": str(rasa_port),
         "TROLYSO_ACTIONS_PORT": str(actions_port),
         "TROLYSO_GATEWAY_PORT": str(gateway_port),
+        "TROLYSO_RASA_TOKEN": "up-test-token",
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "up"],
@@ -238,14 +267,66 @@ def test_trolyso_up_waits_for_health_serves_and_stops_cleanly_on_ctrl_c(tmp_path
                 break
         printed = "".join(out)
         assert all(f"127.0.0.1:{p}" in printed for p in (rasa_port, actions_port, gateway_port)), printed
-        replies = RasaClient(f"http://127.0.0.1:{rasa_port}").send("up-test", "/menu")
+        replies = RasaClient(f"http://127.0.0.1:{rasa_port}", token="up-test-token").send("up-test", "/menu")
         assert "Dịch vụ công trực tuyến" in [b["title"] for r in replies for b in r.buttons]
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0 and "Stopped." in rest
     with pytest.raises(RasaUnavailable):
-        RasaClient(f"http://127.0.0.1:{rasa_port}", timeout=2).send("up-test", "/menu")
+        RasaClient(f"http://127.0.0.1:{rasa_port}", timeout=2, token="up-test-token").send("up-test", "/menu")
+
+
+def test_a_web_resident_erases_their_data_after_confirming(stack):
+    """ "xoa du lieu cua toi" through the gateway's web chat, the real Rasa and action server: the bot asks first, a
+    typed "có" confirms, and the resident's questions, messages and subscription are gone from the store while the
+    other residents' stay; the audit log has counts, no words."""
+    import requests
+    from sqlalchemy import func, select
+
+    from bot.store.schema import audit_log, inbox, outbox, questions, subscriptions
+    from bot.team.erasure import ERASED
+
+    store: Store = stack["store"]
+    tag = uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))  # letters: a word, not a number
+
+    def count(table, where=None) -> int:
+        query = select(func.count()).select_from(table)
+        with store.engine.connect() as conn:
+            return conn.execute(query if where is None else query.where(where)).scalar_one()
+
+    chat = requests.Session()
+
+    def say(text: str) -> list[dict]:
+        r = chat.post(f"{stack['gateway']}/api/chat", json={"text": text}, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()["messages"]
+
+    say(f"nghị quyết 57 do ai ký, mã {tag}")
+    with store.engine.connect() as conn:
+        [conversation] = conn.execute(select(inbox.c.conversation_id).where(inbox.c.text.contains(tag))).scalars()
+    say("đăng ký nhận tin")
+    others = count(questions, ~questions.c.text.contains(tag))
+    assert count(questions, questions.c.text.contains(tag)) == 1
+    assert count(subscriptions, subscriptions.c.conversation_id == conversation) == 1
+    asked = say("xoa du lieu cua toi")
+    assert [b["title"] for b in asked[-1]["buttons"]] == ["Xác nhận xóa", "Không xóa"]
+    assert count(inbox, inbox.c.conversation_id == conversation) == 3  # nothing deleted before the answer
+    done = say("có")
+    assert "em đã xoá dữ liệu của anh/chị" in done[-1]["text"] and "1 câu hỏi" in done[-1]["text"]
+    assert count(questions, questions.c.text.contains(tag)) == 0 and count(questions) == others
+    assert count(subscriptions, subscriptions.c.conversation_id == conversation) == 0
+    # what is left of the conversation: the "có" being answered, the reply confirming it (then still pending) and
+    # the newest earlier reply with its text replaced (bot/team/erasure.py: web chat ids never go back)
+    assert count(inbox, inbox.c.conversation_id == conversation) == 1
+    with store.engine.connect() as conn:
+        left = conn.execute(select(outbox.c.text).where(outbox.c.conversation_id == conversation)).scalars().all()
+    assert left[0] == ERASED and left[1] == done[-1]["text"] and len(left) == 2
+    with store.engine.connect() as conn:
+        entry = conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(1)).one()
+    assert entry.action == "resident_erased" and entry.username == "resident:web"
+    assert tag not in entry.target + entry.detail and "questions 1" in entry.detail
+    assert "Trợ lý số" in say("xin chào")[-1]["text"]  # the conversation goes on
 
 
 def test_action_server_down_is_a_clear_error_not_silence(stack):

@@ -62,6 +62,13 @@ def test_parse_valid_document():
         ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nflow: dvc\n---\nbody\n", 5, "also needs 'task'"),
         ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\ncolour: red\n---\nbody\n", 5, "unknown field 'colour'"),
         ("---\ntitle: x\nkind: plan\ntopics: [PLAN]\n---\n\n", 6, "no text"),
+        ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nsources: Báo — https://x.vn\n---\nbody\n", 5, "'sources'"),
+        (
+            "---\ntitle: x\nkind: guide\ntopics: [DVC]\nissued: 2026\nsources:\n  - A — https://a.vn\n  - ''\n---\nb\n",
+            6,
+            "'sources'",
+        ),
+        ("---\ntitle: x\nkind: guide\ntopics: [DVC]\nsources: []\n---\nbody\n", 5, "'sources'"),
     ],
 )
 def test_front_matter_errors_name_file_and_line(text, line, words):
@@ -176,3 +183,14 @@ def test_shipped_knowledge_is_valid():
     kinds = {c.kind for c in chunks}
     assert {"plan", "explainer", "guide"} <= kinds
     assert len({c.path for c in chunks if c.kind == "plan"}) == 5
+
+
+def test_every_shipped_explainer_and_guide_names_its_sources():
+    root = Path(__file__).resolve().parents[2] / "knowledge"
+    checked = 0
+    for path in sorted((root / "explainers").glob("*.md")) + sorted((root / "guides").glob("*.md")):
+        doc = parse_document(path.read_text(encoding="utf-8"), path.name)
+        sources = doc.meta.get("sources")
+        assert sources and all(" — " in s for s in sources), f"{path.name}: 'sources' must list 'Title — URL'"
+        checked += 1
+    assert checked >= 20

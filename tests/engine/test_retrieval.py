@@ -3,7 +3,7 @@
 from bot.engine.knowledge import Chunk
 from bot.engine.retrieval import (
     CorpusToneRestorer,
-    LocalityBooster,
+    Localities,
     QueryAnalyzer,
     reciprocal_rank_fusion,
     restore_tones,
@@ -62,8 +62,71 @@ def test_locality_booster_finds_places_named_in_a_question():
             chunk("explainers/x.md", "toàn quốc"),
         ]
 
-    booster = LocalityBooster(Index())
+    booster = Localities(Index())
     analyzer = QueryAnalyzer(corpus_tones=False)
     assert booster.paths_for(analyzer.run("Kế hoạch của xã Con Cuông có gì?")) == {"plans/con-cuong.md"}
     assert booster.paths_for(analyzer.run("ke hoach cua cao bang")) == {"plans/cao-bang.md"}
     assert booster.paths_for(analyzer.run("nghị quyết 57 là gì")) == set()
+
+
+def _plans_index():
+    from bot.engine.tuning import Tuning
+
+    def chunk(path, locality, kind="plan"):
+        return Chunk(
+            id=path,
+            path=path,
+            title="t",
+            kind=kind,
+            topics=["PLAN"],
+            heading_path=[],
+            text="x",
+            meta={"locality": locality},
+        )
+
+    class Index:
+        chunks = [
+            chunk("plans/muong-mun.md", "xã Mường Mùn, tỉnh Điện Biên"),
+            chunk("plans/dien-bien.md", "tỉnh Điện Biên"),
+            chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
+            chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
+            chunk("explainers/x.md", "toàn quốc", kind="explainer"),
+        ]
+
+    return Index(), Tuning()
+
+
+def test_home_commune_first_then_its_province_and_other_plans_only_when_named():
+    index, tuning = _plans_index()
+    places = Localities(index, home="muong-mun")
+    assert places.home_known
+    assert places.home_paths == {"plans/muong-mun.md"} and places.province_paths == {"plans/dien-bien.md"}
+    analyzer = QueryAnalyzer(corpus_tones=False)
+
+    def fused_after(question):
+        fused = dict.fromkeys(range(len(index.chunks)), 1.0)
+        asks_home = places.adjust(fused, index.chunks, analyzer.run(question), tuning)
+        return {index.chunks[i].path: score for i, score in fused.items()}, asks_home
+
+    scores, asks_home = fused_after("Kế hoạch của xã mình đặt mục tiêu gì đến 2030?")
+    assert asks_home
+    assert set(scores) == {"plans/muong-mun.md", "plans/dien-bien.md", "explainers/x.md"}  # others' plans dropped
+    assert scores["plans/muong-mun.md"] > scores["plans/dien-bien.md"] > scores["explainers/x.md"]
+    # without diacritics, and "ở đây"
+    assert fused_after("xa minh bao cao vao ngay nao")[1] and fused_after("o day co lop hoc khong")[1]
+    # a place named wins over the home commune: its plan answers
+    scores, asks_home = fused_after("kế hoạch của xã Con Cuông có gì")
+    assert not asks_home and scores["plans/con-cuong.md"] == max(scores.values())
+    # a question that names no place still never gets another commune's plan
+    scores, _ = fused_after("kế hoạch tuyên truyền có những hình thức nào")
+    assert "plans/con-cuong.md" not in scores and "plans/cao-bang.md" not in scores
+
+
+def test_without_a_home_commune_every_plan_stays_and_xa_minh_is_flagged():
+    index, tuning = _plans_index()
+    places = Localities(index)
+    assert not places.home_known
+    fused = dict.fromkeys(range(len(index.chunks)), 1.0)
+    assert places.adjust(fused, index.chunks, QueryAnalyzer(corpus_tones=False).run("xã ta báo cáo khi nào"), tuning)
+    assert len(fused) == len(index.chunks)
+    assert not Localities(index, home="khong-co-xa-nay").home_known

@@ -1,0 +1,207 @@
+"""What kind of thing a question asks for, and whether a composed answer contains it.
+
+Sharing content words with a section is not enough to answer from it: "số điện thoại của công an xã là số nào"
+shares "công an xã" with many sections, but only a section holding a phone number answers it. A question that
+asks for a phone number, a sum of money, a date, a time of day, a duration, a count ("bao nhiêu người"), a
+person or a place is answered only when the composed answer holds one; otherwise the engine refuses politely
+and records the question for the team. Rules on folded text, so they work without diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from bot.text import fold
+
+LABELS = {  # what was asked, as the answer names it when the knowledge lacks that part
+    "phone": "số điện thoại",
+    "money": "số tiền",
+    "date": "ngày, thời điểm",
+    "clock": "giờ",
+    "duration": "thời gian mất bao lâu",
+    "count": "con số cụ thể",
+    "person": "tên người",
+    "body": "người hoặc cơ quan phụ trách",
+    "place": "địa điểm",
+}
+
+
+class Kind(StrEnum):
+    PHONE = "phone"
+    MONEY = "money"
+    DATE = "date"
+    CLOCK = "clock"  # a time of day ("mấy giờ")
+    DURATION = "duration"
+    COUNT = "count"  # a number of something ("bao nhiêu người", "bao nhiêu %")
+    PERSON = "person"  # a named person ("tên là gì", "ai ký")
+    BODY = "body"  # a person or an organisation ("ai", "cơ quan nào")
+    PLACE = "place"
+
+
+_NUMBER_WORDS = r"(?:mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
+_NUMBER = rf"(?:\d[\d.,]*|{_NUMBER_WORDS})"
+_TIME_UNITS = r"(?:ngay|gio|phut|giay|tuan|thang|nam|tieng|buoi)"
+
+# A unit asked with "bao nhiêu"/"mấy" that means money, percent or time; anything else is counted as a noun.
+_MONEY_UNITS = {"tien", "dong", "phi", "le phi", "trieu", "nghin", "ngan", "xu", "k", "vnd"}
+_PERCENT_UNITS = {"%", "phan tram", "ty le", "phan"}
+_DURATION_UNITS = {"ngay", "tuan", "thang", "nam", "phut", "tieng", "lau", "buoi", "ngay lam viec"}
+
+_ASKS = [
+    (
+        Kind.PHONE,
+        re.compile(
+            r"\b(?:so dien thoai|sdt|dien thoai|hotline|duong day nong|tong dai|so may|so lien he|so zalo)\b"
+            r".*\b(?:bao nhieu|bn|so nao|so may|la gi|la so|may|nao|gi)\b"
+            r"|\b(?:xin|cho|gui|de lai|co)\b.*\b(?:so dien thoai|sdt|hotline|so lien he)\b"
+            r"|\b(?:goi|lien he)\b.*\bso (?:nao|may|bao nhieu)\b"
+        ),
+    ),
+    (
+        Kind.MONEY,
+        re.compile(
+            r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan|k)\b"
+            r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|gia|ngan sach|kinh phi|phu cap|luong|han muc)\b"
+            r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b"
+            r"|\b(?:mat|ton|het|tra|dong|nop|cap|chi)\s+(?:\w+\s+){0,2}(?:bao nhieu|bn)\s*(?:tien)?\s*[?.!]*$"
+        ),
+    ),
+    (
+        Kind.DATE,
+        re.compile(
+            r"\b(?:ngay nao|hom nao|ngay may|ngay bao nhieu|thang nao|thang may|nam nao|dot nao|"
+            r"khi nao|luc nao|(?<!co )bao gio|han chot|han cuoi|thoi han|thoi gian nao|tuan nao)\b"
+        ),
+    ),
+    (Kind.CLOCK, re.compile(r"\b(?:may gio|gio nao|may h|gio mo cua|gio lam viec|mo cua tu)\b")),
+    (
+        Kind.DURATION,
+        re.compile(
+            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|mat may gio|"
+            r"trong bao lau|sau bao lau)\b"
+        ),
+    ),
+    (Kind.PERSON, re.compile(r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao)\b")),
+    (
+        Kind.BODY,
+        re.compile(
+            r"\b(?:la ai|ai (?:ky|ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
+            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet)|co quan nao|don vi nao|bo nao|so nao|"
+            r"ngan hang nao|to chuc nao|nguoi nao|ben nao|cap nao)\b"
+        ),
+    ),
+    (
+        Kind.PLACE,
+        re.compile(r"\b(?:o dau|cho nao|noi nao|dia chi|den dau|tai dau|dia diem|o cho nao|phong nao|tang may)\b"),
+    ),
+]
+_COUNT_ASK = re.compile(r"\b(?:bao nhieu|bn|may)\s+(%|phan tram|ty le|\w+(?: \w+)?)")
+
+_PHONE = re.compile(r"(?<![\d/.,])(?:\+?84|0)?\d(?:[ .]?\d){2,11}(?![\d/%]|\.\d)")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONEY = re.compile(
+    rf"{_NUMBER}\s*(?:dong|d\b|vnd|trieu|nghin|ngan|ty|k\b|%)|mien phi|khong (?:mat|thu|ton) (?:phi|tien)|"
+    r"khong phai (?:tra|nop|dong) (?:phi|tien)|0 dong"
+)
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\bngay \d{1,2}\b|\bthang \d{1,2}\b|\b(?:nam )?(?:19|20)\d\d\b|"
+    r"\b(?:hang (?:nam|thang|tuan|quy)|dinh ky|thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|quy [1-4iv]+)\b"
+)
+_CLOCK = re.compile(r"\b\d{1,2}\s*(?:h|gio)\b|\b\d{1,2}:\d{2}\b|\b(?:24/7|24 gio|gio hanh chinh|ca ngay)\b")
+_DURATION = re.compile(
+    rf"{_NUMBER}\s*(?:{_TIME_UNITS}|ngay lam viec)\b|\b(?:ngay lap tuc|ngay sau|trong ngay|tuc thi|vai phut)\b"
+)
+_BODY = re.compile(
+    r"\b(?:bo|so|cuc|vien|ban|phong|uy ban|ubnd|hdnd|chinh phu|thu tuong|quoc hoi|dang|mat tran|hoi|doan|"
+    r"cong an|ngan hang|trung tam|truong|tong bi thu|chu tich|pho chu tich|bi thu|giam doc|to cong nghe|"
+    r"doanh nghiep|tap doan|to chuc|napas|evn|vnpt|viettel)\b"
+)
+# A person's name: two or more capitalised syllables in a row, in the answer as written ("Tô Lâm").
+_NAME = re.compile(r"\b[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+_PLACE = re.compile(
+    r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
+    r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
+)
+
+
+def asked_kinds(question: str) -> set[Kind]:
+    """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
+    q = fold(question)
+    kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
+    if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
+        for unit in _COUNT_ASK.findall(q):
+            first = unit.split()[0]
+            if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
+                kinds.add(Kind.COUNT)
+            elif first in _MONEY_UNITS:
+                kinds.add(Kind.MONEY)
+            elif first in _DURATION_UNITS:
+                kinds.add(Kind.DURATION)
+            elif first not in {"la", "thi", "vay", "a", "ha", "so", "con", "cai", "the"}:
+                kinds.add(Kind.COUNT)
+    return kinds
+
+
+def holds(kind: Kind, answer: str) -> bool:
+    """Whether the answer text contains a thing of that kind."""
+    folded = fold(answer)
+    if kind is Kind.PHONE:
+        for m in _PHONE.finditer(folded):
+            digits = re.sub(r"\D", "", m.group())
+            if len(digits) >= 3 and not _YEAR.match(digits):
+                return True
+        return False
+    if kind is Kind.MONEY:
+        return bool(_MONEY.search(folded))
+    if kind is Kind.DATE:
+        return bool(_DATE.search(folded))
+    if kind is Kind.CLOCK:
+        return bool(_CLOCK.search(folded))
+    if kind is Kind.DURATION:
+        return bool(_DURATION.search(folded))
+    if kind is Kind.COUNT:
+        return bool(re.search(r"\d", folded)) or bool(re.search(rf"\b{_NUMBER_WORDS}\b", folded))
+    if kind is Kind.PERSON:
+        return bool(_NAME.search(answer))
+    if kind is Kind.BODY:
+        return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
+    if kind is Kind.PLACE:
+        return bool(_PLACE.search(folded))
+    return True
+
+
+def _count_units(question: str) -> list[str]:
+    """The things counted ("bao nhiêu người" -> "nguoi"; "bao nhiêu %" -> "%")."""
+    units = []
+    for unit in _COUNT_ASK.findall(fold(question)):
+        first = unit.split()[0]
+        if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
+            units.append("%")
+        elif first not in _MONEY_UNITS | _DURATION_UNITS | {"la", "thi", "vay", "a", "ha", "so", "con", "cai", "the"}:
+            units.append(first)
+    return units
+
+
+def holds_count(question: str, answer: str) -> bool:
+    """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"."""
+    folded = fold(answer)
+    for unit in _count_units(question) or [""]:
+        if unit == "%":
+            if re.search(r"\d\s*%|phan tram", folded):
+                return True
+        elif unit and re.search(rf"{_NUMBER}\s+(?:\w+\s+){{0,2}}{re.escape(unit)}\b", folded):
+            return True
+        elif not unit and re.search(r"\d", folded):
+            return True
+    return False
+
+
+def missing_kinds(question: str, answer: str) -> set[Kind]:
+    """What the question asks for that the answer does not hold."""
+    missing = set()
+    for kind in asked_kinds(question):
+        ok = holds_count(question, answer) if kind is Kind.COUNT else holds(kind, answer)
+        if not ok:
+            missing.add(kind)
+    return missing

@@ -1,0 +1,98 @@
+"""Resident messages for the scam safety net (bot/engine/redflags.py, bot/engine/scam.py): red-flag wordings in many
+styles (diacritics or not, teencode, typos, long stories, two sentences) and harmless look-alikes that share their words
+and must keep their normal answers. Kinds of request, not a list the patterns were fitted to one by one."""
+
+from __future__ import annotations
+
+SCAMS = [
+    # someone asking for an OTP, password or card numbers
+    "Có người gọi tự xưng nhân viên ngân hàng, bảo tôi đọc mã OTP để hoàn tiền, có nên đọc không?",
+    "nv ngan hang goi xin ma otp cua e de huy giao dich, e co nen dua ko",
+    "nó bảo đọc cái mã 6 số vừa gửi về máy cho nó là xong",
+    "ho hoi mk vneid cua toi de cap nhat thong tin, co cho dc ko a",
+    "Một người nhắn Zalo xin số thẻ và 3 số mặt sau thẻ ATM để nhận quà tri ân",
+    "có nên gửi mã xác thực cho người lạ không ạ",
+    "Bên tổng đài Viettel gọi hỏi mã OTP để nâng cấp sim 4G, đưa có sao không?",
+    "ai đó nhắn tin nhờ tôi đọc hộ mã xác nhận gửi về điện thoại, bảo là gửi nhầm",
+    # a caller claiming to be police, bank, electricity, court… asking for a transfer, a verification, an app
+    "công an gọi điện bảo tôi liên quan đường dây rửa tiền, phải chuyển tiền vào tài khoản tạm giữ để điều tra",
+    "cong an goi dien bao vneid cua toi sai thong tin, bat cai app qua link de dong bo, co dung ko",
+    "Dạ cháu chào bác, hôm qua có số lạ gọi tự xưng CA phường, nói tài khoản định danh của bác bị lỗi sau sáp nhập, "
+    "bảo bác bấm vào đường link họ gửi qua Zalo để cập nhật lại, bác có nên làm không ạ?",
+    "dien luc goi bao nha toi no tien dien, phai ck ngay ko se cat dien trong 2h",
+    "Có người tự xưng bên điện lực gọi báo nhà tôi nợ tiền điện sắp cắt điện, phải làm sao",
+    "Tòa án gọi điện nói tôi có giấy triệu tập qua Zalo, yêu cầu chuyển khoản tiền bảo lãnh",
+    "vien kiem sat goi bao toi dinh vu an, yeu cau chuyen tien de chung minh tai san",
+    "Bưu điện gọi báo có bưu phẩm bị giữ, bắt tôi nộp phí 300k mới giao",
+    "nha mang goi bao sim sap bi khoa, bat xac minh bang cach bam vao link",
+    "ngân hàng nhắn tin bảo tài khoản bị khóa, yêu cầu xác minh tài khoản qua đường link",
+    "Cán bộ bảo hiểm xã hội gọi điện bảo tôi cài ứng dụng để nhận tiền trợ cấp",
+    "thằng tự xưng công an bắt e chuyển 50 triệu vào tk an toàn",
+    # a link or app to install
+    "người ta gửi file apk bảo cài vào để nộp thuế, có an toàn không",
+    "ho gui link bao tai app dich vu cong moi de dk, e tai roi co sao ko",
+    "Có tin nhắn lạ gửi đường link bảo bấm vào để nhận tiền hỗ trợ, em bấm rồi giờ phải làm sao",
+    "tôi lỡ cài ứng dụng lạ theo hướng dẫn của người gọi điện, giờ điện thoại bị điều khiển",
+    # "việc nhẹ lương cao", tasks paid after a deposit
+    "Trên Facebook tuyển việc nhẹ lương cao làm tại nhà, có phải lừa đảo không?",
+    "em dc moi lam nhiem vu like video tiktok, lam xong phai nap 500k moi rut duoc tien",
+    "chốt đơn ảo nhận hoa hồng, phải chuyển tiền trước rồi mới được hoàn lại, có nên làm không",
+    "ctv ban hang online yeu cau dat coc 2 trieu truoc khi nhan viec",
+    "Có người rủ làm cộng tác viên đánh giá sản phẩm, nạp tiền vào làm nhiệm vụ thì được hoa hồng 30%",
+    # a deposit or fee to unlock a prize, a parcel, a loan
+    "tôi trúng thưởng xe SH, họ bảo phải nộp phí 5 triệu mới nhận được xe",
+    "tin nhan bao trung thuong iphone tu shopee, bam link nhan qua",
+    "vay tien online duoc duyet roi nhung bat dong phi giai ngan truoc moi giai ngan",
+    "Bên cho vay bảo hồ sơ vay của tôi bị sai, phải đóng tiền trước để mở khóa khoản vay",
+    "Có kiện hàng quốc tế gửi cho tôi, hải quan bảo nộp phí thông quan 2 triệu",
+    # a relative in hospital / accident needing money urgently
+    "Có người gọi báo con tôi bị tai nạn đang cấp cứu ở bệnh viện, cần chuyển tiền mổ gấp",
+    "co nguoi xung la giao vien goi bao chau em bi nga phai nhap vien, bat ck 20 trieu vien phi",
+    "Facebook của bạn tôi nhắn tin mượn tiền gấp, bảo chuyển vào số tài khoản khác",
+    "con tôi gọi video nhờ chuyển tiền gấp nhưng mặt nhìn lạ lạ, chuyển có sao không",
+    # "get my money back" / hack services
+    "Tôi bị lừa mất tiền, giờ có người nhắn bảo lấy lại được tiền nhưng phải đóng phí trước, có nên tin không?",
+    "co dich vu hack lai tai khoan facebook bi mat, ho doi 2 trieu, co nen thue ko",
+    "bi lua 50 trieu, thay trang facebook nhan lay lai tien da bi lua, phi 10%",
+    # long stories and two-sentence messages
+    "Chào em. Sáng nay mẹ chị nhận cuộc gọi, đầu dây nói là công an huyện, đọc đúng tên tuổi địa chỉ của mẹ. "
+    "Họ bảo mẹ liên quan vụ án ma túy, phải chuyển hết tiền tiết kiệm vào một tài khoản để kiểm tra rồi sẽ trả lại. "
+    "Mẹ chị sợ lắm, đang định ra ngân hàng. Chị phải làm gì bây giờ?",
+    "Bác ơi cho cháu hỏi. Có người nhắn tin qua Zalo tự xưng nhân viên ngân hàng, bảo thẻ của cháu sắp hết hạn "
+    "và hỏi số thẻ cùng mã OTP để gia hạn.",
+    "Ba tôi 70 tuổi, hay nghe điện thoại. Hôm qua có người gọi tự xưng cán bộ điện lực bảo ba tôi tải ứng dụng về để "
+    "kiểm tra hóa đơn, ba tôi làm theo rồi. Giờ phải làm sao?",
+]
+
+HARMLESS = [
+    "chuyển khoản bằng mã QR thế nào",
+    "OTP là gì",
+    "mã OTP là gì vậy ạ",
+    "cách đổi mật khẩu VNeID",
+    "quên mật khẩu VNeID thì làm sao",
+    "nộp lệ phí trên dịch vụ công",
+    "nop le phi tren dich vu cong bang the ngan hang dc ko",
+    "không nhận được mã OTP khi chuyển khoản thì làm sao",
+    "tải ứng dụng VNeID ở đâu",
+    "cài app ngân hàng thế nào",
+    "link dịch vụ công quốc gia là gì",
+    "Chuyển khoản xong ngân hàng có nhắn tin báo không",
+    "thanh toán tiền điện qua ứng dụng ngân hàng",
+    "Điện lực có nhắn tin báo tiền điện hằng tháng không",
+    "đăng ký tài khoản định danh điện tử mức 2 ở đâu",
+    "Công an xã có hướng dẫn cài VNeID không",
+    "vay tiền lãi suất thấp ở đâu",
+    "lừa đảo trực tuyến là gì",
+    "bị lừa đảo qua mạng thì báo cho ai",
+    "cách lấy lại tài khoản VNeID khi quên mật khẩu",
+    "đóng học phí cho con bằng chuyển khoản thế nào",
+    "chuyển tiền viện phí cho bệnh viện bằng QR được không",
+    "Nghị quyết 57 giao nhiệm vụ gì cho xã, kinh phí bao nhiêu",
+    "cách hack tài khoản facebook",
+    "cách lấy mật khẩu của người khác",
+    "mã OTP gửi về điện thoại mấy phút thì hết hạn",
+    "nhập mã OTP vào đâu khi thanh toán",
+    "ngân hàng hướng dẫn chuyển khoản thế nào",
+    "Bình dân học vụ số có dạy cách cài ứng dụng không",
+    "nội dung chuyển khoản tiền nước ghi gì",
+]

@@ -1,0 +1,45 @@
+"""What a question asks for, and whether an answer holds it (rules only, no model)."""
+
+import pytest
+
+from bot.engine.answer_type import Kind, asked_kinds, missing_kinds
+
+ASKS = [
+    ("Ông phó chủ tịch xã số điện thoại bao nhiêu ạ?", {Kind.PHONE}),
+    ("so hotline cua to cong nghe so xa minh la so may", {Kind.PHONE}),
+    ("lớp học tháng sau học ngày nào vậy", {Kind.DATE}),
+    ("le phi cap phieu ly lich tu phap bao nhieu tien", {Kind.MONEY}),
+    ("Hạn mức chuyển tiền mỗi ngày của ví là bao nhiêu?", {Kind.MONEY}),
+    ("bộ phận một cửa mở cửa từ mấy giờ", {Kind.CLOCK}),
+    ("cấp phiếu lý lịch tư pháp mấy ngày có kết quả", {Kind.DURATION}),
+    ("tổ trưởng tổ công nghệ số bản em tên là gì", {Kind.PERSON}),
+    ("Nghị quyết 57 do ai ký", {Kind.BODY}),
+    ("làm vneid ở đâu", {Kind.PLACE}),
+    ("xã mình có bao nhiêu người đã kích hoạt", {Kind.COUNT}),
+    ("kinh tế số chiếm bao nhiêu % GDP", {Kind.COUNT}),
+    ("nghị quyết 57 là gì", set()),
+    ("cách cài VNeID", set()),
+]
+
+
+@pytest.mark.parametrize(("question", "kinds"), ASKS)
+def test_asked_kinds(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+def test_an_answer_lacking_what_was_asked_is_caught():
+    intro = "Tổ công nghệ số cộng đồng làm việc theo phương châm đi từng ngõ, gõ từng nhà."
+    assert missing_kinds("số điện thoại của tổ công nghệ số là số mấy", intro) == {Kind.PHONE}
+    assert missing_kinds("số điện thoại công an là số mấy", "Gọi 113 khi khẩn cấp.") == set()
+    # a year is not a phone number, "mật mã 6 số" is not a sum of money
+    assert missing_kinds("số điện thoại là số nào", "Ban hành năm 2025.") == {Kind.PHONE}
+    assert missing_kinds("lệ phí bao nhiêu tiền", "Anh/chị nhập mật mã 6 số để xác nhận.") == {Kind.MONEY}
+    assert missing_kinds("lệ phí bao nhiêu tiền", "Thủ tục này miễn phí.") == set()
+    assert missing_kinds("hội nghị tổ chức ngày nào", "Tổ chức hội nghị quán triệt nghị quyết.") == {Kind.DATE}
+    assert missing_kinds("báo cáo trước ngày nào", "Định kỳ trước ngày 10/6 và 10/12 hằng năm.") == set()
+    assert missing_kinds("nghị quyết do ai ký", "Tổng Bí thư Tô Lâm ký.") == set()
+    assert missing_kinds("tổ trưởng tên là gì", "Tổ trưởng do thôn bầu ra.") == {Kind.PERSON}
+    # a count must count the thing asked: "mức 2" does not count people
+    assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
+    assert missing_kinds("cả nước có bao nhiêu tổ", "Cả nước có 74.422 Tổ công nghệ số cộng đồng.") == set()
+    assert missing_kinds("bao nhiêu phần trăm", "đạt 80% vào năm 2030") == set()
