@@ -14,17 +14,22 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint lint-code clean rasa-env train browser postgres
+# The commune the bot serves ("xã mình"): a plan's locality as a slug. `make run` ships with xã Mường Mùn unless the
+# environment or .env names another (TROLYSO_COMMUNE=con-cuong); the question sets assume Mường Mùn.
+HOME_COMMUNE := $(if $(TROLYSO_COMMUNE),,$(shell grep -qs '^TROLYSO_COMMUNE=' .env || echo TROLYSO_COMMUNE=muong-mun))
+EVAL_ENV  := TROLYSO_COMMUNE=muong-mun
+
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint lint-code clean rasa-env train browser postgres redis
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
-	$(BIN)/trolyso up --chat
+	$(HOME_COMMUNE) $(BIN)/trolyso up --chat
 
-test: setup index train browser postgres lint-code
+test: setup index train browser postgres redis lint-code
 	TROLYSO_E2E=1 $(BIN)/python -m pytest -q
-	$(BIN)/trolyso eval --gate
+	$(EVAL_ENV) $(BIN)/trolyso eval --gate
 	@echo "Held-out questions (reported, never tuned on):"
-	$(BIN)/trolyso eval --questions eval/holdout/holdout.jsonl
+	$(EVAL_ENV) $(BIN)/trolyso eval --questions eval/holdout/holdout.jsonl
 	$(BIN)/python -m nlu.evaluate --model $(MODEL) --min-f1 0.90
 	$(RASA_BIN) test core --model $(MODEL) --stories tests/stories --out $(DATA)/results/core \
 	    --fail-on-prediction-errors --no-plot --quiet
@@ -52,7 +57,7 @@ index: setup
 	$(BIN)/trolyso index --quiet
 
 eval: index
-	$(BIN)/trolyso eval -v
+	$(EVAL_ENV) $(BIN)/trolyso eval -v
 
 bench: index
 	$(BIN)/trolyso bench
@@ -78,6 +83,11 @@ postgres:
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	    $(SUDO) apt-get install -y -q postgresql || \
 	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q postgresql; }
+
+# Debian's Redis server for the tests of Rasa's Redis lock store (tests/redis_server.py starts a throw-away one).
+redis:
+	@command -v redis-server >/dev/null || $(SUDO) apt-get install -y -q redis-server || \
+	    { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q redis-server; }
 
 # The dialogue model: retrained only when the NLU data, rules, domain, config or tokenizer change.
 train: $(MODEL)

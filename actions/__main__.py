@@ -13,6 +13,7 @@ import logging
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 
+from actions import metrics
 from bot import logs
 from bot.config import Settings
 
@@ -27,8 +28,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--host", default=settings.internal_host)
     ap.add_argument("--port", type=int, default=settings.actions_port)
+    ap.add_argument(
+        "--metrics-port", type=int, default=settings.actions_metrics_port, help="Prometheus metrics port (0 = off)"
+    )
     args = ap.parse_args()
     configure_logging()
+    metrics.serve(args.host, args.metrics_port)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)

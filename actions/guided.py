@@ -7,7 +7,10 @@ Everything the resident reads comes from the guide files, through `bot.engine.gu
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -19,13 +22,19 @@ from actions.runtime import (
     HANDOFF_BUTTON,
     MENU_BUTTON,
     button,
+    channel_of,
     entity,
     intent_of,
     services,
     user_text,
 )
 from bot.engine.guides import FLOW_TITLES, Guide, best_label_match
+from bot.engine.redflags import red_flags, warning
+from bot.engine.scam import SCAM_FLOW
+from bot.status import Reason
 from bot.text import fold
+
+log = logging.getLogger(__name__)
 
 TRIAGE_SLOTS = ("triage_1", "triage_2", "triage_3")
 FORM_SLOTS = ("guide_task", "pay_method", *TRIAGE_SLOTS)
@@ -153,7 +162,37 @@ class ActionStartFlow(Action):
         picked = options[0] if len(options) == 1 else services.guides.named_in(flow, user_text(tracker))
         if picked:
             events.append(SlotSet("guide_task", picked.task))
+        if flow == SCAM_FLOW:
+            await scam_alert(dispatcher, tracker, picked or next(iter(options), None))
         return events
+
+
+@dataclass(frozen=True)
+class ScamAlert:
+    """A scam story that opened the "Tôi nghi bị lừa đảo" flow, as the recorder stores it (bot/team/recorder.py
+    `Judged`): answered with the warning and the scam guide, so the team sees it as the engine's alerts."""
+
+    q: str
+    sources: list[dict[str, str]] = field(default_factory=list)
+    answered: bool = True
+    reason: str = Reason.SCAM_ALERT
+    score: float = 1.0  # a red-flag rule matched: no retrieval score
+
+
+async def scam_alert(dispatcher: CollectingDispatcher, tracker: Tracker, guide: Guide | None) -> None:
+    """When the message that opens (or re-opens) the scam flow shows a red flag (bot/engine/redflags.py): the flow's
+    first reply is the engine's plain warning ("Dạ, đây là dấu hiệu lừa đảo. Anh/chị đừng …"), and the message is
+    recorded once for the team as a scam alert. A button tap or a story without a red flag changes nothing."""
+    text = " ".join(user_text(tracker).split())
+    flags = red_flags(text) if text else []
+    if not flags:
+        return
+    dispatcher.utter_message(text=warning(flags))
+    alert = ScamAlert(text, [{"title": guide.title, "path": guide.path, "section": ""}] if guide else [])
+    try:
+        await asyncio.to_thread(services.recorder.record, alert, channel=channel_of(tracker), user_id=tracker.sender_id)
+    except Exception:  # the resident still gets the warning and the flow when the store is down
+        log.exception("could not record a scam alert")
 
 
 class ValidateGuideForm(FormValidationAction):

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import metrics
 from actions.runtime import (
     HANDOFF_BUTTON,
     MENU_BUTTON,
@@ -45,12 +46,15 @@ class ActionKnowledgeAnswer(Action):
             dispatcher.utter_message(text=ASK_AGAIN, buttons=[MENU_BUTTON])
             return []
         try:
-            answer = await asyncio.to_thread(services.engine.ask, question)
+            with metrics.timed():
+                answer = await asyncio.to_thread(services.engine.ask, question)
+            metrics.count(answer.answered, answer.reason)
             question_id = await asyncio.to_thread(
                 services.recorder.record, answer, channel=channel_of(tracker), user_id=tracker.sender_id
             )
         except Exception:  # the resident must get a reply even if the index or store is broken
             log.exception("answer engine failed on a question")
+            metrics.FAILURES.inc()
             dispatcher.utter_message(text=ENGINE_FAILED, buttons=[HANDOFF_BUTTON, MENU_BUTTON])
             return []
         buttons = []

@@ -13,7 +13,10 @@ from rasa_sdk import Tracker
 from bot.app import App
 from bot.config import Settings
 from bot.engine.answer import AnswerEngine
+from bot.engine.eval_report import latest_path
+from bot.engine.evaluation import load_questions
 from bot.engine.guides import GuideLibrary
+from bot.engine.regression import RegressionRunner
 from bot.engine.watcher import KnowledgeWatcher
 from bot.store import Store
 from bot.team.recorder import Recorder
@@ -81,10 +84,27 @@ class Services:
             return
         engine = self.engine
         watcher = KnowledgeWatcher(
-            self.settings.knowledge_dir, self.settings.index_dir, engine.embedder, engine.use_index
+            self.settings.knowledge_dir,
+            self.settings.index_dir,
+            engine.embedder,
+            engine.use_index,
+            on_change=self.eval_runner().submit if self.settings.eval_on_change else None,
         )
         watcher.serving = engine.index.manifest.get("built_at")
         self.watcher = watcher.start()
+
+    def eval_runner(self) -> RegressionRunner:
+        """Asks the question sets of the old and the new index after each knowledge change, in the background."""
+        settings, engine = self.settings, self.engine
+
+        def questions() -> list[dict]:
+            return [item for path in sorted(settings.eval_dir.glob("*.jsonl")) for item in load_questions(path)]
+
+        return RegressionRunner(
+            lambda index: AnswerEngine(index, engine.embedder, engine.tuning, home=settings.commune),
+            questions,
+            latest_path(settings.data_dir),
+        )
 
 
 services = Services()

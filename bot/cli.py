@@ -90,8 +90,21 @@ def index(full: bool, quiet: bool) -> None:
 
 
 @main.command()
-def lint() -> None:
-    """Check every knowledge file; exit 1 if any is broken."""
+@click.option(
+    "--eval",
+    "with_eval",
+    is_flag=True,
+    help="Also ask the question sets of the served index and of knowledge/ now; exit 1 if an answer got worse.",
+)
+@click.option(
+    "--questions",
+    "paths",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Question files for --eval (default: every TROLYSO_EVAL_DIR/*.jsonl, i.e. eval/*.jsonl).",
+)
+def lint(with_eval: bool, paths: tuple[Path, ...]) -> None:
+    """Check every knowledge file; exit 1 if any is broken (or, with --eval, if a right answer became wrong)."""
     from bot.engine.knowledge import load_folder
 
     s = _settings()
@@ -100,8 +113,43 @@ def lint() -> None:
         click.echo(f"error: {err}")
     files = len({c.path for c in chunks})
     click.echo(f"{files} files OK, {len(errors)} with errors, {len(chunks)} sections")
-    if errors:
+    worse = _lint_eval(s, paths) if with_eval else 0
+    if errors or worse:
         sys.exit(1)
+
+
+def _lint_eval(s: Settings, paths: tuple[Path, ...]) -> int:
+    """The question sets against the served index and against an index of knowledge/ built in memory (the served
+    one is not touched); prints the scores and what got worse, returns how many answers got worse."""
+    from bot.engine.answer import AnswerEngine
+    from bot.engine.embedding import Embedder
+    from bot.engine.evaluation import load_questions
+    from bot.engine.index import KnowledgeIndex
+    from bot.engine.regression import changed_files, compare
+
+    t0 = time.perf_counter()
+    files = list(paths) or sorted(s.eval_dir.glob("*.jsonl"))
+    if not files:
+        raise click.ClickException(f"no question files in {s.eval_dir}")
+    items = [item for path in files for item in load_questions(path)]
+    try:
+        served = KnowledgeIndex.load(s.index_dir)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    embedder = Embedder(s.model_dir)
+    edited, _ = KnowledgeIndex.update(s.knowledge_dir, embedder, served)
+    changed = changed_files(served.manifest, edited.manifest)
+    if not changed:
+        click.echo("eval: knowledge/ is the same as the served index: nothing to compare")
+        return 0
+    click.echo(f"eval: {len(items)} questions from {', '.join(str(p) for p in files)}, as typed and without diacritics")
+    result = compare(
+        AnswerEngine(served, embedder, home=s.commune), AnswerEngine(edited, embedder, home=s.commune), items, changed
+    )
+    for line in result.lines():
+        click.echo(line)
+    click.echo(f"eval took {time.perf_counter() - t0:.0f}s")
+    return len(result.regressions)
 
 
 @main.command()
@@ -166,10 +214,20 @@ def chat(user_id: str) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show every miss.")
 @click.option("--no-folded", is_flag=True, help="Only ask as typed.")
 @click.option("--ablation", is_flag=True, help="Compare the pipeline with one part switched off at a time.")
-def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool, ablation: bool) -> None:
+@click.option(
+    "--floor",
+    "floors",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help=f"With --gate, another threshold for this set (names: {', '.join(GATES)}), e.g. --floor in_typed=0.8.",
+)
+def eval_cmd(
+    paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool, ablation: bool, floors: tuple[str, ...]
+) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from bot.engine.evaluation import load_questions, run_eval
 
+    gates = _gates(floors)  # a mistyped --floor fails before minutes of questions
     engine = _engine(_app())
     items = [item for path in (paths or _default_question_files()) for item in load_questions(path)]
     click.echo(f"{len(items)} questions from {', '.join(str(p) for p in (paths or _default_question_files()))}")
@@ -197,20 +255,33 @@ def eval_cmd(paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool
     if gate:
         failures = []
         typed = results[0]
-        if typed.in_rate < GATES["in_typed"]:
-            failures.append(f"in-scope as typed {typed.in_rate:.2f} < {GATES['in_typed']}")
-        if typed.out_rate < GATES["out"]:
-            failures.append(f"out-of-scope refused {typed.out_rate:.2f} < {GATES['out']}")
-        if len(results) > 1 and results[1].in_rate < GATES["in_folded"]:
-            failures.append(f"in-scope without diacritics {results[1].in_rate:.2f} < {GATES['in_folded']}")
-        if typed.unans_total and typed.unans_rate < GATES["unanswerable"]:
-            failures.append(f"unanswerable refused {typed.unans_rate:.2f} < {GATES['unanswerable']}")
+        if typed.in_rate < gates["in_typed"]:
+            failures.append(f"in-scope as typed {typed.in_rate:.2f} < {gates['in_typed']}")
+        if typed.out_rate < gates["out"]:
+            failures.append(f"out-of-scope refused {typed.out_rate:.2f} < {gates['out']}")
+        if len(results) > 1 and results[1].in_rate < gates["in_folded"]:
+            failures.append(f"in-scope without diacritics {results[1].in_rate:.2f} < {gates['in_folded']}")
+        if typed.unans_total and typed.unans_rate < gates["unanswerable"]:
+            failures.append(f"unanswerable refused {typed.unans_rate:.2f} < {gates['unanswerable']}")
         for r in results:
-            if r.wrong_rate > GATES["wrong_max"]:
-                failures.append(f"answered but wrong ({r.label}) {r.wrong_rate:.3f} > {GATES['wrong_max']}")
+            if r.wrong_rate > gates["wrong_max"]:
+                failures.append(f"answered but wrong ({r.label}) {r.wrong_rate:.3f} > {gates['wrong_max']}")
         if failures:
             raise click.ClickException("eval gate failed: " + "; ".join(failures))
         click.echo("eval gate passed")
+
+
+def _gates(floors: tuple[str, ...]) -> dict[str, float]:
+    gates = dict(GATES)
+    for floor in floors:
+        name, _, value = floor.partition("=")
+        if name not in gates:
+            raise click.BadParameter(f"unknown threshold {name!r} (known: {', '.join(gates)})", param_hint="--floor")
+        try:
+            gates[name] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{floor!r}: the value must be a number", param_hint="--floor") from None
+    return gates
 
 
 def _ablation(engine, items) -> None:
@@ -566,6 +637,58 @@ def db_current() -> None:
     hint = "" if st.kind in (SchemaKind.HEAD, SchemaKind.UNKNOWN) else "; run `trolyso db upgrade`"
     click.echo(f"current: {st.revision or 'none'} — {st.describe()}{hint}")
     click.echo(f"head:    {st.head}")
+
+
+# --- operations: doctor, backup, restore (bot/ops/) -----------------------------------------------------------
+
+
+@main.command()
+@click.option("--online", is_flag=True, help="Also ask Telegram / Zalo Bot which webhook they deliver to.")
+def doctor(online: bool) -> None:
+    """Check that this installation can serve: one line per check; exit 1 if any fails."""
+    from bot.ops.doctor import diagnose, failed
+
+    checks = diagnose(online=online)
+    for check in checks:
+        click.echo(check.line())
+    if failed(checks):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--to", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: <data dir>/backups).")
+def backup(to: Path | None) -> None:
+    """Back up the database, the knowledge folder and the served index into one .tar.gz (safe while running)."""
+    from bot.ops.backup import BackupError
+    from bot.ops.backup import backup as run_backup
+
+    s = _settings()
+    try:
+        done = run_backup(s, to or s.data_dir / "backups")
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    db = done.manifest["database"]
+    click.echo(
+        f"backup: {done.path} ({done.bytes / 1e6:.1f} MB, {done.files} files, database {db['kind']} at revision "
+        f"{db['revision']}, {done.seconds:.1f}s)"
+    )
+
+
+@main.command()
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Restore into this data folder.")
+@click.option("--force", is_flag=True, help="Replace what the data folder holds (kept in before-restore-<time>/).")
+def restore(archive: Path, data_dir: Path | None, force: bool) -> None:
+    """Restore a backup (database, knowledge folder, index), then bring the database to the current schema."""
+    from bot.ops.backup import BackupError, for_data_dir
+    from bot.ops.backup import restore as run_restore
+
+    s = _settings()
+    try:
+        manifest, migrated, seconds = run_restore(for_data_dir(s, data_dir) if data_dir else s, archive, force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored the backup of {manifest['created_at']} ({seconds:.1f}s); {migrated}")
 
 
 # --- console accounts ------------------------------------------------------------------------------

@@ -98,6 +98,13 @@ class _Env:
             raise SettingsError(f"{name} must be a place name like 'muong-mun' (no diacritics, hyphens), not {raw!r}")
         return raw
 
+    def redis_url(self, name: builtins.str) -> builtins.str:
+        """redis://[:password@]host[:port][/db] (rediss:// for TLS); empty when unset."""
+        raw = self.env.get(name, "").strip()
+        if raw and not re.fullmatch(r"rediss?://([^@/\s]*@)?[^@/:\s]+(:\d{1,5})?(/\d{1,2})?/?", raw):
+            raise SettingsError(f"{name} must be an address like redis://127.0.0.1:6379/0, not {raw!r}")
+        return raw
+
     def path(self, name: builtins.str, default: Path) -> Path:
         return Path(self.env.get(name, "").strip() or default).resolve()
 
@@ -167,12 +174,16 @@ class Settings:
     gateway_port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
+    actions_metrics_port: int = 0  # the action server's Prometheus metrics on internal_host; 0 = off
     rasa_url: str = ""  # default http://<internal_host>:<rasa_port>
     # Rasa's REST channel answers only `Authorization: Bearer <token>` (nlu/rest_channel.py); "" = `trolyso up` makes
     # one per start and gives it to Rasa and the gateway only
     rasa_token: str = ""
     rasa_bin: Path = ROOT / ".venv-rasa" / "bin" / "rasa"
     rasa_model: Path = ROOT / "models" / "trolyso.tar.gz"
+    # Rasa's lock store (redis://host:port/db): several Rasa processes can then serve the same conversations in order;
+    # "" = Rasa's in-memory lock (one Rasa process). Conversations themselves are kept by the SQL tracker store.
+    redis_url: str = ""
     # the gateway
     retry_base: float = 1.0  # ceiling (s) of the first retry's random wait; doubles up to retry_max (bot/retry.py)
     retry_max: float = 60.0
@@ -206,6 +217,10 @@ class Settings:
     # the action server
     watch_knowledge: bool = True  # re-index when knowledge/ changes
     actions_warm: bool = True  # load the model and index before the first message (off in some tests)
+    # after each knowledge change the action server asks the question sets (eval_dir/*.jsonl) of the old and the new
+    # index in the background and writes <data dir>/eval/latest.json for the console (bot/engine/regression.py)
+    eval_on_change: bool = True
+    eval_dir: Path = Path("eval")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -255,10 +270,16 @@ class Settings:
             gateway_port=e.port("TROLYSO_GATEWAY_PORT", cls.gateway_port),
             rasa_port=rasa_port,
             actions_port=e.port("TROLYSO_ACTIONS_PORT", cls.actions_port),
+            actions_metrics_port=(
+                0
+                if e.str("TROLYSO_ACTIONS_METRICS_PORT") == "0"
+                else e.port("TROLYSO_ACTIONS_METRICS_PORT", cls.actions_metrics_port)
+            ),
             rasa_url=e.str("TROLYSO_RASA_URL", f"http://{internal_host}:{rasa_port}").rstrip("/"),
             rasa_token=e.str("TROLYSO_RASA_TOKEN"),
             rasa_bin=e.path("TROLYSO_RASA_BIN", cls.rasa_bin),
             rasa_model=e.path("TROLYSO_RASA_MODEL", cls.rasa_model),
+            redis_url=e.redis_url("TROLYSO_REDIS_URL"),
             retry_base=e.number("TROLYSO_RETRY_BASE", cls.retry_base),
             retry_max=e.number("TROLYSO_RETRY_MAX", cls.retry_max),
             zalo_window_days=e.number("TROLYSO_ZALO_WINDOW_DAYS", cls.zalo_window_days),
@@ -281,6 +302,8 @@ class Settings:
             commune=e.slug("TROLYSO_COMMUNE"),
             watch_knowledge=e.flag("TROLYSO_WATCH_KNOWLEDGE", True),
             actions_warm=e.flag("TROLYSO_ACTIONS_WARM", True),
+            eval_on_change=e.flag("TROLYSO_EVAL_ON_CHANGE", True),
+            eval_dir=e.path("TROLYSO_EVAL_DIR", Path("eval")),
         )
 
     @property

@@ -4,18 +4,22 @@
 `trolyso up` starts them as child processes, waits until each answers its health check, prints where they
 listen and stops them cleanly (SIGTERM, then SIGKILL after a grace period) on Ctrl-C or when one dies.
 Logs go to <data dir>/logs/<service>.log. The gateway (connectors/) serves the channels on port 8000.
+Rasa is given <data dir>/endpoints.yml, written at each start: its SQL tracker store keeps conversations across
+restarts, and with TROLYSO_REDIS_URL its Redis lock store lets several Rasa processes share them.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +93,37 @@ class StackConfig:
         return f"http://{self.internal_host}:{self.actions_port}"
 
 
+def tracker_store_url(settings: Settings) -> str:
+    """Where Rasa's SQL tracker store keeps each conversation (so a restarted Rasa carries on where a resident was):
+    the store's PostgreSQL database when there is one (Rasa's table `events`, which bot.store.migrate leaves out of
+    its comparisons; .venv-rasa connects with psycopg2), else a SQLite file of its own in the data directory."""
+    scheme = re.match(r"postgres(ql)?(\+\w+)?://", settings.database_url)
+    if scheme:
+        return "postgresql+psycopg2://" + settings.database_url[scheme.end() :]
+    return f"sqlite:///{settings.data_dir / 'rasa_tracker.db'}"
+
+
+def rasa_endpoints(config: StackConfig, settings: Settings) -> tuple[str, dict[str, str]]:
+    """Rasa's endpoints.yml (action server, SQL tracker store, Redis lock store when TROLYSO_REDIS_URL is set) and
+    the environment it needs: addresses that may hold passwords stay in the environment, the file names them as
+    ${VAR} (Rasa interpolates them)."""
+    text = f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n'
+    text += "tracker_store:\n  type: SQL\n  url: ${TROLYSO_RASA_TRACKER_URL}\n"
+    env = {"TROLYSO_RASA_TRACKER_URL": tracker_store_url(settings)}
+    if settings.redis_url:
+        redis = urllib.parse.urlsplit(settings.redis_url)
+        text += f"lock_store:\n  type: redis\n  url: {redis.hostname}\n  port: {redis.port or 6379}\n"
+        text += f"  db: {redis.path.strip('/') or 0}\n"
+        if redis.username:
+            text += f"  username: {urllib.parse.unquote(redis.username)}\n"
+        if redis.password:
+            text += "  password: ${TROLYSO_RASA_REDIS_PASSWORD}\n"
+            env["TROLYSO_RASA_REDIS_PASSWORD"] = urllib.parse.unquote(redis.password)
+        if redis.scheme == "rediss":
+            text += "  use_ssl: true\n"
+    return text, env
+
+
 def build_services(config: StackConfig, settings: Settings) -> list[Service]:
     if not config.rasa_bin.exists():
         raise StackError(f"Rasa is not installed at {config.rasa_bin}: run `make rasa-env` (or `make run`).")
@@ -103,7 +138,8 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
     }
     endpoints = settings.data_dir / "endpoints.yml"
     endpoints.parent.mkdir(parents=True, exist_ok=True)
-    endpoints.write_text(f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n', encoding="utf-8")
+    endpoints_text, rasa_env = rasa_endpoints(config, settings)
+    endpoints.write_text(endpoints_text, encoding="utf-8")
     actions = Service(
         "actions",
         [sys.executable, "-m", "actions", "--host", config.internal_host, "--port", str(config.actions_port)],
@@ -128,7 +164,7 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
             "--quiet",
         ],
         f"{config.rasa_url}/webhooks/rest/",
-        {**base, "TROLYSO_RASA_TOKEN": config.rasa_token},
+        {**base, "TROLYSO_RASA_TOKEN": config.rasa_token, **rasa_env},
     )
     gateway = Service(
         "gateway",

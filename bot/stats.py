@@ -1,4 +1,4 @@
-"""Percentiles for latency reports (the CLI benchmarks, the evaluation, the gateway's /metrics, scripts/bench_*).
+"""Percentiles for latency reports (the CLI benchmarks, the evaluation, scripts/bench_*).
 Standard library only.
 
 One definition everywhere: the *nearest-rank* percentile. The q-th percentile (0 < q ≤ 1) of n values is the

@@ -44,7 +44,7 @@ from connectors.config import GatewayConfig
 from connectors.desk import GatewayDesk
 from connectors.limits import BodyLimit, SecurityHeaders, metrics_allowed
 from connectors.messages import Inbound, Sender, WebhookRejected
-from connectors.metrics import Metrics
+from connectors.metrics import CONTENT_TYPE, Metrics
 from connectors.privacy import privacy_page
 from connectors.queue import MessageQueue
 from connectors.rasa_client import AsyncRasaClient
@@ -71,7 +71,7 @@ class Gateway:
         self.config = config
         self.settings = settings = app.settings
         self.worker_config = worker_config or WorkerConfig(retry_base=settings.retry_base, retry_max=settings.retry_max)
-        self.metrics = Metrics()
+        self.metrics = Metrics(config.enabled())
         self.store: Store | None = None
         self.queue: MessageQueue | None = None
         self.worker: Worker | None = None
@@ -90,6 +90,7 @@ class Gateway:
     async def start(self) -> None:
         self.store = self.app.store
         self.queue = MessageQueue(self.store)
+        self.metrics.watch_store(self.store, self.queue)
         self.web_sessions = WebSessions(self.store, _dt.timedelta(days=self.settings.web_session_days))
         self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
@@ -183,14 +184,14 @@ class Gateway:
         Runs on threads of its own, so acknowledgements never wait behind the worker's database work."""
         assert self.queue is not None and self.worker is not None  # set by start(), before any message
         _, new = await asyncio.get_running_loop().run_in_executor(self.accept_pool, self.queue.accept, message)
-        self.metrics.count("messages_in" if new else "duplicates")
+        (self.metrics.messages_in if new else self.metrics.duplicates).labels(message.channel).inc()
         if new:
             self.worker.wake.set()
         return new
 
 
 def _reject(exc: WebhookRejected, gateway: Gateway, channel: str) -> JSONResponse:
-    gateway.metrics.count(f"rejected_{channel}")
+    gateway.metrics.rejected.labels(channel).inc()
     log.warning("rejected %s webhook: %s", channel, exc.reason)
     return JSONResponse({"error": exc.reason}, status_code=exc.status)
 
@@ -213,7 +214,7 @@ def create_app(
             await gateway.accept(m)
         if after is not None:
             asyncio.create_task(after)
-        gateway.metrics.observe("ack_seconds", time.perf_counter() - t0)
+        gateway.metrics.ack_seconds.labels(channel).observe(time.perf_counter() - t0)
         return JSONResponse({"ok": True})
 
     async def zalo_oa_webhook(request: Request) -> Response:
@@ -263,7 +264,7 @@ def create_app(
         return request.headers.get(WEB_TOKEN_HEADER) or request.cookies.get(WEB_COOKIE)
 
     def _too_many(wait: float) -> JSONResponse:
-        gateway.metrics.count("web_limited")
+        gateway.metrics.web_limited.inc()
         return JSONResponse(
             {"error": "Dạ, anh/chị gửi nhanh quá, vui lòng đợi một chút rồi gửi lại ạ."},
             status_code=429,
@@ -326,7 +327,7 @@ def create_app(
         if session is None:
             session = await asyncio.to_thread(gateway.web_sessions.create)
             limits.hit([Limit(limits.per_conversation, session.conversation_id)])
-            gateway.metrics.count("web_conversations")
+            gateway.metrics.web_conversations.inc()
         conversation = session.conversation_id
         after = (
             asked_after
@@ -336,7 +337,7 @@ def create_app(
         message = Inbound("web", uuid.uuid4().hex, session.recipient, nfc(text))
         row_id, _ = await asyncio.to_thread(gateway.queue.accept, message)
         assert row_id is not None  # a fresh uuid4 platform id is never a duplicate
-        gateway.metrics.count("messages_in")
+        gateway.metrics.messages_in.labels("web").inc()
         settled = gateway.worker.settled[row_id] = asyncio.Event()
         gateway.worker.wake.set()
         answer: dict = {}
@@ -357,7 +358,7 @@ def create_app(
             gateway.worker.settled.pop(row_id, None)
         if not answer:
             rows = await asyncio.to_thread(gateway.queue.take_web_replies, conversation, after)
-            gateway.metrics.count("messages_out", len(rows))
+            gateway.metrics.web_replies(rows)
             answer = {"messages": _messages(rows), "last_id": rows[-1].id if rows else after}
         widget = WEB_TOKEN_HEADER in request.headers
         if new and widget:  # the widget keeps it (sessionStorage) and sends it back
@@ -389,6 +390,7 @@ def create_app(
         if after is None:
             return JSONResponse({"error": "Giá trị after cần là số nguyên không âm."}, status_code=400)
         rows = await asyncio.to_thread(gateway.queue.take_web_replies, session.conversation_id, after)
+        gateway.metrics.web_replies(rows)
         return JSONResponse({"messages": _messages(rows), "last_id": rows[-1].id if rows else after})
 
     async def api_chat_end(request: Request) -> Response:
@@ -439,10 +441,7 @@ def create_app(
             request.client.host if request.client else None, request.headers, gateway.settings.metrics_token
         ):
             return JSONResponse({"error": "Không có quyền xem số liệu vận hành."}, status_code=403)
-        snap = gateway.metrics.snapshot()
-        assert gateway.queue is not None  # set at startup (lifespan)
-        snap["queue"] = await asyncio.to_thread(gateway.queue.counts)
-        return JSONResponse(snap)
+        return Response(await asyncio.to_thread(gateway.metrics.render), media_type=CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

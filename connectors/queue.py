@@ -47,6 +47,8 @@ class Row:
     attempts: int
     buttons: list[dict] = field(default_factory=list)
     received_at: _dt.datetime | None = None
+    origin: str = Origin.BOT  # outbox rows: who wrote it (bot.status.Origin)
+    fresh: bool = False  # take_web_replies: handed over for the first time by this call
 
 
 class Accepted(NamedTuple):
@@ -54,6 +56,13 @@ class Accepted(NamedTuple):
 
     id: int | None
     new: bool
+
+
+class Backlog(NamedTuple):
+    """A queue's pending rows: how many, and when the oldest arrived (None when there are none)."""
+
+    depth: int
+    oldest: _dt.datetime | None
 
 
 class Ready(NamedTuple):
@@ -143,6 +152,7 @@ class MessageQueue:
             attempts=r["attempts"],
             buttons=json.loads(r["buttons"]) if "buttons" in r else [],
             received_at=as_utc(r["received_at"]) if "received_at" in r else None,
+            origin=r["origin"] if "origin" in r else Origin.BOT,
         )
 
     def ready_inbound(self, limit: int = 64) -> list[Ready]:
@@ -324,6 +334,8 @@ class MessageQueue:
                 text=r._mapping["text"],
                 attempts=r._mapping["attempts"],
                 buttons=json.loads(r._mapping["buttons"]),
+                origin=r._mapping["origin"],
+                fresh=r._mapping["status"] == OutboxStatus.PENDING,
             )
             for r in rows
         ]
@@ -350,6 +362,21 @@ class MessageQueue:
         counts = {f"inbox_{s}": n for s, n in rows}
         counts.update({f"outbox_{s}": n for s, n in out_rows})
         return counts
+
+    def backlog(self) -> dict[str, Backlog]:
+        """Per queue, the rows waiting and when the oldest of them arrived: two aggregates over the pending rows
+        only (the status index), cheap enough for every scrape. Web-chat replies wait for the widget to fetch
+        them, not for a worker: they are not the outbox's backlog."""
+        with self.engine.connect() as conn:
+            n_in, oldest_in = conn.execute(
+                select(func.count(), func.min(inbox.c.received_at)).where(inbox.c.status == InboxStatus.PENDING)
+            ).one()
+            n_out, oldest_out = conn.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(
+                    outbox.c.status == OutboxStatus.PENDING, outbox.c.channel != "web"
+                )
+            ).one()
+        return {"inbox": Backlog(n_in, as_utc(oldest_in)), "outbox": Backlog(n_out, as_utc(oldest_out))}
 
     def sent_to(self, conversation_id: str) -> list[str]:
         with self.engine.connect() as conn:

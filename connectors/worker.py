@@ -23,6 +23,7 @@ from connectors.rasa_client import AsyncRasaClient, RasaUnavailable
 from connectors.render import render_for
 
 log = logging.getLogger(__name__)
+RETRY, UNDELIVERABLE = "retry", "undeliverable"  # the `kind` of a delivery failure (connectors/metrics.py)
 
 
 @dataclass
@@ -116,15 +117,17 @@ class Worker:
         handoff = await asyncio.to_thread(self.store.open_handoff, row.conversation_id)
         if handoff and handoff["status"] == HandoffStatus.TAKEN:
             await asyncio.to_thread(self.queue.hold, row)
-            self.metrics.count("held")
+            self.metrics.held.labels(row.channel).inc()
             return
         text = await asyncio.to_thread(self.queue.option_payload, row.conversation_id, row.text) or row.text
+        t0 = time.perf_counter()
         try:
             replies = await self.rasa.send(row.conversation_id, text, metadata={"channel": row.channel})
+            self.metrics.rasa_seconds.observe(time.perf_counter() - t0)
         except RasaUnavailable as exc:
             delay = self.delay(row.attempts)
             log.warning("rasa unavailable (%s): message %s waits %.1f s", exc, row.id, delay)
-            self.metrics.count("rasa_failures")
+            self.metrics.rasa_failures.inc()
             await asyncio.to_thread(self.queue.retry_inbound, row, str(exc), delay)
             return
         sender = self.senders.get(row.channel)
@@ -136,19 +139,21 @@ class Worker:
                 options = reply.buttons
         await asyncio.to_thread(self.queue.complete, row, parts, options or None)
         if row.received_at is not None:
-            self.metrics.observe("rasa_reply_seconds", time.time() - row.received_at.timestamp())
+            self.metrics.rasa_reply_seconds.labels(row.channel).observe(time.time() - row.received_at.timestamp())
         self.wake.set()
 
     async def deliver(self, row: Row) -> None:
         sender = self.senders.get(row.channel)
         if sender is None:
+            self.metrics.delivery_failures.labels(row.channel, UNDELIVERABLE).inc()
             await asyncio.to_thread(self.queue.mark_undeliverable, row, f"channel {row.channel} is not enabled")
             return
         try:
             await sender.send(row.recipient, Part(row.text, row.buttons))
         except DeliveryError as exc:
-            self.metrics.count("delivery_failures")
-            if not exc.retry or row.attempts + 1 >= self.config.max_attempts:
+            given_up = not exc.retry or row.attempts + 1 >= self.config.max_attempts
+            self.metrics.delivery_failures.labels(row.channel, UNDELIVERABLE if given_up else RETRY).inc()
+            if given_up:
                 log.warning("undeliverable reply %s on %s: %s", row.id, row.channel, exc)
                 await asyncio.to_thread(self.queue.mark_undeliverable, row, str(exc))
                 return
@@ -158,4 +163,4 @@ class Worker:
             await asyncio.to_thread(self.queue.retry_outbound, row, str(exc), delay)
             return
         await asyncio.to_thread(self.queue.mark_sent, row)
-        self.metrics.count("messages_out")
+        self.metrics.messages_out.labels(row.channel, row.origin).inc()

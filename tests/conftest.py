@@ -172,11 +172,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_stack(tmp: Path, settings, setup=lambda store: None):
+def running_stack(tmp: Path, settings, setup=lambda store: None, env: dict[str, str] | None = None):
     """The whole real stack (action server with the knowledge watcher, Rasa, gateway with the console) on free
     ports, with a temporary data directory holding a copy of the index and a temporary copy of knowledge/ (so
     a test can edit files as content staff do). `setup(store)` runs before the services start. Yields a dict
-    with config, data, knowledge, store. Needs `.venv-rasa` and the trained model (make test)."""
+    with config, data, knowledge, store. `env` adds or overrides settings (TROLYSO_DATABASE_URL, TROLYSO_REDIS_URL).
+    Needs `.venv-rasa` and the trained model (make test)."""
     import pytest
 
     from bot.config import Settings
@@ -197,6 +198,9 @@ def running_stack(tmp: Path, settings, setup=lambda store: None):
         # as in production, whatever other test modules set in this process: warm start + knowledge watcher
         "TROLYSO_ACTIONS_WARM": "1",
         "TROLYSO_WATCH_KNOWLEDGE": "1",
+        # the question sets after each knowledge change take minutes of CPU: not while other tests time replies
+        "TROLYSO_EVAL_ON_CHANGE": "0",
+        **(env or {}),
     }
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)

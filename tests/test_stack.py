@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.stack import StackConfig, build_services, salt_warning
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +98,97 @@ def test_trolyso_up_prints_the_salt_warning(tmp_path, host):
     )
     assert up.returncode == 1 and "Rasa is not installed" in up.stderr
     assert ("CẢNH BÁO: TROLYSO_USER_SALT" in up.stderr) is (host == "0.0.0.0")
+
+
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+
+def endpoints_of(tmp_path: Path, **env: str) -> tuple[dict, dict[str, str]]:
+    """Rasa's generated endpoints.yml, parsed, and the environment `trolyso up` gives Rasa."""
+    import yaml
+
+    rasa = services(tmp_path, **env)["rasa"]
+    path = Path(flag(rasa.argv, "--endpoints"))
+    assert path == tmp_path / "endpoints.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")), rasa.env
+
+
+def test_rasa_keeps_conversations_in_a_sqlite_file_of_the_data_dir_and_locks_in_memory_by_default(tmp_path):
+    endpoints, env = endpoints_of(tmp_path)
+    assert endpoints["action_endpoint"] == {"url": "http://127.0.0.1:5055/webhook"}
+    assert endpoints["tracker_store"] == {"type": "SQL", "url": "${TROLYSO_RASA_TRACKER_URL}"}
+    assert env["TROLYSO_RASA_TRACKER_URL"] == f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
+    assert "lock_store" not in endpoints  # Rasa's in-memory lock: one Rasa process
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg://u:p%40ss@db.example:5433/trolyso", "postgresql://u:p%40ss@db.example:5433/trolyso"]
+)
+def test_with_postgresql_rasa_keeps_conversations_in_the_same_database_through_psycopg2(tmp_path, url):
+    endpoints, env = endpoints_of(tmp_path, TROLYSO_DATABASE_URL=url)
+    assert env["TROLYSO_RASA_TRACKER_URL"] == "postgresql+psycopg2://u:p%40ss@db.example:5433/trolyso"
+    assert "p%40ss" not in (tmp_path / "endpoints.yml").read_text(encoding="utf-8")  # the password stays in env
+    assert not (tmp_path / "rasa_tracker.db").exists()
+
+
+def test_with_redis_rasa_locks_conversations_there_the_password_only_in_its_environment(tmp_path):
+    endpoints, env = endpoints_of(tmp_path, TROLYSO_REDIS_URL="redis://:s%2Fcret@10.0.0.5:6380/2")
+    assert endpoints["lock_store"] == {
+        "type": "redis",
+        "url": "10.0.0.5",
+        "port": 6380,
+        "db": 2,
+        "password": "${TROLYSO_RASA_REDIS_PASSWORD}",
+    }
+    assert env["TROLYSO_RASA_REDIS_PASSWORD"] == "s/cret"
+    endpoints, env = endpoints_of(tmp_path, TROLYSO_REDIS_URL="rediss://127.0.0.1")
+    assert endpoints["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 0, "use_ssl": True}
+    assert "TROLYSO_RASA_REDIS_PASSWORD" not in env
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://h:port/0"])
+def test_a_redis_address_that_is_not_one_is_refused(tmp_path, url):
+    with pytest.raises(SettingsError, match="TROLYSO_REDIS_URL"):
+        Settings.from_env({"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_REDIS_URL": url})
+
+
+@pytest.mark.process
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs .venv-rasa (make rasa-env)")
+def test_rasa_reads_the_generated_endpoints_and_opens_its_sqlite_tracker_and_redis_lock_store(tmp_path):
+    """Rasa 3.6's own readers: ${VAR} interpolated, a SQLTrackerStore that saves and reads back a conversation in
+    the data dir's SQLite file, a RedisLockStore (connected lazily: no server needed)."""
+    _, env = endpoints_of(tmp_path, TROLYSO_REDIS_URL="redis://:pw@127.0.0.1:6390/3")
+    code = """
+import asyncio, sys
+from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore, create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import read_endpoint_config
+
+endpoints = sys.argv[1]
+lock = LockStore.create(read_endpoint_config(endpoints, "lock_store"))
+assert isinstance(lock, RedisLockStore), lock
+kwargs = lock.red.connection_pool.connection_kwargs
+assert (kwargs["port"], kwargs["db"], kwargs["password"]) == (6390, 3, "pw"), kwargs
+domain = Domain.load("domain.yml")
+store = create_tracker_store(read_endpoint_config(endpoints, "tracker_store"), domain)
+assert isinstance(store, SQLTrackerStore), store
+tracker = DialogueStateTracker("resident-1", domain.slots)
+tracker.update(UserUttered("xin chào"))
+asyncio.run(store.save(tracker))
+again = create_tracker_store(read_endpoint_config(endpoints, "tracker_store"), domain)
+print(asyncio.run(again.retrieve("resident-1")).latest_message.text)
+"""
+    run = subprocess.run(
+        [str(RASA_PYTHON), "-c", code, str(tmp_path / "endpoints.yml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"},
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().endswith("xin chào")
+    assert (tmp_path / "rasa_tracker.db").exists()

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from bot.clock import utcnow
 from bot.console.web import Console, back
+from bot.engine.eval_report import latest_path, read_report
 from bot.engine.knowledge import check_bytes, check_file, iter_knowledge_files
 from bot.engine.manifest import read_manifest
 from bot.status import AuditAction, Role
@@ -32,6 +33,7 @@ FOLDERS = {
     "faq": "Câu hỏi thường gặp",
 }
 MAX_UPLOAD = 512 * 1024
+VARIANT_NAMES = {"as typed": "Gõ có dấu", "no diacritics": "Gõ không dấu"}
 
 
 def check_text(raw: bytes, rel: str) -> tuple[dict, str | None]:
@@ -83,8 +85,17 @@ def routes(console: Console) -> list[Route]:
     @console.guard(Role.TEAM)
     async def list_documents(request: Request, session: Session) -> Response:
         docs, summary = await asyncio.to_thread(documents)
+        evaluation = await asyncio.to_thread(read_report, latest_path(console.settings.data_dir))
         return console.page(
-            request, "knowledge.html", session, docs=docs, summary=summary, folders=FOLDERS, parse_time=_parse_time
+            request,
+            "knowledge.html",
+            session,
+            docs=docs,
+            summary=summary,
+            folders=FOLDERS,
+            parse_time=_parse_time,
+            evaluation=evaluation,
+            variant_names=VARIANT_NAMES,
         )
 
     @console.guard(Role.TEAM)

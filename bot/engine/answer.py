@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine.answer_type import LABELS, asked_kinds, missing_kinds
+from bot.engine.answer_type import LABELS, STRONG, asked_kinds, missing_kinds
+from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
@@ -37,6 +38,7 @@ from bot.text import fold, nfc, strip_courtesy
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 700  # body, before the source line: well within one phone screen
+MAX_COMBINED_CHARS = 1300  # two or three asks answered together, source lines included
 SHORT_SECTION_CHARS = 500  # a section this short is quoted whole
 
 HELP_TOPICS = (
@@ -204,8 +206,57 @@ class AnswerEngine:
             return Answer(q=question, answered=False, text=REFUSAL_PERSONAL_DATA, reason=Reason.PERSONAL_DATA)
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
+        core = strip_courtesy(question)
+        parts = split_asks(core)
+        if len(parts) > 1 and (combined := self._answer_parts(question, parts)) is not None:
+            return combined
+        return self._answer(question, core)
+
+    def _answer_parts(self, question: str, parts: list[str]) -> Answer | None:
+        """Each ask of a two-part question answered on its own; the part the knowledge does not hold is named.
+        None when no part can be answered (the whole question is then tried as one)."""
+        answers = []
+        for i, part in enumerate(parts):
+            # "…, ai bấm nút?": a short later ask keeps the subject of the first
+            query = part if i == 0 or len(part.split()) >= 6 else f"{parts[0]} {part}"
+            answers.append(self._answer(question, query))
+        known = [a for a in answers if a.answered]
+        if not known:
+            return None
+        pieces: list[str] = []
+        sources: list[dict[str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for part, a in zip(parts, answers, strict=True):
+            if a.answered:
+                key = (a.sources[0]["path"], a.sources[0]["section"]) if a.sources else (a.text, "")
+                if key not in seen:  # both asks answered by the same section: say it once
+                    seen.add(key)
+                    pieces.append(a.text)
+                    sources += a.sources
+            else:
+                pieces.append(
+                    f"Dạ, phần “{part}” em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ số cộng đồng "
+                    "của xã giúp em ạ."
+                )
+        if sum(len(p) for p in pieces) > MAX_COMBINED_CHARS:
+            share = MAX_COMBINED_CHARS // len(pieces)
+            pieces = [_shorten(p, share) for p in pieces]
+        best = max(known, key=lambda a: a.score)
+        return Answer(
+            q=question,
+            answered=True,
+            text="\n\n".join(pieces),
+            sources=sources,
+            score=best.score,
+            reason=Reason.ANSWERED,
+            hits=best.hits,
+            retrieval=best.retrieval,
+        )
+
+    def _answer(self, question: str, core: str) -> Answer:
+        """One ask (`core`: the question without courtesy) answered from the knowledge, or refused."""
         t = self.tuning
-        found = self.retriever.run(strip_courtesy(question), top_k=t.rerank_depth)
+        found = self.retriever.run(core, top_k=t.rerank_depth)
         query, hits = found.query, found.hits
         toks = content_tokens(query)
         if not any(re.search(r"[^\W\d_]", tok) for tok in toks):
@@ -217,24 +268,47 @@ class AnswerEngine:
 
         if not hits:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, 0.0)
-        if found.asks_home and not self.retriever.localities.home_known:
-            return refuse(self._which_commune(), Reason.WHICH_COMMUNE, 0.0)
         hits = self._rerank(query, toks, hits)[:5]
         top = hits[0]
         coverage = self._coverage(toks, top.chunk)
         oos = float(np.max(self._oos_vectors @ found.vector))
         best_dense = max(h.dense for h in hits)
         score = best_dense
-        if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage:
+        home_question = found.asks_home and self.retriever.localities.home_known  # "xã mình": a local plan
+        if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage and not home_question:
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
+        if found.asks_home and not self.retriever.localities.home_known:
+            return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
         if best_dense < t.min_dense or coverage < t.min_coverage:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         text, used = self._compose(query, toks, hits)
         if t.answer_type_check:
             asked = asked_kinds(query.text)
-            missing = missing_kinds(query.text, text.rsplit("\n\nNguồn:", 1)[0])
-            if asked and missing == asked:
-                # The section shares words with the question but not what it asks for (a date, a phone…).
+            strong = {k for k in asked if k in STRONG}
+
+            def lacking(text: str) -> set:
+                return missing_kinds(query.text, text.rsplit("\n\nNguồn:", 1)[0])
+
+            def fails(missing: set) -> bool:
+                return bool(asked) and (missing == asked or bool(strong and strong <= missing))
+
+            missing = lacking(text)
+            if fails(missing):
+                # Another section of the same document that passes the gate may hold what was asked (the number of
+                # days is in the guide's step, not its introduction).
+                for alt in hits[1:4]:
+                    if (
+                        alt.chunk.path != hits[0].chunk.path  # only another section of the same document
+                        or alt.dense < t.min_dense
+                        or self._coverage(toks, alt.chunk) < max(t.min_coverage, 0.85 * coverage)
+                    ):
+                        continue
+                    alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
+                    if not fails(alt_missing := lacking(alt_text)):
+                        text, used, missing = alt_text, alt_used, alt_missing
+                        break
+            if fails(missing):
+                # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
             if missing:
                 unknown = ", ".join(LABELS[k] for k in sorted(missing))
@@ -447,6 +521,14 @@ class AnswerEngine:
         terms = {t: (1 + math.log(n)) * self._idf(t) for t, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in terms.values())) or 1.0
         return Features(centred / np.linalg.norm(centred), {t: w / norm for t, w in terms.items()})
+
+
+def _shorten(text: str, limit: int) -> str:
+    """A part of a combined answer cut to `limit` characters at a word, its source line kept."""
+    body, sep, source = text.partition("\n\nNguồn:")
+    if len(body) <= limit:
+        return text
+    return body[:limit].rsplit(" ", 1)[0] + " …" + sep + source
 
 
 def _chunks_by_path(index: KnowledgeIndex) -> dict[str, list[int]]:

@@ -52,7 +52,7 @@ _ASKS = [
     (
         Kind.PHONE,
         re.compile(
-            r"\b(?:so dien thoai|sdt|dien thoai|hotline|duong day nong|tong dai|so may|so lien he|so zalo)\b"
+            r"\b(?:so dien thoai|sdt|hotline|duong day nong|tong dai|so may|so lien he|so zalo)\b"
             r".*\b(?:bao nhieu|bn|so nao|so may|la gi|la so|may|nao|gi)\b"
             r"|\b(?:xin|cho|gui|de lai|co)\b.*\b(?:so dien thoai|sdt|hotline|so lien he)\b"
             r"|\b(?:goi|lien he)\b.*\bso (?:nao|may|bao nhieu)\b"
@@ -64,7 +64,6 @@ _ASKS = [
             r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan|k)\b"
             r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|gia|ngan sach|kinh phi|phu cap|luong|han muc)\b"
             r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b"
-            r"|\b(?:mat|ton|het|tra|dong|nop|cap|chi)\s+(?:\w+\s+){0,2}(?:bao nhieu|bn)\s*(?:tien)?\s*[?.!]*$"
         ),
     ),
     (
@@ -87,7 +86,7 @@ _ASKS = [
         Kind.BODY,
         re.compile(
             r"\b(?:la ai|ai (?:ky|ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
-            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet)|co quan nao|don vi nao|bo nao|so nao|"
+            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet)|co quan nao|don vi nao|bo nao|"
             r"ngan hang nao|to chuc nao|nguoi nao|ben nao|cap nao)\b"
         ),
     ),
@@ -96,17 +95,23 @@ _ASKS = [
         re.compile(r"\b(?:o dau|cho nao|noi nao|dia chi|den dau|tai dau|dia diem|o cho nao|phong nao|tang may)\b"),
     ),
 ]
+# Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
+_NOT_UNITS = frozenset(
+    "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
+    "trieu".split()
+)
 _COUNT_ASK = re.compile(r"\b(?:bao nhieu|bn|may)\s+(%|phan tram|ty le|\w+(?: \w+)?)")
 
 _PHONE = re.compile(r"(?<![\d/.,])(?:\+?84|0)?\d(?:[ .]?\d){2,11}(?![\d/%]|\.\d)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _MONEY = re.compile(
-    rf"{_NUMBER}\s*(?:dong|d\b|vnd|trieu|nghin|ngan|ty|k\b|%)|mien phi|khong (?:mat|thu|ton) (?:phi|tien)|"
-    r"khong phai (?:tra|nop|dong) (?:phi|tien)|0 dong"
+    rf"{_NUMBER}\s*(?:dong|d\b|vnd|trieu|nghin|ngan(?! hang)|ty(?! le)|k\b)|"
+    r"khong (?:mat|thu|ton) (?:phi|tien)|khong phai (?:tra|nop|dong) (?:phi|tien)|0 dong"
 )
 _DATE = re.compile(
     r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\bngay \d{1,2}\b|\bthang \d{1,2}\b|\b(?:nam )?(?:19|20)\d\d\b|"
-    r"\b(?:hang (?:nam|thang|tuan|quy)|dinh ky|thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|quy [1-4iv]+)\b"
+    r"\b(?:hang (?:nam|thang|tuan|quy)|dinh ky|thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|quy [1-4iv]+|"
+    r"(?:ngay|hom) (?:lam viec )?(?:tiep theo|ke tiep|hom sau)|ngay mai|ngay hom sau)\b"
 )
 _CLOCK = re.compile(r"\b\d{1,2}\s*(?:h|gio)\b|\b\d{1,2}:\d{2}\b|\b(?:24/7|24 gio|gio hanh chinh|ca ngay)\b")
 _DURATION = re.compile(
@@ -117,8 +122,15 @@ _BODY = re.compile(
     r"cong an|ngan hang|trung tam|truong|tong bi thu|chu tich|pho chu tich|bi thu|giam doc|to cong nghe|"
     r"doanh nghiep|tap doan|to chuc|napas|evn|vnpt|viettel)\b"
 )
-# A person's name: two or more capitalised syllables in a row, in the answer as written ("Tô Lâm").
+# A person's name: two or more capitalised syllables in a row, in the answer as written ("Tô Lâm"); a person
+# is named when a title comes before them ("Phó Chủ tịch Quàng Văn Thiên"), since places are capitalised too.
 _NAME = re.compile(r"\b[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+_TITLED_NAME = re.compile(
+    r"(?i:\b(?:ông|bà|đồng chí|chủ tịch|bí thư|thủ tướng|bộ trưởng|giám đốc|tổ trưởng|trưởng thôn|trưởng bản|"
+    r"trưởng ban|trưởng phòng|cán bộ|thầy|cô))\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b"
+)
+# What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
+STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person"})
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -129,6 +141,8 @@ def asked_kinds(question: str) -> set[Kind]:
     """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
     q = fold(question)
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
+    if not kinds & {Kind.PHONE} and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
+        kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
     if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
         for unit in _COUNT_ASK.findall(q):
             first = unit.split()[0]
@@ -138,7 +152,7 @@ def asked_kinds(question: str) -> set[Kind]:
                 kinds.add(Kind.MONEY)
             elif first in _DURATION_UNITS:
                 kinds.add(Kind.DURATION)
-            elif first not in {"la", "thi", "vay", "a", "ha", "so", "con", "cai", "the"}:
+            elif len(first) > 1 and first not in _NOT_UNITS:
                 kinds.add(Kind.COUNT)
     return kinds
 
@@ -149,7 +163,13 @@ def holds(kind: Kind, answer: str) -> bool:
     if kind is Kind.PHONE:
         for m in _PHONE.finditer(folded):
             digits = re.sub(r"\D", "", m.group())
-            if len(digits) >= 3 and not _YEAR.match(digits):
+            thousands = re.fullmatch(r"\d{1,3}(?:\.\d{3})+", m.group().strip())  # "74.422" counts, it is no phone
+            if (
+                len(digits) >= 3
+                and not _YEAR.match(digits)
+                and digits[0] in "018"  # 0…, +84…, 113, 1900…, 1800…
+                and not (thousands and digits[0] != "0")
+            ):
                 return True
         return False
     if kind is Kind.MONEY:
@@ -163,7 +183,7 @@ def holds(kind: Kind, answer: str) -> bool:
     if kind is Kind.COUNT:
         return bool(re.search(r"\d", folded)) or bool(re.search(rf"\b{_NUMBER_WORDS}\b", folded))
     if kind is Kind.PERSON:
-        return bool(_NAME.search(answer))
+        return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
     if kind is Kind.PLACE:
@@ -178,9 +198,23 @@ def _count_units(question: str) -> list[str]:
         first = unit.split()[0]
         if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
             units.append("%")
-        elif first not in _MONEY_UNITS | _DURATION_UNITS | {"la", "thi", "vay", "a", "ha", "so", "con", "cai", "the"}:
+        elif first not in _MONEY_UNITS | _DURATION_UNITS | _NOT_UNITS:
             units.append(first)
     return units
+
+
+# "Ngày nào" wants a day: a year alone ("năm 2024") does not answer it.
+_ASKS_DAY = re.compile(r"\b(?:ngay nao|hom nao|ngay may|ngay bao nhieu|thu may)\b")
+_DAY = re.compile(
+    r"\b\d{1,2}/\d{1,2}\b|\bngay \d{1,2}\b|\b(?:hang (?:thang|tuan|ngay)|thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|"
+    r"(?:ngay|hom) (?:lam viec )?(?:tiep theo|ke tiep|hom sau)|ngay mai)\b"
+)
+
+
+def holds_date(question: str, answer: str) -> bool:
+    if _ASKS_DAY.search(fold(question)):
+        return bool(_DAY.search(fold(answer)))
+    return holds(Kind.DATE, answer)
 
 
 def holds_count(question: str, answer: str) -> bool:
@@ -190,7 +224,7 @@ def holds_count(question: str, answer: str) -> bool:
         if unit == "%":
             if re.search(r"\d\s*%|phan tram", folded):
                 return True
-        elif unit and re.search(rf"{_NUMBER}\s+(?:\w+\s+){{0,2}}{re.escape(unit)}\b", folded):
+        elif unit and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
         elif not unit and re.search(r"\d", folded):
             return True
@@ -201,7 +235,12 @@ def missing_kinds(question: str, answer: str) -> set[Kind]:
     """What the question asks for that the answer does not hold."""
     missing = set()
     for kind in asked_kinds(question):
-        ok = holds_count(question, answer) if kind is Kind.COUNT else holds(kind, answer)
+        if kind is Kind.COUNT:
+            ok = holds_count(question, answer)
+        elif kind is Kind.DATE:
+            ok = holds_date(question, answer)
+        else:
+            ok = holds(kind, answer)
         if not ok:
             missing.add(kind)
     return missing

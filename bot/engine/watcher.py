@@ -38,11 +38,13 @@ class KnowledgeWatcher:
         embedder: Embedder,
         on_index: Callable[[KnowledgeIndex], None],
         debounce_ms: int = 300,
+        on_change: Callable[[KnowledgeIndex, KnowledgeIndex], None] | None = None,
     ):
         self.knowledge_dir = Path(knowledge_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.on_index = on_index
+        self.on_change = on_change  # (old, new) after this process saved and served a changed index
         self.debounce_ms = debounce_ms
         self.lock = index_lock(self.index_dir)
         self.serving: str | None = None  # built_at of the index handed to on_index
@@ -68,6 +70,11 @@ class KnowledgeWatcher:
         if built != self.serving:
             self.on_index(index)
             self.serving = built
+        if changed and previous is not None and self.on_change is not None:
+            try:  # e.g. queue the question sets against old and new (bot/engine/regression.py): never fails a swap
+                self.on_change(previous, index)
+            except Exception:
+                log.exception("after-change hook failed")
         for error in report.errors:
             log.warning("knowledge file skipped: %s", error)
         if changed:

@@ -56,6 +56,9 @@ RELEASE_0_1_TABLES = frozenset(
         "channel_tokens",
     }
 )
+# tables other programs keep in the same database, never ours to create, alter or drop: Rasa's SQL tracker store
+# (bot/stack.py gives it the store's PostgreSQL database; Rasa creates `events` itself)
+FOREIGN_TABLES = frozenset({"events"})
 PG_LOCK_KEY = zlib.crc32(b"trolyso-schema-migration")
 _memory_lock = threading.Lock()  # an in-memory SQLite database has no file to put a lock beside
 
@@ -114,6 +117,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name` hook: schema comparisons (autogenerate, the tests) leave FOREIGN_TABLES out."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 @functools.cache

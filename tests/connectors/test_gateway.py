@@ -24,6 +24,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectors.metrics import samples
 from tests.fake_rasa import FakeRasa
 from tests.fakes import FakeZaloOA, free_port
 
@@ -441,9 +442,10 @@ def test_web_chat_contract_and_bad_input(gateway, fakes):
 def test_healthz_and_metrics(gateway):
     health = requests.get(f"{gateway.url}/healthz").json()
     assert health["status"] == "ok" and set(health["channels"]) == {"zalo-oa", "zalo-bot", "telegram", "web"}
-    metrics = requests.get(f"{gateway.url}/metrics").json()
-    assert metrics["counters"]["messages_in"] > 0 and "ack_seconds" in metrics["latency_ms"]
-    assert "inbox_done" in metrics["queue"]
+    metrics = samples(requests.get(f"{gateway.url}/metrics").text)
+    assert metrics[("trolyso_messages_in_total", (("channel", "zalo-oa"),))] > 0
+    assert metrics[("trolyso_ack_seconds_count", (("channel", "zalo-oa"),))] > 0
+    assert ("trolyso_queue_depth", (("queue", "inbox"),)) in metrics
 
 
 def test_logs_mask_identity_and_phone_numbers(gateway, fakes):

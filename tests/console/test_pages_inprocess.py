@@ -113,6 +113,7 @@ def site(tmp_path_factory):
         "store": store,
         "desk": desk,
         "ids": {"group": group_id, "handoff": handoff_id, "news": news_id},
+        "data": data,
     }
 
 
@@ -284,3 +285,47 @@ def test_the_reports_csv_downloads_with_the_period_in_its_name(site):
     assert "0912345678" not in r.text
     bad = team.get("/admin/reports.csv", params={"from": "2026-13-01", "to": "x"})
     assert bad.status_code == 400
+
+
+def test_the_knowledge_page_shows_the_last_evaluation_after_a_change(site):
+    from bot.engine.eval_report import latest_path, write_report
+
+    client = login(site, "lan.team")
+    assert "Chưa có kết quả" in client.get("/admin/knowledge").text
+    score = {"right": 170, "total": 177, "in_right": 140, "in_total": 146, "wrong": 3, "wrong_of": 150}
+    worse = dict(score, right=169, in_right=139, wrong=4)
+    report = {
+        "when": "2026-11-29T12:00:00+00:00",
+        "changed_files": ["explainers/vneid.md"],
+        "questions": 177,
+        "variants": [
+            {"label": "as typed", "before": score, "after": worse},
+            {"label": "no diacritics", "before": score, "after": score},
+        ],
+        "regressions": [
+            {
+                "variant": "as typed",
+                "q": "Kích hoạt VNeID mức 2 ở đâu?",
+                "topic": "VNEID",
+                "old_source": "guides/vneid-muc-2.md",
+                "new_source": "explainers/vneid.md",
+                "files": ["explainers/vneid.md"],
+                "answered": True,
+                "text": "Dạ, …",
+            }
+        ],
+        "improvements": 2,
+    }
+    path = latest_path(site["data"])
+    write_report(path, report)
+    try:
+        page = client.get("/admin/knowledge").text
+    finally:
+        path.unlink()
+    assert "Chưa có kết quả" not in page
+    assert "Gõ có dấu" in page and "Gõ không dấu" in page
+    assert "169/177" in page and "170/177" in page and "4/150" in page
+    assert "1 câu trước trả lời đúng, nay sai" in page
+    assert "Kích hoạt VNeID mức 2 ở đâu?" in page
+    assert "<code>guides/vneid-muc-2.md</code>" in page and "<code>explainers/vneid.md</code>" in page
+    assert "2 câu trước sai, nay đúng" in page

@@ -17,10 +17,25 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Boolean, DateTime, LargeBinary, MetaData, create_engine, func, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    select,
+    text,
+)
 
 from bot.store import SchemaError, Store, connect
-from bot.store.migrate import RELEASE_0_1_TABLES, head, state, upgrade
+from bot.store.migrate import FOREIGN_TABLES, RELEASE_0_1_TABLES, head, include_name, state, upgrade
 from bot.store.schema import metadata
 from tests import pg
 
@@ -74,10 +89,31 @@ def without_later_tables(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]
     return {t: r for t, r in rows.items() if t in RELEASE_0_1_TABLES}
 
 
-def schema_differences(engine) -> list:
+def schema_differences(engine, ignore_foreign: bool = True) -> list:
+    opts = {"compare_type": True, "compare_server_default": True}
+    if ignore_foreign:
+        opts["include_name"] = include_name  # as bot/store/migrations/env.py: Rasa's tracker store tables
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        context = MigrationContext.configure(conn, opts=opts)
         return compare_metadata(context, metadata)
+
+
+def add_rasa_tracker_table(engine) -> None:
+    """The table Rasa 3.6's SQLTrackerStore creates in the database bot/stack.py gives it (rasa/core/tracker_store.py,
+    SQLEvent), with its index."""
+    rasa = MetaData()
+    Table(
+        "events",
+        rasa,
+        Column("id", Integer, primary_key=True),
+        Column("sender_id", String(255), nullable=False, index=True),
+        Column("type_name", String(255), nullable=False),
+        Column("timestamp", Float),
+        Column("intent_name", String(255)),
+        Column("action_name", String(255)),
+        Column("data", Text),
+    )
+    rasa.create_all(engine)
 
 
 def version(engine) -> str:
@@ -141,6 +177,18 @@ def test_a_new_sqlite_database_is_created_at_head(tmp_path):
     assert state(store.engine).kind == "head"
     assert schema_differences(store.engine) == []
     Store(f"sqlite:///{tmp_path / 'new.db'}")  # opened again: nothing to do
+
+
+def test_rasas_tracker_table_in_the_same_database_is_left_out_of_the_comparison(tmp_path):
+    assert not FOREIGN_TABLES & set(metadata.tables), "a table of ours would collide with Rasa's tracker store"
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = create_engine(url)
+    add_rasa_tracker_table(engine)  # Rasa may start first: the database is still new to us
+    assert state(engine).kind == "empty"
+    store = Store(url)
+    assert state(store.engine).kind == "head"
+    assert schema_differences(store.engine) == []
+    assert schema_differences(store.engine, ignore_foreign=False), "without the filter Rasa's table is a difference"
 
 
 def test_a_release_database_is_refused_then_upgraded_with_every_row(tmp_path):

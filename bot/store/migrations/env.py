@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from bot.store.migrate import include_name
 from bot.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -17,6 +18,7 @@ context.configure(
     # SQLite alters a table by copying it: batch operations do that for later migrations (and autogenerate)
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # Rasa's tracker store tables (bot.store.migrate.FOREIGN_TABLES)
 )
 with context.begin_transaction():
     context.run_migrations()

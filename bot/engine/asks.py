@@ -1,0 +1,51 @@
+"""Two asks in one message: "VietQR là gì, quét xong phải kiểm tra gì?" is two questions. Each is answered on its
+own (and the part the knowledge does not hold is named), instead of half an answer or a refusal."""
+
+from __future__ import annotations
+
+import re
+
+from bot.text import fold
+
+# A clause asks something when it holds a question word (folded, whole words).
+_ASKS = re.compile(
+    r"\b(?:khong|ko|k|gi|j|nao|sao|dau|bao nhieu|bn|may|ai|chua|the nao|ntn|bao gio|khi nao|bao lau|duoc khong|"
+    r"dc khong|dc ko|la gi|o dau|nhu the nao|lam sao|co phai)\b"
+)
+# Where one ask ends and the next begins: a question mark or semicolon; a comma; "còn" ("…, còn X thì sao").
+_SPLIT = re.compile(r"\s*[?;]\s*|\s*,\s*(?:con |va |voi lai |the )?|\s+(?:con|va lai|voi lai)\s+")
+MAX_PARTS = 3
+MIN_WORDS = 2
+
+
+def split_asks(question: str) -> list[str]:
+    """The separate asks of a question, as typed (one item when it asks one thing). A piece that asks nothing
+    ("Mẹ em 70 tuổi,") stays with the ask that follows it."""
+    text = " ".join(question.split())
+    folded = fold(text)
+    if len(folded) != len(text):
+        return [text]
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    for m in _SPLIT.finditer(folded):
+        if m.start() > start:
+            pieces.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        pieces.append((start, len(text)))
+    asks: list[str] = []
+    pending = ""
+    for a, b in pieces:
+        piece = text[a:b].strip(" ,.!")
+        if not piece:
+            continue
+        if _ASKS.search(fold(piece)) and len(piece.split()) >= MIN_WORDS:
+            asks.append(f"{pending} {piece}".strip())
+            pending = ""
+        else:
+            pending = f"{pending} {piece}".strip()
+    if pending and asks:
+        asks[-1] = f"{asks[-1]} {pending}"
+    if len(asks) < 2 or len(asks) > MAX_PARTS:
+        return [text]
+    return asks

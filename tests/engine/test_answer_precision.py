@@ -1,0 +1,81 @@
+"""Answers residents can trust: the home commune, courtesy around a question, and answers that must hold what was
+asked (a phone number, a date, a sum) or be refused. Over the shipped knowledge (marker `model`)."""
+
+from dataclasses import replace
+
+import pytest
+
+from bot.engine.answer import AnswerEngine
+from bot.status import Reason
+
+HOME_PLAN = "plans/muong-mun-dien-bien.md"
+
+
+@pytest.fixture(scope="module")
+def home_engine(shipped_index, embedder):
+    return AnswerEngine(shipped_index, embedder, home="muong-mun")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Kế hoạch của xã mình đặt mục tiêu gì đến năm 2030?",
+        "xa minh bao cao ket qua tuyen truyen vao ngay nao",
+        "ở địa phương mình ai xây dựng kế hoạch tuyên truyền hằng tháng",
+    ],
+)
+def test_xa_minh_means_the_home_communes_plan(home_engine, question):
+    a = home_engine.ask(question)
+    assert a.answered, a.text
+    assert a.sources[0]["path"].endswith(HOME_PLAN)
+
+
+def test_another_communes_plan_answers_only_when_named(home_engine):
+    a = home_engine.ask("Xã Con Cuông đặt mục tiêu gì cho năm 2026 về tuyên truyền nghị quyết 57?")
+    assert a.answered and "con-cuong" in a.sources[0]["path"]
+    general = home_engine.ask("Hình thức tuyên truyền trực tuyến trong kế hoạch gồm những gì?")
+    assert all("plans/" not in s["path"] or s["path"].endswith(HOME_PLAN) for s in general.sources)
+
+
+def test_without_a_home_commune_xa_minh_is_asked_back(engine):
+    a = engine.ask("xã mình báo cáo kết quả vào ngày nào vậy ạ")
+    assert not a.answered and a.reason == Reason.WHICH_COMMUNE
+    assert "Mường Mùn" in a.text and "Con Cuông" in a.text  # the plans it holds
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["nghi quyet 57 la gi vay a?", "Dạ cho em hỏi nghị quyết 57 là gì vậy ạ?", "ad oi cho minh hoi vneid la gi nhe"],
+)
+def test_polite_particles_do_not_break_a_basic_question(engine, question):
+    assert engine.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "số điện thoại của tổ công nghệ số cộng đồng xã mình là số mấy",
+        "số tổng đài chăm sóc khách hàng của ngân hàng nông nghiệp là số mấy",
+        "Tổ trưởng tổ công nghệ số cộng đồng bản em tên là gì?",
+    ],
+)
+def test_an_answer_lacking_what_was_asked_is_refused(home_engine, question):
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    # the check is what refuses it: without it the engine answers with a neighbouring section
+    unchecked = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, answer_type_check=False), home="muong-mun"
+    )
+    assert unchecked.ask(question).answered
+
+
+def test_two_asks_in_one_message_get_both_answers(home_engine):
+    a = home_engine.ask("Nghị quyết 57 đặt mục tiêu R&D bao nhiêu % GDP, còn kinh tế số chiếm bao nhiêu phần trăm GDP?")
+    assert a.answered and "2%" in a.text and "30%" in a.text
+    assert len(a.text) <= 1500 and a.text.count("Nguồn:") == len(a.sources) == 2
+
+
+def test_the_part_not_known_is_named(home_engine):
+    a = home_engine.ask("Nghị quyết 57 do ai ký, còn số điện thoại của ban soạn thảo là số mấy?")
+    assert a.answered and "Tô Lâm" in a.text
+    assert "số điện thoại của ban soạn thảo" in a.text and "chưa có thông tin" in a.text
