@@ -132,6 +132,10 @@ class ChannelSettings:
     telegram_webhook_url: str = ""
     telegram_polling: bool = False
     telegram_news_chat: str = ""
+    messenger_page_access_token: str = ""
+    messenger_app_secret: str = ""
+    messenger_verify_token: str = ""
+    messenger_api_base: str = "https://graph.facebook.com/v19.0"
     web_chat: bool = True
 
     @classmethod
@@ -155,6 +159,10 @@ class ChannelSettings:
             telegram_webhook_url=e.str("TELEGRAM_WEBHOOK_URL"),
             telegram_polling=e.flag("TELEGRAM_POLLING"),
             telegram_news_chat=e.str("TELEGRAM_NEWS_CHAT"),
+            messenger_page_access_token=e.str("MESSENGER_PAGE_ACCESS_TOKEN"),
+            messenger_app_secret=e.str("MESSENGER_APP_SECRET"),
+            messenger_verify_token=e.str("MESSENGER_VERIFY_TOKEN"),
+            messenger_api_base=e.str("MESSENGER_API_BASE", cls.messenger_api_base).rstrip("/"),
             web_chat=not e.flag("TROLYSO_WEB_CHAT_OFF"),
         )
 
@@ -253,6 +261,16 @@ class Settings:
                     f"{url_name} is set but {secret_name} is empty: the gateway would register the webhook and then "
                     f"refuse every delivery. Set {secret_name} (a long random string), or clear {url_name}."
                 )
+        if channels.messenger_page_access_token:
+            for value, name in (
+                (channels.messenger_app_secret, "MESSENGER_APP_SECRET"),
+                (channels.messenger_verify_token, "MESSENGER_VERIFY_TOKEN"),
+            ):
+                if not value:
+                    raise SettingsError(
+                        f"MESSENGER_PAGE_ACCESS_TOKEN is set but {name} is empty: the gateway could not check Meta's "
+                        f"webhook deliveries. Set {name} (docs/channels.md), or clear MESSENGER_PAGE_ACCESS_TOKEN."
+                    )
         public_url = e.str("TROLYSO_PUBLIC_URL").rstrip("/")
         if public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
             raise SettingsError(

@@ -9,6 +9,7 @@ CHANNEL_NAMES = {
     "zalo-oa": "Zalo OA",
     "zalo-bot": "Zalo Bot",
     "telegram": "Telegram",
+    "messenger": "Messenger",
     "web": "Trang web",
     "cli": "Dòng lệnh",
     "rest": "Thử nghiệm",

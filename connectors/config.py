@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from connectors.channels.messenger import MessengerConfig
 from connectors.channels.telegram import TelegramConfig
 from connectors.channels.zalo_bot import ZaloBotConfig
 from connectors.channels.zalo_oa import ZaloOAConfig
@@ -20,6 +21,7 @@ class GatewayConfig:
     zalo_oa: ZaloOAConfig | None = None
     zalo_bot: ZaloBotConfig | None = None
     telegram: TelegramConfig | None = None
+    messenger: MessengerConfig | None = None
     web_chat: bool = True
 
     @classmethod
@@ -57,6 +59,14 @@ class GatewayConfig:
                 polling=ch.telegram_polling,
                 news_chat=ch.telegram_news_chat,
             )
+        messenger = None
+        if ch.messenger_page_access_token:
+            messenger = MessengerConfig(
+                page_access_token=ch.messenger_page_access_token,
+                app_secret=ch.messenger_app_secret,
+                verify_token=ch.messenger_verify_token,
+                api_base=ch.messenger_api_base,
+            )
         return cls(
             host=settings.host,
             port=settings.gateway_port,
@@ -65,13 +75,19 @@ class GatewayConfig:
             zalo_oa=zalo_oa,
             zalo_bot=zalo_bot,
             telegram=telegram,
+            messenger=messenger,
             web_chat=ch.web_chat,
         )
 
     def enabled(self) -> list[str]:
         names = [
             n
-            for n, c in (("zalo-oa", self.zalo_oa), ("zalo-bot", self.zalo_bot), ("telegram", self.telegram))
+            for n, c in (
+                ("zalo-oa", self.zalo_oa),
+                ("zalo-bot", self.zalo_bot),
+                ("telegram", self.telegram),
+                ("messenger", self.messenger),
+            )
             if c is not None
         ]
         return names + (["web"] if self.web_chat else [])

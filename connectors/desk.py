@@ -15,11 +15,14 @@ from bot.status import Origin
 from bot.store.schema import inbox, outbox
 from bot.team.desk import RESIDENT, DeskError, Reach
 from bot.text import mask_personal_numbers
+from connectors.channels.messenger import CHANNEL as MESSENGER
+from connectors.channels.messenger import WINDOW as MESSENGER_WINDOW
 from connectors.messages import Part
 from connectors.queue import MessageQueue
 from connectors.render import render_for
 
 ZALO_CHANNELS = ("zalo-oa", "zalo-bot")
+WINDOWED_CHANNELS = (*ZALO_CHANNELS, MESSENGER)
 
 
 def split_conversation(conversation_id: str) -> tuple[str, str]:
@@ -68,8 +71,8 @@ class GatewayDesk:
         return [c for c in conversation_ids if self._judge(c, last.get(c)).ok]
 
     def _last_inbound(self, conversation_ids: list[str]) -> dict[str, _dt.datetime]:
-        """When each Zalo conversation last wrote (the only channels whose window depends on it)."""
-        wanted = [c for c in conversation_ids if c.partition(":")[0] in ZALO_CHANNELS]
+        """When each Zalo or Messenger conversation last wrote (the only channels whose window depends on it)."""
+        wanted = [c for c in conversation_ids if c.partition(":")[0] in WINDOWED_CHANNELS]
         found: dict[str, _dt.datetime] = {}
         with self.queue.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
@@ -97,6 +100,13 @@ class GatewayDesk:
             if utcnow() - as_utc(last) > window:
                 return Reach(
                     False, f"Zalo chỉ cho nhắn trong {days:g} ngày kể từ lần cuối người dân nhắn; đã quá thời hạn."
+                )
+        if channel == MESSENGER:
+            if last is None:
+                return Reach(False, "Người dân chưa nhắn qua Messenger lần nào nên chưa thể nhắn lại.")
+            if utcnow() - as_utc(last) > MESSENGER_WINDOW:
+                return Reach(
+                    False, "Messenger chỉ cho nhắn trong 24 giờ kể từ lần cuối người dân nhắn; đã quá thời hạn."
                 )
         return Reach(True)
 

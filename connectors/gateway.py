@@ -1,6 +1,7 @@
 """The gateway: one ASGI application (Starlette) for every channel.
 
     POST /webhooks/zalo-oa | /webhooks/zalo-bot | /webhooks/telegram   platform webhooks
+    GET|POST /webhooks/messenger                                       Meta's subscription check, Messenger events
     POST /api/chat, GET /api/chat/messages                             the web chat (README, "How the gateway works")
     GET  /chat, /static/…                                              the chat page and embeddable widget
     GET  /privacy                                                      the residents' privacy notice
@@ -38,8 +39,8 @@ from bot.status import InboxStatus, Origin
 from bot.store import Store
 from bot.team.desk import DeskError
 from bot.text import nfc
+from connectors.channels import messenger, zalo_bot, zalo_oa
 from connectors.channels import telegram as tg
-from connectors.channels import zalo_bot, zalo_oa
 from connectors.config import GatewayConfig
 from connectors.desk import GatewayDesk
 from connectors.limits import BodyLimit, SecurityHeaders, metrics_allowed
@@ -105,6 +106,8 @@ class Gateway:
                 self.tasks.append(asyncio.create_task(self.zalo_bot.poll(self.accept, self.stop)))
             elif self.config.zalo_bot.webhook_url:
                 await self.zalo_bot.set_webhook()
+        if self.config.messenger:
+            self.senders[messenger.CHANNEL] = messenger.MessengerSender(self.config.messenger, self.http)
         if self.config.telegram:
             self.telegram = tg.TelegramClient(self.config.telegram)
             await self.telegram.start()
@@ -245,6 +248,23 @@ def create_app(
             return messages, (telegram.answer_callback(query_id) if query_id else None)
 
         return await webhook(request, "telegram", parse)
+
+    async def messenger_webhook(request: Request) -> Response:
+        mc = config.messenger
+        if not mc:
+            return JSONResponse({"error": "Messenger is not enabled"}, status_code=404)
+        if request.method == "GET":  # Meta's subscription check
+            try:
+                challenge = messenger.verify_subscription(mc, request.query_params)
+            except WebhookRejected as exc:
+                return _reject(exc, gateway, messenger.CHANNEL)
+            return Response(challenge, media_type="text/plain")
+
+        def parse(raw, headers):
+            messenger.check_signature(mc, raw, headers.get(messenger.SIGNATURE_HEADER))
+            return messenger.parse_webhook(raw), None
+
+        return await webhook(request, messenger.CHANNEL, parse)
 
     # --- web chat ----------------------------------------------------------------------------------
     # The conversation is the server's (connectors/web_sessions.py): a token in an HttpOnly cookie (the /chat page)
@@ -455,6 +475,7 @@ def create_app(
         Route("/webhooks/zalo-oa", zalo_oa_webhook, methods=["POST"]),
         Route("/webhooks/zalo-bot", zalo_bot_webhook, methods=["POST"]),
         Route("/webhooks/telegram", telegram_webhook, methods=["POST"]),
+        Route("/webhooks/messenger", messenger_webhook, methods=["GET", "POST"]),
         Route("/api/chat", api_chat, methods=["POST"]),
         Route("/api/chat/messages", api_chat_messages, methods=["GET"]),
         Route("/api/chat/end", api_chat_end, methods=["POST"]),

@@ -93,6 +93,7 @@ async def post_to_platform(
 class Limits:
     max_text: int  # characters per message
     max_buttons: int  # 0 = no buttons on this platform
+    max_title: int = 0  # characters per button title (0 = no limit); a longer title turns the buttons into a list
 
 
 class Sender(Protocol):

@@ -69,11 +69,12 @@ def numbered(buttons: list[dict]) -> str:
     return NUMBER_HINT + "\n" + "\n".join(f"{i}. {b['title']}" for i, b in enumerate(buttons, 1))
 
 
-def render(text: str, buttons: list[dict], *, limit: int, max_buttons: int) -> list[Part]:
+def render(text: str, buttons: list[dict], *, limit: int, max_buttons: int, max_title: int = 0) -> list[Part]:
     """The parts to send for one reply. Buttons ride on the last part; with more than `max_buttons`
-    (0 = the platform has none) they become a numbered list instead."""
+    (0 = the platform has none), or a title longer than `max_title` (if set), they become a numbered list instead."""
     buttons = [b for b in buttons if b.get("title") and b.get("payload")]
-    if buttons and len(buttons) > max_buttons:
+    too_long = max_title > 0 and any(len(b["title"]) > max_title for b in buttons)
+    if buttons and (len(buttons) > max_buttons or too_long):
         text = f"{text}\n\n{numbered(buttons)}" if text else numbered(buttons)
         buttons = []
     parts = [Part(t) for t in split_text(text, limit)] or [Part("")]
@@ -86,4 +87,6 @@ def render_for(limits: Limits | None, text: str, buttons: list[dict] | None = No
     buttons: the widget draws them itself."""
     if limits is None:
         return [Part(text, list(buttons or []))]
-    return render(text, list(buttons or []), limit=limits.max_text, max_buttons=limits.max_buttons)
+    return render(
+        text, list(buttons or []), limit=limits.max_text, max_buttons=limits.max_buttons, max_title=limits.max_title
+    )

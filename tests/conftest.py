@@ -51,7 +51,7 @@ PROCESS_FIXTURES = frozenset(
     }
 )
 PROCESS_CALLS = re.compile(
-    r"subprocess\.|Popen\(|GatewayProcess\(|\bpg\.|chromium\(|Fake(ZaloOA|ZaloBot|Telegram|Rasa)\("
+    r"subprocess\.|Popen\(|GatewayProcess\(|\bpg\.|chromium\(|Fake(ZaloOA|ZaloBot|Telegram|Rasa|Messenger)\("
 )
 
 

@@ -15,6 +15,8 @@ The fakes answer like the real platforms, as described in the project's
   field, as Zalo does.
 * :class:`FakeZaloBot`: Zalo Bot Platform API (``/bot<TOKEN>/<method>``, envelope
   ``{"ok", "result"}``, one update per ``getUpdates`` call, 408 on an empty long poll).
+* :class:`FakeMessenger`: Meta's Graph API Send API (``POST /me/messages?access_token=``), Graph
+  error bodies ``{"error": {"code", "error_subcode", ...}}`` with HTTP 400.
 * :class:`FakeTelegram`: Telegram Bot API, enough for python-telegram-bot 22
   (``getMe``, ``sendMessage``, callbacks, webhooks, ``getUpdates``). It accepts JSON,
   url-encoded and multipart bodies. PTB sends form-encoded bodies, with nested
@@ -42,6 +44,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 import json
 import re
@@ -66,6 +69,7 @@ __all__ = [
     "LONG_POLL_CAP",
     "Call",
     "FakeServer",
+    "FakeMessenger",
     "FakeTelegram",
     "FakeZaloBot",
     "FakeZaloOA",
@@ -1096,3 +1100,109 @@ class FakeTelegram(_BotApiFake):
             self._updates = [update for update in self._updates if update["update_id"] >= offset]
             self._wait_until(lambda: self._updates, timeout)
             return self._ok(list(self._updates[:limit]))
+
+
+# --------------------------------------------------------------------------- Messenger (Graph API)
+
+
+class FakeMessenger(FakeServer):
+    """Meta's Send API: ``POST <url>/me/messages?access_token=<page token>`` with a JSON body.
+
+    Success: HTTP 200 ``{"recipient_id", "message_id"}``. Errors: HTTP 400 and Graph's error body
+    ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``; an unknown token gets code 190.
+    The body is validated as Meta documents it (``recipient.id``, ``messaging_type``, text ≤ 2,000 characters,
+    ≤ 13 quick replies); a quick-reply title over 20 characters is *refused* here with code 100 (Meta truncates
+    it), so a test notices when the gateway sends one. Use :meth:`force_error` for any other Graph error.
+    """
+
+    PATH = "/me/messages"
+    MAX_TEXT = 2000
+    MAX_QUICK_REPLIES = 13
+    MAX_TITLE = 20
+
+    def __init__(self, page_access_token: str = "page-token", app_secret: str = "app-secret") -> None:
+        super().__init__()
+        self.page_access_token = page_access_token
+        self.app_secret = app_secret
+        self.page_id = "page1"
+        self._forced: deque[tuple[int, int | None, int, str]] = deque()
+        self._sent: list[dict] = []
+
+    def force_error(self, code: int, subcode: int | None = None, n: int = 1, status: int = 400, message: str = ""):
+        """The next ``n`` Send API calls answer this Graph error (before any other check)."""
+        with self._lock:
+            self._forced.extend([(code, subcode, status, message or f"forced error {code}")] * n)
+
+    def sent(self) -> list[dict]:
+        """JSON bodies of the accepted Send API calls, in order."""
+        with self._lock:
+            return list(self._sent)
+
+    @staticmethod
+    def sign(app_secret: str, raw_body: bytes) -> str:
+        """The ``X-Hub-Signature-256`` value Meta sends: ``sha256=`` + hex HMAC-SHA256 of the raw body."""
+        return "sha256=" + hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
+
+    def event(self, psid: str, *, text: str | None = None, mid: str | None = None, **fields: Any) -> dict:
+        """A webhook body (``object: page``) with one messaging event from ``psid``: a text message when ``text`` is
+        given (plus ``quick_reply``/``is_echo`` from ``fields``), else ``fields`` as the event's own keys."""
+        event: dict[str, Any] = {
+            "sender": {"id": psid},
+            "recipient": {"id": self.page_id},
+            "timestamp": _now_ms(),
+        }
+        if text is not None:
+            message: dict[str, Any] = {"mid": mid or f"m_{uuid.uuid4().hex}", "text": text}
+            message.update(fields)
+            event["message"] = message
+        else:
+            event.update(fields)
+        return {"object": "page", "entry": [{"id": self.page_id, "time": _now_ms(), "messaging": [event]}]}
+
+    def _route(self, call: Call) -> Response:
+        if call.method == "POST" and call.path.endswith(self.PATH):
+            return self._send(call)
+        return 400, self._error(100, None, f"Unsupported request {call.method} {call.path}")
+
+    @staticmethod
+    def _error(code: int, subcode: int | None, message: str) -> dict:
+        error: dict[str, Any] = {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": uuid.uuid4().hex[:11],
+        }
+        if subcode is not None:
+            error["error_subcode"] = subcode
+        return {"error": error}
+
+    def _send(self, call: Call) -> Response:
+        with self._lock:
+            if self._forced:
+                code, subcode, status, message = self._forced.popleft()
+                return status, self._error(code, subcode, message)
+        if (call.query.get("access_token") or [""])[-1] != self.page_access_token:
+            return 400, self._error(190, None, "Invalid OAuth access token.")
+        body = call.json
+        if not isinstance(body, dict):
+            return 400, self._error(100, None, "(#100) body must be a JSON object")
+        recipient, message = body.get("recipient"), body.get("message")
+        if not isinstance(recipient, dict) or not recipient.get("id"):
+            return 400, self._error(100, None, "(#100) The parameter recipient is required")
+        if body.get("messaging_type") not in ("RESPONSE", "UPDATE", "MESSAGE_TAG"):
+            return 400, self._error(100, None, "(#100) messaging_type is required")
+        if not isinstance(message, dict) or not isinstance(message.get("text"), str) or not message["text"]:
+            return 400, self._error(100, None, "(#100) message.text is required")
+        if len(message["text"]) > self.MAX_TEXT:
+            return 400, self._error(
+                100, None, "(#100) Length of param message[text] must be less than or equal to 2000"
+            )
+        quick = message.get("quick_replies", [])
+        if not isinstance(quick, list) or len(quick) > self.MAX_QUICK_REPLIES:
+            return 400, self._error(100, None, "(#100) at most 13 quick replies")
+        for q in quick:
+            if not isinstance(q, dict) or not q.get("payload") or len(str(q.get("title", ""))) > self.MAX_TITLE:
+                return 400, self._error(100, None, "(#100) quick reply title over 20 characters or no payload")
+        with self._lock:
+            self._sent.append(body)
+        return 200, {"recipient_id": recipient["id"], "message_id": f"m_{uuid.uuid4().hex}"}

@@ -3,7 +3,7 @@ Vietnamese, no external resources, served by the gateway application (connectors
 
 One module per page, all built on the shell in `web.py` (login session, roles, CSRF, templates):
 auth (login, accounts), overview, questions (unanswered groups → FAQ), feedback, handoffs, knowledge,
-reports, news.
+reports, news, broadcast (bulletins for the commune loudspeakers).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from bot.config import Settings
 from bot.console import (
     auth,
+    broadcast,
     feedback,
     handoffs,
     knowledge,
@@ -29,7 +30,7 @@ from bot.team.desk import Desk
 def create_console(store: Store, settings: Settings | None = None, desk: Desk | None = None) -> Starlette:
     console = Console(store, settings or Settings.from_env(), desk)
     routes = []
-    for module in (auth, overview, questions, feedback, handoffs, knowledge, reports, news):
+    for module in (auth, overview, questions, feedback, handoffs, knowledge, reports, news, broadcast):
         routes.extend(module.routes(console))
     app = Starlette(routes=routes)
     app.state.console = console

@@ -39,8 +39,9 @@ class Kind(StrEnum):
     PLACE = "place"
 
 
-_NUMBER_WORDS = r"(?:mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
-_NUMBER = rf"(?:\d[\d.,]*|{_NUMBER_WORDS})"
+# Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
+_NUMBER_WORDS = r"(?:mot|hai|ba|bon|nam|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
+_NUMBER = rf"(?:\b\d[\d.,]*|\b{_NUMBER_WORDS}\b)"
 _TIME_UNITS = r"(?:ngay|gio|phut|giay|tuan|thang|nam|tieng|buoi)"
 
 # A unit asked with "bao nhiêu"/"mấy" that means money, percent or time; anything else is counted as a noun.
@@ -105,7 +106,8 @@ _COUNT_ASK = re.compile(r"\b(?:bao nhieu|bn|may)\s+(%|phan tram|ty le|\w+(?: \w+
 _PHONE = re.compile(r"(?<![\d/.,])(?:\+?84|0)?\d(?:[ .]?\d){2,11}(?![\d/%]|\.\d)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _MONEY = re.compile(
-    rf"{_NUMBER}\s*(?:dong|d\b|vnd|trieu|nghin|ngan(?! hang)|ty(?! le)|k\b)|"
+    r"\b\d[\d.,]*\s*(?:dong|d\b|vnd|trieu|nghin|ngan(?! hang)|ty(?! le)|k\b)|"
+    rf"\b{_NUMBER_WORDS}\s+(?:tram|nghin|ngan(?! hang)|trieu|ty(?! le))\s+dong\b|"
     r"khong (?:mat|thu|ton) (?:phi|tien)|khong phai (?:tra|nop|dong) (?:phi|tien)|0 dong"
 )
 _DATE = re.compile(

@@ -153,7 +153,10 @@ def channels(settings: Settings) -> Iterator[Check]:
         yield _mode("Zalo Bot", ch.zalo_bot_webhook_url, ch.zalo_bot_polling, "ZALO_BOT")
     if ch.telegram_bot_token:
         yield _mode("Telegram", ch.telegram_webhook_url, ch.telegram_polling, "TELEGRAM")
-    if not any((ch.zalo_oa_app_id, ch.zalo_oa_secret_key, ch.zalo_bot_token, ch.telegram_bot_token)):
+    if ch.messenger_page_access_token:
+        yield _channel("Messenger", [])  # its secrets are required by Settings: a start-up error without them
+    platforms = (ch.zalo_oa_app_id, ch.zalo_oa_secret_key, ch.zalo_bot_token, ch.telegram_bot_token)
+    if not any((*platforms, ch.messenger_page_access_token)):
         web = "chỉ có trang chat trên web" if ch.web_chat else "không có kênh nào (kể cả web)"
         yield Check(Status.OK if ch.web_chat else Status.FAIL, f"Kênh: {web}", "no platform channel configured")
 

@@ -54,7 +54,7 @@ FOOTER = "Để ngừng nhận tin, anh/chị nhắn: hủy nhận tin"
 CHANNEL_FOOTER = "Hỏi đáp thủ tục, Nghị quyết 57, cách phòng lừa đảo: nhắn tin cho Trợ lý số của xã."
 STALE_SECONDS = 180.0  # a "sending" item nobody touched for this long was interrupted: it may be resumed
 HEARTBEAT_SECONDS = 15.0
-CHANNEL_ORDER = ("zalo-oa", "zalo-bot", "telegram", "web")
+CHANNEL_ORDER = ("zalo-oa", "zalo-bot", "telegram", "messenger", "web")
 
 
 # The gateway's outbox (connectors/queue.py), read only for "delivered / refused by the platform" on the

@@ -329,3 +329,38 @@ def test_the_knowledge_page_shows_the_last_evaluation_after_a_change(site):
     assert "Kích hoạt VNeID mức 2 ở đâu?" in page
     assert "<code>guides/vneid-muc-2.md</code>" in page and "<code>explainers/vneid.md</code>" in page
     assert "2 câu trước sai, nay đúng" in page
+
+
+# --- Bản tin phát thanh --------------------------------------------------------------------------------------------
+
+
+def test_an_editor_makes_a_loudspeaker_bulletin_from_news_or_knowledge_and_prints_it(site):
+    editor = login(site, "minh.editor")
+    news_id = site["ids"]["news"]
+    form = editor.get(f"/admin/news/broadcast?news={news_id}")
+    assert form.status_code == 200 and "Bản tin phát thanh" in form.text
+    assert f'<option value="{news_id}" selected>Lớp học kỹ năng số (nháp)' in form.text
+    assert 'href="/admin/news/broadcast"' in editor.get("/admin/news").text
+    csrf = csrf_of(editor)
+    chosen = {"csrf": csrf, "source": "news", "news": str(news_id), "minutes": "1"}
+    page = editor.post("/admin/news/broadcast", data=chosen)
+    assert page.status_code == 200, page.text[:500]
+    assert "Kính thưa toàn thể nhân dân xã" in page.text and "Tối thứ Bảy tại nhà văn hoá thôn." in page.text
+    assert "Xin cảm ơn bà con đã chú ý lắng nghe." in page.text
+    assert re.search(r"Thời lượng ước tính: khoảng \d+ giây \(\d+ âm tiết, đọc 140 âm tiết/phút\)", page.text)
+    printed = editor.post("/admin/news/broadcast/print", data=chosen)
+    assert printed.status_code == 200 and "@page { size: A4" in printed.text
+    assert "độ dài 1 phút" in printed.text and "Lớp học kỹ năng số" in printed.text and "window.print()" in printed.text
+
+    section = {"csrf": csrf, "source": "knowledge", "path": GUIDE, "section": "Bước 1", "minutes": "2"}
+    page = editor.post("/admin/news/broadcast", data=section)
+    assert page.status_code == 200 and "dịch vụ công chấm gốp chấm vê en" in page.text, page.text[:800]
+    missing = editor.post("/admin/news/broadcast", data={**section, "section": "không có mục này"})
+    assert missing.status_code == 400 and "Không tìm thấy mục này" in missing.text
+    outside = editor.post("/admin/news/broadcast", data={**section, "path": "../secret.md"})
+    assert outside.status_code == 400
+
+    team = login(site, "lan.team")
+    assert team.get("/admin/news/broadcast", follow_redirects=False).status_code == 403
+    chosen["csrf"] = csrf_of(team)
+    assert team.post("/admin/news/broadcast/print", data=chosen, follow_redirects=False).status_code == 403

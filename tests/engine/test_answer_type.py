@@ -50,3 +50,10 @@ def test_a_count_is_not_a_phone_number():
         Kind.PHONE
     }
     assert missing_kinds("đường dây nóng là số nào", "Gọi 0912.345.678 hoặc 1900 1234.") == set()
+
+
+def test_words_that_fold_like_numbers_are_not_amounts():
+    # "tự động" folds to "tu dong" (four đồng?), "sau ngày" to "sau ngay" (six days?)
+    assert missing_kinds("lệ phí bao nhiêu tiền", "Hệ thống tự động gửi kết quả, hoạt động cả ngày.") == {Kind.MONEY}
+    assert missing_kinds("mất bao lâu", "Tính từ ngày nộp hồ sơ, sau ngày làm việc.") == {Kind.DURATION}
+    assert missing_kinds("mất bao lâu", "Không quá ba ngày làm việc.") == set()
