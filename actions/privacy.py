@@ -20,7 +20,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.runtime import MENU_BUTTON, button, channel_of, intent_of, services, user_text
 from bot.config import Settings
-from bot.team.erasure import ErasureReport, erase_resident
+from bot.team.erasure import erase_resident
+from bot.team.retention import DeletedRows
 from bot.text import fold
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def privacy_notice(settings: Settings, channel: str) -> str:
     return "\n".join(lines)
 
 
-def erased_message(report: ErasureReport, days: int) -> str:
+def erased_message(report: DeletedRows, days: int) -> str:
     """What was deleted, in the resident's words (counts only)."""
     parts = [
         (report.inbox, "tin nhắn anh/chị gửi"),

@@ -150,6 +150,17 @@ def expand_abbreviations(text: str) -> str:
 # ("http://192.168.100.200:8000"). Over-masking is preferred to
 # a leak: a number written right next to an identifier ("năm 2024 0912 345 678") is masked with it.
 # E-mail addresses lose their local part: "nguyen.van.a@gmail.com" -> "***@gmail.com".
+_PLACE_KIND = re.compile(r"^(xã|phường|thị trấn|đặc khu|tỉnh|thành phố|huyện|tp\.?)\s+", re.I)
+
+
+def locality_places(locality: str) -> list[str]:
+    """The places a front matter `locality` names, folded and without their kind, the document's own place first:
+    "xã Mường Mùn, tỉnh Điện Biên" -> ["muong mun", "dien bien"]; "toàn quốc" names none. TROLYSO_COMMUNE is the
+    first one as a slug ("muong-mun")."""
+    places = [fold(_PLACE_KIND.sub("", part.strip())) for part in re.split(r"[,;]", locality or "")]
+    return [p for p in places if p and p != "toan quoc"]
+
+
 # Courtesy around a question carries no content: "cho em hỏi …", "… là gì vậy ạ?", "ad ơi, …". Residents write it
 # with and without diacritics; folded, "vay" (vậy) is also "vay" (borrow), so a trailing "vay" goes only after a
 # question word. Matched on folded text; the cut is made at the same positions of the original.

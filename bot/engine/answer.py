@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine.answer_type import LABELS, STRONG, asked_kinds, missing_kinds
+from bot.engine.answer_type import LABELS, STRONG, Kind, asked_kinds, missing_kinds
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
@@ -283,39 +283,11 @@ class AnswerEngine:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         text, used = self._compose(query, toks, hits)
         if t.answer_type_check:
-            asked = asked_kinds(query.text)
-            strong = {k for k in asked if k in STRONG}
-
-            def lacking(text: str) -> set:
-                return missing_kinds(query.text, text.rsplit("\n\nNguồn:", 1)[0])
-
-            def fails(missing: set) -> bool:
-                return bool(asked) and (missing == asked or bool(strong and strong <= missing))
-
-            missing = lacking(text)
-            if fails(missing):
-                # Another section of the same document that passes the gate may hold what was asked (the number of
-                # days is in the guide's step, not its introduction).
-                for alt in hits[1:4]:
-                    if (
-                        alt.chunk.path != hits[0].chunk.path  # only another section of the same document
-                        or alt.dense < t.min_dense
-                        or self._coverage(toks, alt.chunk) < max(t.min_coverage, 0.85 * coverage)
-                    ):
-                        continue
-                    alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
-                    if not fails(alt_missing := lacking(alt_text)):
-                        text, used, missing = alt_text, alt_used, alt_missing
-                        break
-            if fails(missing):
+            checked = self._holding_what_was_asked(query, toks, hits, coverage, text, used)
+            if checked is None:
                 # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
-            if missing:
-                unknown = ", ".join(LABELS[k] for k in sorted(missing))
-                text = (
-                    f"Dạ, về {unknown} anh/chị hỏi, em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ "
-                    f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
-                )
+            text, used = checked
         return Answer(
             q=question,
             answered=True,
@@ -326,6 +298,48 @@ class AnswerEngine:
             hits=hits,
             retrieval=found,
         )
+
+    def _holding_what_was_asked(
+        self, query: Query, toks: list[str], hits: list[Hit], coverage: float, text: str, used: list[Chunk]
+    ) -> tuple[str, list[Chunk]] | None:
+        """The composed answer if it holds what the question asks for (a date, a phone number, a sum…); else the
+        answer from another section of the same document that passes the gate and holds it (the number of days
+        is in a guide's step, not its introduction); None when none does. When only a weaker part (a place, a
+        body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
+        asked = asked_kinds(query.text)
+        if not asked:
+            return text, used
+        t = self.tuning
+        strong = {k for k in asked if k in STRONG}
+
+        def lacking(answer: str) -> set[Kind]:
+            return missing_kinds(query.text, answer.rsplit("\n\nNguồn:", 1)[0], asked)
+
+        def fails(missing: set[Kind]) -> bool:
+            return missing == asked or bool(strong and strong <= missing)
+
+        missing = lacking(text)
+        if fails(missing):
+            for alt in hits[1:4]:
+                if (
+                    alt.chunk.path != hits[0].chunk.path  # only another section of the same document
+                    or alt.dense < t.min_dense
+                    or self._coverage(toks, alt.chunk) < max(t.min_coverage, t.alt_section_coverage * coverage)
+                ):
+                    continue
+                alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
+                if not fails(alt_missing := lacking(alt_text)):
+                    text, used, missing = alt_text, alt_used, alt_missing
+                    break
+        if fails(missing):
+            return None
+        if missing:
+            unknown = ", ".join(LABELS[k] for k in sorted(missing))
+            text = (
+                f"Dạ, về {unknown} anh/chị hỏi, em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ "
+                f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
+            )
+        return text, used
 
     def _which_commune(self) -> str:
         """ "Xã mình" asked of an installation that does not know its commune: name the plans it holds."""

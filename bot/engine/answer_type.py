@@ -139,72 +139,6 @@ _PLACE = re.compile(
 )
 
 
-def asked_kinds(question: str) -> set[Kind]:
-    """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
-    q = fold(question)
-    kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
-    if not kinds & {Kind.PHONE} and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
-        kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
-    if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
-        for unit in _COUNT_ASK.findall(q):
-            first = unit.split()[0]
-            if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
-                kinds.add(Kind.COUNT)
-            elif first in _MONEY_UNITS:
-                kinds.add(Kind.MONEY)
-            elif first in _DURATION_UNITS:
-                kinds.add(Kind.DURATION)
-            elif len(first) > 1 and first not in _NOT_UNITS:
-                kinds.add(Kind.COUNT)
-    return kinds
-
-
-def holds(kind: Kind, answer: str) -> bool:
-    """Whether the answer text contains a thing of that kind."""
-    folded = fold(answer)
-    if kind is Kind.PHONE:
-        for m in _PHONE.finditer(folded):
-            digits = re.sub(r"\D", "", m.group())
-            thousands = re.fullmatch(r"\d{1,3}(?:\.\d{3})+", m.group().strip())  # "74.422" counts, it is no phone
-            if (
-                len(digits) >= 3
-                and not _YEAR.match(digits)
-                and digits[0] in "018"  # 0…, +84…, 113, 1900…, 1800…
-                and not (thousands and digits[0] != "0")
-            ):
-                return True
-        return False
-    if kind is Kind.MONEY:
-        return bool(_MONEY.search(folded))
-    if kind is Kind.DATE:
-        return bool(_DATE.search(folded))
-    if kind is Kind.CLOCK:
-        return bool(_CLOCK.search(folded))
-    if kind is Kind.DURATION:
-        return bool(_DURATION.search(folded))
-    if kind is Kind.COUNT:
-        return bool(re.search(r"\d", folded)) or bool(re.search(rf"\b{_NUMBER_WORDS}\b", folded))
-    if kind is Kind.PERSON:
-        return bool(_TITLED_NAME.search(answer))
-    if kind is Kind.BODY:
-        return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
-    if kind is Kind.PLACE:
-        return bool(_PLACE.search(folded))
-    return True
-
-
-def _count_units(question: str) -> list[str]:
-    """The things counted ("bao nhiêu người" -> "nguoi"; "bao nhiêu %" -> "%")."""
-    units = []
-    for unit in _COUNT_ASK.findall(fold(question)):
-        first = unit.split()[0]
-        if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
-            units.append("%")
-        elif first not in _MONEY_UNITS | _DURATION_UNITS | _NOT_UNITS:
-            units.append(first)
-    return units
-
-
 # "Ngày nào" wants a day: a year alone ("năm 2024") does not answer it.
 _ASKS_DAY = re.compile(r"\b(?:ngay nao|hom nao|ngay may|ngay bao nhieu|thu may)\b")
 _DAY = re.compile(
@@ -213,36 +147,80 @@ _DAY = re.compile(
 )
 
 
-def holds_date(question: str, answer: str) -> bool:
-    if _ASKS_DAY.search(fold(question)):
-        return bool(_DAY.search(fold(answer)))
-    return holds(Kind.DATE, answer)
+def _unit_kind(unit: str) -> tuple[Kind | None, str]:
+    """What "bao nhiêu <unit>" asks for, and the thing to count in the answer: "%" or the noun's first syllable
+    ("bao nhiêu người" -> COUNT "nguoi"; "bao nhiêu tiền" -> MONEY; "vào" is no unit -> None)."""
+    first = unit.split()[0]
+    if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
+        return Kind.COUNT, "%"
+    if first in _MONEY_UNITS:
+        return Kind.MONEY, ""
+    if first in _DURATION_UNITS:
+        return Kind.DURATION, ""
+    if len(first) > 1 and first not in _NOT_UNITS:
+        return Kind.COUNT, first
+    return None, ""
 
 
-def holds_count(question: str, answer: str) -> bool:
-    """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"."""
-    folded = fold(answer)
-    for unit in _count_units(question) or [""]:
-        if unit == "%":
-            if re.search(r"\d\s*%|phan tram", folded):
-                return True
-        elif unit and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
+def asked_kinds(question: str) -> set[Kind]:
+    """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
+    q = fold(question)
+    kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
+    if Kind.PHONE not in kinds and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
+        kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
+    if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
+        kinds |= {kind for kind, _ in map(_unit_kind, _COUNT_ASK.findall(q)) if kind}
+    return kinds
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    thousands = re.fullmatch(r"\d{1,3}(?:\.\d{3})+", candidate.strip())  # "74.422" counts, it is no phone
+    return (
+        len(digits) >= 3
+        and not _YEAR.match(digits)
+        and digits[0] in "018"  # 0…, +84…, 113, 1900…, 1800…
+        and not (thousands and digits[0] != "0")
+    )
+
+
+def _holds_count(question: str, folded: str) -> bool:
+    """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
+    when the question names no unit ("quyết định số mấy")."""
+    units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(fold(question))) if kind is Kind.COUNT]
+    if not units:
+        return bool(re.search(r"\d", folded))
+    for unit in units:
+        if unit == "%" and re.search(r"\d\s*%|phan tram", folded):
             return True
-        elif not unit and re.search(r"\d", folded):
+        if unit != "%" and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
     return False
 
 
-def missing_kinds(question: str, answer: str) -> set[Kind]:
-    """What the question asks for that the answer does not hold."""
-    missing = set()
-    for kind in asked_kinds(question):
-        if kind is Kind.COUNT:
-            ok = holds_count(question, answer)
-        elif kind is Kind.DATE:
-            ok = holds_date(question, answer)
-        else:
-            ok = holds(kind, answer)
-        if not ok:
-            missing.add(kind)
-    return missing
+def holds(kind: Kind, question: str, answer: str) -> bool:
+    """Whether the answer text contains a thing of that kind, as this question asks it."""
+    folded = fold(answer)
+    if kind is Kind.PHONE:
+        return any(_is_phone(m.group()) for m in _PHONE.finditer(folded))
+    if kind is Kind.MONEY:
+        return bool(_MONEY.search(folded))
+    if kind is Kind.DATE:  # "ngày nào" wants a day; "khi nào", "năm nào" take a year too
+        return bool((_DAY if _ASKS_DAY.search(fold(question)) else _DATE).search(folded))
+    if kind is Kind.CLOCK:
+        return bool(_CLOCK.search(folded))
+    if kind is Kind.DURATION:
+        return bool(_DURATION.search(folded))
+    if kind is Kind.COUNT:
+        return _holds_count(question, folded)
+    if kind is Kind.PERSON:
+        return bool(_TITLED_NAME.search(answer))
+    if kind is Kind.BODY:
+        return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
+    return bool(_PLACE.search(folded))  # Kind.PLACE
+
+
+def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None) -> set[Kind]:
+    """What the question asks for (`asked`, when already known) that the answer does not hold."""
+    kinds = asked_kinds(question) if asked is None else asked
+    return {kind for kind in kinds if not holds(kind, question, answer)}

@@ -25,6 +25,8 @@ from bot.text import fold
 
 MAX_CHARS = 1500
 SCOPES = ("in", "unanswerable", "out")
+# Each question is asked as typed and again without diacritics, as residents often type.
+VARIANTS: tuple[tuple[str, Callable[[str], str]], ...] = (("as typed", lambda q: q), ("no diacritics", fold))
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -47,6 +49,11 @@ def judge(item: dict, answered: bool, text: str) -> bool:
         return False
     folded = fold(text)
     return all(any(fold(p) in folded for p in group) for group in item["must"])
+
+
+def topic_of(item: dict) -> str:
+    """The line a question is counted on: its topic when in scope, else UNANSWERABLE or OUT."""
+    return {"in": item.get("topic", "IN"), "unanswerable": "UNANSWERABLE"}.get(item["scope"], "OUT")
 
 
 @dataclass
@@ -111,7 +118,7 @@ class VariantResult:
 
     def add(self, item: dict, answered: bool, ok: bool) -> None:
         scope = item["scope"]
-        topic = {"in": item.get("topic", "IN"), "unanswerable": "UNANSWERABLE"}.get(scope, "OUT")
+        topic = topic_of(item)
         self.by_topic[topic][0] += ok
         self.by_topic[topic][1] += 1
         if scope == "in":
@@ -128,11 +135,8 @@ class VariantResult:
 
 
 def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: bool = True) -> list[VariantResult]:
-    variants = [("as typed", lambda q: q)]
-    if folded:
-        variants.append(("no diacritics", fold))
     results = []
-    for label, transform in variants:
+    for label, transform in VARIANTS if folded else VARIANTS[:1]:
         res = VariantResult(label)
         for item in items:
             q = transform(item["q"])
@@ -142,7 +146,6 @@ def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: 
             ok = judge(item, answered, text)
             res.add(item, answered, ok)
             if not ok:
-                topic = item.get("topic", "OUT") if item["scope"] == "in" else item["scope"].upper()
-                res.misses.append((topic, q, answered, text))
+                res.misses.append((topic_of(item), q, answered, text))
         results.append(res)
     return results

@@ -20,11 +20,9 @@ from typing import Any, Protocol
 
 from bot.clock import utcnow
 from bot.engine.eval_report import write_report
-from bot.engine.evaluation import VariantResult, judge
-from bot.text import fold
+from bot.engine.evaluation import VARIANTS, VariantResult, judge, topic_of
 
 log = logging.getLogger(__name__)
-VARIANTS: tuple[tuple[str, Callable[[str], str]], ...] = (("as typed", lambda q: q), ("no diacritics", fold))
 
 
 class Engine(Protocol):
@@ -140,10 +138,9 @@ def compare(
             if old_ok and not new_ok:
                 old_src, new_src = _source(old), _source(new)
                 files = [f for f in dict.fromkeys((old_src, new_src)) if f and f in changed] or list(changed)
-                topic = item.get("topic", "IN") if item["scope"] == "in" else item["scope"].upper()
                 text = " ".join((new.text or "").split())
                 result.regressions.append(
-                    Regression(label, q, topic, old_src, new_src, files, bool(new.answered), text[:300])
+                    Regression(label, q, topic_of(item), old_src, new_src, files, bool(new.answered), text[:300])
                 )
             pause()
         result.before.append(before)

@@ -16,7 +16,7 @@ from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
 from bot.engine.tuning import Tuning
-from bot.text import expand_abbreviations, fold, has_diacritics, nfc, search_tokens
+from bot.text import expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
 
 
 def restore_tones(text: str) -> str:
@@ -199,18 +199,11 @@ PLAN_WORDS = re.compile(
 )
 
 
-PLACE_KIND = re.compile(r"^(xã|phường|thị trấn|đặc khu|tỉnh|thành phố|huyện|tp\.?)\s+", re.I)
-
 # "Xã mình", "ở đây", "địa phương mình": the resident means the commune the installation serves. Folded.
 HOME_WORDS = re.compile(
     r"\b(?:(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi|chung toi|chung em|nay)"
     r"|o day|cua xa|o xa|tai xa|tren dia ban|dia phuong)\b"
 )
-
-
-def place_name(part: str) -> str:
-    """ "xã Mường Mùn" -> "muong mun": the folded name without its kind of place."""
-    return fold(PLACE_KIND.sub("", part.strip()))
 
 
 class Localities:
@@ -225,8 +218,7 @@ class Localities:
         self.localities: dict[str, str] = {}  # plan path -> its locality as written
         parts_of: dict[str, list[str]] = {}
         for c in index.chunks:
-            parts = [place_name(p) for p in re.split(r"[,;]", c.meta.get("locality", ""))]
-            parts = [p for p in parts if p and p != "toan quoc"]
+            parts = locality_places(c.meta.get("locality", ""))
             for name in parts:
                 self.places.setdefault(name, set()).add(c.path)
             if parts and c.kind == "plan":

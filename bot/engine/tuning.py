@@ -28,3 +28,5 @@ class Tuning:
     oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
     oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
     answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)
+    alt_section_coverage: float = 0.85  # ... unless a section of the same document holding it covers this share of
+    # the best section's coverage

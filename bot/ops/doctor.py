@@ -6,7 +6,6 @@ them, and the platforms are asked about the webhook only with `online=True` (`tr
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 import urllib.error
 import urllib.request
@@ -18,12 +17,10 @@ from pathlib import Path
 from bot.config import Settings, SettingsError
 from bot.engine.knowledge import check_file, iter_knowledge_files
 from bot.engine.manifest import CURRENT, read_manifest
-from bot.text import fold
+from bot.text import locality_places
 
 # the files `bot.engine.embedding.ensure_model` writes into the model folder (sentence-transformers layout)
 MODEL_FILES = ("modules.json", "config.json", "model.safetensors", "tokenizer.json")
-# as bot/engine/retrieval.py `place_name` (not imported: that module loads numpy and the embedder)
-PLACE_KIND = re.compile(r"^(xã|phường|thị trấn|đặc khu|tỉnh|thành phố|huyện|tp\.?)\s+", re.I)
 
 
 class Status(StrEnum):
@@ -90,11 +87,6 @@ def salt(settings: Settings) -> Iterator[Check]:
         yield ok("Chuỗi bí mật TROLYSO_USER_SALT: đã đặt", "user salt set")
 
 
-def place_name(part: str) -> str:
-    """ "xã Mường Mùn" -> "muong mun" (as the answer engine compares a locality with TROLYSO_COMMUNE)."""
-    return fold(PLACE_KIND.sub("", part.strip()))
-
-
 def plan_communes(knowledge_dir: Path) -> dict[str, str]:
     """The home-commune slug each plan answers to ("muong-mun") -> the plan's locality as written."""
     found: dict[str, str] = {}
@@ -103,9 +95,9 @@ def plan_communes(knowledge_dir: Path) -> dict[str, str]:
         if check is None or check.meta.get("kind") != "plan":
             continue
         locality = str(check.meta.get("locality") or "")
-        first = place_name(re.split(r"[,;]", locality)[0]) if locality else ""
-        if first:
-            found["-".join(first.split())] = locality
+        places = locality_places(locality)  # as the answer engine reads it (bot/engine/retrieval.py Localities)
+        if places:
+            found["-".join(places[0].split())] = locality
     return found
 
 

@@ -22,41 +22,17 @@ channel and the salted hash of the conversation id, and the counts; never conten
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from sqlalchemy import Column, ColumnElement, Table, func, select, update
 
 from bot.status import AuditAction, HandoffStatus
 from bot.store import Store
 from bot.store.schema import handoffs, inbox, news_deliveries, outbox, questions, shown_options, subscriptions
 from bot.team.audit import AuditLog
-from bot.team.retention import BATCH, INBOX_FINISHED, OUTBOX_FINISHED, delete_questions, delete_rows
+from bot.team.retention import BATCH, INBOX_FINISHED, OUTBOX_FINISHED, DeletedRows, delete_questions, delete_rows
 from bot.text import hash_user_id
 
 RESIDENT = "resident"  # the audit log's account for a resident's own request: "resident:<channel>"
 ERASED = "(đã xoá theo yêu cầu của người dân)"  # what the kept newest reply row says instead (the console shows it)
-
-
-class ErasureReport(NamedTuple):
-    """Rows deleted per table."""
-
-    questions: int = 0
-    feedback: int = 0
-    group_members: int = 0
-    inbox: int = 0
-    outbox: int = 0
-    handoffs: int = 0
-    news_deliveries: int = 0
-    subscriptions: int = 0
-    shown_options: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self)
-
-    def describe(self) -> str:
-        """ "questions 3, feedback 1, …": every table, counts only."""
-        return ", ".join(f"{name} {count}" for name, count in self._asdict().items())
 
 
 def _mark_newest_reply(store: Store, conversation_id: str) -> int | None:
@@ -105,7 +81,7 @@ def _tables(conversation_id: str, keep: int | None) -> list[tuple[str, Table, Co
     ]
 
 
-def erase_resident(store: Store, conversation_id: str, *, channel: str, batch: int = BATCH) -> ErasureReport:
+def erase_resident(store: Store, conversation_id: str, *, channel: str, batch: int = BATCH) -> DeletedRows:
     """Delete what the store keeps of one resident's conversation (see the module's docstring) and record it in the
     audit log as `resident:<channel>`, with the salted hash of the conversation id and the counts."""
     if not conversation_id:
@@ -115,6 +91,6 @@ def erase_resident(store: Store, conversation_id: str, *, channel: str, batch: i
     keep = _mark_newest_reply(store, conversation_id)
     for name, table, key, where in _tables(conversation_id, keep):
         found[name] = delete_rows(store, table, key, where, batch)
-    report = ErasureReport(**found)
+    report = DeletedRows(**found)
     AuditLog(store).record(f"{RESIDENT}:{channel}", AuditAction.RESIDENT_ERASED, user_hash, report.describe())
     return report

@@ -44,8 +44,9 @@ BATCH = 500  # rows per transaction
 GATEWAY = "gateway"  # the audit log's account for the gateway's daily purge
 
 
-class PurgeReport(NamedTuple):
-    """Rows deleted (or, for a dry run, that would be deleted) per table."""
+class DeletedRows(NamedTuple):
+    """Rows deleted per table, by the retention purge (or, for a dry run, that would be) or by a resident's erasure
+    (bot/team/erasure.py; it keeps the web session, so `web_sessions` stays 0 there)."""
 
     questions: int = 0
     feedback: int = 0
@@ -136,7 +137,7 @@ def purge(
     dry_run: bool = False,
     actor: str = CLI,
     batch: int = BATCH,
-) -> PurgeReport:
+) -> DeletedRows:
     """Delete residents' data older than `older_than_days` (see the module's docstring); with `dry_run` only count
     it. A real purge records one audit-log entry as `actor`, with the counts."""
     if older_than_days <= 0:
@@ -150,10 +151,10 @@ def purge(
             found["questions"] = _count(conn, questions, old)
             for name, child in (("feedback", feedback), ("group_members", group_members)):
                 found[name] = _count(conn, child, child.c.question_id.in_(select(questions.c.id).where(old)))
-        return PurgeReport(**found)
+        return DeletedRows(**found)
     found = delete_questions(store, questions.c.asked_at < cutoff, batch)
     for name, table, key, where in plain:
         found[name] = delete_rows(store, table, key, where, batch)
-    report = PurgeReport(**found)
+    report = DeletedRows(**found)
     AuditLog(store).record(actor, AuditAction.DATA_PURGED, f"older than {older_than_days} days", report.describe())
     return report

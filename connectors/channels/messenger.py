@@ -21,7 +21,16 @@ from typing import Any
 
 import httpx
 
-from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected, json_body, post_to_platform
+from connectors.messages import (
+    DeliveryError,
+    Inbound,
+    Limits,
+    Part,
+    WebhookRejected,
+    check_secret_token,
+    json_body,
+    post_to_platform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +81,7 @@ def verify_subscription(config: MessengerConfig, params: Mapping[str, str]) -> s
     given = params.get("hub.verify_token") or ""
     if params.get("hub.mode") != "subscribe" or not config.verify_token:
         raise WebhookRejected(403, "not a subscription check")
-    if not hmac.compare_digest(given.encode(), config.verify_token.encode()):
-        raise WebhookRejected(403, "bad hub.verify_token")
+    check_secret_token(given, config.verify_token, 403, "hub.verify_token")
     return params.get("hub.challenge") or ""
 
 
@@ -83,12 +91,9 @@ def expected_signature(app_secret: str, raw_body: bytes) -> str:
 
 def check_signature(config: MessengerConfig, raw_body: bytes, signature: str | None) -> None:
     """WebhookRejected(403) unless `signature` is the raw body's HMAC-SHA256 with the app secret."""
-    if not signature:
-        raise WebhookRejected(403, "missing X-Hub-Signature-256")
-    given = signature.strip()
+    given = (signature or "").strip()
     given = "sha256=" + given[7:].lower() if given[:7].lower() == "sha256=" else given
-    if not hmac.compare_digest(given.encode(), expected_signature(config.app_secret, raw_body).encode()):
-        raise WebhookRejected(403, "bad X-Hub-Signature-256")
+    check_secret_token(given, expected_signature(config.app_secret, raw_body), 403, "X-Hub-Signature-256")
 
 
 def parse_webhook(raw_body: bytes) -> list[Inbound]:

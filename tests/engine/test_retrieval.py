@@ -42,24 +42,26 @@ def test_query_analyzer_expands_and_restores_only_unaccented_questions():
     assert len(QueryAnalyzer(tones="blend", corpus_tones=False).run("dvc la gi").dense_texts) == 2
 
 
-def test_locality_booster_finds_places_named_in_a_question():
-    def chunk(path, locality):
-        return Chunk(
-            id=path,
-            path=path,
-            title="t",
-            kind="plan",
-            topics=["PLAN"],
-            heading_path=[],
-            text="x",
-            meta={"locality": locality},
-        )
+def _local(path, locality, kind="plan"):
+    """A chunk of a local document: only its path, kind and locality matter to `Localities`."""
+    return Chunk(
+        id=path,
+        path=path,
+        title="t",
+        kind=kind,
+        topics=["PLAN"],
+        heading_path=[],
+        text="x",
+        meta={"locality": locality},
+    )
 
+
+def test_locality_booster_finds_places_named_in_a_question():
     class Index:
         chunks = [
-            chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
-            chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
-            chunk("explainers/x.md", "toàn quốc"),
+            _local("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
+            _local("plans/cao-bang.md", "tỉnh Cao Bằng"),
+            _local("explainers/x.md", "toàn quốc"),
         ]
 
     booster = Localities(Index())
@@ -72,25 +74,13 @@ def test_locality_booster_finds_places_named_in_a_question():
 def _plans_index():
     from bot.engine.tuning import Tuning
 
-    def chunk(path, locality, kind="plan"):
-        return Chunk(
-            id=path,
-            path=path,
-            title="t",
-            kind=kind,
-            topics=["PLAN"],
-            heading_path=[],
-            text="x",
-            meta={"locality": locality},
-        )
-
     class Index:
         chunks = [
-            chunk("plans/muong-mun.md", "xã Mường Mùn, tỉnh Điện Biên"),
-            chunk("plans/dien-bien.md", "tỉnh Điện Biên"),
-            chunk("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
-            chunk("plans/cao-bang.md", "tỉnh Cao Bằng"),
-            chunk("explainers/x.md", "toàn quốc", kind="explainer"),
+            _local("plans/muong-mun.md", "xã Mường Mùn, tỉnh Điện Biên"),
+            _local("plans/dien-bien.md", "tỉnh Điện Biên"),
+            _local("plans/con-cuong.md", "xã Con Cuông, tỉnh Nghệ An"),
+            _local("plans/cao-bang.md", "tỉnh Cao Bằng"),
+            _local("explainers/x.md", "toàn quốc", kind="explainer"),
         ]
 
     return Index(), Tuning()

@@ -28,7 +28,8 @@ from bot.store.schema import (
     web_sessions,
 )
 from bot.team.audit import AuditLog
-from bot.team.erasure import ERASED, ErasureReport, erase_resident
+from bot.team.erasure import ERASED, erase_resident
+from bot.team.retention import DeletedRows
 from bot.text import hash_user_id
 from tests import pg
 
@@ -37,7 +38,7 @@ ME, OTHER = "zalo-oa:8841200", "telegram:5550001"
 SECRET = "nhà tôi ở thôn 3, số 0987654321"  # what the resident wrote: must never reach the audit log
 RESIDENT_TABLES = [questions, feedback, group_members, inbox, outbox, handoffs, news_deliveries, subscriptions]
 RESIDENT_TABLES += [shown_options, web_sessions]
-EXPECTED = ErasureReport(
+EXPECTED = DeletedRows(
     questions=2,
     feedback=1,
     group_members=1,
@@ -159,7 +160,7 @@ def rows_of(store: Store, conversation_id: str) -> dict[str, int]:
     return found
 
 
-def check_erased(store: Store, ids: dict[str, int], report: ErasureReport, before_other: dict[str, int]) -> None:
+def check_erased(store: Store, ids: dict[str, int], report: DeletedRows, before_other: dict[str, int]) -> None:
     assert report == EXPECTED and report.total == 13
     assert rows_of(store, OTHER) == before_other  # the other resident keeps everything
     left = rows_of(store, ME)
@@ -197,7 +198,7 @@ def test_erasure_deletes_the_residents_rows_and_nothing_else(store):
     other = rows_of(store, OTHER)
     assert other["questions"] == 2 and other["inbox"] == 3
     check_erased(store, ids, erase_resident(store, ME, channel="zalo-oa", batch=1), other)  # batches of one row
-    assert erase_resident(store, ME, channel="zalo-oa") == ErasureReport()  # again: nothing left to delete
+    assert erase_resident(store, ME, channel="zalo-oa") == DeletedRows()  # again: nothing left to delete
     assert AuditLog(store).count() == 2
     with pytest.raises(ValueError):
         erase_resident(store, "", channel="web")

@@ -32,12 +32,12 @@ from bot.store.schema import (
 )
 from bot.team.audit import AuditLog
 from bot.team.groups import QuestionGroups
-from bot.team.retention import PurgeReport, purge
+from bot.team.retention import DeletedRows, purge
 from tests import pg
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = _dt.datetime(2025, 6, 1, 8, 0, tzinfo=_dt.UTC)
-EXPECTED = PurgeReport(
+EXPECTED = DeletedRows(
     questions=2,
     feedback=1,
     group_members=1,
@@ -158,7 +158,7 @@ def counts(store: Store) -> dict[str, int]:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
 
 
-def check_purged(store: Store, ids: dict[str, int], report: PurgeReport) -> None:
+def check_purged(store: Store, ids: dict[str, int], report: DeletedRows) -> None:
     assert report == EXPECTED and report.total == 13
     assert counts(store) == {
         "questions": 1,
@@ -197,14 +197,14 @@ def test_purge_deletes_only_what_is_past_the_period(store):
     assert purge(store, 365, now=NOW, dry_run=True) == EXPECTED
     assert counts(store) == before and AuditLog(store).count() == 0  # a dry run deletes and records nothing
     check_purged(store, ids, purge(store, 365, now=NOW, batch=1))  # one row per transaction: the batches loop
-    assert purge(store, 365, now=NOW) == PurgeReport()  # again: nothing left to delete
+    assert purge(store, 365, now=NOW) == DeletedRows()  # again: nothing left to delete
     assert AuditLog(store).count() == 2
 
 
 def test_a_longer_period_keeps_everything(store):
     seed(store)
     before = counts(store)
-    assert purge(store, 500, now=NOW) == PurgeReport()
+    assert purge(store, 500, now=NOW) == DeletedRows()
     assert counts(store) == before
     with pytest.raises(ValueError):
         purge(store, 0, now=NOW)
