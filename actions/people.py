@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.guided import FORM_SLOTS
-from actions.runtime import button, channel_of, intent_of, services
+from actions.runtime import button, channel_of, entity, intent_of, services
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,45 @@ class ActionMenu(Action):
         hello = "Dạ, em chào anh/chị! Em là Trợ lý số của xã. " if intent_of(tracker) == "greet" else "Dạ. "
         dispatcher.utter_message(text=hello + MENU_TEXT, buttons=MENU_BUTTONS)
         return leave_flow()
+
+
+# non_text: what the resident sent, as the reply names it (the verb a person would use for it, and the noun)
+NON_TEXT_WORDS = {
+    "voice": ("nghe", "tin nhắn thoại"),
+    "image": ("xem", "hình ảnh"),
+    "video": ("xem", "video"),
+    "sticker": ("xem", "nhãn dán"),
+    "file": ("mở", "tệp"),
+    "location": ("xem", "vị trí"),
+}
+NON_TEXT_OTHER = ("đọc", "nội dung")
+
+
+def non_text_message(kind: str, in_guide: bool) -> str:
+    """The polite reply to a voice note, picture, sticker… (`kind`: bot.status.MessageKind's value)."""
+    verb, noun = NON_TEXT_WORDS.get(kind, NON_TEXT_OTHER)
+    said = f"Dạ, em chỉ đọc được tin nhắn chữ nên chưa {verb} được {noun} anh/chị gửi. "
+    if in_guide:  # the form asks its question again just after, with its own buttons
+        return said + "Anh/chị vui lòng bấm nút hoặc gõ câu trả lời cho câu hỏi dưới đây ạ."
+    return said + "Anh/chị vui lòng gõ câu hỏi, hoặc bấm “Gặp cán bộ” để cán bộ xã hỗ trợ ạ."
+
+
+class ActionNonText(Action):
+    """A voice note, picture, sticker, file or location the gateway passed on as '/non_text{"kind": …}': the bot
+    reads text only, so it says so and shows the menu (with "Gặp cán bộ"); inside a guide, without the menu, so
+    the step's own buttons asked again just after are the last shown."""
+
+    def name(self) -> str:
+        return "action_non_text"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        in_guide = tracker.active_loop_name == "guide_form"
+        text = non_text_message(entity(tracker, "kind") or "", in_guide)
+        if in_guide:
+            dispatcher.utter_message(text=text)
+        else:
+            dispatcher.utter_message(text=text, buttons=MENU_BUTTONS)
+        return []
 
 
 def _context(tracker: Tracker) -> str:

@@ -309,7 +309,7 @@ def _ablation(engine, items) -> None:
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"
     )
     for name, tuning in variants.items():
-        variant = AnswerEngine(engine.index, engine.embedder, tuning)
+        variant = AnswerEngine(engine.index, engine.embedder, tuning, home=engine.home)
 
         def ask(q: str, v: AnswerEngine = variant) -> tuple[bool, str]:
             a = v.ask(q)
@@ -451,10 +451,26 @@ def rest_chat(url: str, user_id: str, check=lambda: None, token: str = "") -> No
     help="Open a terminal chat through Rasa's REST channel, stop everything when it ends.",
 )
 @click.option("--user", "user_id", default="terminal", show_default=True, help="Sender id for --chat.")
-def up(with_chat: bool, user_id: str) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=1,
+    show_default=True,
+    help="Processes of each kind: N action servers, N Rasa servers (needs TROLYSO_REDIS_URL when N > 1), N gateways "
+    "on consecutive ports.",
+)
+def up(with_chat: bool, user_id: str, workers: int) -> None:
     """Run the action server, the Rasa server and the channel gateway in the foreground (Ctrl-C stops them)."""
     from bot import logs
-    from bot.stack import Stack, StackConfig, StackError, build_services, salt_warning, upgrade_database
+    from bot.stack import (
+        Stack,
+        StackConfig,
+        StackError,
+        build_services,
+        salt_warning,
+        scale_warnings,
+        upgrade_database,
+    )
     from bot.text import mask_personal_numbers
 
     # Its own lines (and the log tails in its errors) are masked like every process's logs; the --chat conversation
@@ -470,7 +486,9 @@ def up(with_chat: bool, user_id: str) -> None:
     settings = _settings()
     if warning := salt_warning(settings):
         click.echo(warning, err=True)
-    config = StackConfig.from_settings(settings)
+    config = StackConfig.from_settings(settings, workers=workers)
+    for warning in scale_warnings(config, settings):
+        click.echo(warning, err=True)
     try:
         stack = Stack(build_services(config, settings), settings.data_dir / "logs")
         echo(f"Trợ lý số xã — starting (logs in {settings.data_dir / 'logs'}) …")
@@ -480,6 +498,13 @@ def up(with_chat: bool, user_id: str) -> None:
         raise failed(exc) from None
     echo(f"Rasa REST channel: POST {config.rasa_url}/webhooks/rest/webhook")
     echo(f"Gateway: web chat {config.gateway_url}/chat, webhooks {config.gateway_url}/webhooks/…")
+    if workers > 1:
+        echo(
+            f"  {workers} processes of each kind: gateways on ports {config.gateway_port}–"
+            f"{config.gateway_port + workers - 1} (put a load balancer in front), Rasa on {config.rasa_port}–"
+            f"{config.rasa_port + workers - 1}, action servers on {config.actions_port}–"
+            f"{config.actions_port + workers - 1}"
+        )
     try:
         if with_chat:
             rest_chat(config.rasa_url, user_id, stack.check, token=config.rasa_token)

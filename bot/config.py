@@ -105,6 +105,18 @@ class _Env:
             raise SettingsError(f"{name} must be an address like redis://127.0.0.1:6379/0, not {raw!r}")
         return raw
 
+    def urls(self, name: builtins.str) -> tuple[builtins.str, ...]:
+        """A comma-separated list of http(s) addresses, without trailing slashes; empty when unset."""
+        found = []
+        for item in self.env.get(name, "").split(","):
+            if item.strip():
+                if not re.fullmatch(r"https?://[^\s/?#,]+/?", item.strip()):
+                    raise SettingsError(
+                        f"{name} must list addresses like http://127.0.0.1:5005 separated by commas, not {item!r}"
+                    )
+                found.append(item.strip().rstrip("/"))
+        return tuple(dict.fromkeys(found))
+
     def path(self, name: builtins.str, default: Path) -> Path:
         return Path(self.env.get(name, "").strip() or default).resolve()
 
@@ -184,6 +196,9 @@ class Settings:
     actions_port: int = 5055
     actions_metrics_port: int = 0  # the action server's Prometheus metrics on internal_host; 0 = off
     rasa_url: str = ""  # default http://<internal_host>:<rasa_port>
+    # the Rasa processes the gateway spreads conversations over (connectors/rasa_client.py AsyncRasaPool); default
+    # (rasa_url,)
+    rasa_urls: tuple[str, ...] = ()
     # Rasa's REST channel answers only `Authorization: Bearer <token>` (nlu/rest_channel.py); "" = `trolyso up` makes
     # one per start and gives it to Rasa and the gateway only
     rasa_token: str = ""
@@ -195,6 +210,9 @@ class Settings:
     # the gateway
     retry_base: float = 1.0  # ceiling (s) of the first retry's random wait; doubles up to retry_max (bot/retry.py)
     retry_max: float = 60.0
+    # a message or reply a gateway process took is taken again by another after this long without an outcome (the
+    # process died): connectors/queue.py MessageQueue's lease
+    queue_lease_seconds: float = 120.0
     zalo_window_days: float = 7.0  # Zalo accepts free-form messages this long after the resident last wrote
     handoff_release_minutes: float = 30.0  # a taken conversation returns to the bot after this long without the team
     # a Zalo OA message event stamped further from now (past or future) is refused; Zalo retries a delivery for
@@ -241,6 +259,7 @@ class Settings:
         host = e.str("TROLYSO_HOST", cls.host)
         internal_host = e.str("TROLYSO_INTERNAL_HOST", cls.internal_host)
         rasa_port = e.port("TROLYSO_RASA_PORT", cls.rasa_port)
+        rasa_url = e.str("TROLYSO_RASA_URL", f"http://{internal_host}:{rasa_port}").rstrip("/")
         channels = ChannelSettings.from_env(e)
         for url, secret, url_name, secret_name in (
             (
@@ -293,13 +312,15 @@ class Settings:
                 if e.str("TROLYSO_ACTIONS_METRICS_PORT") == "0"
                 else e.port("TROLYSO_ACTIONS_METRICS_PORT", cls.actions_metrics_port)
             ),
-            rasa_url=e.str("TROLYSO_RASA_URL", f"http://{internal_host}:{rasa_port}").rstrip("/"),
+            rasa_url=rasa_url,
+            rasa_urls=e.urls("TROLYSO_RASA_URLS") or (rasa_url,),
             rasa_token=e.str("TROLYSO_RASA_TOKEN"),
             rasa_bin=e.path("TROLYSO_RASA_BIN", cls.rasa_bin),
             rasa_model=e.path("TROLYSO_RASA_MODEL", cls.rasa_model),
             redis_url=e.redis_url("TROLYSO_REDIS_URL"),
             retry_base=e.number("TROLYSO_RETRY_BASE", cls.retry_base),
             retry_max=e.number("TROLYSO_RETRY_MAX", cls.retry_max),
+            queue_lease_seconds=e.number("TROLYSO_QUEUE_LEASE_SECONDS", cls.queue_lease_seconds),
             zalo_window_days=e.number("TROLYSO_ZALO_WINDOW_DAYS", cls.zalo_window_days),
             handoff_release_minutes=e.number("TROLYSO_HANDOFF_RELEASE_MINUTES", cls.handoff_release_minutes),
             zalo_event_window_minutes=e.number("TROLYSO_ZALO_EVENT_WINDOW_MINUTES", cls.zalo_event_window_minutes),

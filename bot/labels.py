@@ -3,7 +3,7 @@ reasons a question was not answered): one place for the console, the reports and
 
 from __future__ import annotations
 
-from bot.status import AuditAction, ChannelPost, GroupStatus, Reason
+from bot.status import AuditAction, ChannelPost, GroupStatus, MessageKind, Reason
 
 CHANNEL_NAMES = {
     "zalo-oa": "Zalo OA",
@@ -38,6 +38,18 @@ STATUS_NAMES: dict[str, str] = {  # question groups
     GroupStatus.OPEN: "Đang chờ trả lời",
     GroupStatus.ANSWERED: "Đã trả lời",
     GroupStatus.OUT_OF_SCOPE: "Ngoài phạm vi",
+}
+MESSAGE_KIND_NAMES: dict[str, str] = {  # what a resident sent or did (inbox.kind, channel_events.kind)
+    MessageKind.TEXT: "Tin nhắn chữ",
+    MessageKind.VOICE: "Tin nhắn thoại",
+    MessageKind.IMAGE: "Hình ảnh",
+    MessageKind.VIDEO: "Video",
+    MessageKind.STICKER: "Nhãn dán",
+    MessageKind.FILE: "Tệp",
+    MessageKind.LOCATION: "Vị trí",
+    MessageKind.OTHER: "Nội dung khác (liên kết, danh thiếp…)",
+    MessageKind.FOLLOW: "Quan tâm / bắt đầu trò chuyện",
+    MessageKind.UNFOLLOW: "Bỏ quan tâm / chặn",
 }
 CHANNEL_POST_NAMES: dict[str, str] = {  # the news list's column "Kênh Telegram" (nothing shown before the send decides)
     ChannelPost.NONE: "",

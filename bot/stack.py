@@ -6,6 +6,11 @@ listen and stops them cleanly (SIGTERM, then SIGKILL after a grace period) on Ct
 Logs go to <data dir>/logs/<service>.log. The gateway (connectors/) serves the channels on port 8000.
 Rasa is given <data dir>/endpoints.yml, written at each start: its SQL tracker store keeps conversations across
 restarts, and with TROLYSO_REDIS_URL its Redis lock store lets several Rasa processes share them.
+
+`trolyso up --workers N` runs N processes of each kind on one machine: action servers on actions_port…+N-1, Rasa
+servers on rasa_port…+N-1 (Rasa i calls action server i mod N, through <data dir>/endpoints-<i>.yml), gateways on
+gateway_port…+N-1, each spreading conversations over every Rasa (TROLYSO_RASA_URLS). Several Rasa processes need
+TROLYSO_REDIS_URL (their lock store); processes of one kind start together.
 """
 
 from __future__ import annotations
@@ -66,10 +71,16 @@ class StackConfig:
     model: Path = ROOT / "models" / "trolyso.tar.gz"
     # what Rasa's REST channel requires (nlu/rest_channel.py); only Rasa and the gateway are given it
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    workers: int = 1  # processes of each kind (`trolyso up --workers N`)
+    # other counts per kind (e.g. a fault test's 2 gateways, 3 Rasa, 2 action servers); 0 = `workers`
+    actions_workers: int = 0
+    rasa_workers: int = 0
+    gateway_workers: int = 0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> StackConfig:
+    def from_settings(cls, settings: Settings, workers: int = 1) -> StackConfig:
         return cls(
+            workers=workers,
             rasa_port=settings.rasa_port,
             actions_port=settings.actions_port,
             gateway_port=settings.gateway_port,
@@ -81,8 +92,21 @@ class StackConfig:
         )
 
     @property
+    def counts(self) -> tuple[int, int, int]:
+        """How many action servers, Rasa servers and gateways."""
+        return (
+            self.actions_workers or self.workers,
+            self.rasa_workers or self.workers,
+            self.gateway_workers or self.workers,
+        )
+
+    @property
     def rasa_url(self) -> str:
         return f"http://{self.internal_host}:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        return tuple(f"http://{self.internal_host}:{self.rasa_port + i}" for i in range(self.counts[1]))
 
     @property
     def gateway_url(self) -> str:
@@ -103,11 +127,11 @@ def tracker_store_url(settings: Settings) -> str:
     return f"sqlite:///{settings.data_dir / 'rasa_tracker.db'}"
 
 
-def rasa_endpoints(config: StackConfig, settings: Settings) -> tuple[str, dict[str, str]]:
-    """Rasa's endpoints.yml (action server, SQL tracker store, Redis lock store when TROLYSO_REDIS_URL is set) and
-    the environment it needs: addresses that may hold passwords stay in the environment, the file names them as
-    ${VAR} (Rasa interpolates them)."""
-    text = f'action_endpoint:\n  url: "{config.actions_url}/webhook"\n'
+def rasa_endpoints(config: StackConfig, settings: Settings, actions_url: str = "") -> tuple[str, dict[str, str]]:
+    """Rasa's endpoints.yml (action server — `actions_url`, default the first —, SQL tracker store, Redis lock store
+    when TROLYSO_REDIS_URL is set) and the environment it needs: addresses that may hold passwords stay in the
+    environment, the file names them as ${VAR} (Rasa interpolates them)."""
+    text = f'action_endpoint:\n  url: "{actions_url or config.actions_url}/webhook"\n'
     text += "tracker_store:\n  type: SQL\n  url: ${TROLYSO_RASA_TRACKER_URL}\n"
     env = {"TROLYSO_RASA_TRACKER_URL": tracker_store_url(settings)}
     if settings.redis_url:
@@ -124,11 +148,37 @@ def rasa_endpoints(config: StackConfig, settings: Settings) -> tuple[str, dict[s
     return text, env
 
 
+def scale_warnings(config: StackConfig, settings: Settings) -> list[str]:
+    """What `trolyso up --workers N` prints before starting several processes of a kind."""
+    if max(config.counts) == 1 or not settings.database_url.startswith("sqlite"):
+        return []
+    return [
+        "Note: the store is a SQLite file: several processes share it on this machine only. To spread them over "
+        "machines, use PostgreSQL (TROLYSO_DATABASE_URL=postgresql://…).\n"
+        "Lưu ý: dữ liệu đang ở tệp SQLite, chỉ dùng chung được trên một máy. Muốn chạy trên nhiều máy, hãy dùng "
+        "PostgreSQL (TROLYSO_DATABASE_URL=postgresql://…)."
+    ]
+
+
+def _name(kind: str, i: int, n: int) -> str:
+    return kind if n == 1 else f"{kind}-{i}"
+
+
 def build_services(config: StackConfig, settings: Settings) -> list[Service]:
+    """The action servers, then the Rasa servers, then the gateways (one of each unless `config` asks for more);
+    writes each Rasa's endpoints file."""
     if not config.rasa_bin.exists():
         raise StackError(f"Rasa is not installed at {config.rasa_bin}: run `make rasa-env` (or `make run`).")
     if not config.model.exists():
         raise StackError(f"No trained dialogue model at {config.model}: run `make train` (or `make run`).")
+    n_actions, n_rasa, n_gateways = config.counts
+    if n_rasa > 1 and not settings.redis_url:
+        raise StackError(
+            f"{n_rasa} Rasa processes need a shared lock store: set TROLYSO_REDIS_URL (e.g. redis://127.0.0.1:6379/0; "
+            "Debian: apt install redis-server). Rasa's in-memory lock cannot be shared, and two Rasa processes "
+            "answering one resident at once would mix up the conversation.\n"
+            f"{n_rasa} tiến trình Rasa cần dùng chung khoá qua Redis: hãy đặt TROLYSO_REDIS_URL."
+        )
     base = {
         "TROLYSO_DATA_DIR": str(settings.data_dir),
         "TROLYSO_KNOWLEDGE_DIR": str(settings.knowledge_dir),
@@ -136,43 +186,72 @@ def build_services(config: StackConfig, settings: Settings) -> list[Service]:
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
-    endpoints = settings.data_dir / "endpoints.yml"
-    endpoints.parent.mkdir(parents=True, exist_ok=True)
-    endpoints_text, rasa_env = rasa_endpoints(config, settings)
-    endpoints.write_text(endpoints_text, encoding="utf-8")
-    actions = Service(
-        "actions",
-        [sys.executable, "-m", "actions", "--host", config.internal_host, "--port", str(config.actions_port)],
-        f"{config.actions_url}/health",
-        base,
-    )
-    rasa = Service(
-        "rasa",
-        [
-            str(config.rasa_bin),
-            "run",
-            "--model",
-            str(config.model),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            str(ROOT / "credentials.yml"),
-            "--interface",
-            config.internal_host,
-            "--port",
-            str(config.rasa_port),
-            "--quiet",
-        ],
-        f"{config.rasa_url}/webhooks/rest/",
-        {**base, "TROLYSO_RASA_TOKEN": config.rasa_token, **rasa_env},
-    )
-    gateway = Service(
-        "gateway",
-        [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(config.gateway_port)],
-        f"{config.gateway_url}/healthz",
-        {**base, "TROLYSO_RASA_URL": config.rasa_url, "TROLYSO_RASA_TOKEN": config.rasa_token},
-    )
-    return [actions, rasa, gateway]
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = []
+    actions_urls = []
+    for i in range(n_actions):
+        port = config.actions_port + i
+        env = dict(base)
+        if i:
+            # one action server runs the question sets after a knowledge change (the console reads its result)
+            env["TROLYSO_EVAL_ON_CHANGE"] = "0"
+            if settings.actions_metrics_port:
+                env["TROLYSO_ACTIONS_METRICS_PORT"] = str(settings.actions_metrics_port + i)
+        url = f"http://{config.internal_host}:{port}"
+        actions_urls.append(url)
+        services.append(
+            Service(
+                _name("actions", i, n_actions),
+                [sys.executable, "-m", "actions", "--host", config.internal_host, "--port", str(port)],
+                f"{url}/health",
+                env,
+            )
+        )
+    for i, rasa_url in enumerate(config.rasa_urls):
+        endpoints = settings.data_dir / ("endpoints.yml" if n_rasa == 1 else f"endpoints-{i}.yml")
+        endpoints_text, rasa_env = rasa_endpoints(config, settings, actions_urls[i % n_actions])
+        endpoints.write_text(endpoints_text, encoding="utf-8")
+        services.append(
+            Service(
+                _name("rasa", i, n_rasa),
+                [
+                    str(config.rasa_bin),
+                    "run",
+                    "--model",
+                    str(config.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(ROOT / "credentials.yml"),
+                    "--interface",
+                    config.internal_host,
+                    "--port",
+                    str(config.rasa_port + i),
+                    "--quiet",
+                ],
+                f"{rasa_url}/webhooks/rest/",
+                {**base, "TROLYSO_RASA_TOKEN": config.rasa_token, **rasa_env},
+            )
+        )
+    for i in range(n_gateways):
+        port = config.gateway_port + i
+        env = {
+            **base,
+            "TROLYSO_RASA_URL": config.rasa_url,
+            "TROLYSO_RASA_URLS": ",".join(config.rasa_urls),
+            "TROLYSO_RASA_TOKEN": config.rasa_token,
+        }
+        if i:  # a platform's updates are polled by one process (Telegram refuses two); the others use webhooks
+            env |= {"TELEGRAM_POLLING": "0", "ZALO_BOT_POLLING": "0"}
+        services.append(
+            Service(
+                _name("gateway", i, n_gateways),
+                [sys.executable, "-m", "connectors", "--host", config.host, "--port", str(port)],
+                f"http://{config.host}:{port}/healthz",
+                env,
+            )
+        )
+    return services
 
 
 DEFAULT_SALT = Settings.user_salt  # public (it is in the source): residents' hashes could be recomputed from it
@@ -230,49 +309,86 @@ class Stack:
         self.log_dir = log_dir
         self.startup_timeout = startup_timeout
 
+    def batches(self) -> list[list[Service]]:
+        """Consecutive services of one kind ("rasa-0", "rasa-1" …) start together; kinds start one after another."""
+        out: list[list[Service]] = []
+        for service in self.services:
+            kind = service.name.split("-")[0]
+            if out and out[-1][0].name.split("-")[0] == kind:
+                out[-1].append(service)
+            else:
+                out.append([service])
+        return out
+
     def start(self, echo=print) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         try:
-            for service in self.services:
-                if service.healthy():
-                    raise StackError(
-                        f"{service.name}: something already answers {service.health_url} — "
-                        "stop it first or choose another port"
-                    )
-                service.log_path = self.log_dir / f"{service.name}.log"
-                log = open(service.log_path, "ab")
-                service.process = subprocess.Popen(
-                    service.argv,
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env={**os.environ, **service.env},
-                    start_new_session=True,
-                )
-                log.close()
+            for batch in self.batches():
+                for service in batch:
+                    if service.healthy():
+                        raise StackError(
+                            f"{service.name}: something already answers {service.health_url} — "
+                            "stop it first or choose another port"
+                        )
                 t0 = time.monotonic()
-                while not service.healthy():
-                    if service.process.poll() is not None:
-                        raise StackError(
-                            f"{service.name} exited with code {service.process.returncode}; "
-                            f"last lines of {service.log_path}:\n{service.log_tail()}"
-                        )
-                    if time.monotonic() - t0 > self.startup_timeout:
-                        raise StackError(
-                            f"{service.name} did not answer {service.health_url} within "
-                            f"{self.startup_timeout:.0f} s; see {service.log_path}"
-                        )
-                    time.sleep(0.25)
-                echo(
-                    f"  {service.name:<8} ready in {time.monotonic() - t0:4.1f} s  "
-                    f"{service.health_url.rsplit('/', 1)[0] if service.name == 'actions' else service.health_url}"
-                )
+                for service in batch:
+                    service.log_path = self.log_dir / f"{service.name}.log"
+                    log = open(service.log_path, "ab")
+                    service.process = subprocess.Popen(
+                        service.argv,
+                        cwd=ROOT,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        env={**os.environ, **service.env},
+                        start_new_session=True,
+                    )
+                    log.close()
+                for service in batch:
+                    self._wait_healthy(service, t0, echo)
         except BaseException:
             self.stop()
             raise
 
+    def _wait_healthy(self, service: Service, t0: float, echo) -> None:
+        assert service.process is not None  # started by start()
+        while not service.healthy():
+            if service.process.poll() is not None:
+                raise StackError(
+                    f"{service.name} exited with code {service.process.returncode}; "
+                    f"last lines of {service.log_path}:\n{service.log_tail()}"
+                )
+            if time.monotonic() - t0 > self.startup_timeout:
+                raise StackError(
+                    f"{service.name} did not answer {service.health_url} within "
+                    f"{self.startup_timeout:.0f} s; see {service.log_path}"
+                )
+            time.sleep(0.25)
+        echo(
+            f"  {service.name:<8} ready in {time.monotonic() - t0:4.1f} s  "
+            f"{service.health_url.rsplit('/', 1)[0] if service.name.startswith('actions') else service.health_url}"
+        )
+
     def dead(self) -> Service | None:
         return next((s for s in self.services if s.process is not None and s.process.poll() is not None), None)
+
+    def restart(self, name: str, signum: int = signal.SIGTERM, grace: float = 10.0, echo=print) -> float:
+        """Stop the service `name` (`signum` to its process group; SIGKILL is a crash: nothing flushed) and start it
+        again with the same argv and environment, waiting until it answers its health check. Returns the seconds
+        from the signal until it answers again."""
+        [service] = [s for s in self.services if s.name == name]
+        t0 = time.monotonic()
+        p = service.process
+        if p is not None and p.poll() is None:
+            try:
+                os.killpg(p.pid, signum)
+                p.wait(timeout=grace)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        Stack([service], self.log_dir, self.startup_timeout).start(echo)  # the same Service: stop() still stops it
+        return time.monotonic() - t0
 
     def stop(self, grace: float = 10.0) -> None:
         for service in reversed(self.services):

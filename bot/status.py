@@ -65,6 +65,33 @@ class InboxStatus(StrEnum):
     HELD = "held"  # the team had the conversation: kept for them, the bot did not answer
 
 
+class MessageKind(StrEnum):
+    """`inbox.kind` and `channel_events.kind`: what a resident sent or did on a platform. The bot reads text (and
+    taps on its buttons); anything else gets a polite reply and is counted by kind, its content never stored."""
+
+    TEXT = "text"  # typed text or a button tap
+    VOICE = "voice"  # a voice note or another audio clip
+    IMAGE = "image"  # a picture (or a GIF)
+    VIDEO = "video"
+    STICKER = "sticker"
+    FILE = "file"  # a document or any other attachment
+    LOCATION = "location"
+    OTHER = "other"  # something the platform marks as unsupported (a contact card, a poll…)
+    FOLLOW = "follow"  # followed the Zalo OA / tapped "Get started" on Messenger / /start on Telegram
+    UNFOLLOW = "unfollow"  # unfollowed the Zalo OA / blocked the Telegram bot: their news subscription ends
+
+
+NON_TEXT = (
+    MessageKind.VOICE,
+    MessageKind.IMAGE,
+    MessageKind.VIDEO,
+    MessageKind.STICKER,
+    MessageKind.FILE,
+    MessageKind.LOCATION,
+    MessageKind.OTHER,
+)
+
+
 class OutboxStatus(StrEnum):
     """`outbox.status` (connectors/queue.py): one message part to send."""
 

@@ -17,6 +17,7 @@ class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_urls: tuple[str, ...] = ()  # several Rasa processes (TROLYSO_RASA_URLS); () = rasa_url alone
     rasa_token: str = ""  # sent as `Authorization: Bearer` to Rasa's REST channel (nlu/rest_channel.py)
     zalo_oa: ZaloOAConfig | None = None
     zalo_bot: ZaloBotConfig | None = None
@@ -71,6 +72,7 @@ class GatewayConfig:
             host=settings.host,
             port=settings.gateway_port,
             rasa_url=settings.rasa_url,
+            rasa_urls=settings.rasa_urls,
             rasa_token=settings.rasa_token,
             zalo_oa=zalo_oa,
             zalo_bot=zalo_bot,
@@ -78,6 +80,11 @@ class GatewayConfig:
             messenger=messenger,
             web_chat=ch.web_chat,
         )
+
+    @property
+    def rasa_servers(self) -> tuple[str, ...]:
+        """The Rasa processes the worker spreads conversations over."""
+        return self.rasa_urls or (self.rasa_url,)
 
     def enabled(self) -> list[str]:
         names = [

@@ -44,7 +44,7 @@ class GatewayDesk:
     def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
         with self.queue.engine.connect() as conn:
             ins = conn.execute(
-                select(inbox.c.received_at, inbox.c.text, inbox.c.status)
+                select(inbox.c.received_at, inbox.c.text, inbox.c.status, inbox.c.kind, inbox.c.media_url)
                 .where(inbox.c.conversation_id == conversation_id)
                 .order_by(inbox.c.id.desc())
                 .limit(limit)
@@ -56,7 +56,14 @@ class GatewayDesk:
                 .limit(limit)
             ).all()
         rows = [
-            {"at": r.received_at, "who": RESIDENT, "text": mask_personal_numbers(r.text), "status": r.status}
+            {
+                "at": r.received_at,
+                "who": RESIDENT,
+                "text": mask_personal_numbers(r.text),
+                "status": r.status,
+                "kind": r.kind,
+                "media_url": r.media_url or "",
+            }
             for r in ins
         ]
         rows += [{"at": r.created_at, "who": r.origin, "text": r.text, "status": r.status} for r in outs]

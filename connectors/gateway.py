@@ -48,7 +48,7 @@ from connectors.messages import Inbound, Sender, WebhookRejected
 from connectors.metrics import CONTENT_TYPE, Metrics
 from connectors.privacy import privacy_page
 from connectors.queue import MessageQueue
-from connectors.rasa_client import AsyncRasaClient
+from connectors.rasa_client import AsyncRasaPool, RasaUnavailable
 from connectors.ratelimit import Limit, WebLimits
 from connectors.web_sessions import WebSessions
 from connectors.worker import Worker, WorkerConfig
@@ -82,7 +82,7 @@ class Gateway:
         self.stop = asyncio.Event()
         self.tasks: list[asyncio.Task] = []
         self.http: httpx.AsyncClient | None = None
-        self.rasa: AsyncRasaClient | None = None
+        self.rasa: AsyncRasaPool | None = None
         self.desk: GatewayDesk | None = None
         self.web_limits = WebLimits(settings)  # the web chat's rate limits (connectors/ratelimit.py)
         self.web_sessions: WebSessions | None = None
@@ -90,12 +90,12 @@ class Gateway:
 
     async def start(self) -> None:
         self.store = self.app.store
-        self.queue = MessageQueue(self.store)
+        self.queue = MessageQueue(self.store, lease_seconds=self.settings.queue_lease_seconds)
         self.metrics.watch_store(self.store, self.queue)
         self.web_sessions = WebSessions(self.store, _dt.timedelta(days=self.settings.web_session_days))
         self.desk = GatewayDesk(self, asyncio.get_running_loop())  # the console's way to residents
         self.http = httpx.AsyncClient(timeout=20, limits=httpx.Limits(max_connections=64))
-        self.rasa = AsyncRasaClient(self.config.rasa_url, token=self.config.rasa_token)
+        self.rasa = AsyncRasaPool(self.config.rasa_servers, token=self.config.rasa_token, on_failover=self.rasa_failed)
         if self.config.zalo_oa:
             tokens = zalo_oa.TokenManager(self.store, self.config.zalo_oa, self.http, self.settings.data_dir)
             self.senders[zalo_oa.CHANNEL] = zalo_oa.ZaloOASender(self.config.zalo_oa, tokens, self.http)
@@ -119,7 +119,13 @@ class Gateway:
         self.tasks.append(asyncio.create_task(self.release_stale_handoffs()))
         self.tasks.append(asyncio.create_task(self.prune_web_sessions()))
         self.tasks.append(asyncio.create_task(self.purge_old_data()))
-        log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.config.rasa_url)
+        log.info("gateway ready: channels %s, Rasa at %s", ", ".join(self.config.enabled()), self.rasa.url)
+
+    def rasa_failed(self, url: str, exc: RasaUnavailable) -> None:
+        """One Rasa process did not answer: the pool tries the conversation's next one at once."""
+        self.metrics.rasa_server_failures.labels(url).inc()
+        if len(self.config.rasa_servers) > 1:
+            log.warning("%s: its conversations go to the next Rasa for a while", exc)
 
     async def release_stale_handoffs(self) -> None:
         """A conversation a team member took and left goes back to the bot after the configured idle time."""
@@ -437,19 +443,25 @@ def create_app(
             store_ok = True
         except Exception:  # the store is down: say so, do not crash
             counts, store_ok = {}, False
-        rasa_ok = True
         assert gateway.http is not None  # set at startup (lifespan)
-        try:
-            resp = await gateway.http.get(f"{config.rasa_url}/webhooks/rest/", timeout=2)
-            rasa_ok = resp.status_code == 200
-        except httpx.HTTPError:
-            rasa_ok = False
+        http = gateway.http
+
+        async def answers(url: str) -> bool:
+            try:
+                return (await http.get(f"{url}/webhooks/rest/", timeout=2)).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        servers = config.rasa_servers
+        up = await asyncio.gather(*(answers(url) for url in servers))
+        rasa_ok = any(up)  # the pool fails over: one Rasa answering is enough
         ok = store_ok
         return JSONResponse(
             {
                 "status": "ok" if ok else "degraded",
                 "store": store_ok,
                 "rasa": rasa_ok,
+                **({"rasa_servers": dict(zip(servers, up, strict=True))} if len(servers) > 1 else {}),
                 "channels": config.enabled(),
                 "queue": {"inbound": counts.get("inbox_pending", 0), "outbound": counts.get("outbox_pending", 0)},
             },

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from bot.status import MessageKind
+
 # A platform's getUpdates that fails is retried after bot.retry.backoff(failures, POLL_RETRY_BASE, POLL_RETRY_MAX)
 POLL_RETRY_BASE = 1.0  # seconds
 POLL_RETRY_MAX = 60.0
@@ -23,7 +25,10 @@ class Inbound:
     channel: str
     platform_id: str
     recipient: str
-    text: str
+    text: str  # the typed text or button payload; "" for anything else
+    # what was sent (bot.status.MessageKind): TEXT, a non-text kind (voice note, picture…), FOLLOW or UNFOLLOW
+    kind: MessageKind = MessageKind.TEXT
+    media_url: str = ""  # the platform's link to the picture/voice note/file, where it gives one (for the team)
 
     @property
     def conversation_id(self) -> str:
@@ -61,6 +66,22 @@ def check_secret_token(given: str | None, secret: str, status: int, header: str)
     """A platform's secret-token header against ours (constant time); WebhookRejected(`status`) if it differs."""
     if not given or not hmac.compare_digest(given.encode(), secret.encode()):
         raise WebhookRejected(status, f"bad or missing {header}")
+
+
+MEDIA_URL_MAX = 1000  # characters: a longer link is dropped rather than cut
+
+
+def media_link(value: object, *secrets: str) -> str:
+    """A platform's link to a resident's file as Inbound.media_url: an http(s) URL of at most MEDIA_URL_MAX
+    characters that contains none of `secrets` (a bot token must never reach the store or the console); else ""."""
+    if not isinstance(value, str):
+        return ""
+    url = value.strip()
+    if len(url) > MEDIA_URL_MAX or not url.lower().startswith(("https://", "http://")):
+        return ""
+    if not url.isprintable() or " " in url:  # control characters, line breaks or spaces: not a link as given
+        return ""
+    return "" if any(secret and secret in url for secret in secrets) else url
 
 
 def json_body(raw_body: bytes) -> Any:

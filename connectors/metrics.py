@@ -65,6 +65,12 @@ class Metrics:
             "trolyso_held", "Messages kept from the bot while the team has the conversation", ["channel"], registry=r
         )
         self.rasa_failures = Counter("trolyso_rasa_failures", "Rasa calls that failed (the message waits)", registry=r)
+        self.rasa_server_failures = Counter(
+            "trolyso_rasa_server_failures",
+            "Calls to one Rasa process that found it down or silent (the gateway tried the next one at once)",
+            ["server"],
+            registry=r,
+        )
         self.web_limited = Counter("trolyso_web_limited", "Web-chat requests refused by the rate limits", registry=r)
         self.web_conversations = Counter("trolyso_web_conversations", "Web-chat conversations started", registry=r)
         self.ack_seconds = Histogram(
@@ -166,12 +172,13 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def histogram_quantile(text: str, name: str, q: float) -> float | None:
-    """The q-quantile of histogram `name` (all its label sets together) estimated from its buckets, as
-    Prometheus's histogram_quantile() does (linear within a bucket); None without observations."""
+def histogram_quantile(text: str, name: str, q: float, **where: str) -> float | None:
+    """The q-quantile of histogram `name` (all its label sets together, or those with the labels `where`, e.g.
+    channel="messenger") estimated from its buckets, as Prometheus's histogram_quantile() does (linear within a
+    bucket); None without observations."""
     buckets: dict[float, float] = {}
     for (sample, labels), value in samples(text).items():
-        if sample == f"{name}_bucket":
+        if sample == f"{name}_bucket" and where.items() <= dict(labels).items():
             le = float(dict(labels)["le"])
             buckets[le] = buckets.get(le, 0.0) + value
     bounds = sorted(buckets)

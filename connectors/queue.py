@@ -30,9 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import as_utc, utcnow
-from bot.status import InboxStatus, Origin, OutboxStatus
+from bot.status import InboxStatus, MessageKind, Origin, OutboxStatus
 from bot.store import Store, inserted_id
-from bot.store.schema import inbox, outbox, shown_options
+from bot.store.schema import channel_events, inbox, outbox, shown_options
 from bot.text import mask_personal_numbers, nfc
 from connectors.messages import Inbound, Part
 
@@ -49,6 +49,8 @@ class Row:
     received_at: _dt.datetime | None = None
     origin: str = Origin.BOT  # outbox rows: who wrote it (bot.status.Origin)
     fresh: bool = False  # take_web_replies: handed over for the first time by this call
+    kind: MessageKind = MessageKind.TEXT  # inbox rows: what was sent (a voice note, a follow…)
+    media_url: str = ""  # inbox rows: the platform's link to the file, if it gave one
 
 
 class Accepted(NamedTuple):
@@ -84,8 +86,11 @@ class MessageQueue:
 
     # --- inbound ---------------------------------------------------------------------------------
     def accept(self, message: Inbound) -> Accepted:
-        """Store a resident's message. Returns (id, True) when new, (None, False) for a duplicate delivery."""
+        """Store a resident's message. Returns (id, True) when new, (None, False) for a duplicate delivery.
+        A new message of another kind than text (a voice note, a picture, a follow…) is also counted in
+        `channel_events`, in the same transaction: the channel, the kind and the time, nothing of who or what."""
         t = utcnow()
+        kind = MessageKind(message.kind)
         try:
             with self.engine.begin() as conn:
                 new_id = inserted_id(
@@ -100,9 +105,13 @@ class MessageQueue:
                             status=InboxStatus.PENDING,
                             attempts=0,
                             next_try_at=t,
+                            kind=kind,
+                            media_url=message.media_url[:1000] or None,
                         )
                     )
                 )
+                if kind != MessageKind.TEXT:
+                    conn.execute(insert(channel_events).values(channel=message.channel, kind=kind, at=t))
             return Accepted(new_id, True)
         except IntegrityError:
             return Accepted(None, False)
@@ -153,6 +162,8 @@ class MessageQueue:
             buttons=json.loads(r["buttons"]) if "buttons" in r else [],
             received_at=as_utc(r["received_at"]) if "received_at" in r else None,
             origin=r["origin"] if "origin" in r else Origin.BOT,
+            kind=MessageKind(r["kind"]) if "kind" in r else MessageKind.TEXT,
+            media_url=(r["media_url"] or "") if "media_url" in r else "",
         )
 
     def ready_inbound(self, limit: int = 64) -> list[Ready]:

@@ -4,22 +4,25 @@ One conversation's messages are handled one at a time, oldest first (replies go 
 conversations run concurrently. If Rasa is down, messages wait and are retried; if a platform fails, the
 reply waits and is retried; a reply the platform will never take is recorded as undeliverable. While the
 community digital team has taken a conversation over (the console), the bot stays silent for that user.
+A voice note, picture… goes to Rasa as '/non_text{"kind": …}' and a new follower as "/greet"; an unfollow ends the
+resident's news subscription, with no reply (they can no longer be written to).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass
 
 from bot.retry import backoff, sleep_or_stop
-from bot.status import HandoffStatus
+from bot.status import NON_TEXT, HandoffStatus, MessageKind
 from bot.store import Store
 from connectors.messages import DeliveryError, Part, Sender
 from connectors.metrics import Metrics
 from connectors.queue import MessageQueue, Row
-from connectors.rasa_client import AsyncRasaClient, RasaUnavailable
+from connectors.rasa_client import AsyncRasaClient, AsyncRasaPool, RasaUnavailable, message_id_for
 from connectors.render import render_for
 
 log = logging.getLogger(__name__)
@@ -35,12 +38,22 @@ class WorkerConfig:
     max_attempts: int = 200  # a reply still failing after this many tries is given up (recorded)
 
 
+def rasa_text(row: Row) -> str:
+    """What Rasa is sent for a message that is not text: a follow is a greeting (the welcome and the menu), a
+    voice note, picture… the `non_text` intent with its kind (actions/people.py answers it). "" for text."""
+    if row.kind == MessageKind.FOLLOW:
+        return "/greet"
+    if row.kind in NON_TEXT:
+        return "/non_text" + json.dumps({"kind": str(row.kind)})
+    return ""
+
+
 class Worker:
     def __init__(
         self,
         queue: MessageQueue,
         store: Store,
-        rasa: AsyncRasaClient,
+        rasa: AsyncRasaClient | AsyncRasaPool,
         senders: dict[str, Sender],
         metrics: Metrics,
         config: WorkerConfig | None = None,
@@ -114,15 +127,24 @@ class Worker:
             self.wake.set()
 
     async def process_inbound(self, row: Row) -> None:
+        if row.kind == MessageKind.UNFOLLOW:  # they can no longer be written to: no reply, no news
+            await asyncio.to_thread(self.store.set_subscription, row.conversation_id, channel=row.channel, active=False)
+            await asyncio.to_thread(self.queue.complete, row, [])
+            return
         handoff = await asyncio.to_thread(self.store.open_handoff, row.conversation_id)
         if handoff and handoff["status"] == HandoffStatus.TAKEN:
             await asyncio.to_thread(self.queue.hold, row)
             self.metrics.held.labels(row.channel).inc()
             return
-        text = await asyncio.to_thread(self.queue.option_payload, row.conversation_id, row.text) or row.text
+        text = rasa_text(row)
+        if not text:
+            chosen = await asyncio.to_thread(self.queue.option_payload, row.conversation_id, row.text)
+            text = chosen or row.text
         t0 = time.perf_counter()
         try:
-            replies = await self.rasa.send(row.conversation_id, text, metadata={"channel": row.channel})
+            # the row's id lets Rasa answer a message sent twice (a gateway died before storing the reply) once
+            message_id = message_id_for(row.id, row.received_at)
+            replies = await self.rasa.send(row.conversation_id, text, {"channel": row.channel}, message_id)
             self.metrics.rasa_seconds.observe(time.perf_counter() - t0)
         except RasaUnavailable as exc:
             delay = self.delay(row.attempts)

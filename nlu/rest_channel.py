@@ -5,26 +5,39 @@ could talk to the bot as any resident. `TokenRestInput` is Rasa's `RestInput` wi
 to the channel except its health check (`GET /webhooks/rest/`) must carry `Authorization: Bearer <token>`, where
 the token is TROLYSO_RASA_TOKEN (read through `bot.config.Settings`). `trolyso up` (bot/stack.py) generates one per
 start unless it is set and gives it to Rasa and to the gateway only. Without a token Rasa refuses to start.
+
+A message sent twice is processed once. The gateway sends each message with its inbox row's `message_id`
+(connectors/rasa_client.py `message_id_for`); a gateway process can die after Rasa processed a message but before it
+stored the reply, and then another one sends the message again once the lease expires. Before handling a message
+with a `message_id`, the channel looks in the conversation's tracker (under the conversation's lock, so a copy
+arriving while the first is still being processed waits for it): if that message is there with bot utterances after
+it, those utterances are the answer, in the same JSON as a processed message's, and nothing is processed again;
+found with no utterance after it (an action failed), it is processed as usual.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+import rasa.utils.endpoints
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, ResponseStream
 
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
 TOKEN_SETTING = "TROLYSO_RASA_TOKEN"
+MAX_MESSAGE_ID = 200  # characters; a longer or non-string `message_id` is ignored (Rasa makes one)
 
 
 def token_matches(authorization: str | None, token: str) -> bool:
@@ -33,6 +46,21 @@ def token_matches(authorization: str | None, token: str) -> bool:
     if not token or scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
+
+
+def answered(events: list[Event], message_id: str) -> list[BotUttered] | None:
+    """The bot's utterances after the user message `message_id` (up to the next user message); None when that
+    message is not in `events`. An empty list: it is there but nothing was said after it (process it again)."""
+    found: list[BotUttered] | None = None
+    for event in events:
+        if isinstance(event, UserUttered):
+            if found is not None:
+                break
+            if event.message_id == message_id:
+                found = []
+        elif found is not None and isinstance(event, BotUttered):
+            found.append(event)
+    return found
 
 
 class TokenRestInput(RestInput):
@@ -50,8 +78,73 @@ class TokenRestInput(RestInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
         return cls(Settings.from_env().rasa_token)
 
+    @staticmethod
+    def _extract_message_id(request: Request) -> str | None:
+        value = (request.json or {}).get("message_id")
+        return value if isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID else None
+
+    @staticmethod
+    async def replay(request: Request, sender_id: str, message_id: str, collector: CollectingOutputChannel) -> bool:
+        """Put what the bot said after the message `message_id` into `collector`, if that message was processed
+        already; False when it must be processed (not found, or nothing said after it, or no agent to ask)."""
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            return False
+        async with agent.lock_store.lock(sender_id):
+            tracker = await agent.tracker_store.retrieve(sender_id)
+        said = answered(list(tracker.events), message_id) if tracker is not None else None
+        if not said:
+            return False
+        log.info(
+            "REST channel: message %s of %s was processed already; its %d replies sent again",
+            message_id,
+            sender_id,
+            len(said),
+        )
+        for event in said:
+            await collector.send_response(sender_id, event.message())
+        return True
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        bp = super().blueprint(on_new_message)
+        """RestInput's routes (health check, webhook with `?stream=true`), the webhook reading `message_id`."""
+        module = inspect.getmodule(self)
+        bp = Blueprint(f"custom_webhook_{type(self).__name__}", module.__name__ if module else None)
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> ResponseStream | HTTPResponse:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            input_channel = self._extract_input_channel(request)
+            metadata = self.get_metadata(request)
+            if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
+                # Rasa's Sanic (21.12) has response.stream; the app environment's newer Sanic, which mypy reads, not
+                return response.stream(  # type: ignore[attr-defined]
+                    self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
+                    content_type="text/event-stream",
+                )
+            message_id = self._extract_message_id(request)
+            collector = CollectingOutputChannel()
+            try:
+                if not (message_id and sender_id and await self.replay(request, sender_id, message_id, collector)):
+                    await on_new_message(
+                        UserMessage(
+                            text,
+                            collector,
+                            sender_id,
+                            input_channel=input_channel,
+                            metadata=metadata,
+                            message_id=message_id,
+                        )
+                    )
+            except asyncio.CancelledError:
+                log.error("REST channel: message of %s timed out", sender_id)
+            except Exception:
+                log.exception("REST channel: message of %s failed", sender_id)
+            return response.json(collector.messages)
 
         @bp.middleware("request")
         async def require_token(request: Request) -> HTTPResponse | None:

@@ -172,11 +172,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_stack(tmp: Path, settings, setup=lambda store: None, env: dict[str, str] | None = None):
+def running_stack(
+    tmp: Path,
+    settings,
+    setup=lambda store: None,
+    env: dict[str, str] | None = None,
+    counts: tuple[int, int, int] = (1, 1, 1),
+):
     """The whole real stack (action server with the knowledge watcher, Rasa, gateway with the console) on free
     ports, with a temporary data directory holding a copy of the index and a temporary copy of knowledge/ (so
     a test can edit files as content staff do). `setup(store)` runs before the services start. Yields a dict
     with config, data, knowledge, store. `env` adds or overrides settings (TROLYSO_DATABASE_URL, TROLYSO_REDIS_URL).
+    `counts`: how many action servers, Rasa servers and gateways (bot/stack.py StackConfig.counts).
     Needs `.venv-rasa` and the trained model (make test)."""
     import pytest
 
@@ -207,7 +214,15 @@ def running_stack(tmp: Path, settings, setup=lambda store: None, env: dict[str, 
     try:
         store = Store(env["TROLYSO_DATABASE_URL"])
         setup(store)
-        config = StackConfig(rasa_port=free_port(), actions_port=free_port(), gateway_port=free_port())
+        n_actions, n_rasa, n_gateways = counts
+        config = StackConfig(
+            rasa_port=free_port(),
+            actions_port=free_port(),
+            gateway_port=free_port(),
+            actions_workers=n_actions,
+            rasa_workers=n_rasa,
+            gateway_workers=n_gateways,
+        )
         stack = Stack(build_services(config, Settings.from_env()), data / "logs")
         stack.start(echo=lambda *_: None)
         try:

@@ -512,6 +512,33 @@ class FakeZaloOA(FakeServer):
             "user_id_by_app": f"app-{user_id}",
         }
 
+    def make_media_event(self, user_id: str, event: str, url: str | None = None, msg_id: str | None = None) -> dict:
+        """A ``user_send_image`` / ``user_send_audio`` / … event: ``message.attachments[0]`` of the event's type,
+        with ``payload.url`` when ``url`` is given (a sticker or a location may come without one)."""
+        kind = event.removeprefix("user_send_")
+        payload = {"url": url, "thumbnail": url} if url is not None else {}
+        return {
+            "event_name": event,
+            "app_id": self.app_id,
+            "sender": {"id": str(user_id)},
+            "recipient": {"id": self.oa_id},
+            "message": {"msg_id": msg_id or uuid.uuid4().hex[:20], "attachments": [{"type": kind, "payload": payload}]},
+            "timestamp": str(_now_ms()),
+            "user_id_by_app": f"app-{user_id}",
+        }
+
+    def make_follow_event(self, user_id: str, event: str = "follow") -> dict:
+        """A ``follow`` / ``unfollow`` event: the follower is in ``follower.id``, not in ``sender``."""
+        return {
+            "event_name": event,
+            "app_id": self.app_id,
+            "oa_id": self.oa_id,
+            "follower": {"id": str(user_id)},
+            "source": "oa_profile",
+            "timestamp": str(_now_ms()),
+            "user_id_by_app": f"app-{user_id}",
+        }
+
     # -- routing -----------------------------------------------------------------------
 
     def _route(self, call: Call) -> Response:
@@ -692,7 +719,19 @@ class FakeZaloBot(_BotApiFake):
 
     def push_update(self, chat_id: str, text: str, message_id: str | None = None) -> dict:
         """Queue a ``message.text.received`` update for ``getUpdates``; return it."""
-        update = self.make_update(chat_id, text, message_id)
+        return self.push(self.make_update(chat_id, text, message_id))
+
+    def make_event_update(self, chat_id: str, event_name: str, message_id: str | None = None, **fields: Any) -> dict:
+        """Build (don't queue) a non-text update, e.g. ``message.image.received`` with ``photo_url=…``: the
+        message has no ``text``, and ``fields`` are added to it."""
+        update = self.make_update(chat_id, "", message_id)
+        update["event_name"] = event_name
+        del update["message"]["text"]
+        update["message"].update(fields)
+        return update
+
+    def push(self, update: dict) -> dict:
+        """Queue any update for ``getUpdates``; return it."""
         with self._cond:
             self._updates.append(update)
             self._cond.notify_all()
@@ -924,6 +963,109 @@ class FakeTelegram(_BotApiFake):
                 "message": self._bot_message(chat_id, "Chọn một mục:", message_id=message_id),
             },
         }
+
+    # a sample of each kind of content a user can send instead of text, as the Bot API shows it
+    CONTENT: dict[str, dict[str, Any]] = {
+        "voice": {"voice": {"file_id": "v1", "file_unique_id": "uv1", "duration": 4, "mime_type": "audio/ogg"}},
+        "audio": {"audio": {"file_id": "a1", "file_unique_id": "ua1", "duration": 180, "title": "Bài hát"}},
+        "photo": {
+            "photo": [
+                {"file_id": "p1s", "file_unique_id": "up1s", "width": 90, "height": 67, "file_size": 1200},
+                {"file_id": "p1", "file_unique_id": "up1", "width": 1280, "height": 960, "file_size": 98000},
+            ]
+        },
+        "video": {"video": {"file_id": "vd1", "file_unique_id": "uvd1", "width": 640, "height": 360, "duration": 9}},
+        "video_note": {"video_note": {"file_id": "vn1", "file_unique_id": "uvn1", "length": 240, "duration": 5}},
+        "animation": {  # Telegram sends an animation's document too, for old clients
+            "animation": {"file_id": "g1", "file_unique_id": "ug1", "width": 320, "height": 240, "duration": 2},
+            "document": {"file_id": "g1", "file_unique_id": "ug1", "file_name": "a.gif.mp4", "mime_type": "video/mp4"},
+        },
+        "sticker": {
+            "sticker": {
+                "file_id": "s1",
+                "file_unique_id": "us1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": "👍",
+            }
+        },
+        "document": {
+            "document": {
+                "file_id": "d1",
+                "file_unique_id": "ud1",
+                "file_name": "don.pdf",
+                "mime_type": "application/pdf",
+            }
+        },
+        "location": {"location": {"latitude": 22.6657, "longitude": 106.2579}},
+        "venue": {
+            "location": {"latitude": 22.6657, "longitude": 106.2579},
+            "venue": {
+                "location": {"latitude": 22.6657, "longitude": 106.2579},
+                "title": "UBND xã",
+                "address": "Cao Bằng",
+            },
+        },
+        "contact": {"contact": {"phone_number": "+84912345678", "first_name": "Lan"}},
+        "poll": {
+            "poll": {
+                "id": "pl1",
+                "question": "Họp lúc nào?",
+                "options": [
+                    {"text": "Sáng", "voter_count": 0, "persistent_id": "o1"},
+                    {"text": "Chiều", "voter_count": 0, "persistent_id": "o2"},
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,  # these two and the options' persistent_id: required by PTB 22.8
+            }
+        },
+        "dice": {"dice": {"emoji": "🎲", "value": 4}},
+        "joined": {"new_chat_members": [{"id": 9, "is_bot": False, "first_name": "Mai"}]},  # a service message
+    }
+
+    def make_content_update(self, chat_id: int, content: str, caption: str | None = None) -> dict:
+        """Build (don't queue) an update carrying a user's message with ``CONTENT[content]`` instead of text (a
+        voice note, a photo…), with its ``caption`` if given."""
+        update = self.make_message_update(chat_id, "")
+        message = update["message"]
+        del message["text"]
+        message.update(json.loads(json.dumps(self.CONTENT[content])))
+        if caption is not None:
+            message["caption"] = caption
+        return update
+
+    def make_member_update(self, chat_id: int, new_status: str, old_status: str = "member") -> dict:
+        """Build (don't queue) a ``my_chat_member`` update: the bot's status in the chat went from ``old_status`` to
+        ``new_status`` ("kicked" in a private chat = the user blocked the bot)."""
+        with self._lock:
+            update_id = next(self._update_ids)
+        bot = {key: self.bot_user()[key] for key in ("id", "is_bot", "first_name", "username")}
+
+        def member(status: str) -> dict:
+            return {"user": bot, "status": status, **({"until_date": 0} if status == "kicked" else {})}
+
+        return {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {**self._chat(chat_id), **({"first_name": "Nguoi dung"} if chat_id > 0 else {})},
+                "from": self._user(abs(chat_id)),
+                "date": int(time.time()),
+                "old_chat_member": member(old_status),
+                "new_chat_member": member(new_status),
+            },
+        }
+
+    def push_update(self, update: dict) -> dict:
+        """Queue any update for ``getUpdates``; return it."""
+        return self._queue(update)
 
     def push_message(self, chat_id: int, text: str) -> dict:
         """Queue a message update for ``getUpdates``; return it."""
@@ -1158,6 +1300,17 @@ class FakeMessenger(FakeServer):
         else:
             event.update(fields)
         return {"object": "page", "entry": [{"id": self.page_id, "time": _now_ms(), "messaging": [event]}]}
+
+    def attachment_event(self, psid: str, *attachments: Any, mid: str | None = None, **message_fields: Any) -> dict:
+        """A webhook body with one message from ``psid`` carrying ``attachments`` (e.g. ``{"type": "audio",
+        "payload": {"url": …}}``, given as they are: a test may pass odd ones) and no text."""
+        message = {"mid": mid or f"m_{uuid.uuid4().hex}", "attachments": list(attachments), **message_fields}
+        return self.event(psid, message=message)
+
+    @staticmethod
+    def attachment(kind: str, url: str | None = None, **payload: Any) -> dict:
+        """One ``message.attachments[]`` item as Meta sends it: ``{"type", "payload": {"url", …}}``."""
+        return {"type": kind, "payload": {**({"url": url} if url is not None else {}), **payload}}
 
     def _route(self, call: Call) -> Response:
         if call.method == "POST" and call.path.endswith(self.PATH):

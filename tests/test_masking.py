@@ -206,16 +206,20 @@ def test_identifier_kinds():
     assert identifier_kind("2025") is None and identifier_kind("1" * 20) is None
 
 
-def test_the_questions_of_the_evaluation_sets_are_left_as_they_are():
+def test_the_questions_of_the_evaluation_sets_are_left_as_they_are_but_quoted_numbers():
     questions = [
         json.loads(line)["q"]
         for path in sorted((ROOT / "eval").rglob("*.jsonl"))
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip() and "q" in json.loads(line)
     ]
+    # A resident's question may quote their own phone number or dossier code: that is masked, and only that.
+    quoting = re.compile(r"\d(?:[\d .\-]*\d){8,}")  # nine or more digits, with separators
     changed = [q for q in questions if mask_personal_numbers(q) != q]
     print(f"\nevaluation questions changed by masking: {len(changed)} of {len(questions)}")
-    assert len(questions) > 300 and changed == []
+    assert len(questions) > 300
+    assert [q for q in changed if not quoting.search(q)] == []
+    assert len(changed) <= 0.01 * len(questions)
 
 
 # --- the measurement ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, SettingsError
-from bot.stack import StackConfig, build_services, salt_warning
+from bot.stack import Stack, StackConfig, StackError, build_services, salt_warning, scale_warnings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,3 +192,111 @@ print(asyncio.run(again.retrieve("resident-1")).latest_message.text)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip().endswith("xin chào")
     assert (tmp_path / "rasa_tracker.db").exists()
+
+
+# --- `trolyso up --workers N` ---------------------------------------------------------------------------------------
+
+
+def layout(tmp_path: Path, workers: int = 1, counts: tuple[int, int, int] = (0, 0, 0), **env: str):
+    import yaml
+
+    tmp_path.mkdir(exist_ok=True)
+    rasa_bin, model = tmp_path / "rasa", tmp_path / "model.tar.gz"
+    rasa_bin.touch()
+    model.touch()
+    settings = Settings.from_env(
+        {"TROLYSO_DATA_DIR": str(tmp_path), "TROLYSO_RASA_BIN": str(rasa_bin), "TROLYSO_RASA_MODEL": str(model), **env}
+    )
+    config = StackConfig.from_settings(settings, workers=workers)
+    config.actions_workers, config.rasa_workers, config.gateway_workers = counts
+    built = build_services(config, settings)
+    endpoints = {
+        s.name: yaml.safe_load(Path(flag(s.argv, "--endpoints")).read_text(encoding="utf-8"))
+        for s in built
+        if s.name.startswith("rasa")
+    }
+    return built, endpoints, config, settings
+
+
+def test_one_worker_is_the_layout_of_today(tmp_path):
+    built, endpoints, config, _ = layout(tmp_path, TROLYSO_REDIS_URL="redis://127.0.0.1:6379/0")
+    assert [s.name for s in built] == ["actions", "rasa", "gateway"]
+    assert flag(built[1].argv, "--endpoints") == str(tmp_path / "endpoints.yml")
+    assert not list(tmp_path.glob("endpoints-*.yml"))
+    gateway = built[2].env
+    assert gateway["TROLYSO_RASA_URL"] == gateway["TROLYSO_RASA_URLS"] == "http://127.0.0.1:5005"
+    assert "TELEGRAM_POLLING" not in gateway and "TROLYSO_EVAL_ON_CHANGE" not in built[0].env
+    assert [len(b) for b in Stack(built, tmp_path).batches()] == [1, 1, 1]
+
+
+def test_n_workers_run_n_of_each_kind_on_consecutive_ports_rasa_i_calling_action_server_i(tmp_path):
+    built, endpoints, config, _ = layout(
+        tmp_path, 3, TROLYSO_REDIS_URL="redis://127.0.0.1:6379/0", TROLYSO_ACTIONS_METRICS_PORT="9100"
+    )
+    names = [s.name for s in built]
+    assert names == [f"{k}-{i}" for k in ("actions", "rasa", "gateway") for i in range(3)]
+    by = {s.name: s for s in built}
+    assert [flag(by[f"actions-{i}"].argv, "--port") for i in range(3)] == ["5055", "5056", "5057"]
+    assert [flag(by[f"rasa-{i}"].argv, "--port") for i in range(3)] == ["5005", "5006", "5007"]
+    assert [flag(by[f"gateway-{i}"].argv, "--port") for i in range(3)] == ["8000", "8001", "8002"]
+    assert [flag(by[f"rasa-{i}"].argv, "--endpoints") for i in range(3)] == [
+        str(tmp_path / f"endpoints-{i}.yml") for i in range(3)
+    ]
+    assert [endpoints[f"rasa-{i}"]["action_endpoint"]["url"] for i in range(3)] == [
+        f"http://127.0.0.1:{5055 + i}/webhook" for i in range(3)
+    ]
+    assert all(e["lock_store"]["type"] == "redis" and e["tracker_store"]["type"] == "SQL" for e in endpoints.values())
+    assert by["rasa-2"].health_url == "http://127.0.0.1:5007/webhooks/rest/"
+    urls = "http://127.0.0.1:5005,http://127.0.0.1:5006,http://127.0.0.1:5007"
+    for i in range(3):
+        gateway = by[f"gateway-{i}"]
+        assert gateway.env["TROLYSO_RASA_URLS"] == urls and gateway.health_url == f"http://127.0.0.1:{8000 + i}/healthz"
+        assert Settings.from_env(gateway.env).rasa_urls == tuple(urls.split(","))
+        # one gateway polls the platforms, one action server runs the question sets after a knowledge change
+        assert ("TELEGRAM_POLLING" in gateway.env) is (i > 0) and ("ZALO_BOT_POLLING" in gateway.env) is (i > 0)
+        assert (by[f"actions-{i}"].env.get("TROLYSO_EVAL_ON_CHANGE") == "0") is (i > 0)
+    assert [by[f"actions-{i}"].env.get("TROLYSO_ACTIONS_METRICS_PORT") for i in range(3)] == [None, "9101", "9102"]
+    tokens = {s.env["TROLYSO_RASA_TOKEN"] for s in built if not s.name.startswith("actions")}
+    assert len(tokens) == 1
+    assert [[s.name for s in b] for b in Stack(built, tmp_path).batches()] == [names[0:3], names[3:6], names[6:9]]
+
+
+def test_other_counts_per_kind_share_the_action_servers_round_robin(tmp_path):
+    """The fault test's layout: 2 action servers, 3 Rasa, 2 gateways."""
+    built, endpoints, _, _ = layout(tmp_path, counts=(2, 3, 2), TROLYSO_REDIS_URL="redis://127.0.0.1:6379/0")
+    assert [s.name for s in built] == ["actions-0", "actions-1", "rasa-0", "rasa-1", "rasa-2", "gateway-0", "gateway-1"]
+    assert [endpoints[f"rasa-{i}"]["action_endpoint"]["url"] for i in range(3)] == [
+        "http://127.0.0.1:5055/webhook",
+        "http://127.0.0.1:5056/webhook",
+        "http://127.0.0.1:5055/webhook",
+    ]
+
+
+def test_several_rasa_processes_need_redis_and_sqlite_is_warned_about(tmp_path):
+    with pytest.raises(StackError, match="TROLYSO_REDIS_URL"):
+        layout(tmp_path, 2)
+    _, _, config, settings = layout(tmp_path, 2, TROLYSO_REDIS_URL="redis://127.0.0.1:6379/0")
+    [warning] = scale_warnings(config, settings)
+    assert "SQLite" in warning and "PostgreSQL" in warning
+    _, _, config, settings = layout(
+        tmp_path / "pg",
+        2,
+        TROLYSO_REDIS_URL="redis://127.0.0.1:6379/0",
+        TROLYSO_DATABASE_URL="postgresql://u:p@db/trolyso",
+    )
+    assert scale_warnings(config, settings) == []
+    _, _, config, settings = layout(tmp_path / "one")
+    assert scale_warnings(config, settings) == []
+
+
+def test_rasa_urls_and_the_queue_lease_are_settings(tmp_path):
+    base = {"TROLYSO_DATA_DIR": str(tmp_path)}
+    one = Settings.from_env({**base, "TROLYSO_RASA_URL": "http://10.0.0.1:5005/"})
+    assert one.rasa_urls == ("http://10.0.0.1:5005",) and one.queue_lease_seconds == 120.0
+    many = Settings.from_env({**base, "TROLYSO_RASA_URLS": " http://a:5005, http://b:5005/ ,http://a:5005"})
+    assert many.rasa_urls == ("http://a:5005", "http://b:5005")
+    assert Settings.from_env({**base, "TROLYSO_QUEUE_LEASE_SECONDS": "10"}).queue_lease_seconds == 10.0
+    with pytest.raises(SettingsError, match="TROLYSO_RASA_URLS"):
+        Settings.from_env({**base, "TROLYSO_RASA_URLS": "a:5005"})
+    with pytest.raises(SettingsError, match="TROLYSO_QUEUE_LEASE_SECONDS"):
+        Settings.from_env({**base, "TROLYSO_QUEUE_LEASE_SECONDS": "0"})

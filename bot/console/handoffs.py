@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from bot.clock import as_utc, utcnow
 from bot.console.web import Console, back, field
-from bot.status import OPEN_HANDOFF, AuditAction, HandoffStatus, Origin, Role
+from bot.status import OPEN_HANDOFF, AuditAction, HandoffStatus, MessageKind, Origin, Role
 from bot.store.schema import handoffs
 from bot.team.accounts import Session
 from bot.team.desk import RESIDENT, DeskError, Reach
@@ -53,6 +53,11 @@ DONE = {
     "cho người dân (kênh không còn nhận tin).",
 }
 WHO = {RESIDENT: "Người dân", Origin.BOT: "Trợ lý", Origin.TEAM: "Cán bộ", Origin.NEWS: "Bản tin"}
+
+
+def media_link(url: str) -> str:
+    """The platform's link to a resident's picture, voice note or file, if it is an http(s) address (else "")."""
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 def waited(since: _dt.datetime | None, now: _dt.datetime) -> str:
@@ -131,7 +136,15 @@ def routes(console: Console) -> list[Route]:
         rows = []
         for m in console.desk.history(handoff["conversation_id"]):
             # residents' numbers never show unmasked — also where the bot (or a team member) repeated them
-            rows.append(dict(m, at=as_utc(m["at"]), text=mask_personal_numbers(m["text"] or "")))
+            rows.append(
+                dict(
+                    m,
+                    at=as_utc(m["at"]),
+                    text=mask_personal_numbers(m["text"] or ""),
+                    kind=m.get("kind") or MessageKind.TEXT,
+                    media_url=media_link(m.get("media_url") or ""),
+                )
+            )
         return rows, reach(handoff["conversation_id"])
 
     async def detail(

@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.clock import VIETNAM, as_utc
 from bot.config import Settings
-from bot.labels import CHANNEL_NAMES
+from bot.labels import CHANNEL_NAMES, MESSAGE_KIND_NAMES
 from bot.status import AuditAction, Role
 from bot.store import Store
 from bot.team.accounts import Accounts, Session, role_allows
@@ -53,6 +53,7 @@ def local_time(value: _dt.datetime | None, fmt: str = "%d/%m %H:%M") -> str:
 
 TEMPLATES.env.filters["local"] = local_time
 TEMPLATES.env.filters["channel"] = lambda c: CHANNEL_NAMES.get(c, c)
+TEMPLATES.env.filters["message_kind"] = lambda k: MESSAGE_KIND_NAMES.get(k, k)
 
 
 Handler = Callable[[Request, Session], Awaitable[Response]]

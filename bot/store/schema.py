@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.status import Origin
+from bot.status import MessageKind, Origin
 
 metadata = MetaData()
 
@@ -197,7 +197,21 @@ inbox = Table(
     Column("next_try_at", DateTime(timezone=True), nullable=False),
     Column("lease_until", DateTime(timezone=True)),
     Column("error", Text),
+    # what was sent (bot.status.MessageKind): text, a voice note, a picture… (revision 0004)
+    Column("kind", String(12), nullable=False, server_default=MessageKind.TEXT.value),
+    Column("media_url", Text),  # the platform's link to the file, where it gives one (for the team)
     UniqueConstraint("channel", "platform_id", name="uq_inbox_platform_id"),
+)
+
+# --- from connectors/queue.py ---
+# One row per non-text message, follow or unfollow a channel delivered: counts for the reports, never who or what.
+channel_events = Table(
+    "channel_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(12), nullable=False),  # bot.status.MessageKind (never text)
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
 
 # --- from connectors/queue.py ---

@@ -29,7 +29,8 @@ class Desk(Protocol):
     queue (connectors/desk.py); every send goes through the resident's own channel."""
 
     def history(self, conversation_id: str, limit: int = 200) -> list[dict]:
-        """[{at, who: resident|bot|team|news, text, status}] oldest first (resident text masked)."""
+        """[{at, who: resident|bot|team|news, text, status}] oldest first (resident text masked); a resident's rows
+        also carry `kind` (bot.status.MessageKind) and `media_url` (the platform's link to the file, or "")."""
 
     def reach(self, conversation_id: str) -> Reach:
         """Can a message still go to this conversation under its platform's rules?"""

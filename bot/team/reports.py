@@ -62,9 +62,11 @@ from sqlalchemy import Date, case, cast, func, literal_column, select
 
 from bot.clock import VIETNAM, as_utc, utcnow, vn_date, vn_today
 from bot.engine.knowledge import check_file
-from bot.labels import CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
+from bot.labels import CHANNEL_NAMES, MESSAGE_KIND_NAMES, REASON_NAMES, STATUS_NAMES, TOPIC_NAMES
+from bot.status import NON_TEXT, MessageKind
 from bot.store import Store
 from bot.store.schema import (
+    channel_events,
     feedback,
     group_members,
     handoffs,
@@ -236,6 +238,23 @@ class ChannelRow:
 
 
 @dataclass
+class EventRow:
+    """Non-text messages (voice notes, pictures…), follows or unfollows of one kind on one channel (channel_events)."""
+
+    channel: str
+    kind: str  # bot.status.MessageKind
+    count: int
+
+    @property
+    def channel_name(self) -> str:
+        return CHANNEL_NAMES.get(self.channel, self.channel)
+
+    @property
+    def kind_name(self) -> str:
+        return MESSAGE_KIND_NAMES.get(self.kind, self.kind)
+
+
+@dataclass
 class DayRow:
     day: _dt.date
     asked: int
@@ -294,6 +313,14 @@ class Report:
     subscribed: int = 0
     unsubscribed: int = 0
     subscribers_now: int = 0
+    events: list[EventRow] = field(default_factory=list)  # non-text messages, follows, unfollows per channel
+
+    def events_of(self, kind: str) -> int:
+        return sum(e.count for e in self.events if e.kind == kind)
+
+    @property
+    def non_text(self) -> int:
+        return sum(e.count for e in self.events if e.kind in NON_TEXT)
 
     @property
     def unanswered(self) -> int:
@@ -402,6 +429,17 @@ def build_report(store: Store, period: Period, knowledge_dir: Path | None = None
             conn.execute(
                 select(func.count()).select_from(subscriptions).where(subscriptions.c.active.is_(True))
             ).scalar_one()
+        )
+        e = channel_events.c
+        order = {str(k): i for i, k in enumerate(MessageKind)}
+        report.events = sorted(
+            (
+                EventRow(channel, kind, int(n))
+                for channel, kind, n in conn.execute(
+                    select(e.channel, e.kind, func.count()).where(e.at >= lo, e.at < hi).group_by(e.channel, e.kind)
+                )
+            ),
+            key=lambda r: (order.get(r.kind, len(order)), r.channel),
         )
     return report
 
@@ -583,6 +621,10 @@ def csv_rows(report: Report, commune: str | None = None) -> list[CsvRow]:
         CsvRow("Đăng ký nhận tin", "Hủy đăng ký", "Số lượng", report.unsubscribed),
         CsvRow("Đăng ký nhận tin", "Đang nhận tin (lúc lập báo cáo)", "Số lượng", report.subscribers_now),
     ]
+    rows += [
+        CsvRow("Tin không phải chữ và lượt quan tâm", e.kind_name, f"Số lượng ({e.channel_name})", e.count)
+        for e in report.events
+    ]
     for d in report.days:
         rows += [
             CsvRow("Theo ngày", d.day.isoformat(), "Câu hỏi", d.asked),
@@ -625,7 +667,15 @@ def format_text(report: Report, commune: str | None = None) -> str:
             f"Đăng ký nhận tin:        {report.subscribed} mới, {report.unsubscribed} hủy, "
             f"{report.subscribers_now} đang nhận tin"
         ),
+        (
+            f"Tin không phải chữ:      {report.non_text} (thoại, ảnh, tệp…); quan tâm "
+            f"{report.events_of(MessageKind.FOLLOW)}, bỏ quan tâm {report.events_of(MessageKind.UNFOLLOW)}"
+        ),
     ]
+    if report.events:
+        lines += ["", "Tin không phải chữ và lượt quan tâm, theo kênh:"] + [
+            f"  {e.count:>6}  {e.kind_name} ({e.channel_name})" for e in report.events
+        ]
     if report.channels:
         lines += ["", "Theo kênh:"] + [
             f"  {c.name:<14} {c.asked:>6} câu hỏi, trả lời {percent(c.share)}" for c in report.channels

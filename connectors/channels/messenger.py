@@ -7,6 +7,10 @@ subscription check GET `hub.mode=subscribe`, `hub.verify_token`, answered with `
 `entry[].messaging[]` of an `object: page` body; replies POST {api base}/me/messages?access_token=<page token>
 with `messaging_type: RESPONSE`; ≤ 13 quick replies, titles ≤ 20 characters; text ≤ 2,000 characters; the standard
 messaging window is 24 hours after the resident's last message; errors as {"error": {"code", "error_subcode"}}.
+
+A message without text becomes an Inbound of its attachment's kind (ATTACHMENT_KINDS) with text "" and the
+attachment's `payload.url` as media_url; the "Get Started" postback (GET_STARTED_PAYLOAD, which the page sets with
+the Messenger Profile API) is FOLLOW. Pages get no webhook when someone stops following them: there is no UNFOLLOW.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from bot.status import MessageKind
 from connectors.messages import (
     DeliveryError,
     Inbound,
@@ -29,6 +34,7 @@ from connectors.messages import (
     WebhookRejected,
     check_secret_token,
     json_body,
+    media_link,
     post_to_platform,
 )
 
@@ -38,6 +44,25 @@ CHANNEL = "messenger"
 LIMITS = Limits(max_text=2000, max_buttons=13, max_title=20)
 WINDOW = _dt.timedelta(hours=24)  # the standard messaging window after the resident's last message
 SIGNATURE_HEADER = "x-hub-signature-256"
+# the payload of the "Get Started" button on the page's welcome screen (set with the Messenger Profile API,
+# docs/channels.md §4b): its postback is a new follower, not a question
+GET_STARTED_PAYLOAD = "GET_STARTED"
+# `message.attachments[].type` → what the resident sent; any other type (post, ig_post, appointment_booking, a type
+# Meta adds later) is OTHER. Stickers come as `sticker` (since 2026), or as `image` with a `sticker_id`.
+ATTACHMENT_KINDS = {
+    "image": MessageKind.IMAGE,
+    "audio": MessageKind.VOICE,
+    "video": MessageKind.VIDEO,
+    "reel": MessageKind.VIDEO,
+    "ig_reel": MessageKind.VIDEO,
+    "file": MessageKind.FILE,
+    "sticker": MessageKind.STICKER,
+    "location": MessageKind.LOCATION,
+    "fallback": MessageKind.OTHER,  # a shared link, or an unsupported share (then without payload)
+    "template": MessageKind.OTHER,
+}
+# the kinds whose `payload.url` is the resident's file (a fallback's URL is a shared web page, not a file)
+LINKED_KINDS = {MessageKind.IMAGE, MessageKind.VOICE, MessageKind.VIDEO, MessageKind.FILE, MessageKind.STICKER}
 
 RETRY_CODES = {
     1: "unknown error",
@@ -97,10 +122,11 @@ def check_signature(config: MessengerConfig, raw_body: bytes, signature: str | N
 
 
 def parse_webhook(raw_body: bytes) -> list[Inbound]:
-    """The residents' messages in one (already verified) delivery: texts, quick-reply payloads and postbacks.
-    Echoes of the page's own messages, delivery and read receipts, and anything else are skipped; an event that
-    is not shaped as expected is skipped too (Meta batches events: one odd event must not refuse the others).
-    Raises only WebhookRejected(400), for a body that is not a JSON object."""
+    """The residents' messages in one (already verified) delivery: texts, quick-reply payloads, postbacks ("Get
+    Started" as FOLLOW) and attachments (by kind, with their link). Echoes of the page's own messages, delivery and
+    read receipts, and anything else are skipped; an event that is not shaped as expected is skipped too (Meta
+    batches events: one odd event must not refuse the others). Raises only WebhookRejected(400), for a body that
+    is not a JSON object."""
     body = json_body(raw_body)
     if not isinstance(body, dict):
         raise WebhookRejected(400, "body is not a JSON object")
@@ -139,17 +165,41 @@ def _event(event: dict) -> Inbound | None:
         quick = message.get("quick_reply")
         payload = quick.get("payload") if isinstance(quick, dict) else None
         text = payload if isinstance(payload, str) and payload.strip() else message.get("text")
-        if mid is None or not isinstance(text, str) or not text.strip():
-            return None  # attachments, stickers, reactions…: nothing to answer here
-        return Inbound(CHANNEL, mid, user, text)
+        if mid is None:
+            return None
+        if isinstance(text, str) and text.strip():
+            return Inbound(CHANNEL, mid, user, text)
+        attachment = _attachment(message)
+        if attachment is None:
+            return None  # no text and no attachment with a type: nothing to answer
+        return Inbound(CHANNEL, mid, user, "", *attachment)
     if isinstance(postback, dict):
         payload = postback.get("payload")
         if not isinstance(payload, str) or not payload.strip():
             return None
         # newer postbacks carry an `mid`; older ones are told apart by their timestamp
         key = _id(postback.get("mid")) or f"postback:{user}:{_id(event.get('timestamp')) or payload}"
+        if payload.strip() == GET_STARTED_PAYLOAD:
+            return Inbound(CHANNEL, key, user, "", MessageKind.FOLLOW)
         return Inbound(CHANNEL, key, user, payload)
     return None  # delivery, read, reaction, referral, optin…
+
+
+def _attachment(message: dict) -> tuple[MessageKind, str] | None:
+    """A message's attachments as one kind and link: a sticker wins (Meta sends a sticker as both `sticker` and
+    `image` for a while), else the first attachment with a type. None when there is none."""
+    found: list[tuple[MessageKind, str]] = []
+    for item in _dicts(message.get("attachments")):
+        name = item.get("type")
+        if not isinstance(name, str) or not name.strip():
+            continue  # an attachment without a type tells nothing
+        payload = p if isinstance(p := item.get("payload"), dict) else {}
+        kind = MessageKind.STICKER if _id(payload.get("sticker_id")) else ATTACHMENT_KINDS.get(name, MessageKind.OTHER)
+        found.append((kind, media_link(payload.get("url")) if kind in LINKED_KINDS else ""))
+    stickers = [a for a in found if a[0] is MessageKind.STICKER]
+    if stickers or _id(message.get("sticker_id")):
+        return stickers[0] if stickers else (MessageKind.STICKER, found[0][1] if found else "")
+    return found[0] if found else None
 
 
 # --- sending ---------------------------------------------------------------------------------------

@@ -3,6 +3,11 @@ serves the webhook itself) or polling, inline keyboards for buttons, texts split
 
 A button's payload is sent as its callback_data when it fits Telegram's 64 bytes; otherwise the button
 carries its number ("#3") and the gateway maps it back through the options last shown to that chat.
+
+Anything a resident sends that is not text becomes an Inbound of its kind (bot.status.MessageKind) with text "";
+`/start` (with or without a deep-link parameter) is FOLLOW, and blocking the bot (a `my_chat_member` update to
+"kicked" in a private chat) is UNFOLLOW. media_url always stays "": Telegram has no public link to a file, and the
+getFile download URL contains the bot token, which must never reach the store or the console.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -23,6 +28,7 @@ from telegram.error import (
 )
 
 from bot.retry import backoff, sleep_or_stop
+from bot.status import MessageKind
 from connectors.messages import (
     POLL_RETRY_BASE,
     POLL_RETRY_MAX,
@@ -40,6 +46,32 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 LIMITS = Limits(max_text=4096, max_buttons=8)
 CALLBACK_MAX_BYTES = 64
+# what the webhook and getUpdates ask Telegram for (Telegram remembers the last list given): my_chat_member tells
+# when a resident blocks the bot
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+# a message's content → its kind, first match wins: an animation also carries a `document` (Telegram keeps it for
+# old clients), so it is looked at first. An animation (a GIF, which Telegram turns into a silent MP4) counts as
+# IMAGE, as GIFs do on Zalo; a venue also carries its location.
+CONTENT_KINDS: tuple[tuple[str, MessageKind], ...] = (
+    ("voice", MessageKind.VOICE),
+    ("audio", MessageKind.VOICE),
+    ("video_note", MessageKind.VIDEO),
+    ("video", MessageKind.VIDEO),
+    ("animation", MessageKind.IMAGE),
+    ("photo", MessageKind.IMAGE),
+    ("live_photo", MessageKind.IMAGE),
+    ("sticker", MessageKind.STICKER),
+    ("document", MessageKind.FILE),
+    ("venue", MessageKind.LOCATION),
+    ("location", MessageKind.LOCATION),
+    ("contact", MessageKind.OTHER),
+    ("poll", MessageKind.OTHER),
+    ("dice", MessageKind.OTHER),
+    ("game", MessageKind.OTHER),
+    ("story", MessageKind.OTHER),
+    ("paid_media", MessageKind.OTHER),
+    ("checklist", MessageKind.OTHER),
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +88,27 @@ def callback_data(index: int, payload: str) -> str:
     return payload if len(payload.encode("utf-8")) <= CALLBACK_MAX_BYTES else f"#{index}"
 
 
+def content_kind(message: Message) -> MessageKind | None:
+    """What a resident's message carries: TEXT, FOLLOW for /start, a non-text kind, or None for a service message
+    (someone joined a group, a pinned message…) that has nothing to answer."""
+    if message.text:
+        command = (message.text.split(maxsplit=1) or [""])[0]
+        return MessageKind.FOLLOW if command == "/start" or command.startswith("/start@") else MessageKind.TEXT
+    for attribute, kind in CONTENT_KINDS:
+        if getattr(message, attribute, None):
+            return kind
+    return None
+
+
 def parse_update(data: object, bot: Bot) -> tuple[list[Inbound], str | None]:
-    """A text message or a button tap → Inbound; returns also the callback query id to acknowledge."""
+    """A text message, a button tap, anything else a resident sends, /start or blocking the bot → Inbound;
+    returns also the callback query id to acknowledge. media_url stays "" (see the module's docstring)."""
     if not isinstance(data, dict) or "update_id" not in data:
         raise WebhookRejected(400, "not a Telegram update")
     try:
         update = Update.de_json(data, bot)
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    # OverflowError, OSError: a date out of range (datetime.fromtimestamp)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, OSError) as exc:
         raise WebhookRejected(400, f"malformed update: {exc.__class__.__name__}") from None
     if update is None:
         raise WebhookRejected(400, "empty update")
@@ -75,10 +121,19 @@ def parse_update(data: object, bot: Bot) -> tuple[list[Inbound], str | None]:
         if text.startswith("#") and text[1:].isdigit():
             text = text[1:]  # a number: mapped to the shown option by the worker
         return [Inbound(CHANNEL, platform_id, str(q.message.chat.id), text)], q.id
+    member = update.my_chat_member
+    if member is not None:
+        # the resident blocked the bot: their news subscription ends. Unblocking is not a FOLLOW: Telegram's
+        # "Restart" button after unblocking sends /start, which is one already.
+        new, chat = member.new_chat_member, member.chat
+        blocked = new is not None and chat is not None and new.status == "kicked" and chat.type == "private"
+        return ([Inbound(CHANNEL, platform_id, str(chat.id), "", MessageKind.UNFOLLOW)] if blocked else []), None
     message = update.message
-    if message is None or not message.text or message.chat is None:
-        return [], None  # edits, stickers, photos, joins…: nothing to answer
-    return [Inbound(CHANNEL, platform_id, str(message.chat.id), message.text)], None
+    kind = content_kind(message) if message is not None and message.chat is not None else None
+    if message is None or kind is None:
+        return [], None  # edits, joins, pinned messages…: nothing to answer
+    text = (message.text or "") if kind is MessageKind.TEXT else ""
+    return [Inbound(CHANNEL, platform_id, str(message.chat.id), text, kind)], None
 
 
 class TelegramClient:
@@ -95,7 +150,7 @@ class TelegramClient:
             await self.bot.set_webhook(
                 self.config.webhook_url,
                 secret_token=self.config.secret_token or None,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=ALLOWED_UPDATES,
             )
 
     async def stop(self) -> None:
@@ -149,9 +204,7 @@ class TelegramClient:
         failures = 0
         while not stop.is_set():
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=timeout, allowed_updates=["message", "callback_query"]
-                )
+                updates = await self.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
             except TelegramError as exc:
                 delay = backoff(failures, POLL_RETRY_BASE, POLL_RETRY_MAX)
                 log.warning("telegram polling: %s; retrying in %.0f s", exc, delay)

@@ -32,9 +32,19 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 
 from bot.clock import as_utc, utcnow
+from bot.status import MessageKind
 from bot.store import Store
 from bot.store.schema import channel_tokens
-from connectors.messages import DeliveryError, Inbound, Limits, Part, WebhookRejected, json_body, post_to_platform
+from connectors.messages import (
+    DeliveryError,
+    Inbound,
+    Limits,
+    Part,
+    WebhookRejected,
+    json_body,
+    media_link,
+    post_to_platform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,20 @@ UNDELIVERABLE = {
     -233: "message type not supported",
 }
 RATE_LIMITED = -32
+TEXT_EVENTS = ("user_send_text", "user_click_button")
+# The events of a resident sending something else than text (docs/channels.md): the kind each becomes.
+MEDIA_EVENTS = {
+    "user_send_audio": MessageKind.VOICE,
+    "user_send_image": MessageKind.IMAGE,
+    "user_send_gif": MessageKind.IMAGE,
+    "user_send_video": MessageKind.VIDEO,
+    "user_send_sticker": MessageKind.STICKER,
+    "user_send_file": MessageKind.FILE,
+    "user_send_location": MessageKind.LOCATION,
+    "user_send_link": MessageKind.OTHER,
+    "user_send_business_card": MessageKind.OTHER,
+}
+FOLLOW_EVENTS = {"follow": MessageKind.FOLLOW, "unfollow": MessageKind.UNFOLLOW}  # {oa_id, follower: {id}, …}
 REFRESH_MARGIN = _dt.timedelta(hours=1)  # refresh this long before the access token expires
 
 
@@ -97,8 +121,8 @@ def parse_webhook(
     if str(body.get("app_id", "")) != config.app_id:
         raise WebhookRejected(403, "webhook for another app")
     event = body.get("event_name")
-    if event not in ("user_send_text", "user_click_button"):
-        return []  # images, stickers, follow, seen…: acknowledged, nothing to answer
+    if event not in TEXT_EVENTS and event not in MEDIA_EVENTS and event not in FOLLOW_EVENTS:
+        return []  # seen, received, link clicks…: acknowledged, nothing to answer
     try:
         stamped = int(timestamp)
     except ValueError:
@@ -106,13 +130,34 @@ def parse_webhook(
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     if abs(now_ms - stamped) > config.event_window * 1000:
         raise WebhookRejected(403, f"event timestamp {(now_ms - stamped) / 1000:.0f} s from now, outside the window")
-    sender = s if isinstance(s := body.get("sender"), dict) else {}
     message = m if isinstance(m := body.get("message"), dict) else {}
+    if event in FOLLOW_EVENTS:
+        follower = f if isinstance(f := body.get("follower"), dict) else {}
+        user_id = follower.get("id")
+        if not isinstance(user_id, (str, int)) or not str(user_id):
+            raise WebhookRejected(400, f"{event} event without follower id")
+        return [Inbound(CHANNEL, f"{event}:{user_id}:{timestamp}", str(user_id), "", FOLLOW_EVENTS[event])]
+    sender = s if isinstance(s := body.get("sender"), dict) else {}
+    if event in MEDIA_EVENTS:
+        user_id = sender.get("id")
+        if not isinstance(user_id, (str, int)) or not str(user_id):
+            raise WebhookRejected(400, "message event without sender id")
+        msg_id = message.get("msg_id") or f"{event}:{user_id}:{timestamp}"
+        return [Inbound(CHANNEL, str(msg_id), str(user_id), "", MEDIA_EVENTS[event], _media_url(message))]
     user_id, text = sender.get("id"), message.get("text")
     msg_id = message.get("msg_id") or f"{user_id}:{timestamp}"
     if not isinstance(user_id, (str, int)) or not isinstance(text, str) or not text.strip():
         raise WebhookRejected(400, "message event without sender id or text")
     return [Inbound(CHANNEL, str(msg_id), str(user_id), text)]
+
+
+def _media_url(message: dict) -> str:
+    """The link Zalo gives to the first attachment (`message.attachments[0].payload.url`) as
+    connectors.messages.media_link keeps it; "" otherwise (a location or a sticker may have none)."""
+    attachments = message.get("attachments")
+    first = attachments[0] if isinstance(attachments, list) and attachments else None
+    payload = first.get("payload") if isinstance(first, dict) else None
+    return media_link(payload.get("url")) if isinstance(payload, dict) else ""
 
 
 # --- tokens ----------------------------------------------------------------------------------------

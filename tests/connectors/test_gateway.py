@@ -640,3 +640,52 @@ def test_metrics_refuse_a_request_relayed_from_elsewhere(gateway):
     assert requests.get(f"{gateway.url}/metrics").status_code == 200  # a scraper on this machine
     relayed = requests.get(f"{gateway.url}/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
     assert relayed.status_code == 403 and "counters" not in relayed.text
+
+
+def test_rasa_pool_failover_and_a_killed_gateways_message_sent_again_with_its_id_after_the_lease(fakes, tmp_path):
+    """Two Rasa servers, one stopped: every conversation is answered by the other. Then a gateway is killed
+    (SIGKILL) while Rasa handles a message: with TROLYSO_QUEUE_LEASE_SECONDS=1 the next gateway sends it again about
+    a second later, with the same message_id (what lets the real Rasa answer it from its tracker), and the resident
+    gets one reply."""
+    up, stopped, slow = FakeRasa().up(), FakeRasa().up(), FakeRasa(delay=3.0).up()
+    stopped.down()
+    oa = {"ZALO_OA_ACCESS_TOKEN": fakes["oa"].access_token, "ZALO_OA_REFRESH_TOKEN": fakes["oa"].refresh_token}
+    env = gateway_env(fakes, tmp_path, TROLYSO_RASA_URLS=f"{stopped.url},{up.url}", **oa)
+    g = GatewayProcess(env, tmp_path).start()
+    try:
+        users = [f"u-pool-{i}" for i in range(12)]  # about half of them rank the stopped server first
+        for u in users:
+            assert post_oa(g, u, "xin chào").status_code == 200
+        wait_for(lambda: all(oa_texts(fakes, u) for u in users), 20, "every conversation answered")
+        assert all(oa_texts(fakes, u) == ["Đáp: xin chào"] for u in users)
+        assert len(up.received) == len(users) and all(r["message_id"].startswith("trolyso-") for r in up.received)
+        metrics = samples(requests.get(f"{g.url}/metrics", timeout=5).text)
+        assert metrics[("trolyso_rasa_server_failures_total", (("server", stopped.url),))] >= 1
+        assert metrics.get(("trolyso_rasa_failures_total", ()), 0) == 0  # no message had to wait
+        health = requests.get(f"{g.url}/healthz", timeout=5).json()
+        assert health["rasa"] is True and health["rasa_servers"] == {stopped.url: False, up.url: True}
+    finally:
+        g.stop()
+        up.down()
+    data = tmp_path / "lease"
+    data.mkdir()
+    env = gateway_env(fakes, data, TROLYSO_RASA_URL=slow.url, TROLYSO_QUEUE_LEASE_SECONDS="1", **oa)
+    g = GatewayProcess(env, data).start()
+    try:
+        assert post_oa(g, "u-lease", "tin một").status_code == 200
+        wait_for(lambda: slow.received, 10, "Rasa called")
+        g.proc.send_signal(signal.SIGKILL)  # died while Rasa worked: no reply stored
+        g.proc.wait()
+        t0 = time.monotonic()
+        env["TROLYSO_GATEWAY_PORT"] = str(free_port())
+        g = GatewayProcess(env, data).start()
+        wait_for(lambda: oa_texts(fakes, "u-lease"), 20, "the reply")
+        seconds = time.monotonic() - t0
+        time.sleep(1.0)
+        assert oa_texts(fakes, "u-lease") == ["Đáp: tin một"]
+        first, again = [r for r in slow.received if r["message"] == "tin một"]
+        assert first["message_id"] == again["message_id"] and first["message_id"].startswith("trolyso-")
+        print(f"killed gateway's message answered by the next one {seconds:.1f} s after the kill (lease 1 s)")
+    finally:
+        g.stop()
+        slow.down()

@@ -22,10 +22,11 @@ from sqlalchemy import update
 
 from bot.clock import utcnow
 from bot.config import Settings, SettingsError
-from bot.status import Origin
+from bot.status import MessageKind, Origin
 from bot.store.schema import inbox
 from bot.team.desk import DeskError
 from connectors.channels.messenger import (
+    GET_STARTED_PAYLOAD,
     LIMITS,
     MessengerConfig,
     MessengerSender,
@@ -98,13 +99,75 @@ def test_text_quick_reply_and_postback_are_parsed():
     assert o.text == "/greet" and o.platform_id.startswith("postback:psid1:")
 
 
-def test_echoes_receipts_attachments_and_other_objects_give_nothing():
+def test_echoes_receipts_and_other_objects_give_nothing():
     assert parse_webhook(raw(FAKE.event("page1", text="Đáp: chào", is_echo=True, app_id=1))) == []
+    echoed = FAKE.attachment_event("page1", FAKE.attachment("image", "https://x/a.jpg"), is_echo=True)
+    assert parse_webhook(raw(echoed)) == []  # the page's own picture
     assert parse_webhook(raw(FAKE.event("psid1", delivery={"mids": ["m_1"], "watermark": 1}))) == []
     assert parse_webhook(raw(FAKE.event("psid1", read={"watermark": 1}))) == []
-    sticker = FAKE.event("psid1", message={"mid": "m_9", "attachments": [{"type": "image", "payload": {}}]})
-    assert parse_webhook(raw(sticker)) == []
     assert parse_webhook(raw(FAKE.event("psid1", text="hi") | {"object": "instagram"})) == []
+
+
+CDN = "https://scontent.xx.fbcdn.net/v/t1.15752-9/123_456_n.jpg?_nc_cat=1&oh=00_AbC&oe=6650A1B2"
+
+
+@pytest.mark.parametrize(
+    "attachments,fields,kind,url",
+    [
+        ([FAKE.attachment("audio", CDN)], {}, MessageKind.VOICE, CDN),  # a voice note
+        ([FAKE.attachment("image", CDN)], {}, MessageKind.IMAGE, CDN),
+        ([FAKE.attachment("video", CDN)], {}, MessageKind.VIDEO, CDN),
+        ([FAKE.attachment("file", CDN)], {}, MessageKind.FILE, CDN),
+        # a sticker: `image` with sticker_id (until August 2026), both types during the transition, `sticker` after
+        ([FAKE.attachment("image", CDN, sticker_id=369239263222822)], {"sticker_id": 369239263222822},
+         MessageKind.STICKER, CDN),
+        ([FAKE.attachment("image", "https://x/i.png"), FAKE.attachment("sticker", CDN, sticker_id=1)], {},
+         MessageKind.STICKER, CDN),
+        ([FAKE.attachment("sticker", CDN, sticker_id=1)], {}, MessageKind.STICKER, CDN),
+        ([FAKE.attachment("location", coordinates={"lat": 22.66, "long": 106.25})], {}, MessageKind.LOCATION, ""),
+        ([{"type": "fallback", "title": "Cổng dịch vụ công", "url": "https://dichvucong.gov.vn",
+           "payload": {"url": "https://dichvucong.gov.vn"}}], {}, MessageKind.OTHER, ""),  # a shared link: no file
+        ([{"type": "fallback"}], {}, MessageKind.OTHER, ""),  # an unsupported share: no payload
+        ([FAKE.attachment("template", template_type="generic")], {}, MessageKind.OTHER, ""),
+        ([FAKE.attachment("ig_post", CDN)], {}, MessageKind.OTHER, ""),  # a type not mapped: OTHER
+        ([FAKE.attachment("image", CDN), FAKE.attachment("image", "https://x/2.jpg")], {}, MessageKind.IMAGE, CDN),
+    ],
+)  # fmt: skip
+def test_attachments_become_their_kind_with_their_link(attachments, fields, kind, url):
+    body = FAKE.attachment_event("psid1", *attachments, mid="m_at", **fields)
+    assert parse_webhook(raw(body)) == [Inbound("messenger", "m_at", "psid1", "", kind, url)]
+
+
+def test_text_with_an_attachment_stays_text_and_bad_links_are_dropped():
+    body = FAKE.attachment_event("psid1", {"type": "fallback", "payload": {"url": CDN}}, mid="m_t", text="xem này")
+    assert parse_webhook(raw(body)) == [Inbound("messenger", "m_t", "psid1", "xem này")]
+    for bad in (None, 42, ["x"], {"u": 1}, "", "ftp://x/a.jpg", "https://x/" + "a" * 1000, "javascript:alert(1)"):
+        [m] = parse_webhook(raw(FAKE.attachment_event("psid1", {"type": "image", "payload": {"url": bad}})))
+        assert (m.kind, m.media_url) == (MessageKind.IMAGE, "")
+
+
+def test_odd_attachments_are_skipped_like_any_odd_event():
+    for attachments in ([], [None, 3, "image"], [{"payload": {"url": CDN}}], [{"type": 5}], [{"type": ""}]):
+        assert parse_webhook(raw(FAKE.attachment_event("psid1", *attachments))) == []
+    for not_a_list in ("image", {"type": "image"}, 7, None):
+        assert parse_webhook(raw(FAKE.event("psid1", message={"mid": "m_x", "attachments": not_a_list}))) == []
+    no_mid = FAKE.event("psid1", message={"attachments": [FAKE.attachment("image", CDN)]})
+    assert parse_webhook(raw(no_mid)) == []
+    # a payload that is not an object: the kind is still known, without a link
+    [m] = parse_webhook(raw(FAKE.attachment_event("psid1", {"type": "audio", "payload": "x"}, mid="m_p")))
+    assert (m.kind, m.media_url) == (MessageKind.VOICE, "")
+
+
+def test_get_started_is_a_follow_and_other_postbacks_stay_text():
+    body = FAKE.event("psid1", postback={"title": "Bắt đầu", "payload": GET_STARTED_PAYLOAD, "mid": "m_gs"})
+    assert parse_webhook(raw(body)) == [Inbound("messenger", "m_gs", "psid1", "", MessageKind.FOLLOW)]
+    [old] = parse_webhook(raw(FAKE.event("psid1", postback={"title": "Bắt đầu", "payload": "GET_STARTED"})))
+    assert old.kind is MessageKind.FOLLOW and old.platform_id.startswith("postback:psid1:")
+    [other] = parse_webhook(raw(FAKE.event("psid1", postback={"title": "Menu", "payload": "/menu", "mid": "m_pm"})))
+    assert (other.kind, other.text) == (MessageKind.TEXT, "/menu")
+    # a resident typing the words is not tapping the button
+    [typed] = parse_webhook(raw(FAKE.event("psid1", text="GET_STARTED", mid="m_ty")))
+    assert (typed.kind, typed.text) == (MessageKind.TEXT, "GET_STARTED")
 
 
 def test_a_batch_keeps_its_good_events_when_one_is_odd():
@@ -127,7 +190,8 @@ _json = st.recursive(
     max_leaves=20,
 )
 _keys = st.sampled_from(["object", "entry", "messaging", "sender", "id", "message", "mid", "text", "is_echo",
-                         "quick_reply", "payload", "postback", "timestamp", "delivery", "read"])  # fmt: skip
+                         "quick_reply", "payload", "postback", "timestamp", "delivery", "read", "attachments",
+                         "type", "url", "sticker_id"])  # fmt: skip
 _shaped = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.just("page"),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_keys, inner, max_size=5),
@@ -144,7 +208,10 @@ def test_fuzzed_bodies_give_messages_or_the_channels_own_error(body):
     except WebhookRejected as exc:
         assert exc.status == 400
         return
-    assert all(isinstance(m, Inbound) and m.text.strip() and m.recipient and m.platform_id for m in found)
+    for m in found:
+        assert isinstance(m, Inbound) and m.recipient and m.platform_id
+        assert m.text.strip() if m.kind is MessageKind.TEXT else m.text == ""
+        assert m.media_url == "" or m.media_url.startswith(("http://", "https://"))
 
 
 # --- rendering ---------------------------------------------------------------------------------------

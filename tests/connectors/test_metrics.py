@@ -181,3 +181,14 @@ def test_a_quantile_is_read_from_the_buckets():
     assert 0 < histogram_quantile(text, "trolyso_ack_seconds", 0.5) <= 0.005
     assert 0.025 < histogram_quantile(text, "trolyso_ack_seconds", 0.95) <= 0.05
     assert histogram_quantile(text, "trolyso_rasa_seconds", 0.5) is None
+
+
+def test_a_quantile_of_one_channel_counts_only_its_buckets():
+    metrics = Metrics()
+    for channel, seconds in [("zalo-oa", 0.003)] * 60 + [("messenger", 3.0)] * 40:
+        metrics.ack_seconds.labels(channel).observe(seconds)
+    text = metrics.render().decode()
+    assert histogram_quantile(text, "trolyso_ack_seconds", 0.5, channel="zalo-oa") <= 0.005
+    assert histogram_quantile(text, "trolyso_ack_seconds", 0.5, channel="messenger") > 1.0
+    assert histogram_quantile(text, "trolyso_ack_seconds", 0.5, channel="telegram") is None
+    assert histogram_quantile(text, "trolyso_ack_seconds", 0.5) <= 0.005  # all channels together

@@ -265,7 +265,70 @@ def test_with_the_token_a_team_member_takes_a_hand_off_and_replies_through_the_d
     assert team.get("/admin/", follow_redirects=False).status_code == 303
 
 
+def test_a_held_voice_note_or_picture_shows_its_kind_and_a_safe_link_to_the_platforms_file(site, monkeypatch):
+    from bot.clock import utcnow
+
+    def history(conversation_id: str, limit: int = 200) -> list[dict]:
+        at = utcnow()
+        return [
+            {
+                "at": at,
+                "who": "resident",
+                "text": "",
+                "status": "held",
+                "kind": "image",
+                "media_url": "https://f.zdn.vn/a.jpg",
+            },
+            {"at": at, "who": "resident", "text": "", "status": "held", "kind": "voice", "media_url": ""},
+            {
+                "at": at,
+                "who": "resident",
+                "text": "",
+                "status": "held",
+                "kind": "file",
+                "media_url": "javascript:alert(1)",
+            },
+            {"at": at, "who": "resident", "text": "chào cán bộ", "status": "held", "kind": "text", "media_url": ""},
+        ]
+
+    monkeypatch.setattr(site["desk"], "history", history)
+    page = login(site, "lan.team").get(f"/admin/handoffs/{site['ids']['handoff']}").text
+    assert "[Hình ảnh]" in page and "[Tin nhắn thoại]" in page and "[Tệp]" in page and "chào cán bộ" in page
+    [link] = re.findall(r"<a [^>]*>Mở tệp người dân gửi</a>", page)
+    assert 'href="https://f.zdn.vn/a.jpg"' in link and 'target="_blank"' in link
+    assert 'rel="noopener noreferrer"' in link
+    assert "javascript:" not in page and page.count("không gửi kèm liên kết") == 2  # the voice note and the file
+    assert "[Tin nhắn chữ]" not in page
+
+
 # --- reports ------------------------------------------------------------------------------------------------------
+
+
+def test_the_reports_page_counts_voice_notes_pictures_follows_and_unfollows_per_channel(site):
+    from sqlalchemy import delete, insert
+
+    from bot.clock import utcnow
+    from bot.store.schema import channel_events
+
+    store = site["store"]
+    rows = [("zalo-oa", "voice"), ("zalo-oa", "voice"), ("telegram", "image"), ("zalo-oa", "follow")]
+    rows.append(("zalo-oa", "unfollow"))
+    with store.engine.begin() as conn:
+        conn.execute(insert(channel_events), [{"channel": c, "kind": k, "at": utcnow()} for c, k in rows])
+    try:
+        team = login(site, "lan.team")
+        page = team.get("/admin/reports", params={"preset": "this-month"}).text
+        assert "Tin không phải chữ và lượt quan tâm" in page
+        assert "3 tin nhắn thoại, hình ảnh, tệp…" in page and "1 lượt quan tâm · 1 lượt bỏ quan tâm" in page
+        assert re.search(r"<td>Tin nhắn thoại</td><td>Zalo OA</td><td class=\"num\">2</td>", page)
+        assert re.search(r"<td>Hình ảnh</td><td>Telegram</td><td class=\"num\">1</td>", page)
+        printed = team.get("/admin/reports/print", params={"preset": "this-month"}).text
+        assert "3 / 1 / 1" in printed
+        csv_text = team.get("/admin/reports.csv", params={"preset": "this-month"}).content.decode("utf-8-sig")
+        assert "Tin không phải chữ và lượt quan tâm,Tin nhắn thoại,Số lượng (Zalo OA),2" in csv_text
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(delete(channel_events))
 
 
 def test_the_reports_csv_downloads_with_the_period_in_its_name(site):

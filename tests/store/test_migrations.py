@@ -82,11 +82,27 @@ def sqlite_rows(path: Path) -> dict[str, list[tuple]]:
     return rows
 
 
+# Columns later revisions appended to release 0.1's tables, with the value an upgraded row gets: (name, value) in order
+LATER_COLUMNS: dict[str, tuple[tuple[str, object], ...]] = {
+    "inbox": (("kind", "text"), ("media_url", None)),  # 0004
+}
+
+
 def without_later_tables(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
-    """The rows of release 0.1's tables; the tables later revisions added (audit_log, …) must be empty."""
+    """The rows of release 0.1's tables; the tables later revisions added (audit_log, …) must be empty, and the
+    columns they appended (LATER_COLUMNS) hold their defaults."""
     later = {t: rows[t] for t in set(rows) - RELEASE_0_1_TABLES}
     assert all(r == [] for r in later.values()), later
-    return {t: r for t, r in rows.items() if t in RELEASE_0_1_TABLES}
+    kept = {}
+    for t, table_rows in rows.items():
+        if t not in RELEASE_0_1_TABLES:
+            continue
+        added = tuple(value for _, value in LATER_COLUMNS.get(t, ()))
+        if added:
+            assert all(r[-len(added) :] == added for r in table_rows), (t, table_rows)
+            table_rows = [r[: -len(added)] for r in table_rows]
+        kept[t] = table_rows
+    return kept
 
 
 def schema_differences(engine, ignore_foreign: bool = True) -> list:
@@ -326,6 +342,37 @@ def test_a_database_at_the_baseline_gets_the_audit_log_and_its_old_password_hash
     assert without_later_tables(rows) == release_rows()
     engine.dispose()
     check_release_values(Store(url))  # release 0.1's n=2^14 hash logs in (and is replaced then)
+
+
+def test_a_database_at_0003_with_messages_gets_message_kinds_and_keeps_its_rows(tmp_path):
+    """0004: inbox rows already there become text messages without a link; channel_events starts empty."""
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    path = tmp_path / "trolyso.db"
+    url = legacy_sqlite(path)
+    engine = connect(url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0003")
+    assert (state(engine).kind, state(engine).revision) == ("behind", "0003")
+    before = sqlite_rows(path)["inbox"]
+    upgrade(engine)
+    assert state(engine).kind == "head" and schema_differences(engine) == []
+    rows = sqlite_rows(path)
+    assert [r[:-2] for r in rows["inbox"]] == before and len(before) == 2
+    assert {r[-2:] for r in rows["inbox"]} == {("text", None)}
+    assert rows["channel_events"] == []
+    with engine.begin() as conn:  # a row written the old way (no kind) is a text message
+        conn.execute(
+            text(
+                "INSERT INTO inbox (channel, platform_id, conversation_id, recipient, text, received_at, status, "
+                "attempts, next_try_at) "
+                "VALUES ('web', 'p', 'web:x', 'x', 'chào', '2026-12-01', 'done', 0, '2026-12-01')"
+            )
+        )
+        assert conn.execute(text("SELECT kind FROM inbox WHERE platform_id = 'p'")).scalar_one() == "text"
+    engine.dispose()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------------

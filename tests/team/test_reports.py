@@ -24,7 +24,7 @@ import requests
 from sqlalchemy import insert, update
 
 from bot.store import Store
-from bot.store.schema import feedback, handoffs, questions, subscriptions
+from bot.store.schema import channel_events, feedback, handoffs, questions, subscriptions
 from bot.team.groups import Features, QuestionGroups
 from bot.team.reports import (
     Period,
@@ -145,6 +145,24 @@ def seed(store: Store) -> None:
         store.set_subscription(conv, channel=conv.split(":")[0], active=active)
         with store.engine.begin() as conn:
             conn.execute(update(subscriptions).where(subscriptions.c.conversation_id == conv).values(updated_at=t))
+    with store.engine.begin() as conn:  # non-text messages, follows, unfollows (counts only: connectors/queue.py)
+        conn.execute(
+            insert(channel_events),
+            [
+                {"channel": ch, "kind": kind, "at": t}
+                for ch, kind, t in (
+                    ("zalo-oa", "voice", vn(2025, 12, 10, 0, 0)),  # first minute of the period
+                    ("zalo-oa", "voice", vn(2026, 2, 1, 8, 0)),
+                    ("zalo-oa", "image", vn(2026, 2, 1, 8, 1)),
+                    ("telegram", "voice", vn(2026, 6, 9, 23, 59)),  # last minute of the period
+                    ("zalo-oa", "follow", vn(2026, 3, 1, 7, 0)),
+                    ("zalo-oa", "follow", vn(2026, 3, 2, 7, 0)),
+                    ("zalo-oa", "unfollow", vn(2026, 4, 2, 7, 0)),
+                    ("zalo-oa", "voice", vn(2025, 12, 9, 23, 59)),  # the day before: out
+                    ("telegram", "sticker", vn(2026, 6, 10, 0, 0)),  # the day after: out
+                )
+            ],
+        )
 
 
 @pytest.fixture
@@ -296,6 +314,27 @@ def test_csv_is_one_long_table_excel_reads_and_csv_parses(seeded):
     assert not any(c.startswith(("=", "+", "@")) for r in rows for c in r)
 
 
+def test_non_text_messages_follows_and_unfollows_per_kind_and_channel_in_vietnam_time(seeded):
+    store, knowledge = seeded
+    report = build_report(store, H1, knowledge)
+    assert [(e.kind, e.channel, e.count) for e in report.events] == [
+        ("voice", "telegram", 1),
+        ("voice", "zalo-oa", 2),
+        ("image", "zalo-oa", 1),
+        ("follow", "zalo-oa", 2),
+        ("unfollow", "zalo-oa", 1),
+    ]
+    assert (report.non_text, report.events_of("follow"), report.events_of("unfollow")) == (4, 2, 1)
+    cell = {(r[0], r[1], r[2]): r[3] for r in csv.reader(io.StringIO(to_csv(report).lstrip("\ufeff")))}
+    assert cell[("Tin không phải chữ và lượt quan tâm", "Tin nhắn thoại", "Số lượng (Zalo OA)")] == "2"
+    assert cell[("Tin không phải chữ và lượt quan tâm", "Tin nhắn thoại", "Số lượng (Telegram)")] == "1"
+    assert cell[("Tin không phải chữ và lượt quan tâm", "Bỏ quan tâm / chặn", "Số lượng (Zalo OA)")] == "1"
+    assert "Tin không phải chữ:      4 (thoại, ảnh, tệp…); quan tâm 2, bỏ quan tâm 1" in format_text(report)
+    after = build_report(store, Period(dt.date(2026, 6, 10), dt.date(2026, 6, 30)), knowledge)
+    assert [(e.kind, e.channel, e.count) for e in after.events] == [("sticker", "telegram", 1)]
+    assert build_report(store, Period(dt.date(2024, 1, 1), dt.date(2024, 1, 31)), knowledge).events == []
+
+
 @pytest.mark.skipif(not pg.available(), reason="PostgreSQL server binaries are installed by `make test`")
 def test_the_same_report_on_postgresql(seeded, tmp_path):
     store, knowledge = seeded
@@ -321,6 +360,7 @@ def test_the_same_report_on_postgresql(seeded, tmp_path):
             "subscribed",
             "unsubscribed",
             "subscribers_now",
+            "events",
         ):
             assert getattr(a, name) == getattr(b, name), name
         assert [(g.label, g.questions, g.residents) for g in a.groups] == [
