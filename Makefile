@@ -19,7 +19,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOME_COMMUNE := $(if $(TROLYSO_COMMUNE),,$(shell grep -qs '^TROLYSO_COMMUNE=' .env || echo TROLYSO_COMMUNE=muong-mun))
 EVAL_ENV  := TROLYSO_COMMUNE=muong-mun
 
-.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-console lint lint-code clean rasa-env train browser postgres redis
+.PHONY: run test setup index eval bench bench-dialogue bench-gateway bench-scale bench-console lint lint-code clean rasa-env train browser postgres redis
 
 # Starts the action server and the Rasa server, then a terminal chat through Rasa's REST channel.
 run: setup index train
@@ -72,6 +72,11 @@ bench-dialogue: setup index train
 # 200 residents at once through the Zalo OA webhook, the whole real stack, a fake Zalo OA receiving replies.
 bench-gateway: setup index train
 	$(BIN)/python scripts/bench_gateway.py --residents 200
+
+# Saturating load on 1 gateway/1 Rasa/1 action server, then 1/3/2: msg/s, CPU-ms per message per stage and the
+# capacity table for a commune, a province and the country (options: scripts/bench_scale.py --help).
+bench-scale: setup index train redis
+	$(BIN)/python scripts/bench_scale.py
 
 bench-console: setup
 	$(BIN)/python scripts/bench_console.py --questions 10000 --check
