@@ -169,6 +169,15 @@ class MessageQueue:
     def ready_inbound(self, limit: int = 64) -> list[Ready]:
         return self._ready(inbox, limit)
 
+    def renew_inbound(self, row: Row) -> None:
+        """Extend a claimed message's lease while it is being answered (Rasa can take longer than a lease)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id == row.id, inbox.c.status == InboxStatus.PENDING)
+                .values(lease_until=utcnow() + self.lease)
+            )
+
     def claim_inbound(self, row_id: int) -> Row | None:
         return self._claim(inbox, row_id)
 

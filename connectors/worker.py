@@ -111,6 +111,7 @@ class Worker:
             row = await asyncio.to_thread(claim, row_id)
             if row is None:  # another gateway process took it
                 return
+            renew = asyncio.create_task(self._keep_lease(row)) if kind == "in" else None
             try:
                 if kind == "in":
                     await self.process_inbound(row)
@@ -120,11 +121,27 @@ class Worker:
                 log.exception("worker: unexpected error on %s row %s", kind, row.id)
                 retry = self.queue.retry_inbound if kind == "in" else self.queue.retry_outbound
                 await asyncio.to_thread(retry, row, "unexpected error", self.delay(row.attempts))
+            finally:
+                if renew is not None:
+                    renew.cancel()
         finally:
             self._busy.discard(conversation_id)
             if kind == "in" and row_id in self.settled:
                 self.settled[row_id].set()
             self.wake.set()
+
+    async def _keep_lease(self, row: Row) -> None:
+        """Renew a message's lease while it is being answered: Rasa may take longer than a lease (waiting for the
+        conversation's lock a killed Rasa held, failing over to the next server), and another gateway process that
+        took the row meanwhile would send it to Rasa a second time, racing the first (the step advanced twice).
+        Only a dead process's rows come back to the others, after at most one lease."""
+        period = self.queue.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await asyncio.to_thread(self.queue.renew_inbound, row)
+            except Exception:  # the store briefly unreachable: try again next period
+                log.warning("worker: could not renew the lease of message %s", row.id)
 
     async def process_inbound(self, row: Row) -> None:
         if row.kind == MessageKind.UNFOLLOW:  # they can no longer be written to: no reply, no news

@@ -84,17 +84,22 @@ class TokenRestInput(RestInput):
         return value if isinstance(value, str) and 0 < len(value) <= MAX_MESSAGE_ID else None
 
     @staticmethod
-    async def replay(request: Request, sender_id: str, message_id: str, collector: CollectingOutputChannel) -> bool:
-        """Put what the bot said after the message `message_id` into `collector`, if that message was processed
-        already; False when it must be processed (not found, or nothing said after it, or no agent to ask)."""
+    async def handle_once(request: Request, message: UserMessage, collector: CollectingOutputChannel) -> bool:
+        """Process `message` unless its `message_id` was processed already, in which case put what the bot said
+        after it into `collector`. The look-up and the processing hold the conversation's lock together (what
+        Agent.handle_message does, with the look-up inside), so two copies of one message sent at once (a gateway
+        whose lease ran out while Rasa was still at it) are processed once. False when there is no agent to ask:
+        the caller hands the message to Rasa the usual way."""
         agent = getattr(request.app.ctx, "agent", None)
-        if agent is None or getattr(agent, "tracker_store", None) is None:
+        if agent is None or getattr(agent, "tracker_store", None) is None or not agent.is_ready():
             return False
+        sender_id, message_id = message.sender_id, message.message_id
         async with agent.lock_store.lock(sender_id):
             tracker = await agent.tracker_store.retrieve(sender_id)
-        said = answered(list(tracker.events), message_id) if tracker is not None else None
-        if not said:
-            return False
+            said = answered(list(tracker.events), message_id) if tracker is not None else None
+            if not said:
+                await agent.processor.handle_message(message)
+                return True
         log.info(
             "REST channel: message %s of %s was processed already; its %d replies sent again",
             message_id,
@@ -128,18 +133,12 @@ class TokenRestInput(RestInput):
                 )
             message_id = self._extract_message_id(request)
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender_id, input_channel=input_channel, metadata=metadata, message_id=message_id
+            )
             try:
-                if not (message_id and sender_id and await self.replay(request, sender_id, message_id, collector)):
-                    await on_new_message(
-                        UserMessage(
-                            text,
-                            collector,
-                            sender_id,
-                            input_channel=input_channel,
-                            metadata=metadata,
-                            message_id=message_id,
-                        )
-                    )
+                if not (message_id and sender_id and await self.handle_once(request, message, collector)):
+                    await on_new_message(message)
             except asyncio.CancelledError:
                 log.error("REST channel: message of %s timed out", sender_id)
             except Exception:

@@ -107,3 +107,60 @@ def test_without_a_token_rasa_does_not_start_the_channel(tmp_path):
     proc = run_rasa_python(code, tmp_path)
     assert proc.returncode != 0
     assert "TROLYSO_RASA_TOKEN is not set" in proc.stderr
+
+
+# Runs in .venv-rasa: Rasa's own in-memory lock and tracker stores behind a stub agent whose processing takes 0.3 s;
+# two copies of one message (the same message_id) arrive together. Prints how often the message was processed and
+# what each copy was answered.
+TWO_COPIES = """
+import asyncio, json
+from types import SimpleNamespace
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from nlu.rest_channel import TokenRestInput
+
+class SlowProcessor:
+    def __init__(self, trackers):
+        self.trackers, self.calls = trackers, 0
+
+    async def handle_message(self, message):
+        self.calls += 1
+        tracker = await self.trackers.get_or_create_tracker(message.sender_id)
+        await asyncio.sleep(0.3)  # NLU, the policies and an action call
+        reply = f"Bước {self.calls + 1}"
+        tracker.update(UserUttered(message.text, message_id=message.message_id))
+        tracker.update(BotUttered(reply))
+        await self.trackers.save(tracker)
+        await message.output_channel.send_text_message(message.sender_id, reply)
+
+async def main():
+    trackers = InMemoryTrackerStore(Domain.empty())
+    processor = SlowProcessor(trackers)
+    agent = SimpleNamespace(
+        tracker_store=trackers, lock_store=InMemoryLockStore(), processor=processor, is_ready=lambda: True
+    )
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=agent)))
+
+    async def copy():
+        collector = CollectingOutputChannel()
+        message = UserMessage("tiếp", collector, "u1", message_id="trolyso-7")
+        assert await TokenRestInput.handle_once(request, message, collector)
+        return [m["text"] for m in collector.messages]
+
+    answers = await asyncio.gather(copy(), copy())
+    print(json.dumps({"calls": processor.calls, "answers": answers}, ensure_ascii=False))
+
+asyncio.run(main())
+"""
+
+
+def test_two_copies_of_one_message_arriving_together_are_processed_once(tmp_path):
+    """The look-up of the message_id and the processing hold the conversation's lock together: the second copy waits,
+    then finds the first one's reply (were the lock released between them, both copies would be processed)."""
+    done = run_rasa_python(TWO_COPIES, tmp_path, TROLYSO_RASA_TOKEN=TOKEN)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"calls": 1, "answers": [["Bước 2"], ["Bước 2"]]}
