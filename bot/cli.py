@@ -304,6 +304,7 @@ def _ablation(engine, items) -> None:
         "no question-type match": replace(base, question_weight=0.0),
         "no plan penalty": replace(base, plan_penalty=0.0),
         "no answer-type check": replace(base, answer_type_check=False),
+        "asked kind anywhere in the answer": replace(base, kind_near_coverage=0.0),
     }
     click.echo(
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine.answer_type import LABELS, STRONG, Kind, asked_kinds, missing_kinds
+from bot.engine.answer_type import LABELS, STRONG, Kind, ask_words, asked_kinds, missing_kinds
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
@@ -311,14 +311,22 @@ class AnswerEngine:
             return text, used
         t = self.tuning
         strong = {k for k in asked if k in STRONG}
+        asking = ask_words(query.text)
+        subject = [tok for tok in toks if tok not in asking]
 
-        def lacking(answer: str) -> set[Kind]:
-            return missing_kinds(query.text, answer.rsplit("\n\nNguồn:", 1)[0], asked)
+        def lacking(answer: str, chunks: list[Chunk]) -> set[Kind]:
+            body = answer.rsplit("\n\nNguồn:", 1)[0]
+            missing = missing_kinds(query.text, body, asked)
+            if t.kind_near_coverage and strong - missing and subject:
+                # a date, number or sum counts only in a sentence about what was asked
+                near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage))
+                missing |= missing_kinds(query.text, near, strong - missing)
+            return missing
 
         def fails(missing: set[Kind]) -> bool:
             return missing == asked or bool(strong and strong <= missing)
 
-        missing = lacking(text)
+        missing = lacking(text, used)
         if fails(missing):
             for alt in hits[1:4]:
                 if (
@@ -328,7 +336,7 @@ class AnswerEngine:
                 ):
                     continue
                 alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
-                if not fails(alt_missing := lacking(alt_text)):
+                if not fails(alt_missing := lacking(alt_text, alt_used)):
                     text, used, missing = alt_text, alt_used, alt_missing
                     break
         if fails(missing):
@@ -354,6 +362,32 @@ class AnswerEngine:
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25
         return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
+
+    def _units_about(self, toks: list[str], text: str, chunks: list[Chunk], share: float) -> list[str]:
+        """The sentences (list items, table rows) of an answer holding at least `share` of the question's subject
+        words, idf-weighted, counting the titles and headings of the sections it came from, the sentences either
+        side and the line that leads a list."""
+        total = sum(self._idf(t) for t in toks)
+        if not total:
+            return []
+        context = set(re.findall(r"\w+", fold(" ".join(w for c in chunks for w in [c.title, *c.heading_path]))))
+        # (paragraph, sentence or row) in order; a sentence's neighbours in its paragraph count as its context
+        rows = [
+            (p, row) for p, block in enumerate(text.split("\n")) for unit in _units(block) for row in unit.split("\n")
+        ]
+        about = []
+        lead = ""  # a line ending in ":" ("2.1. Năm 2025:", "… như sau:") heads the items after it
+        for i, (paragraph, row) in enumerate(rows):
+            # the sentences either side in the paragraph count too ("X được ký ngày …" before "Thủ tướng ký X")
+            beside = " ".join(r for p, r in rows[max(0, i - 1) : i + 2] if p == paragraph)
+            have = context | set(re.findall(r"\w+", fold(f"{lead} {beside}")))
+            if sum(self._idf(t) for t in toks if t in have) >= share * total:
+                about.append(f"{lead} {row}" if lead else row)
+            if row.rstrip().endswith(":"):
+                lead = row
+            elif not row.lstrip().startswith(("-", "*", "+", "•", "|")):
+                lead = ""
+        return about
 
     def _coverage(self, toks: list[str], chunk: Chunk) -> float:
         """Idf-weighted share of the question's content words found in one sentence (or table row) of the

@@ -147,6 +147,28 @@ _DAY = re.compile(
 )
 
 
+# Words that say how or who asks, not what about ("mất mấy ngày thì xong vậy", "xã ta"): left out when checking
+# that a date or number stands next to the subject of the question.
+_NOT_SUBJECT = frozenset(
+    "may bao nhieu bn nao gi dau khi luc lau mat xong het vay a ah ak ha nhe nha nhi oi minh ta em anh chi toi tui "
+    "ad ban co khong ko k duoc dc la thi phai can".split()
+)
+
+
+def ask_words(question: str) -> set[str]:
+    """The question's folded words that ask (ngày nào, bao nhiêu phần trăm, ở đâu…) or only carry courtesy."""
+    q = fold(question)
+    words = set(_NOT_SUBJECT)
+    for kind, pattern in _ASKS:
+        if kind is not Kind.PHONE:  # the phone pattern spans the whole question
+            for m in pattern.finditer(q):
+                words.update(m.group().split())
+    for unit in _COUNT_ASK.findall(q):
+        if _unit_kind(unit)[1] == "%":
+            words.update(unit.split())
+    return words
+
+
 def _unit_kind(unit: str) -> tuple[Kind | None, str]:
     """What "bao nhiêu <unit>" asks for, and the thing to count in the answer: "%" or the noun's first syllable
     ("bao nhiêu người" -> COUNT "nguoi"; "bao nhiêu tiền" -> MONEY; "vào" is no unit -> None)."""

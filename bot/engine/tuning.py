@@ -30,3 +30,5 @@ class Tuning:
     answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)
     alt_section_coverage: float = 0.85  # ... unless a section of the same document holding it covers this share of
     # the best section's coverage
+    kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
+    # question's content words (title and heading count): not a date beside another subject; 0 = anywhere

@@ -79,3 +79,35 @@ def test_the_part_not_known_is_named(home_engine):
     a = home_engine.ask("Nghị quyết 57 do ai ký, còn số điện thoại của ban soạn thảo là số mấy?")
     assert a.answered and "Tô Lâm" in a.text
     assert "số điện thoại của ban soạn thảo" in a.text and "chưa có thông tin" in a.text
+
+
+def test_a_date_counts_only_in_a_sentence_about_what_was_asked(home_engine):
+    """A section that holds a date is no answer to "ngày nào" when the date belongs to another subject; the
+    sentences either side and the line that leads a list count as the date's context."""
+    e = home_engine
+    subject = ["quyet", "dinh", "1169", "ky"]  # "Quyết định 1169 ký ngày nào"
+    text = (
+        "Nghị quyết 57-NQ/TW được ban hành ngày 22/12/2024 về khoa học, công nghệ.\n\n"
+        "Quyết định 1169/QĐ-TTg được ký ngày 16/6/2025. Người ký là Phó Thủ tướng."
+    )
+    about = e._units_about(subject, text, [], 0.9)
+    assert about == ["Quyết định 1169/QĐ-TTg được ký ngày 16/6/2025.", "Người ký là Phó Thủ tướng."]
+    listed = "2.1. Năm 2025:\n- Xây dựng chuyên mục tuyên truyền trên trang thông tin điện tử của xã."
+    about = e._units_about(["chuyen", "muc", "trang", "thong", "tin", "dien", "tu"], listed, [], 0.9)
+    assert about == ["Năm 2025: - Xây dựng chuyên mục tuyên truyền trên trang thông tin điện tử của xã."]
+
+
+def test_a_date_in_the_next_sentence_still_answers(home_engine):
+    a = home_engine.ask("quyet dinh 1169 cua thu tuong ky ngay nao vay")
+    assert a.answered and "16/6/2025" in a.text, a.text
+
+
+def test_a_number_beside_another_subject_is_no_answer(home_engine):
+    """ "Mất mấy tiếng" is not answered by the section on the movement's name because it holds "1945" and "90–95%":
+    those numbers are about another subject; without the check the section is given as the answer."""
+    question = "Học xong khóa xóa mù số trên nền tảng Bình dân học vụ số mất mấy tiếng?"
+    assert not home_engine.ask(question).answered
+    anywhere = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, kind_near_coverage=0.0), home="muong-mun"
+    )
+    assert anywhere.ask(question).answered

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine.answer_type import Kind, asked_kinds, missing_kinds
+from bot.engine.answer_type import Kind, ask_words, asked_kinds, missing_kinds
 
 ASKS = [
     ("Ông phó chủ tịch xã số điện thoại bao nhiêu ạ?", {Kind.PHONE}),
@@ -57,3 +57,11 @@ def test_words_that_fold_like_numbers_are_not_amounts():
     assert missing_kinds("lệ phí bao nhiêu tiền", "Hệ thống tự động gửi kết quả, hoạt động cả ngày.") == {Kind.MONEY}
     assert missing_kinds("mất bao lâu", "Tính từ ngày nộp hồ sơ, sau ngày làm việc.") == {Kind.DURATION}
     assert missing_kinds("mất bao lâu", "Không quá ba ngày làm việc.") == set()
+
+
+def test_ask_words_are_how_the_question_asks_not_what_about():
+    words = ask_words("quyet dinh 1169 cua thu tuong ky ngay nao vay")
+    assert {"ngay", "nao", "vay"} <= words
+    assert not {"quyet", "dinh", "1169", "thu", "tuong", "ky"} & words
+    percent = ask_words("xã ta cần bao nhiêu phần trăm cán bộ được đào tạo")
+    assert {"bao", "nhieu", "phan", "tram", "ta"} <= percent and not {"bo", "dao", "tao"} & percent
