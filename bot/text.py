@@ -40,6 +40,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(nfc(text).lower())
 
 
+def folded_words(text: str) -> set[str]:
+    """The distinct folded syllables and numbers of a text: what "holds this word" means, with or without diacritics."""
+    return set(re.findall(r"\w+", fold(text)))
+
+
 def search_tokens(text: str) -> list[str]:
     """BM25 tokens: folded syllables plus syllable bigrams (Vietnamese words are mostly two syllables)."""
     toks = re.findall(r"\w+", fold(text))

@@ -33,7 +33,7 @@ from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
 from bot.features import Features
 from bot.status import Reason
-from bot.text import fold, nfc, strip_courtesy
+from bot.text import fold, folded_words, nfc, strip_courtesy
 
 log = logging.getLogger(__name__)
 
@@ -367,10 +367,10 @@ class AnswerEngine:
         """The sentences (list items, table rows) of an answer holding at least `share` of the question's subject
         words, idf-weighted, counting the titles and headings of the sections it came from, the sentences either
         side and the line that leads a list."""
-        total = sum(self._idf(t) for t in toks)
+        total = self._weight(toks)
         if not total:
             return []
-        context = set(re.findall(r"\w+", fold(" ".join(w for c in chunks for w in [c.title, *c.heading_path]))))
+        context = folded_words(" ".join(w for c in chunks for w in [c.title, *c.heading_path]))
         # (paragraph, sentence or row) in order; a sentence's neighbours in its paragraph count as its context
         rows = [
             (p, row) for p, block in enumerate(text.split("\n")) for unit in _units(block) for row in unit.split("\n")
@@ -380,8 +380,8 @@ class AnswerEngine:
         for i, (paragraph, row) in enumerate(rows):
             # the sentences either side in the paragraph count too ("X được ký ngày …" before "Thủ tướng ký X")
             beside = " ".join(r for p, r in rows[max(0, i - 1) : i + 2] if p == paragraph)
-            have = context | set(re.findall(r"\w+", fold(f"{lead} {beside}")))
-            if sum(self._idf(t) for t in toks if t in have) >= share * total:
+            have = context | folded_words(f"{lead} {beside}")
+            if self._weight(toks, have) >= share * total:
                 about.append(f"{lead} {row}" if lead else row)
             if row.rstrip().endswith(":"):
                 lead = row
@@ -389,20 +389,23 @@ class AnswerEngine:
                 lead = ""
         return about
 
+    def _weight(self, toks: list[str], have: set[str] | None = None) -> float:
+        """The idf weight of the question's words (those in `have`, when given)."""
+        return sum(self._idf(t) for t in toks if have is None or t in have)
+
     def _coverage(self, toks: list[str], chunk: Chunk) -> float:
         """Idf-weighted share of the question's content words found in one sentence (or table row) of the
         section, counting the document title and heading (and an FAQ's approved wordings) as part of every
         sentence."""
         if not toks:
             return 0.0
-        total = sum(self._idf(t) for t in toks)
+        total = self._weight(toks)
         wordings = chunk.meta.get("questions", []) if chunk.kind == "faq" else []
-        context = set(re.findall(r"\w+", fold(" ".join([chunk.title, *chunk.heading_path, *wordings]))))
+        context = folded_words(" ".join([chunk.title, *chunk.heading_path, *wordings]))
         best = 0.0
         for unit in _units(chunk.text) or [""]:
             for row in unit.split("\n"):
-                have = context | set(re.findall(r"\w+", fold(row)))
-                best = max(best, sum(self._idf(t) for t in toks if t in have))
+                best = max(best, self._weight(toks, context | folded_words(row)))
         return best / total
 
     def _rerank(self, query: Query, toks: list[str], hits: list[Hit]) -> list[Hit]:
@@ -449,8 +452,7 @@ class AnswerEngine:
             return 0.0
         folded = fold(unit)
         have = set(re.findall(r"\w+", folded))
-        total = sum(self._idf(t) for t in query_toks)
-        uni = sum(self._idf(t) for t in query_toks if t in have) / total
+        uni = self._weight(query_toks, have) / self._weight(query_toks)
         pairs = list(itertools.pairwise(query_toks))
         if not pairs:
             return uni

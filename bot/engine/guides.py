@@ -24,7 +24,7 @@ from bot.engine.knowledge import (
     parse_document,
 )
 from bot.engine.sources import source_line
-from bot.text import fold, nfc
+from bot.text import fold, folded_words, nfc
 
 FLOW_TITLES = {
     "dvc": "Dịch vụ công trực tuyến",
@@ -255,7 +255,7 @@ class GuideLibrary:
         task ("tôi muốn trả tiền điện" → tien-dien among the payments); None when none or several do."""
         options = self.guides(flow)
         words = set(fold(text).split())
-        labels = {g.path: set(re.findall(r"\w+", fold(f"{g.button} {g.task.replace('-', ' ')}"))) for g in options}
+        labels = {g.path: folded_words(f"{g.button} {g.task.replace('-', ' ')}") for g in options}
         counts: dict[str, int] = {}
         for ws in labels.values():
             for w in ws:
@@ -295,14 +295,14 @@ def best_label_match(text: str, options: list[tuple[object, list[str]]], min_sha
     """The option whose labels share the most (folded) words with the text, when more than `min_share` of the
     text's meaningful words belong to it ("khai sinh" picks "Khai sinh cho con"; "vneid mức 2 dùng để làm gì"
     is a question, not a pick)."""
-    words = set(re.findall(r"\w+", fold(text))) - GENERIC_WORDS
+    words = folded_words(text) - GENERIC_WORDS
     if not words:
         return None
     best, best_score = None, 0.0
     for option, labels in options:
         label_words = set()
         for label in labels:
-            label_words |= set(re.findall(r"\w+", fold(label)))
+            label_words |= folded_words(label)
         label_words -= GENERIC_WORDS
         shared = len(words & label_words)
         if not label_words or shared / len(words) <= min_share:

@@ -15,7 +15,7 @@ from bot.engine.knowledge import Chunk
 from bot.engine.redflags import RedFlag, red_flags, warning
 from bot.engine.retrieval import Hit, HybridRetriever, Retrieval
 from bot.engine.sources import chunk_source_line
-from bot.text import fold
+from bot.text import fold, folded_words
 
 SCAM_TOPIC = "LUADAO"
 SCAM_FLOW = "luadao"
@@ -41,11 +41,11 @@ def _sentences(text: str) -> list[str]:
 
 def _advice(question: str, chunk: Chunk) -> str:
     """The section's advice sentences closest to the message, in document order, within ADVICE_CHARS."""
-    asked = set(re.findall(r"\w+", fold(question)))
+    asked = folded_words(question)
     units = _sentences(chunk.text)
 
     def score(unit: str) -> float:
-        words = set(re.findall(r"\w+", fold(unit)))
+        words = folded_words(unit)
         return bool(_ADVICE.search(fold(unit))) + len(asked & words) / (len(words) or 1)
 
     chosen: list[int] = []
@@ -72,8 +72,8 @@ def _rerank(question: str, hits: list[Hit], retriever: HybridRetriever) -> list[
     top = max((h.fused for h in hits), default=0.0) or 1.0
     scored = []
     for hit in hits:
-        heading = set(re.findall(r"\w+", fold(" ".join(hit.chunk.heading_path))))
-        words = heading | set(re.findall(r"\w+", fold(hit.chunk.text)))
+        heading = folded_words(" ".join(hit.chunk.heading_path))
+        words = heading | folded_words(hit.chunk.text)
         share = sum(idf(t) for t in asked if t in words) + sum(idf(t) for t in asked if t in heading)
         scored.append((share / total, hit))
     return sorted(scored, key=lambda x: x[0] + x[1].fused / top, reverse=True)
