@@ -10,8 +10,10 @@ the killed gateway's leased rows come back after TROLYSO_QUEUE_LEASE_SECONDS (10
 not answer are sent again with the same `message_id` and answered once (nlu/rest_channel.py).
 
 Then: every message is in the inbox once and answered; every outbox row was delivered, and the platform received
-exactly the outbox's rows per resident, in order (nothing lost, nothing twice); each reply shows the step its message
-led to (a skipped or repeated step shows); and one more "Tiếp theo" after the faults brings each resident step 4.
+the outbox's rows per resident, in order: nothing lost, and nothing twice except a part the killed gateway was
+sending at the kill (the platform took it, the gateway died before recording it; seen once in six runs);
+each reply shows the step its message led to (a skipped or repeated step shows); and one more "Tiếp theo" after
+the faults brings each resident step 4.
 Measured numbers are printed (`pytest -s`); on 2 shared cores (load 5-8) the whole test took 5-5.5 minutes: stack
 start ~60 s, 3,500 messages in 190-240 s (15-18 messages/s), a killed gateway back in 3-5 s (its leased messages
 answered within ~30 s), a killed Rasa back in 43-51 s (its conversations' messages answered within ~65 s: they wait
@@ -43,6 +45,7 @@ from bot.engine.guides import GuideLibrary
 from bot.stack import Stack
 from bot.status import InboxStatus, OutboxStatus
 from bot.store.schema import inbox, outbox
+from connectors.worker import WorkerConfig
 from tests import pg, redis_server
 from tests.conftest import E2E, running_stack
 from tests.fakes import FakeZaloOA
@@ -333,7 +336,10 @@ def test_killing_a_gateway_a_rasa_and_an_action_server_mid_load_loses_and_repeat
             problems.append(f"{user}: the platform received the replies out of order")
     delivered = sum(len(t) for t in received.values())
     print(f"  outbox rows {len(outbox_rows)}, delivered {delivered}: duplicated {duplicated}, lost {lost}")
-    if duplicated or lost:
+    # A part the killed gateway had handed to the platform but not yet marked sent is sent again by the other gateway
+    # once its lease expires: the Zalo OA API takes no idempotency key, so that moment is at-least-once. At most the
+    # killed gateway's sends in flight (its worker's concurrency) may arrive twice; any more is a fault.
+    if lost or duplicated > WorkerConfig().concurrency:
         problems.append(f"the platform received {duplicated} parts twice and missed {lost}")
 
     # per resident, each message's reply (its parts, in outbox order) shows the step it led to, the messages in order
