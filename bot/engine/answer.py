@@ -16,7 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from bot.engine.answer_type import LABELS, STRONG, Kind, ask_words, asked_kinds, missing_kinds
+from bot.engine.answer_type import (
+    LABELS,
+    STRONG,
+    Kind,
+    ask_words,
+    asked_kinds,
+    asks_about_occasion,
+    missing_kinds,
+    named_years,
+)
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
@@ -207,6 +216,9 @@ class AnswerEngine:
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
         core = strip_courtesy(question)
+        if self.tuning.occasion_check and asks_about_occasion(core, asked_kinds(core)):
+            # "lớp tuần sau học ngày nào, ở đâu": the commune's calendar, for the team (every part is about it)
+            return Answer(q=question, answered=False, text=REFUSAL_NO_MATCH, reason=Reason.NO_MATCH)
         parts = split_asks(core)
         if len(parts) > 1 and (combined := self._answer_parts(question, parts)) is not None:
             return combined
@@ -307,9 +319,10 @@ class AnswerEngine:
         is in a guide's step, not its introduction); None when none does. When only a weaker part (a place, a
         body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
         asked = asked_kinds(query.text)
-        if not asked:
-            return text, used
         t = self.tuning
+        years = named_years(query.text) if t.year_check else set()
+        if not asked and not years:
+            return text, used
         strong = {k for k in asked if k in STRONG}
         asking = ask_words(query.text)
         subject = [tok for tok in toks if tok not in asking]
@@ -323,11 +336,17 @@ class AnswerEngine:
                 missing |= missing_kinds(query.text, near, strong - missing)
             return missing
 
-        def fails(missing: set[Kind]) -> bool:
-            return missing == asked or bool(strong and strong <= missing)
+        def off_year(answer: str, chunks: list[Chunk]) -> bool:
+            """The answer is about another year than the one asked (its headings count: "2.3. Đến năm 2030")."""
+            said = fold(" ".join([answer, *(w for c in chunks for w in [c.title, *c.heading_path])]))
+            return any(not re.search(rf"\b{y}\b", said) for y in years)
+
+        def fails(missing: set[Kind], answer: str, chunks: list[Chunk]) -> bool:
+            kinds_fail = bool(asked) and (missing == asked or bool(strong and strong <= missing))
+            return kinds_fail or off_year(answer, chunks)
 
         missing = lacking(text, used)
-        if fails(missing):
+        if fails(missing, text, used):
             for alt in hits[1:4]:
                 if (
                     alt.chunk.path != hits[0].chunk.path  # only another section of the same document
@@ -336,10 +355,10 @@ class AnswerEngine:
                 ):
                     continue
                 alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
-                if not fails(alt_missing := lacking(alt_text, alt_used)):
+                if not fails(alt_missing := lacking(alt_text, alt_used), alt_text, alt_used):
                     text, used, missing = alt_text, alt_used, alt_missing
                     break
-        if fails(missing):
+        if fails(missing, text, used):
             return None
         if missing:
             unknown = ", ".join(LABELS[k] for k in sorted(missing))

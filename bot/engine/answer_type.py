@@ -82,11 +82,16 @@ _ASKS = [
             r"trong bao lau|sau bao lau)\b"
         ),
     ),
-    (Kind.PERSON, re.compile(r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao)\b")),
+    (
+        Kind.PERSON,  # a document is signed by a person ("Phó Chủ tịch Vũ Thị Hòa"), not by a body
+        re.compile(
+            r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao|ai (?:da )?ky|nguoi ky)\b"
+        ),
+    ),
     (
         Kind.BODY,
         re.compile(
-            r"\b(?:la ai|ai (?:ky|ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
+            r"\b(?:la ai|ai (?:ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
             r"dung dau|to chuc|huong dan|duyet|cap|giai quyet)|co quan nao|don vi nao|bo nao|"
             r"ngan hang nao|to chuc nao|nguoi nao|ben nao|cap nao)\b"
         ),
@@ -151,7 +156,7 @@ _DAY = re.compile(
 # that a date or number stands next to the subject of the question.
 _NOT_SUBJECT = frozenset(
     "may bao nhieu bn nao gi dau khi luc lau mat xong het vay a ah ak ha nhe nha nhi oi minh ta em anh chi toi tui "
-    "ad ban co khong ko k duoc dc la thi phai can".split()
+    "ad ban co khong ko k duoc dc la thi phai can do".split()  # "do ai ký": by whom
 )
 
 
@@ -240,6 +245,40 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
     return bool(_PLACE.search(folded))  # Kind.PLACE
+
+
+# A plan year named in the question ("đến 2045", "năm 2026"), not a birth year ("sinh năm 2015").
+_PLAN_YEAR = re.compile(r"(?<!sinh )(?<!sinh nam )\b20[2-5]\d\b")
+
+
+def named_years(question: str) -> set[str]:
+    """The years a question is about: an answer about another year does not answer it ("đến 2045 kinh tế số
+    chiếm bao nhiêu" is not answered by the 2030 target)."""
+    return set(_PLAN_YEAR.findall(fold(question)))
+
+
+# A particular occasion, not a standing rule: "tuần sau", "thứ 7 này", "sắp tới", "năm nay". "Hôm nay" and
+# "ngày mai" are left out: residents use them to ask a rule ("nộp hôm nay thì tính từ ngày mai").
+_WEEKDAY = r"(?:thu (?:hai|ba|tu|nam|sau|bay|[2-7])|t[2-7])"
+_DAY_OCCASION = (
+    rf"(?:(?:tuan|thang|dot|ky|lan) (?:sau|toi|nay)|(?:(?:sang|chieu|toi) )?{_WEEKDAY} (?:nay|toi|tuan sau)"
+    rf"|(?:sang|chieu) {_WEEKDAY}|cuoi tuan nay)"
+)
+_OCCASION = re.compile(rf"\b(?:{_DAY_OCCASION}|sap toi|nam nay)\b")
+# "… có xuống bản không", "… có mở cửa không ạ": a yes-or-no question, here about what happens on that day
+_YES_NO = re.compile(r"\bco\b.*\b(?:khong|ko|k|hong|hok|chua)\b(?:\s+(?:a|ad|ah|vay|nhi|ha|nhe))*\W*$")
+
+
+def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
+    """True when the question asks when, where, who or how many about a particular occasion ("lớp tuần sau học
+    ngày nào", "năm nay xã mình có bao nhiêu người…"): the knowledge holds plans and standing rules, not the
+    commune's calendar or this year's figures, so such a question goes to the team. How long something takes
+    is a rule, so a duration does not count. A yes-or-no question about a particular day ("thứ 7 này tổ có
+    xuống bản không") asks the commune's calendar too."""
+    folded = fold(question)
+    if asked - {Kind.DURATION}:
+        return bool(_OCCASION.search(folded))
+    return bool(re.search(rf"\b{_DAY_OCCASION}\b", folded) and _YES_NO.search(folded))
 
 
 def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None) -> set[Kind]:

@@ -26,9 +26,13 @@ class Tuning:
     min_dense: float = 0.80  # cosine of the best section with the question
     min_coverage: float = 0.30  # idf-weighted share of the question's content words found in one sentence
     oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
-    oos_override_coverage: float = 0.70  # ... unless the section holds this much of the question's words
+    oos_override_coverage: float = 0.60  # ... unless the section holds this much of the question's words (0.7 refused
+    # in-scope questions such as "bị lừa mất tiền rồi thì báo cho ai"; 0.5 let more specifics through)
     answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)
     alt_section_coverage: float = 0.85  # ... unless a section of the same document holding it covers this share of
     # the best section's coverage
     kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
     # question's content words (title and heading count): not a date beside another subject; 0 = anywhere
+    year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
+    occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay")
+    # is not in the knowledge: the team answers it

@@ -111,3 +111,32 @@ def test_a_number_beside_another_subject_is_no_answer(home_engine):
         home_engine.index, home_engine.embedder, replace(home_engine.tuning, kind_near_coverage=0.0), home="muong-mun"
     )
     assert anywhere.ask(question).answered
+
+
+def test_an_answer_about_another_year_is_no_answer(home_engine):
+    """ "Đến 2045" is not answered by the 2030 target of the same resolution: the engine takes the section about
+    2045, or refuses; without the check the 2030 figure is given."""
+    question = "Đến 2045 thì kinh tế số chiếm bao nhiêu phần trăm GDP theo Nghị quyết 57?"
+    a = home_engine.ask(question)
+    assert not a.answered or "2045" in a.text, a.text
+    blind = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, year_check=False), home="muong-mun"
+    )
+    b = blind.ask(question)
+    assert b.answered and "2045" not in b.text.rsplit("Nguồn:", 1)[0], b.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Lớp Bình dân học vụ số tuần sau học ngày nào, ở nhà văn hóa bản nào vậy?",
+        "thu 7 nay to cong nghe so co xuong ban em ho tro cai vneid khong a",
+    ],
+)
+def test_a_particular_occasion_goes_to_the_team(home_engine, question):
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    a = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, occasion_check=False), home="muong-mun"
+    ).ask(question)
+    assert a.answered  # without the check, a section on the movement or the app is given

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine.answer_type import Kind, ask_words, asked_kinds, missing_kinds
+from bot.engine.answer_type import Kind, ask_words, asked_kinds, asks_about_occasion, missing_kinds, named_years
 
 ASKS = [
     ("Ông phó chủ tịch xã số điện thoại bao nhiêu ạ?", {Kind.PHONE}),
@@ -13,7 +13,8 @@ ASKS = [
     ("bộ phận một cửa mở cửa từ mấy giờ", {Kind.CLOCK}),
     ("cấp phiếu lý lịch tư pháp mấy ngày có kết quả", {Kind.DURATION}),
     ("tổ trưởng tổ công nghệ số bản em tên là gì", {Kind.PERSON}),
-    ("Nghị quyết 57 do ai ký", {Kind.BODY}),
+    ("Nghị quyết 57 do ai ký", {Kind.PERSON}),  # a document is signed by a person
+    ("kế hoạch này ai ban hành", {Kind.BODY}),
     ("làm vneid ở đâu", {Kind.PLACE}),
     ("xã mình có bao nhiêu người đã kích hoạt", {Kind.COUNT}),
     ("kinh tế số chiếm bao nhiêu % GDP", {Kind.COUNT}),
@@ -38,6 +39,10 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     assert missing_kinds("hội nghị tổ chức ngày nào", "Tổ chức hội nghị quán triệt nghị quyết.") == {Kind.DATE}
     assert missing_kinds("báo cáo trước ngày nào", "Định kỳ trước ngày 10/6 và 10/12 hằng năm.") == set()
     assert missing_kinds("nghị quyết do ai ký", "Tổng Bí thư Tô Lâm ký.") == set()
+    assert missing_kinds("kế hoạch do ai ký", "Tuyên truyền chủ trương của Đảng, chính sách của Nhà nước.") == {
+        Kind.PERSON
+    }
+    assert missing_kinds("kế hoạch do ai ký", "KT. Chủ tịch — Phó Chủ tịch Vũ Thị Hòa.") == set()
     assert missing_kinds("tổ trưởng tên là gì", "Tổ trưởng do thôn bầu ra.") == {Kind.PERSON}
     # a count must count the thing asked: "mức 2" does not count people
     assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
@@ -65,3 +70,29 @@ def test_ask_words_are_how_the_question_asks_not_what_about():
     assert not {"quyet", "dinh", "1169", "thu", "tuong", "ky"} & words
     percent = ask_words("xã ta cần bao nhiêu phần trăm cán bộ được đào tạo")
     assert {"bao", "nhieu", "phan", "tram", "ta"} <= percent and not {"bo", "dao", "tao"} & percent
+
+
+def test_the_years_a_question_is_about():
+    assert named_years("đến 2045 thì kinh tế số chiếm bao nhiêu % GDP") == {"2045"}
+    assert named_years("muc tieu nam 2026 va 2030 cua xa") == {"2026", "2030"}
+    assert named_years("con em sinh năm 2021 làm căn cước được không") == set()  # a birth year, not a plan's
+    assert named_years("nghị quyết 57 là gì") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "occasion"),
+    [
+        ("lớp học tuần sau học ngày nào, ở đâu", True),
+        ("ngay hoi nam nay xa minh to chuc o dau", True),
+        ("năm nay xã mình có bao nhiêu người bị lừa rồi", True),
+        ("thu 7 nay to cong nghe so co xuong ban em khong a", True),  # yes or no about a particular day
+        ("bộ phận một cửa sáng thứ 7 có mở cửa không", True),
+        ("t7 nay co lop hoc khong ad", True),
+        ("tuần sau em đi làm căn cước thì cần mang gì", False),  # a standing rule, whatever the day
+        ("nộp hồ sơ hôm nay thì mấy ngày có kết quả", False),  # how long: a rule
+        ("năm nay có được làm vneid online không", False),  # a year is not a particular day
+        ("hội nghị tổ chức ngày nào", False),
+    ],
+)
+def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
+    assert asks_about_occasion(question, asked_kinds(question)) is occasion
