@@ -29,12 +29,30 @@ def restore_tones(text: str) -> str:
         return text
 
 
+# How residents ask, accented: the knowledge rarely holds question words, so without these pyvi guesses them
+# ("ngay nao" -> "ngay não", "may ngay" -> "máy ngay", "do ai" -> "đó ai", "thi xong" -> "thị xống").
+QUESTION_PHRASES = (
+    "ngày nào, năm nào, tháng nào, lúc nào, khi nào, dịp nào, hôm nào, bao giờ, bao lâu, mấy giờ, "
+    "mấy ngày, mấy tuổi, mấy bước, mấy tháng, mấy năm, mất mấy, số mấy, là gì, là ai, do ai ký, do ai, "
+    "ai ký, ở đâu, về đâu, từ đâu, đi đâu, đến đâu, chỗ nào, nơi nào, mục nào, trang nào, ứng dụng nào, "
+    "đơn vị nào, cơ quan nào, ngân hàng nào, bộ nào, thế nào, như thế nào, làm sao, thì sao, vậy ạ, "
+    "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
+    "cho cháu, cháu hỏi, em hỏi, cho em hỏi"
+).split(", ")
+
+
 class CorpusToneRestorer:
     """Restores diacritics from the knowledge itself: each run of 2–3 syllables typed without marks takes the
     accented form it most often has in the indexed text ("dinh danh" -> "định danh"); syllables no such run
     covers keep pyvi's guess. The knowledge's own wording beats a general-purpose model on its own topics."""
 
-    def __init__(self, texts: list[str], min_count: int = 2):
+    def __init__(self, texts: list[str], min_count: int = 2, phrases: list[str] = QUESTION_PHRASES):
+        self.table = self._grams(texts, min_count)
+        self.phrases = self._grams(phrases, 1)  # how residents ask: applied first, the knowledge's wording after
+
+    @staticmethod
+    def _grams(texts: list[str], min_count: int) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Each folded run of 2–3 syllables -> its most frequent accented form (seen at least `min_count` times)."""
         from collections import Counter, defaultdict
 
         counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
@@ -44,31 +62,36 @@ class CorpusToneRestorer:
                 for i in range(len(syl) - n + 1):
                     gram = tuple(syl[i : i + n])
                     counts[tuple(fold(x) for x in gram)][gram] += 1
-        self.table = {k: c.most_common(1)[0][0] for k, c in counts.items() if c.most_common(1)[0][1] >= min_count}
+        return {k: c.most_common(1)[0][0] for k, c in counts.items() if c.most_common(1)[0][1] >= min_count}
 
     def restore(self, text: str) -> str:
         base = restore_tones(text)
         parts = re.findall(r"\w+|\W+", base)
         words = [i for i, p in enumerate(parts) if re.fullmatch(r"[^\W\d_]+", p)]
         folded = [fold(parts[i]) for i in words]
-        k = 0
-        while k < len(words):
-            for n in (3, 2):
-                key = tuple(folded[k : k + n])
-                if (
-                    len(key) == n
-                    and key in self.table
-                    and all(
-                        words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " " for j in range(n - 1)
-                    )
-                ):
-                    for j, form in enumerate(self.table[key]):
-                        original = parts[words[k + j]]
-                        parts[words[k + j]] = form.capitalize() if original[:1].isupper() else form
-                    k += n
-                    break
-            else:
-                k += 1
+        fixed: set[int] = set()
+        for table in (self.phrases, self.table):
+            k = 0
+            while k < len(words):
+                for n in (3, 2):
+                    key = tuple(folded[k : k + n])
+                    if (
+                        len(key) == n
+                        and key in table
+                        and not fixed & set(range(k, k + n))
+                        and all(
+                            words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " "
+                            for j in range(n - 1)
+                        )
+                    ):
+                        for j, form in enumerate(table[key]):
+                            original = parts[words[k + j]]
+                            parts[words[k + j]] = form.capitalize() if original[:1].isupper() else form
+                        fixed |= set(range(k, k + n))
+                        k += n
+                        break
+                else:
+                    k += 1
         return "".join(parts)
 
 

@@ -120,3 +120,12 @@ def test_without_a_home_commune_every_plan_stays_and_xa_minh_is_flagged():
     assert places.adjust(fused, index.chunks, QueryAnalyzer(corpus_tones=False).run("xã ta báo cáo khi nào"), tuning)
     assert len(fused) == len(index.chunks)
     assert not Localities(index, home="khong-co-xa-nay").home_known
+
+
+def test_question_words_typed_without_marks_are_read_as_asked():
+    """The knowledge rarely holds "ngày nào" or "mấy ngày", so pyvi guessed them ("ngay não", "máy ngay")."""
+    r = CorpusToneRestorer(["Quyết định được ký ngày 16/6/2025."] * 2)
+    assert r.restore("quyet dinh ky ngay nao").lower() == "quyết định ký ngày nào"
+    assert r.restore("mat may ngay thi xong").startswith("Mất mấy") and "thì xong" in r.restore("mat may ngay thi xong")
+    assert r.restore("nghi quyet do ai ky").endswith("do ai ký")
+    assert CorpusToneRestorer([], phrases=[]).phrases == {}
