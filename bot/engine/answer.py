@@ -231,7 +231,7 @@ class AnswerEngine:
         for i, part in enumerate(parts):
             # "…, ai bấm nút?": a short later ask keeps the subject of the first
             query = part if i == 0 or len(part.split()) >= 6 else f"{parts[0]} {part}"
-            answers.append(self._answer(question, query))
+            answers.append(self._answer(question, query, whole=False))  # each part keeps to its point
         known = [a for a in answers if a.answered]
         if not known:
             return None
@@ -265,8 +265,9 @@ class AnswerEngine:
             retrieval=best.retrieval,
         )
 
-    def _answer(self, question: str, core: str) -> Answer:
-        """One ask (`core`: the question without courtesy) answered from the knowledge, or refused."""
+    def _answer(self, question: str, core: str, whole: bool = True) -> Answer:
+        """One ask (`core`: the question without courtesy) answered from the knowledge, or refused. `whole`: a
+        section whose heading names what was asked may be quoted whole (not for one part of several asks)."""
         t = self.tuning
         found = self.retriever.run(core, top_k=t.rerank_depth)
         query, hits = found.query, found.hits
@@ -293,7 +294,7 @@ class AnswerEngine:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
         if best_dense < t.min_dense or coverage < t.min_coverage:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
-        text, used = self._compose(query, toks, hits)
+        text, used = self._compose(query, toks, hits, whole)
         if t.answer_type_check:
             checked = self._holding_what_was_asked(query, toks, hits, coverage, text, used)
             if checked is None:
@@ -479,7 +480,7 @@ class AnswerEngine:
         found = sum(self._idf(a) + self._idf(b) for a, b in pairs if f"{a} {b}" in folded)
         return uni + BIGRAM_WEIGHT * found / pair_total
 
-    def _compose(self, query: Query, toks: list[str], hits: list[Hit]) -> tuple[str, list[Chunk]]:
+    def _compose(self, query: Query, toks: list[str], hits: list[Hit], whole: bool = True) -> tuple[str, list[Chunk]]:
         top = hits[0].chunk
         if top.kind == "guide" and HOW_TO.search(fold(query.expanded)):
             # "How do I …": the guide among the candidates whose title says it best lists its steps.
@@ -491,6 +492,18 @@ class AnswerEngine:
             )
             return self._guide_overview(intro), [intro]
         body = self._extract(toks, top)
+        limit = self.tuning.whole_section_chars
+        if (
+            whole
+            and limit
+            and top.heading_path
+            and len(top.text.strip()) <= limit
+            and len(body) < len(top.text.strip())
+        ):
+            # "Trung tâm Dịch vụ tổng hợp làm gì": the heading names what was asked, so the section is the answer
+            subject = [w for w in toks if w not in ask_words(query.text)]
+            if subject and self._weight(subject, folded_words(top.heading_path[-1])) >= 0.5 * self._weight(subject):
+                body = top.text.strip()
         if top.kind == "plan" and top.heading_path:
             # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").
             body = top.heading_path[-1].rstrip(".:") + ":\n" + body

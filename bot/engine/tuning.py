@@ -36,3 +36,5 @@ class Tuning:
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
     occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay")
     # is not in the knowledge: the team answers it
+    whole_section_chars: int = 900  # a section up to this long whose heading names what was asked ("Trung tâm
+    # Dịch vụ tổng hợp làm gì") is quoted whole, not cut to its best sentences (0 = never)

@@ -140,3 +140,15 @@ def test_a_particular_occasion_goes_to_the_team(home_engine, question):
         home_engine.index, home_engine.embedder, replace(home_engine.tuning, occasion_check=False), home="muong-mun"
     ).ask(question)
     assert a.answered  # without the check, a section on the movement or the app is given
+
+
+def test_a_section_named_by_the_question_is_quoted_whole(home_engine):
+    """ "Trung tâm Dịch vụ tổng hợp làm gì": the section under that heading is the answer, all its tasks (the second
+    one, social media and posters, was cut when only the best-matching sentences were kept)."""
+    question = "Trung tâm Dịch vụ tổng hợp của xã mình làm gì trong việc tuyên truyền nghị quyết 57?"
+    a = home_engine.ask(question)
+    assert a.answered and "mạng xã hội" in a.text and "maket" in a.text, a.text
+    cut = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, whole_section_chars=0), home="muong-mun"
+    ).ask(question)
+    assert cut.answered and "maket" not in cut.text
