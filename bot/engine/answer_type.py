@@ -24,6 +24,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "person": "tên người",
     "body": "người hoặc cơ quan phụ trách",
     "place": "địa điểm",
+    "account": "số tài khoản",
 }
 
 
@@ -37,6 +38,7 @@ class Kind(StrEnum):
     PERSON = "person"  # a named person ("tên là gì", "ai ký")
     BODY = "body"  # a person or an organisation ("ai", "cơ quan nào")
     PLACE = "place"
+    ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
@@ -98,7 +100,17 @@ _ASKS = [
     ),
     (
         Kind.PLACE,
-        re.compile(r"\b(?:o dau|cho nao|noi nao|dia chi|den dau|tai dau|dia diem|o cho nao|phong nao|tang may)\b"),
+        re.compile(
+            r"\b(?:o dau|cho nao|noi nao|dia chi|den dau|tai dau|dia diem|o cho nao|phong nao|tang may|"
+            r"(?:o|tai) (?:ban|thon|xom|lang|xa|phuong|nha van hoa|diem) nao)\b"
+        ),
+    ),
+    (
+        Kind.ACCOUNT,
+        re.compile(
+            r"\b(?:so tai khoan|stk)\b(?:\s+\w+){0,8}\s+(?:la gi|la so nao|la so may|nao|bao nhieu|so may)\b"
+            r"|\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?:so tai khoan|stk)\b"
+        ),
     ),
 ]
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
@@ -137,7 +149,7 @@ _TITLED_NAME = re.compile(
     r"trưởng ban|trưởng phòng|cán bộ|thầy|cô))\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b"
 )
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
-STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person"})
+STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account"})
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -165,7 +177,7 @@ def ask_words(question: str) -> set[str]:
     q = fold(question)
     words = set(_NOT_SUBJECT)
     for kind, pattern in _ASKS:
-        if kind is not Kind.PHONE:  # the phone pattern spans the whole question
+        if kind not in (Kind.PHONE, Kind.ACCOUNT):  # these patterns span the whole question
             for m in pattern.finditer(q):
                 words.update(m.group().split())
     for unit in _COUNT_ASK.findall(q):
@@ -193,7 +205,7 @@ def asked_kinds(question: str) -> set[Kind]:
     """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
     q = fold(question)
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
-    if Kind.PHONE not in kinds and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
+    if not kinds & {Kind.PHONE, Kind.ACCOUNT} and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
         kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
     if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
         kinds |= {kind for kind, _ in map(_unit_kind, _COUNT_ASK.findall(q)) if kind}
@@ -230,6 +242,8 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
     folded = fold(answer)
     if kind is Kind.PHONE:
         return any(_is_phone(m.group()) for m in _PHONE.finditer(folded))
+    if kind is Kind.ACCOUNT:
+        return bool(re.search(r"\b\d{6,}\b", re.sub(r"(?<=\d)[ .](?=\d)", "", folded)))
     if kind is Kind.MONEY:
         return bool(_MONEY.search(folded))
     if kind is Kind.DATE:  # "ngày nào" wants a day; "khi nào", "năm nào" take a year too

@@ -16,6 +16,10 @@ ASKS = [
     ("Nghị quyết 57 do ai ký", {Kind.PERSON}),  # a document is signed by a person
     ("kế hoạch này ai ban hành", {Kind.BODY}),
     ("làm vneid ở đâu", {Kind.PLACE}),
+    ("ngày hội năm nay tổ chức ở bản nào", {Kind.PLACE}),
+    ("số tài khoản của UBND xã là gì để em chuyển tiền", {Kind.ACCOUNT}),
+    ("cho em xin stk của trường", {Kind.ACCOUNT}),
+    ("chuyển khoản thì nhập số tài khoản trước hay quét mã trước", set()),
     ("xã mình có bao nhiêu người đã kích hoạt", {Kind.COUNT}),
     ("kinh tế số chiếm bao nhiêu % GDP", {Kind.COUNT}),
     ("nghị quyết 57 là gì", set()),
@@ -48,6 +52,12 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
     assert missing_kinds("cả nước có bao nhiêu tổ", "Cả nước có 74.422 Tổ công nghệ số cộng đồng.") == set()
     assert missing_kinds("bao nhiêu phần trăm", "đạt 80% vào năm 2030") == set()
+
+
+def test_an_account_number_is_a_long_run_of_digits():
+    assert missing_kinds("số tài khoản của xã là gì", "Anh/chị chuyển khoản qua ngân hàng của xã.") == {Kind.ACCOUNT}
+    assert missing_kinds("số tài khoản của xã là gì", "Số tài khoản: 1234 5678 9012 tại Agribank.") == set()
+    assert missing_kinds("số tài khoản của xã là số mấy", "Gọi 113 khi khẩn cấp.") == {Kind.ACCOUNT}
 
 
 def test_a_count_is_not_a_phone_number():
