@@ -305,6 +305,7 @@ def _ablation(engine, items) -> None:
         "no plan penalty": replace(base, plan_penalty=0.0),
         "no answer-type check": replace(base, answer_type_check=False),
         "asked kind anywhere in the answer": replace(base, kind_near_coverage=0.0),
+        "subject words, not their pairs": replace(base, near_pairs=0.0),
         "any year answers": replace(base, year_check=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "out of scope unless 70% covered": replace(base, oos_override_coverage=0.7),

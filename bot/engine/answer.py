@@ -327,13 +327,14 @@ class AnswerEngine:
         strong = {k for k in asked if k in STRONG}
         asking = ask_words(query.text)
         subject = [tok for tok in toks if tok not in asking]
+        pairs = [p for p in _folded_pairs_list(query.dense_texts[0]) if set(p) <= set(subject)] if t.near_pairs else []
 
         def lacking(answer: str, chunks: list[Chunk]) -> set[Kind]:
             body = answer.rsplit("\n\nNguồn:", 1)[0]
             missing = missing_kinds(query.text, body, asked)
             if t.kind_near_coverage and strong - missing and subject:
                 # a date, number or sum counts only in a sentence about what was asked
-                near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage))
+                near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage, pairs))
                 missing |= missing_kinds(query.text, near, strong - missing)
             return missing
 
@@ -383,14 +384,23 @@ class AnswerEngine:
         bm25 = self.index.bm25
         return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
 
-    def _units_about(self, toks: list[str], text: str, chunks: list[Chunk], share: float) -> list[str]:
+    def _units_about(
+        self, toks: list[str], text: str, chunks: list[Chunk], share: float, pairs: list[tuple[str, str]] | None = None
+    ) -> list[str]:
         """The sentences (list items, table rows) of an answer holding at least `share` of the question's subject
         words, idf-weighted, counting the titles and headings of the sections it came from, the sentences either
-        side and the line that leads a list."""
-        total = self._weight(toks)
+        side and the line that leads a list. `pairs`: the subject's words that stand together in the question
+        ("an toàn", "thông tin") count again when they stand together in the answer: "Ngày An toàn thông tin Việt
+        Nam" is not "Ngày Khoa học và Công nghệ Việt Nam"."""
+        pairs = pairs or []
+        half = self.tuning.near_pairs / 2
+        pair_weight = {pair: half * (self._idf(pair[0]) + self._idf(pair[1])) for pair in pairs}
+        total = self._weight(toks) + sum(pair_weight.values())
         if not total:
             return []
-        context = folded_words(" ".join(w for c in chunks for w in [c.title, *c.heading_path]))
+        titles = " ".join(w for c in chunks for w in [c.title, *c.heading_path])
+        context = folded_words(titles)
+        context_pairs = _folded_pairs(titles) if pairs else set()
         # (paragraph, sentence or row) in order; a sentence's neighbours in its paragraph count as its context
         rows = [
             (p, row) for p, block in enumerate(text.split("\n")) for unit in _units(block) for row in unit.split("\n")
@@ -401,7 +411,9 @@ class AnswerEngine:
             # the sentences either side in the paragraph count too ("X được ký ngày …" before "Thủ tướng ký X")
             beside = " ".join(r for p, r in rows[max(0, i - 1) : i + 2] if p == paragraph)
             have = context | folded_words(f"{lead} {beside}")
-            if self._weight(toks, have) >= share * total:
+            together = context_pairs | _folded_pairs(f"{lead} {beside}") if pairs else set()
+            found = self._weight(toks, have) + sum(w for pair, w in pair_weight.items() if pair in together)
+            if found >= share * total:
                 about.append(f"{lead} {row}" if lead else row)
             if row.rstrip().endswith(":"):
                 lead = row
@@ -618,6 +630,16 @@ def _chunks_by_path(index: KnowledgeIndex) -> dict[str, list[int]]:
     for i, c in enumerate(index.chunks):
         by_path.setdefault(c.path, []).append(i)
     return by_path
+
+
+def _folded_pairs_list(text: str) -> list[tuple[str, str]]:
+    """Each two words that stand together in the text, folded, in order."""
+    words = [fold(w) for w in re.findall(r"\w+", nfc(text).lower())]
+    return list(dict.fromkeys(zip(words, words[1:], strict=False)))
+
+
+def _folded_pairs(text: str) -> set[tuple[str, str]]:
+    return set(_folded_pairs_list(text))
 
 
 def content_tokens(query: Query) -> list[str]:

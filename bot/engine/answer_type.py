@@ -175,15 +175,17 @@ _NOT_SUBJECT = frozenset(
 def ask_words(question: str) -> set[str]:
     """The question's folded words that ask (ngày nào, bao nhiêu phần trăm, ở đâu…) or only carry courtesy."""
     q = fold(question)
-    words = set(_NOT_SUBJECT)
+    spans: list[tuple[int, int]] = []
     for kind, pattern in _ASKS:
         if kind not in (Kind.PHONE, Kind.ACCOUNT):  # these patterns span the whole question
-            for m in pattern.finditer(q):
-                words.update(m.group().split())
-    for unit in _COUNT_ASK.findall(q):
-        if _unit_kind(unit)[1] == "%":
-            words.update(unit.split())
-    return words
+            spans += [m.span() for m in pattern.finditer(q)]
+    for m in _COUNT_ASK.finditer(q):
+        if _unit_kind(m.group(1))[1] == "%":
+            spans.append(m.span())
+    # a word that asks here may name the subject elsewhere: "ngày" of "Ngày hội … vào ngày nào" stays a subject word
+    outside = {m.group() for m in re.finditer(r"\w+", q) if not any(a <= m.start() < b for a, b in spans)}
+    inside = {m.group() for m in re.finditer(r"\w+", q) if any(a <= m.start() < b for a, b in spans)}
+    return set(_NOT_SUBJECT) | (inside - outside)
 
 
 def _unit_kind(unit: str) -> tuple[Kind | None, str]:

@@ -38,3 +38,5 @@ class Tuning:
     # is not in the knowledge: the team answers it
     whole_section_chars: int = 900  # a section up to this long whose heading names what was asked ("Trung tâm
     # Dịch vụ tổng hợp làm gì") is quoted whole, not cut to its best sentences (0 = never)
+    near_pairs: float = 1.0  # ... and the subject's words that stand together in the question count again when they
+    # stand together there ("an toàn thông tin"); weight of such a pair relative to its two words (0 = words only)
