@@ -77,12 +77,17 @@ _LOOKUP = r"(xem|tra cuu|tra|tim|cho xin|xin|lay|biet|kiem tra|doc)"
 _PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|bi hack|bi xam nhap|bi chiem|lua dao|mao danh|gia mao)"
 
 
+# Someone named with a title, as typed: "của chị Lan", "anh Lò Văn Hùng" (a capital after the title).
+_NAMED = re.compile(r"\b(?:[Cc]ủa\s+)?(?:ông|bà|anh|chị|cô|chú|bác|em)\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+")
+
+
 def asks_for_others_personal_data(question: str) -> bool:
     """True when the question asks to see or look up another person's personal data."""
     f = fold(question)
     if re.search(_PROTECT, f):
         return False
-    return bool(re.search(_DATA, f) and re.search(_OTHER, f) and re.search(_LOOKUP, f))
+    other = re.search(_OTHER, f) or _NAMED.search(question)
+    return bool(re.search(_DATA, f) and other and re.search(_LOOKUP, f))
 
 
 def examples() -> list[tuple[str, str]]:

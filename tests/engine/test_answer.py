@@ -43,6 +43,15 @@ def test_other_peoples_personal_data_is_never_looked_up(ask, store):
     assert store.unanswered()[0].reason == "personal_data"
 
 
+def test_a_named_persons_data_is_never_looked_up(engine):
+    for question in [
+        "Tra giúp tôi số tài khoản và số điện thoại của chị Lan ở thôn 3",
+        "xin số điện thoại anh Lò Văn Hùng",
+    ]:
+        assert engine.ask(question).reason == "personal_data", question
+    assert engine.ask("Xin số điện thoại của Tổ công nghệ số cộng đồng").reason != "personal_data"
+
+
 def test_questions_about_protecting_ones_own_data_are_not_blocked(engine):
     a = engine.ask("Làm sao để không bị lộ thông tin cá nhân khi bị kẻ gian gọi điện?")
     assert a.reason != "personal_data"
