@@ -309,7 +309,7 @@ def _ablation(engine, items) -> None:
         "any year answers": replace(base, year_check=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "out of scope unless 70% covered": replace(base, oos_override_coverage=0.7),
-        "best sentences only, never the whole section": replace(base, whole_section_chars=0),
+        "never the whole section": replace(base, whole_section_chars=0),
     }
     click.echo(
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"
