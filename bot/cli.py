@@ -310,6 +310,7 @@ def _ablation(engine, items) -> None:
         "particular occasions answered": replace(base, occasion_check=False),
         "out of scope unless 70% covered": replace(base, oos_override_coverage=0.7),
         "never the whole section": replace(base, whole_section_chars=0),
+        "title words pick sentences too": replace(base, title_context=False),
     }
     click.echo(
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"

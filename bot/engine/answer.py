@@ -528,7 +528,10 @@ class AnswerEngine:
             return text
         units = _units(text)
         is_item = [u.startswith(("-", "*", "+", "•")) or bool(re.match(r"^\d{1,2}[.)]\s", u)) for u in units]
-        scores = [self._unit_score(toks, u) for u in units]
+        # the document's title is what every sentence is about ("… xã Mường Mùn"): its words pick the document, not
+        # the sentence, so they count as said in every unit
+        context = f"{chunk.title} " if self.tuning.title_context else ""
+        scores = [self._unit_score(toks, context + u) for u in units]
         chosen: set[int] = set()
         size = 0
 

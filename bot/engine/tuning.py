@@ -40,3 +40,5 @@ class Tuning:
     # Dịch vụ tổng hợp làm gì") is quoted whole, not cut to its best sentences (0 = never)
     near_pairs: float = 1.0  # ... and the subject's words that stand together in the question count again when they
     # stand together there ("an toàn thông tin"); weight of such a pair relative to its two words (0 = words only)
+    title_context: bool = True  # when cutting a section to its best sentences, the document title's words count as
+    # said in every sentence: "xã Mường Mùn" picks the plan, "tỉnh Điện Biên" the sentence

@@ -179,3 +179,16 @@ def test_an_everyday_payment_question_is_not_out_of_scope(home_engine):
         home="muong-mun",
     )
     assert strict.ask(question).reason == Reason.OUT_OF_SCOPE
+
+
+def test_the_title_picks_the_document_not_the_sentence(home_engine):
+    """ "Kế hoạch của xã Mường Mùn căn cứ kế hoạch số mấy của tỉnh": every sentence of that plan is about Mường Mùn,
+    so the sentence naming the province's plan (3267) is the answer, not the plan's full name, which repeats "xã
+    Mường Mùn"."""
+    question = "Xã Mường Mùn thực hiện kế hoạch số mấy của UBND tỉnh Điện Biên khi làm kế hoạch này?"
+    a = home_engine.ask(question)
+    assert a.answered and "3267" in a.text, a.text
+    plain = AnswerEngine(
+        home_engine.index, home_engine.embedder, replace(home_engine.tuning, title_context=False), home="muong-mun"
+    )
+    assert "3267" not in plain.ask(question).text
