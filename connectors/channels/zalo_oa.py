@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.exc import IntegrityError
 
 from bot.clock import as_utc, utcnow
 from bot.status import MessageKind
@@ -188,7 +189,15 @@ class TokenManager:
     def _seed(self) -> None:
         """Start from ZALO_OA_ACCESS_TOKEN / ZALO_OA_REFRESH_TOKEN the first time. Afterwards the store holds
         the current pair (each refresh replaces it); putting a *different* pair in the environment (after
-        a new authorisation) replaces the stored one at the next start."""
+        a new authorisation) replaces the stored one at the next start. Several gateways starting at once on
+        one database may all find no row: the first insert wins, and the others read what it stored."""
+        try:
+            self._seed_once()
+        except IntegrityError:
+            log.info("zalo-oa: another gateway stored the token pair first")
+            self._seed_once()
+
+    def _seed_once(self) -> None:
         seed = hashlib.sha256(f"{self.config.access_token}\n{self.config.refresh_token}".encode()).hexdigest()
         have_env = bool(self.config.access_token and self.config.refresh_token)
         values = dict(

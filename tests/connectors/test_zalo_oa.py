@@ -254,6 +254,29 @@ def test_a_new_pair_in_the_environment_replaces_the_stored_one(tmp_path):
     assert asyncio.run(current())[0] == "at-9"
 
 
+def test_two_gateways_starting_at_once_both_start(tmp_path, monkeypatch):
+    """Both find no stored pair; the other gateway's insert lands between this one's look-up and its insert. The
+    unique name turns the second insert away, and this gateway then reads the stored pair instead of dying (seen
+    in the fault test on PostgreSQL: 'duplicate key value violates unique constraint')."""
+    from connectors.channels import zalo_oa
+
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    real = zalo_oa.TokenManager._seed_once
+    calls = []
+
+    def racing(self):
+        if not calls:  # the other gateway stores the pair first, after this one looked and found nothing
+            calls.append(1)
+            real(self)
+            raise zalo_oa.IntegrityError("INSERT", {}, Exception("duplicate key"))
+        calls.append(2)
+        real(self)
+
+    monkeypatch.setattr(zalo_oa.TokenManager, "_seed_once", racing)
+    asyncio.run(_seed(store, config(), tmp_path))
+    assert calls == [1, 2]
+
+
 def test_first_start_without_tokens_is_a_clear_error(tmp_path):
     from connectors.channels.zalo_oa import TokenError
 
