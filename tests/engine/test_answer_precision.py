@@ -16,6 +16,11 @@ def home_engine(shipped_index, embedder):
     return AnswerEngine(shipped_index, embedder, home="muong-mun")
 
 
+def variant(engine: AnswerEngine, **fields) -> AnswerEngine:
+    """The same engine with some tuning fields changed (one part switched off, as the ablation does)."""
+    return AnswerEngine(engine.index, engine.embedder, replace(engine.tuning, **fields), home=engine.home)
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -63,9 +68,7 @@ def test_an_answer_lacking_what_was_asked_is_refused(home_engine, question):
     a = home_engine.ask(question)
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
     # the check is what refuses it: without it the engine answers with a neighbouring section
-    unchecked = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, answer_type_check=False), home="muong-mun"
-    )
+    unchecked = variant(home_engine, answer_type_check=False)
     assert unchecked.ask(question).answered
 
 
@@ -107,9 +110,7 @@ def test_a_number_beside_another_subject_is_no_answer(home_engine):
     those numbers are about another subject; without the check the section is given as the answer."""
     question = "Khóa xóa mù số trên bình dân học vụ số học mất bao nhiêu giờ mới xong?"
     assert not home_engine.ask(question).answered
-    anywhere = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, kind_near_coverage=0.0), home="muong-mun"
-    )
+    anywhere = variant(home_engine, kind_near_coverage=0.0)
     assert anywhere.ask(question).answered
 
 
@@ -119,9 +120,7 @@ def test_an_answer_about_another_year_is_no_answer(home_engine):
     question = "Đến 2045 thì kinh tế số chiếm bao nhiêu phần trăm GDP theo Nghị quyết 57?"
     a = home_engine.ask(question)
     assert not a.answered or "2045" in a.text, a.text
-    blind = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, year_check=False), home="muong-mun"
-    )
+    blind = variant(home_engine, year_check=False)
     b = blind.ask(question)
     assert b.answered and "2045" not in b.text.rsplit("Nguồn:", 1)[0], b.text
 
@@ -136,9 +135,7 @@ def test_an_answer_about_another_year_is_no_answer(home_engine):
 def test_a_particular_occasion_goes_to_the_team(home_engine, question):
     a = home_engine.ask(question)
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
-    a = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, occasion_check=False), home="muong-mun"
-    ).ask(question)
+    a = variant(home_engine, occasion_check=False).ask(question)
     assert a.answered  # without the check, a section on the movement or the app is given
 
 
@@ -148,9 +145,7 @@ def test_a_section_named_by_the_question_is_quoted_whole(home_engine):
     question = "Trung tâm Dịch vụ tổng hợp của xã mình làm gì trong việc tuyên truyền nghị quyết 57?"
     a = home_engine.ask(question)
     assert a.answered and "mạng xã hội" in a.text and "maket" in a.text, a.text
-    cut = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, whole_section_chars=0), home="muong-mun"
-    ).ask(question)
+    cut = variant(home_engine, whole_section_chars=0).ask(question)
     assert cut.answered and "maket" not in cut.text
 
 
@@ -160,9 +155,7 @@ def test_the_subjects_words_must_stand_together(home_engine):
     words alone it gives the innovation day's date."""
     question = "ngày hội sách quốc gia là ngày nào"
     assert not home_engine.ask(question).answered
-    words = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, near_pairs=0.0), home="muong-mun"
-    )
+    words = variant(home_engine, near_pairs=0.0)
     assert words.ask(question).answered
 
 
@@ -188,7 +181,5 @@ def test_the_title_picks_the_document_not_the_sentence(home_engine):
     question = "Xã Mường Mùn thực hiện kế hoạch số mấy của UBND tỉnh Điện Biên khi làm kế hoạch này?"
     a = home_engine.ask(question)
     assert a.answered and "3267" in a.text, a.text
-    plain = AnswerEngine(
-        home_engine.index, home_engine.embedder, replace(home_engine.tuning, title_context=False), home="muong-mun"
-    )
+    plain = variant(home_engine, title_context=False)
     assert "3267" not in plain.ask(question).text
