@@ -23,6 +23,7 @@ from bot.engine.answer_type import (
     ask_words,
     asked_kinds,
     asks_about_occasion,
+    asks_about_progress,
     missing_kinds,
     named_years,
 )
@@ -31,7 +32,7 @@ from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
 from bot.engine.redflags import red_flags
-from bot.engine.retrieval import Hit, HybridRetriever, Query, Retrieval
+from bot.engine.retrieval import HOME_WORDS, Hit, HybridRetriever, Query, Retrieval
 from bot.engine.scam import scam_reply
 from bot.engine.scope import (
     asks_for_others_personal_data,
@@ -83,7 +84,7 @@ STOPWORDS = set(
     """
 là gì có không thế nào làm sao cho tôi em anh chị của và thì ở đâu được như để về những các một này đó bao
 nhiêu ai a ạ à hả với trong trên khi đến từ hay hoặc nếu mà rồi đã đang sẽ cần phải muốn biết hỏi ơi nhé vậy
-mình bạn xin chào cảm ơn vui lòng giúp nhỉ chứ đi ư ak ah việc người v ko k dc đc j ntn nhỉ hông hok
+mình bạn xin chào cảm ơn vui lòng giúp nhỉ chứ đi ư ak ah việc người v ko k dc đc j ntn nhỉ hông hok cái nói
 """.split()
 )
 
@@ -216,8 +217,12 @@ class AnswerEngine:
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
         core = strip_courtesy(question)
-        if self.tuning.occasion_check and asks_about_occasion(core, asked_kinds(core)):
-            # "lớp tuần sau học ngày nào, ở đâu": the commune's calendar, for the team (every part is about it)
+        if self.tuning.occasion_check and (
+            asks_about_occasion(core, kinds := asked_kinds(core))
+            or asks_about_progress(core, kinds, self._about_home(core))
+        ):
+            # "lớp tuần sau học ngày nào, ở đâu", "tổ xã mình hiện có bao nhiêu người": the commune's calendar and
+            # running figures, for the team (every part is about them)
             return Answer(q=question, answered=False, text=REFUSAL_NO_MATCH, reason=Reason.NO_MATCH)
         parts = split_asks(core)
         if len(parts) > 1 and (combined := self._answer_parts(question, parts)) is not None:
@@ -370,6 +375,11 @@ class AnswerEngine:
             )
         return text, used
 
+    def _about_home(self, question: str) -> bool:
+        """The question is about the commune this installation serves ("xã mình", or its name)."""
+        folded = fold(question)
+        return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
+
     def _which_commune(self) -> str:
         """ "Xã mình" asked of an installation that does not know its commune: name the plans it holds."""
         places = sorted(set(self.retriever.localities.localities.values()))
@@ -465,11 +475,23 @@ class AnswerEngine:
                 return 0.0
             return sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
 
+        first_document = max(hits, key=lambda h: h.fused).chunk.path
+
+        def names_the_part(chunk: Chunk) -> float:
+            # among the sections of the best-fused document, the one whose heading holds the question's words
+            # that the document's title does not: the part asked about ("Lễ phát động ngày 26/3/2025" for "phong
+            # trào BDHVS phát động ngày nào"), not the overview that mentions it
+            own = [t for t in toks if t not in folded_words(chunk.title)]
+            if not own or not chunk.heading_path or chunk.path != first_document:
+                return 0.0
+            return self._weight(own, folded_words(chunk.heading_path[-1])) / self._weight(own)
+
         scored = [
             (
                 h.fused / top_fused
                 + self.tuning.rerank_weight * lexical(h.chunk)
-                + self.tuning.question_weight * same_question(h.chunk),
+                + self.tuning.question_weight * same_question(h.chunk)
+                + self.tuning.heading_rerank * names_the_part(h.chunk),
                 h,
             )
             for h in hits

@@ -297,6 +297,20 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
     return bool(re.search(rf"\b{_DAY_OCCASION}\b", folded) and _YES_NO.search(folded))
 
 
+# The state of things now or so far ("hiện có", "đã … rồi", "đến nay"), not a target or a rule.
+_PROGRESS = re.compile(
+    r"\b(?:hien (?:co|nay|tai|gio)|den nay|toi nay|den gio|toi gio|bay gio|gio da|da (?:\w+ ){0,12}roi|"
+    r"da dat|dat duoc)\b"
+)
+
+
+def asks_about_progress(question: str, asked: set[Kind], about_home: bool) -> bool:
+    """True when the question asks how many, now or so far, in the commune itself ("xã mình hiện có bao nhiêu
+    thành viên", "đã bao nhiêu % người dân xã mình … rồi"): the plans hold the commune's targets, not its running
+    figures, which the team knows. The country's figures ("cả nước hiện có bao nhiêu tài khoản") stay answerable."""
+    return about_home and bool(asked & {Kind.COUNT, Kind.MONEY}) and bool(_PROGRESS.search(fold(question)))
+
+
 def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None) -> set[Kind]:
     """What the question asks for (`asked`, when already known) that the answer does not hold."""
     kinds = asked_kinds(question) if asked is None else asked

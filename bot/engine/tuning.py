@@ -22,6 +22,8 @@ class Tuning:
     rerank_depth: int = 10
     rerank_weight: float = 0.5  # best sentence's idf-weighted share of the question's words
     question_weight: float = 0.15  # the heading asks the same kind of question (ở đâu, bao nhiêu…)
+    heading_rerank: float = 0.1  # the heading holds the question's words beyond its document's title: the section
+    # about the part asked ("Lễ phát động ngày 26/3/2025"), not the overview that mentions it
     # confidence gate
     min_dense: float = 0.80  # cosine of the best section with the question
     min_coverage: float = 0.30  # idf-weighted share of the question's content words found in one sentence

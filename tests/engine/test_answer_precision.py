@@ -183,3 +183,29 @@ def test_the_title_picks_the_document_not_the_sentence(home_engine):
     assert a.answered and "3267" in a.text, a.text
     plain = variant(home_engine, title_context=False)
     assert "3267" not in plain.ask(question).text
+
+
+def test_the_communes_running_figures_go_to_the_team(home_engine):
+    """The plans hold the commune's targets ("ít nhất 80% người dân tiếp cận thông tin… đến 2030"), not how far it
+    has come: "đã bao nhiêu % … rồi" about the commune is recorded for the team, not answered with the target."""
+    question = "Hiện nay đã được bao nhiêu % người dân xã mình tiếp cận thông tin về NQ57 rồi ạ?"
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, occasion_check=False).ask(question).answered  # the 2030 target, otherwise
+
+
+@pytest.mark.parametrize("question", ["nghị quyết 57 nói về cái gì", "nghi quyet 57 noi ve cai j"])
+def test_how_residents_ask_what_a_thing_is_about(engine, question):
+    """ "Nói về cái gì" asks what it is: "cái" and "nói" are no subject, and the folded words take their tones."""
+    a = engine.ask(question)
+    assert a.answered and "Bộ Chính trị" in a.text, a.text
+
+
+def test_the_section_about_the_part_asked_beats_the_overview(home_engine):
+    """ "Phong trào BDHVS phát động ngày nào": the explainer's overview mentions the launch among other dates; the
+    section headed "Lễ phát động ngày 26/3/2025" is the one about the part asked (where it was, who launched it)."""
+    question = "phong trào bdhvs chính thức phát động ngày nào"
+    a = home_engine.ask(question)
+    assert a.answered and "26/3/2025" in a.text and "Lễ phát động" in a.sources[0]["section"], a.text
+    b = variant(home_engine, heading_rerank=0.0).ask(question)
+    assert "Lễ phát động" not in b.sources[0]["section"]  # the overview, "Bình dân học vụ số là gì"

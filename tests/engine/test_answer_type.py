@@ -2,7 +2,15 @@
 
 import pytest
 
-from bot.engine.answer_type import Kind, ask_words, asked_kinds, asks_about_occasion, missing_kinds, named_years
+from bot.engine.answer_type import (
+    Kind,
+    ask_words,
+    asked_kinds,
+    asks_about_occasion,
+    asks_about_progress,
+    missing_kinds,
+    named_years,
+)
 
 ASKS = [
     ("Ông phó chủ tịch xã số điện thoại bao nhiêu ạ?", {Kind.PHONE}),
@@ -106,3 +114,18 @@ def test_the_years_a_question_is_about():
 )
 def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
     assert asks_about_occasion(question, asked_kinds(question)) is occasion
+
+
+@pytest.mark.parametrize(
+    ("question", "about_home", "progress"),
+    [
+        ("Tổ công nghệ số cộng đồng của xã mình hiện có bao nhiêu thành viên ạ?", True, True),
+        ("hien nay da duoc bao nhieu % nguoi dan xa minh tiep can thong tin roi", True, True),
+        ("xa minh da co bao nhieu nguoi duoc xac nhan pho cap ky nang so roi", True, True),
+        ("Xã mình đặt mục tiêu bao nhiêu phần trăm người dân dùng dịch vụ công đến 2030?", True, False),  # a target
+        ("Cả nước hiện có bao nhiêu tài khoản VNeID đã kích hoạt?", False, False),  # the country's figure
+        ("xa minh hien nay lam the nao de dang ky vneid", True, False),  # how, not how many
+    ],
+)
+def test_the_communes_running_figures_are_not_in_the_knowledge(question, about_home, progress):
+    assert asks_about_progress(question, asked_kinds(question), about_home) is progress
