@@ -263,14 +263,17 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
     return bool(_PLACE.search(folded))  # Kind.PLACE
 
 
-# A plan year named in the question ("đến 2045", "năm 2026"), not a birth year ("sinh năm 2015").
+# A plan year named in the question ("đến 2045", "năm 2026"), not a birth year ("sinh năm 2015") or the year the
+# resident did something ("tài khoản em lập từ 2022", "thẻ làm năm 2021").
 _PLAN_YEAR = re.compile(r"(?<!sinh )(?<!sinh nam )\b20[2-5]\d\b")
+_OWN_YEAR = re.compile(r"\b(?:sinh|lap|tao|mo|dang ky|lam|cap|mua)(?: (?:tu|nam|hoi|vao|tu nam|vao nam))? (20\d\d)\b")
 
 
 def named_years(question: str) -> set[str]:
     """The years a question is about: an answer about another year does not answer it ("đến 2045 kinh tế số
     chiếm bao nhiêu" is not answered by the 2030 target)."""
-    return set(_PLAN_YEAR.findall(fold(question)))
+    folded = fold(question)
+    return set(_PLAN_YEAR.findall(folded)) - set(_OWN_YEAR.findall(folded))
 
 
 # A particular occasion, not a standing rule: "tuần sau", "thứ 7 này", "sắp tới", "năm nay". "Hôm nay" and

@@ -37,7 +37,9 @@ QUESTION_PHRASES = (
     "ai ký, ở đâu, về đâu, từ đâu, đi đâu, đến đâu, chỗ nào, nơi nào, mục nào, trang nào, ứng dụng nào, "
     "đơn vị nào, cơ quan nào, ngân hàng nào, bộ nào, thế nào, như thế nào, làm sao, thì sao, vậy ạ, "
     "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
-    "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì"
+    "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
+    "trên bao nhiêu, dưới bao nhiêu, tiền thì, thì mất, thì app, quét mặt, cho bé, cho con, tài khoản cũ, "
+    "còn dùng, còn được"
 ).split(", ")
 
 

@@ -95,6 +95,7 @@ def test_the_years_a_question_is_about():
     assert named_years("muc tieu nam 2026 va 2030 cua xa") == {"2026", "2030"}
     assert named_years("con em sinh năm 2021 làm căn cước được không") == set()  # a birth year, not a plan's
     assert named_years("nghị quyết 57 là gì") == set()
+    assert named_years("tài khoản cổng dvc cũ em lập từ 2022 giờ còn dùng được không") == set()  # the resident's year
 
 
 @pytest.mark.parametrize(
