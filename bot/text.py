@@ -14,6 +14,15 @@ import unicodedata
 _WORD = re.compile(r"[^\W_]+(?:[.,/%-][^\W_]+)*%?", re.UNICODE)
 
 
+# Vietnamese capital letters, for a character class ("[A-ZĐÀ-Ỹ]" would take the lower-case letters between too).
+UPPER_LETTERS = "".join(
+    ch
+    for start, end in ((0x41, 0x5B), (0xC0, 0x250), (0x1E00, 0x1F00))
+    for ch in map(chr, range(start, end))
+    if ch.isupper()
+)
+
+
 def nfc(text: str | None) -> str:
     """Unicode NFC, with non-breaking and zero-width spaces made plain."""
     if not text:

@@ -37,6 +37,7 @@ from bot.engine.scam import scam_reply
 from bot.engine.scope import (
     asks_for_others_personal_data,
     asks_for_wrongdoing,
+    asks_to_look_into_a_record,
     examples,
 )
 from bot.engine.sources import chunk_source_line
@@ -70,6 +71,11 @@ REFUSAL_PERSONAL_DATA = (
     "của ai thì chỉ người đó (hoặc cơ quan có thẩm quyền) được xem. Nếu anh/chị cần "
     "xác minh, xin liên hệ Công an xã/phường. "
     f"Em có thể giúp về: {HELP_TOPICS}."
+)
+REFUSAL_OWN_RECORD = (
+    "Dạ, em không xem được hồ sơ hay tài khoản của riêng ai. Anh/chị tự tra cứu trên ứng dụng VNeID hoặc Cổng Dịch "
+    "vụ công (mục tra cứu hồ sơ), hoặc mang thẻ căn cước đến Công an xã hay bộ phận một cửa của xã để được kiểm tra. "
+    "Em đã ghi lại câu hỏi để Tổ công nghệ số cộng đồng của xã hỗ trợ anh/chị."
 )
 REFUSAL_WRONGDOING = (
     "Dạ, em không thể hướng dẫn việc làm giả giấy tờ, vượt qua bước xác thực hay xâm nhập tài "
@@ -214,6 +220,8 @@ class AnswerEngine:
             return Answer(question, True, text, sources, score, Reason.SCAM_ALERT, found.hits, found)
         if asks_for_others_personal_data(question):
             return Answer(q=question, answered=False, text=REFUSAL_PERSONAL_DATA, reason=Reason.PERSONAL_DATA)
+        if asks_to_look_into_a_record(question):
+            return Answer(q=question, answered=False, text=REFUSAL_OWN_RECORD, reason=Reason.PERSONAL_DATA)
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
         core = strip_courtesy(question)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.text import fold
+from bot.text import UPPER_LETTERS, fold
 
 LABELS = {  # what was asked, as the answer names it when the knowledge lacks that part
     "phone": "số điện thoại",
@@ -143,10 +143,11 @@ _BODY = re.compile(
 )
 # A person's name: two or more capitalised syllables in a row, in the answer as written ("Tô Lâm"); a person
 # is named when a title comes before them ("Phó Chủ tịch Quàng Văn Thiên"), since places are capitalised too.
-_NAME = re.compile(r"\b[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+_NAME = re.compile(rf"\b[{UPPER_LETTERS}][a-zà-ỹđ]+(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b")
 _TITLED_NAME = re.compile(
     r"(?i:\b(?:ông|bà|đồng chí|chủ tịch|bí thư|thủ tướng|bộ trưởng|giám đốc|tổ trưởng|trưởng thôn|trưởng bản|"
-    r"trưởng ban|trưởng phòng|cán bộ|thầy|cô))\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b"
+    rf"trưởng ban|trưởng phòng|cán bộ|thầy|cô))\s+[{UPPER_LETTERS}][a-zà-ỹđ]+"
+    rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import fold
+from bot.text import UPPER_LETTERS, fold
 
 # One short description per line, in residents' words. These describe kinds of request, not test questions.
 OUT_OF_SCOPE_EXAMPLES: dict[str, list[str]] = {
@@ -78,7 +78,7 @@ _PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|bi hack|bi xam nhap|bi chie
 
 
 # Someone named with a title, as typed: "của chị Lan", "anh Lò Văn Hùng" (a capital after the title).
-_NAMED = re.compile(r"\b(?:[Cc]ủa\s+)?(?:ông|bà|anh|chị|cô|chú|bác|em)\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+")
+_NAMED = re.compile(rf"\b(?:[Cc]ủa\s+)?(?:ông|bà|anh|chị|cô|chú|bác|em)\s+[{UPPER_LETTERS}][a-zà-ỹđ]+")
 
 
 def asks_for_others_personal_data(question: str) -> bool:
@@ -88,6 +88,19 @@ def asks_for_others_personal_data(question: str) -> bool:
         return False
     other = re.search(_OTHER, f) or _NAMED.search(question)
     return bool(re.search(_DATA, f) and other and re.search(_LOOKUP, f))
+
+
+# "Anh chị xem giúp hồ sơ của em đã duyệt chưa", "ad kiểm tra giúp tk vneid của mẹ em": a request to look into one
+# person's record, which the bot cannot see.
+_LOOK_INTO = r"\b(?:xem|kiem tra|tra|tra cuu|check|coi)\s+(?:giup|dum|gium|ho(?! so))\b"
+_RECORD = r"\b(?:ho so|tai khoan|tk|don|yeu cau|giao dich|trang thai)\b"
+
+
+def asks_to_look_into_a_record(question: str) -> bool:
+    """True when the question asks the bot to look into someone's own record (a file, an account, a request):
+    only the resident, on the service itself, or the office that holds it can see it."""
+    f = fold(question)
+    return bool(re.search(_LOOK_INTO, f) and re.search(_RECORD, f))
 
 
 def examples() -> list[tuple[str, str]]:

@@ -52,6 +52,17 @@ def test_a_named_persons_data_is_never_looked_up(engine):
     assert engine.ask("Xin số điện thoại của Tổ công nghệ số cộng đồng").reason != "personal_data"
 
 
+def test_a_request_to_look_into_ones_own_record_is_handed_to_the_team(ask, store):
+    """The bot sees no one's file or account: "xem giúp hồ sơ của em đã duyệt chưa" gets where to look instead of
+    the registration guide, and the team sees the question."""
+    a, _ = ask("Em đăng ký mức 2 từ tuần trước, anh chị xem giúp hồ sơ của em đã duyệt chưa ạ")
+    assert not a.answered and a.reason == "personal_data"
+    assert "không xem được hồ sơ" in a.text and "Công an xã" in a.text
+    assert store.unanswered()[0].reason == "personal_data"
+    assert ask("tk vneid của mẹ em bị khóa, ad kiểm tra giúp em với")[0].reason == "personal_data"
+    assert ask("Cách tra cứu hồ sơ đã nộp trên Cổng Dịch vụ công")[0].answered  # how to look, the resident asks
+
+
 def test_questions_about_protecting_ones_own_data_are_not_blocked(engine):
     a = engine.ask("Làm sao để không bị lộ thông tin cá nhân khi bị kẻ gian gọi điện?")
     assert a.reason != "personal_data"
