@@ -25,6 +25,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "body": "người hoặc cơ quan phụ trách",
     "place": "địa điểm",
     "account": "số tài khoản",
+    "link": "địa chỉ trang web, đường link",
 }
 
 
@@ -39,6 +40,7 @@ class Kind(StrEnum):
     BODY = "body"  # a person or an organisation ("ai", "cơ quan nào")
     PLACE = "place"
     ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
+    LINK = "link"  # a web address or a link ("trang web … là trang nào", "xin link nhóm Zalo")
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
@@ -113,6 +115,16 @@ _ASKS = [
         ),
     ),
 ]
+_ASKS.append(
+    (
+        Kind.LINK,
+        re.compile(
+            r"\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?:link|duong link|duong dan|dia chi (?:trang|web|website))\b"
+            r"|\b(?:link|duong dan|dia chi web|dia chi trang|trang web|website|web)\b(?:\s+\w+){0,8}\s+"
+            r"(?:la gi|la trang nao|la dia chi nao|la dau|trang nao|dia chi nao|o dau)\b"
+        ),
+    )
+)
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
 _NOT_UNITS = frozenset(
     "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
@@ -149,6 +161,7 @@ _TITLED_NAME = re.compile(
     rf"trưởng ban|trưởng phòng|cán bộ|thầy|cô))\s+[{UPPER_LETTERS}][a-zà-ỹđ]+"
     rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
+_LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account"})
 _PLACE = re.compile(
@@ -178,7 +191,7 @@ def ask_words(question: str) -> set[str]:
     q = fold(question)
     spans: list[tuple[int, int]] = []
     for kind, pattern in _ASKS:
-        if kind not in (Kind.PHONE, Kind.ACCOUNT):  # these patterns span the whole question
+        if kind not in (Kind.PHONE, Kind.ACCOUNT, Kind.LINK):  # these patterns span the whole question
             spans += [m.span() for m in pattern.finditer(q)]
     for m in _COUNT_ASK.finditer(q):
         if _unit_kind(m.group(1))[1] == "%":
@@ -257,6 +270,8 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
         return bool(_DURATION.search(folded))
     if kind is Kind.COUNT:
         return _holds_count(question, folded)
+    if kind is Kind.LINK:
+        return bool(_LINK.search(folded))
     if kind is Kind.PERSON:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:

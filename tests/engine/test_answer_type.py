@@ -28,6 +28,9 @@ ASKS = [
     ("số tài khoản của UBND xã là gì để em chuyển tiền", {Kind.ACCOUNT}),
     ("cho em xin stk của trường", {Kind.ACCOUNT}),
     ("chuyển khoản thì nhập số tài khoản trước hay quét mã trước", set()),
+    ("cho em xin link nhóm Zalo của tổ công nghệ số", {Kind.LINK}),
+    ("web để học bình dân học vụ số là trang nào", {Kind.LINK}),
+    ("lỡ bấm link lạ rồi thì làm gì", set()),  # a link named, not asked for
     ("xã mình có bao nhiêu người đã kích hoạt", {Kind.COUNT}),
     ("kinh tế số chiếm bao nhiêu % GDP", {Kind.COUNT}),
     ("nghị quyết 57 là gì", set()),
@@ -60,6 +63,12 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
     assert missing_kinds("cả nước có bao nhiêu tổ", "Cả nước có 74.422 Tổ công nghệ số cộng đồng.") == set()
     assert missing_kinds("bao nhiêu phần trăm", "đạt 80% vào năm 2030") == set()
+
+
+def test_a_link_is_a_web_address():
+    question = "cho em xin link trang học bình dân học vụ số"
+    assert missing_kinds(question, "Anh/chị vào binhdanhocvuso.gov.vn để học.") == set()
+    assert missing_kinds(question, "Anh/chị hỏi trưởng thôn hoặc Đoàn Thanh niên.") == {Kind.LINK}
 
 
 def test_an_account_number_is_a_long_run_of_digits():
