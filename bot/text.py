@@ -192,6 +192,7 @@ _TRAILING_PARTICLE = re.compile(
     r"cam on(?: (?:ban|ad|em|nhieu))?))+"
     r"[\s?.!…]*$"
 )
+_TYPED_VAY = re.compile(r"\S([\s,]+[vV]ậy(?:[\s,]+(?:ạ|hả|ta|à))?)[\s?.!…]*$")
 _TRAILING_VAY = re.compile(rf"\b{_QUESTION_END}([\s,]+(?:vay|the)(?:[\s,]+(?:a|ha|ta|ah))?)[\s?.!…]*$")
 
 
@@ -208,7 +209,7 @@ def strip_courtesy(text: str) -> str:
         start = lead.end()
     for _ in range(3):  # "là gì vậy ạ nhé": the particles come in any order
         tail = folded[start:end]
-        vay = _TRAILING_VAY.search(tail)
+        vay = _TRAILING_VAY.search(tail) or _TYPED_VAY.search(text[start:end])  # typed "vậy" is never "vay" (loan)
         cut = vay.start(1) if vay else (m.start() if (m := _TRAILING_PARTICLE.search(tail)) else 0)
         if not cut:
             break

@@ -76,6 +76,9 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("toi muon vay") == "toi muon vay"
     assert strip_courtesy("cho em vay tien") == "cho em vay tien"
     assert strip_courtesy("chuyen tien cho ai vay") == "chuyen tien cho ai vay"
+    # typed with its tone, "vậy" is only the particle, wherever it ends the question
+    assert strip_courtesy("mấy nhóm nhiệm vụ giải pháp vậy ạ?") == "mấy nhóm nhiệm vụ giải pháp?"
+    assert strip_courtesy("ngân hàng nào cho vay") == "ngân hàng nào cho vay"
     # "thẻ" folds to "the", like the particle "thế": kept unless it follows a question word
     assert strip_courtesy("lam lai the") == "lam lai the"
     assert strip_courtesy("vneid la gi the") == "vneid la gi"

@@ -241,6 +241,7 @@ class AnswerEngine:
         """Each ask of a two-part question answered on its own; the part the knowledge does not hold is named.
         None when no part can be answered (the whole question is then tried as one)."""
         answers = []
+        parts = [strip_courtesy(part) for part in parts]  # "…, mấy nhóm nhiệm vụ giải pháp vậy"
         for i, part in enumerate(parts):
             # "…, ai bấm nút?": a short later ask keeps the subject of the first
             query = part if i == 0 or len(part.split()) >= 6 else f"{parts[0]} {part}"

@@ -209,3 +209,10 @@ def test_the_section_about_the_part_asked_beats_the_overview(home_engine):
     assert a.answered and "26/3/2025" in a.text and "Lễ phát động" in a.sources[0]["section"], a.text
     b = variant(home_engine, heading_rerank=0.0).ask(question)
     assert "Lễ phát động" not in b.sources[0]["section"]  # the overview, "Bình dân học vụ số là gì"
+
+
+def test_each_ask_loses_its_own_courtesy(engine):
+    """ "…, mấy nhóm nhiệm vụ giải pháp vậy ạ?": the second ask ends in "vậy", which as a query would read as
+    "vay" (borrow); each ask is stripped of its particles, so both counts are answered."""
+    a = engine.ask("Nghị quyết 57 có mấy quan điểm chỉ đạo, mấy nhóm nhiệm vụ giải pháp vậy ạ?")
+    assert a.answered and "5 quan điểm" in a.text and "Nhóm nhiệm vụ 7" in a.text, a.text
