@@ -211,8 +211,8 @@ def test_the_section_about_the_part_asked_beats_the_overview(home_engine):
     assert "Lễ phát động" not in b.sources[0]["section"]  # the overview, "Bình dân học vụ số là gì"
 
 
-def test_each_ask_loses_its_own_courtesy(engine):
-    """ "…, mấy nhóm nhiệm vụ giải pháp vậy ạ?": the second ask ends in "vậy", which as a query would read as
-    "vay" (borrow); each ask is stripped of its particles, so both counts are answered."""
+def test_two_counts_asked_together_are_both_answered(engine):
+    """ "Mấy quan điểm chỉ đạo, mấy nhóm nhiệm vụ giải pháp vậy ạ?": two sections, one per ask (the particles of
+    each ask are stripped on their own: tests/test_text.py)."""
     a = engine.ask("Nghị quyết 57 có mấy quan điểm chỉ đạo, mấy nhóm nhiệm vụ giải pháp vậy ạ?")
     assert a.answered and "5 quan điểm" in a.text and "Nhóm nhiệm vụ 7" in a.text, a.text
