@@ -112,6 +112,10 @@ ABBREVIATIONS: dict[str, str] = {
     "bhxh": "bảo hiểm xã hội",
     "ubnd": "ủy ban nhân dân",
     "cnsccd": "công nghệ số cộng đồng",
+    "cnscd": "công nghệ số cộng đồng",
+    "tcnscd": "tổ công nghệ số cộng đồng",
+    "cnscđ": "công nghệ số cộng đồng",
+    "tcnscđ": "tổ công nghệ số cộng đồng",
     "cds": "chuyển đổi số",
     "khcn": "khoa học công nghệ",
     "dmst": "đổi mới sáng tạo",
@@ -182,7 +186,7 @@ _QUESTION_END = r"(?:gi|nao|sao|dau|khong|ko|k|chua|nhieu|may|the|duoc|dc|roi|nh
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:da|vang|chao (?:ban|em|anh|chi|ad|admin|bot)|xin chao|alo|hello|hi)[\s,.!]+)*"
     r"(?:(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop)(?: (?:oi|ui))[\s,.!]+)?"
-    r"(?:(?:cho|xin) (?:em|toi|minh|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
+    r"(?:(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
     r"|xin hoi|(?:em|toi|minh|con|chau|tui|t|e) (?:muon|can|dang can|can duoc) (?:hoi|biet)(?: la)?"
     r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*",
 )

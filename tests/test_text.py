@@ -35,6 +35,9 @@ def test_has_diacritics():
 def test_expand_teencode_and_abbreviations():
     assert expand_abbreviations("ko biet dvc la j") == "không biet dịch vụ công la gì"
     assert expand_abbreviations("cccd dc ko?") == "căn cước công dân được không?"
+    assert (
+        expand_abbreviations("TCNSCĐ bản em, tổ cnscd") == "tổ công nghệ số cộng đồng bản em, tổ công nghệ số cộng đồng"
+    )
     assert expand_abbreviations("NQ 57") == "nghị quyết 57"
     assert expand_abbreviations("nq57 va qd1169") == "nghị quyết 57 va quyết định 1169"
     # Words that merely contain an abbreviation are untouched.
@@ -71,6 +74,7 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("ad ơi, cho mình hỏi làm lại thẻ ở đâu vậy") == "làm lại thẻ ở đâu"
     assert strip_courtesy("cho toi hoi xiu, dvc la gi nhe ad, cam on") == "dvc la gi"
     assert strip_courtesy("Bot ơi cho con hỏi cách cài VNeID với ạ") == "cách cài VNeID"
+    assert strip_courtesy("cho mik hoi to cnscd co tu bao gio") == "to cnscd co tu bao gio"  # "mik": mình
     assert strip_courtesy("em muốn hỏi là VNeID mức 2 làm thế nào ạ") == "VNeID mức 2 làm thế nào"
     # "vay" is also "borrow": it is a particle only after a question word
     assert strip_courtesy("toi muon vay") == "toi muon vay"

@@ -239,11 +239,18 @@ def _is_phone(candidate: str) -> bool:
     )
 
 
+_DOCUMENT = r"(?:cong van|quyet dinh|ke hoach|nghi quyet|nghi dinh|thong tu|van ban|chi thi|qd|kh|nq|nd|cv)"
+_ASKS_DOCUMENT_NUMBER = re.compile(rf"\b{_DOCUMENT}\b(?:\s+\w+){{0,6}}?\s+(?:la )?so (?:may|bao nhieu|bn|nao)\b")
+_DOCUMENT_NUMBER = re.compile(r"\b\d+\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso \d+")
+
+
 def _holds_count(question: str, folded: str) -> bool:
     """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
     when the question names no unit ("quyết định số mấy")."""
     units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(fold(question))) if kind is Kind.COUNT]
     if not units:
+        if _ASKS_DOCUMENT_NUMBER.search(fold(question)):  # "công văn số mấy": "793/BTTTT-THH", "số 3267"
+            return bool(_DOCUMENT_NUMBER.search(folded))
         return bool(re.search(r"\d", folded))
     for unit in units:
         if unit == "%" and re.search(r"\d\s*%|phan tram", folded):

@@ -65,6 +65,13 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     assert missing_kinds("bao nhiêu phần trăm", "đạt 80% vào năm 2030") == set()
 
 
+def test_a_document_number_is_a_number_with_its_symbol():
+    question = "tổ công nghệ số thành lập theo công văn số mấy"
+    assert missing_kinds(question, "Theo Công văn 793/BTTTT-THH ngày 5/3/2022.") == set()
+    assert missing_kinds(question, "Mỗi tổ có từ 4 đến 9 thành viên.") == {Kind.COUNT}  # a number, not a document's
+    assert missing_kinds("mỗi tổ có bao nhiêu người", "Mỗi tổ có từ 4 đến 9 người.") == set()
+
+
 def test_a_link_is_a_web_address():
     question = "cho em xin link trang học bình dân học vụ số"
     assert missing_kinds(question, "Anh/chị vào binhdanhocvuso.gov.vn để học.") == set()
