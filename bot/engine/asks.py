@@ -28,6 +28,8 @@ def split_asks(question: str) -> list[str]:
     pieces: list[tuple[int, int]] = []
     start = 0
     for m in _SPLIT.finditer(folded):
+        if m.group().strip() == "con" and text[m.start() : m.end()].strip() == "con":
+            continue  # "con" typed without its tone may be "con" (child): only a typed "còn" joins two asks
         if m.start() > start:
             pieces.append((start, m.start()))
         start = m.end()

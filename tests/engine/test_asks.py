@@ -15,6 +15,7 @@ from bot.engine.asks import split_asks
         ("VietQR là gì vậy, quét mã xong phải kiểm tra gì?", ["VietQR là gì vậy", "quét mã xong phải kiểm tra gì"]),
         ("to cnscd co tu bao gio, theo cong van so may", ["to cnscd co tu bao gio", "theo cong van so may"]),
         ("co hoc duoc khong? co mat phi khong?", ["co hoc duoc khong", "co mat phi khong"]),
+        ("VietQR là gì còn quét xong phải kiểm tra gì", ["VietQR là gì", "quét xong phải kiểm tra gì"]),
     ],
 )
 def test_two_asks_are_split(question, asks):
@@ -28,6 +29,9 @@ def test_two_asks_are_split(question, asks):
         # a clause that asks nothing stays with the ask after it
         "Mẹ em 70 tuổi, không có điện thoại thông minh thì đăng ký VNeID mức 2 được không?",
         "chuyen tien cho nguoi than va ban be co mat phi khong",
+        # "con" typed without its tone may be a child: only "còn" or a comma joins two asks
+        "gio con cap huyen nua ko hay chi con tinh voi xa",
+        "lam can cuoc cho con duoi 6 tuoi o dau con lam vneid cho con the nao",
     ],
 )
 def test_one_ask_stays_whole(question):
