@@ -111,6 +111,8 @@ ABBREVIATIONS: dict[str, str] = {
     "bhyt": "bảo hiểm y tế",
     "bhxh": "bảo hiểm xã hội",
     "ubnd": "ủy ban nhân dân",
+    "mttq": "mặt trận tổ quốc",
+    "mttqvn": "mặt trận tổ quốc việt nam",
     "cnsccd": "công nghệ số cộng đồng",
     "cnscd": "công nghệ số cộng đồng",
     "tcnscd": "tổ công nghệ số cộng đồng",

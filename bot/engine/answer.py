@@ -44,7 +44,7 @@ from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
 from bot.features import Features
 from bot.status import Reason
-from bot.text import fold, folded_words, nfc, strip_courtesy
+from bot.text import expand_abbreviations, fold, folded_words, nfc, strip_courtesy
 
 log = logging.getLogger(__name__)
 
@@ -545,7 +545,8 @@ class AnswerEngine:
         ):
             # "Trung tâm Dịch vụ tổng hợp làm gì": the heading names what was asked, so the section is the answer
             subject = [w for w in toks if w not in ask_words(query.text)]
-            if subject and self._weight(subject, folded_words(top.heading_path[-1])) >= 0.5 * self._weight(subject):
+            heading = folded_words(expand_abbreviations(top.heading_path[-1]))  # "MTTQVN": Mặt trận Tổ quốc
+            if subject and self._weight(subject, heading) >= 0.5 * self._weight(subject):
                 body = top.text.strip()
         if top.kind == "plan" and top.heading_path:
             # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").

@@ -216,3 +216,12 @@ def test_two_counts_asked_together_are_both_answered(engine):
     each ask are stripped on their own: tests/test_text.py)."""
     a = engine.ask("Nghị quyết 57 có mấy quan điểm chỉ đạo, mấy nhóm nhiệm vụ giải pháp vậy ạ?")
     assert a.answered and "5 quan điểm" in a.text and "Nhóm nhiệm vụ 7" in a.text, a.text
+
+
+def test_a_heading_in_abbreviations_still_names_what_was_asked(home_engine):
+    """The plan's heading says "Đề nghị MTTQVN xã…"; asked about "Mặt trận Tổ quốc", the section is quoted whole,
+    its second task (giám sát, phản biện) included, because the heading's abbreviations are spelled out."""
+    question = "Mặt trận Tổ quốc với các đoàn thể xã mình được đề nghị làm gì trong kế hoạch này?"
+    a = home_engine.ask(question)
+    assert a.answered and "phản biện" in a.text, a.text
+    assert "phản biện" not in variant(home_engine, whole_section_chars=0).ask(question).text
