@@ -308,6 +308,7 @@ def _ablation(engine, items) -> None:
         "asked kind anywhere in the answer": replace(base, kind_near_coverage=0.0),
         "subject words, not their pairs": replace(base, near_pairs=0.0),
         "any year answers": replace(base, year_check=False),
+        "deferred figures answered": replace(base, deferral_check=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "out of scope unless 70% covered": replace(base, oos_override_coverage=0.7),
         "never the whole section": replace(base, whole_section_chars=0),

@@ -116,6 +116,9 @@ QUESTION_WORDS = (
     "khac",
 )
 
+# A sentence of the knowledge that says the figure is not held here: "xin kiểm tra trên văn bản chính thức".
+DEFERRAL = re.compile(r"\bxin kiem tra tren\b")
+
 HOW_TO = re.compile(
     r"\b(lam sao|lam the nao|the nao|cach|huong dan|cac buoc|buoc nao|quy trinh|thu tuc|"
     r"lam gi|phai lam|can lam|nhu the nao|ntn|lam ntn)\b"
@@ -376,6 +379,8 @@ class AnswerEngine:
                     break
         if fails(missing, text, used):
             return None
+        if t.deferral_check and strong and self._defers(toks, text):
+            return None  # the knowledge says to check the official text: it does not hold the figure asked
         if missing:
             unknown = ", ".join(LABELS[k] for k in sorted(missing))
             text = (
@@ -383,6 +388,15 @@ class AnswerEngine:
                 f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
             )
         return text, used
+
+    def _defers(self, toks: list[str], answer: str) -> bool:
+        """The answer's sentence closest to the question sends the reader to the official text ("Quy định … về ví
+        điện tử và hạn mức, xin kiểm tra trên văn bản chính thức"): the knowledge knows it lacks that figure."""
+        units = _units(answer.rsplit("\n\nNguồn:", 1)[0])
+        if not units:
+            return False
+        best = max(units, key=lambda u: self._unit_score(toks, u))
+        return bool(DEFERRAL.search(fold(best)))
 
     def _about_home(self, question: str) -> bool:
         """The question is about the commune this installation serves ("xã mình", or its name)."""

@@ -35,6 +35,8 @@ class Tuning:
     # the best section's coverage
     kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
     # question's content words (title and heading count): not a date beside another subject; 0 = anywhere
+    deferral_check: bool = True  # a date, figure or sum whose closest sentence says "xin kiểm tra trên văn bản chính
+    # thức" is not held: the team answers it
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
     occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay")
     # is not in the knowledge: the team answers it

@@ -225,3 +225,13 @@ def test_a_heading_in_abbreviations_still_names_what_was_asked(home_engine):
     a = home_engine.ask(question)
     assert a.answered and "phản biện" in a.text, a.text
     assert "phản biện" not in variant(home_engine, whole_section_chars=0).ask(question).text
+
+
+def test_a_figure_the_knowledge_defers_goes_to_the_team(home_engine):
+    """The payment explainer names e-wallets but says of their limits "xin kiểm tra trên văn bản chính thức hoặc hỏi
+    nhà cung cấp ví"; asked for a wallet's daily limit, the engine refuses (recorded for the team) instead of
+    answering with the 10-million face-check rule beside it."""
+    question = "Hạn mức chuyển tiền mỗi ngày của ví MoMo là bao nhiêu?"
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, deferral_check=False).ask(question).answered
