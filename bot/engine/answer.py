@@ -478,7 +478,9 @@ class AnswerEngine:
 
         final = fused / best fused + w · (best sentence's idf-weighted share of the question's content words,
         counting the document title and section heading as part of every sentence)
-        + q · (share of the question's question words — ở đâu, bao nhiêu, khi nào… — that its heading asks too).
+        + q · (share of the question's question words — ở đâu, bao nhiêu, khi nào… — that its heading asks too)
+        + h · (for sections of the best-fused document: idf-weighted share of the question's words beyond the
+        document's title that its heading holds).
         """
         if not toks or len(hits) < 2 or not self.tuning.rerank_weight:
             return hits
