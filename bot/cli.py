@@ -302,7 +302,7 @@ def _ablation(engine, items) -> None:
         "no heading vectors": replace(base, heading_weight=0.0),
         "no lexical rerank": replace(base, rerank_weight=0.0, question_weight=0.0),
         "no question-type match": replace(base, question_weight=0.0),
-        "no heading match within a document": replace(base, heading_rerank=0.0),
+        "no heading match in a document": replace(base, heading_rerank=0.0),
         "no plan penalty": replace(base, plan_penalty=0.0),
         "no answer-type check": replace(base, answer_type_check=False),
         "asked kind anywhere in the answer": replace(base, kind_near_coverage=0.0),
