@@ -422,7 +422,10 @@ class Stack:
         def on_signal(signum, frame):
             stop["now"] = True
 
+        # Ctrl-C is handled here too, not left to Python's KeyboardInterrupt: a process started in the background of a
+        # script inherits SIGINT ignored, and would otherwise never stop on it
         old = signal.signal(signal.SIGTERM, on_signal)
+        old_int = signal.signal(signal.SIGINT, on_signal)
         try:
             while not stop["now"]:
                 self.check()
@@ -431,3 +434,4 @@ class Stack:
             pass
         finally:
             signal.signal(signal.SIGTERM, old)
+            signal.signal(signal.SIGINT, old_int)
