@@ -506,8 +506,11 @@ class AnswerEngine:
             # among the sections of the best-fused document, the one whose heading holds the question's words
             # that the document's title does not: the part asked about ("Lễ phát động ngày 26/3/2025" for "phong
             # trào BDHVS phát động ngày nào"), not the overview that mentions it
-            own = [t for t in toks if t not in folded_words(chunk.title)]
-            if not own or not chunk.heading_path or chunk.path != first_document:
+            if not chunk.heading_path or chunk.path != first_document:
+                return 0.0
+            title = folded_words(chunk.title)
+            own = [t for t in toks if t not in title]
+            if not own:
                 return 0.0
             return self._weight(own, folded_words(chunk.heading_path[-1])) / self._weight(own)
 
