@@ -114,8 +114,6 @@ _ASKS = [
             r"|\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?:so tai khoan|stk)\b"
         ),
     ),
-]
-_ASKS.append(
     (
         Kind.LINK,
         re.compile(
@@ -123,8 +121,8 @@ _ASKS.append(
             r"|\b(?:link|duong dan|dia chi web|dia chi trang|trang web|website|web)\b(?:\s+\w+){0,8}\s+"
             r"(?:la gi|la trang nao|la dia chi nao|la dau|trang nao|dia chi nao|o dau)\b"
         ),
-    )
-)
+    ),
+]
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
 _NOT_UNITS = frozenset(
     "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
