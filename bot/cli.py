@@ -310,6 +310,8 @@ def _ablation(engine, items) -> None:
         "any year answers": replace(base, year_check=False),
         "deferred figures answered": replace(base, deferral_check=False),
         "particular occasions answered": replace(base, occasion_check=False),
+        "plans only cited answered": replace(base, unheld_plan_check=False),
+        "own subjects may be out of scope": replace(base, subject_terms=False),
         "out of scope unless 70% covered": replace(base, oos_override_coverage=0.7),
         "never the whole section": replace(base, whole_section_chars=0),
         "title words pick sentences too": replace(base, title_context=False),

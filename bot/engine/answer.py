@@ -39,6 +39,7 @@ from bot.engine.scope import (
     asks_for_wrongdoing,
     asks_to_look_into_a_record,
     examples,
+    names_a_subject_of_the_bot,
 )
 from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
@@ -228,9 +229,11 @@ class AnswerEngine:
         if asks_for_wrongdoing(question):
             return Answer(q=question, answered=False, text=REFUSAL_WRONGDOING, reason=Reason.OUT_OF_SCOPE)
         core = strip_courtesy(question)
+        if self.tuning.unheld_plan_check and (plan := self._unheld_plan(core)):
+            return Answer(q=question, answered=False, text=self._plan_not_held(plan), reason=Reason.NO_MATCH)
         if self.tuning.occasion_check and (
             asks_about_occasion(core, kinds := asked_kinds(core))
-            or asks_about_progress(core, kinds, self._about_home(core))
+            or asks_about_progress(core, kinds, self._about_home(core) or self._names_a_place(core))
         ):
             # "lớp tuần sau học ngày nào, ở đâu", "tổ xã mình hiện có bao nhiêu người": the commune's calendar and
             # running figures, for the team (every part is about them)
@@ -305,7 +308,9 @@ class AnswerEngine:
         best_dense = max(h.dense for h in hits)
         score = best_dense
         home_question = found.asks_home and self.retriever.localities.home_known  # "xã mình": a local plan
-        if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage and not home_question:
+        # "… vậy đóng tiền điện kiểu gì": a question naming the bot's own subject is not out of scope
+        anchored = t.subject_terms and names_a_subject_of_the_bot(query.expanded)
+        if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage and not (home_question or anchored):
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
         if found.asks_home and not self.retriever.localities.home_known:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
@@ -402,6 +407,29 @@ class AnswerEngine:
         """The question is about the commune this installation serves ("xã mình", or its name)."""
         folded = fold(question)
         return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
+
+    def _names_a_place(self, question: str) -> bool:
+        """The question names a commune or province a plan speaks of ("toàn tỉnh Điện Biên", "xã Tân Hội")."""
+        folded = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+        return any(f" {name} " in folded for name in self.retriever.localities.places)
+
+    def _unheld_plan(self, question: str) -> str:
+        """The plan asked about, when the knowledge does not hold it and the question asks its content (its targets,
+        tasks, figures): "" when it holds the plan, or when only its date or issuer is asked, which the plans that
+        cite it say ("Kế hoạch số 3267/KH-UBND ngày 04/7/2025 của UBND tỉnh Điện Biên")."""
+        plan = self.retriever.localities.unheld_plan(question)
+        kinds = asked_kinds(question)
+        if plan and kinds and kinds <= {Kind.DATE, Kind.BODY, Kind.PERSON}:
+            return ""
+        return plan
+
+    def _plan_not_held(self, plan: str) -> str:
+        places = sorted(set(self.retriever.localities.localities.values()))
+        held = "; ".join(places) if places else "chưa có kế hoạch của địa phương nào"
+        return (
+            f"Dạ, em chưa có nội dung {plan} nên chưa trả lời chắc chắn được; em đang có kế hoạch của: {held}. "
+            "Em đã ghi lại câu hỏi để Tổ công nghệ số cộng đồng của xã xem và trả lời anh/chị."
+        )
 
     def _which_commune(self) -> str:
         """ "Xã mình" asked of an installation that does not know its commune: name the plans it holds."""

@@ -69,6 +69,8 @@ _ASKS = [
             r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan|k)\b"
             r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|gia|ngan sach|kinh phi|phu cap|luong|han muc)\b"
             r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b"
+            # "tiền điện tháng này hết bao nhiêu": what it costs, not how long ("mất bao nhiêu ngày")
+            rf"|\b(?:het|ton|mat|tra|dong|nop) (?:bao nhieu|bn)\b(?! (?:{_TIME_UNITS}|lau|lan|nguoi|%|phan tram))"
         ),
     ),
     (
@@ -142,6 +144,7 @@ _DATE = re.compile(
     r"\b(?:hang (?:nam|thang|tuan|quy)|dinh ky|thu (?:hai|ba|tu|nam|sau|bay)|chu nhat|quy [1-4iv]+|"
     r"(?:ngay|hom) (?:lam viec )?(?:tiep theo|ke tiep|hom sau)|ngay mai|ngay hom sau)\b"
 )
+_FEE = re.compile(r"\b(?:le phi|phi)\b")
 _CLOCK = re.compile(r"\b\d{1,2}\s*(?:h|gio)\b|\b\d{1,2}:\d{2}\b|\b(?:24/7|24 gio|gio hanh chinh|ca ngay)\b")
 _DURATION = re.compile(
     rf"{_NUMBER}\s*(?:{_TIME_UNITS}|ngay lam viec)\b|\b(?:ngay lap tuc|ngay sau|trong ngay|tuc thi|vai phut)\b"
@@ -238,7 +241,11 @@ def _is_phone(candidate: str) -> bool:
 
 
 _DOCUMENT = r"(?:cong van|quyet dinh|ke hoach|nghi quyet|nghi dinh|thong tu|van ban|chi thi|qd|kh|nq|nd|cv)"
-_ASKS_DOCUMENT_NUMBER = re.compile(rf"\b{_DOCUMENT}\b(?:\s+\w+){{0,6}}?\s+(?:la )?so (?:may|bao nhieu|bn|nao)\b")
+# "công văn số mấy", "số quyết định thành lập tổ … là số mấy"
+_ASKS_DOCUMENT_NUMBER = re.compile(
+    rf"\b{_DOCUMENT}\b(?:\s+\w+){{0,6}}?\s+(?:la )?so (?:may|bao nhieu|bn|nao)\b"
+    rf"|\bso (?:hieu )?{_DOCUMENT}\b(?:\s+\w+){{0,14}}?\s+(?:la )?(?:so )?(?:may|bao nhieu|bn|gi|nao)\b"
+)
 _DOCUMENT_NUMBER = re.compile(r"\b\d+\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso \d+")
 
 
@@ -265,8 +272,9 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
         return any(_is_phone(m.group()) for m in _PHONE.finditer(folded))
     if kind is Kind.ACCOUNT:
         return bool(re.search(r"\b\d{6,}\b", re.sub(r"(?<=\d)[ .](?=\d)", "", folded)))
-    if kind is Kind.MONEY:
-        return bool(_MONEY.search(folded))
+    if kind is Kind.MONEY:  # a fee asked ("lệ phí cấp đổi bao nhiêu") is a fee, not a sum the rules name
+        fee = not _FEE.search(fold(question)) or _FEE.search(folded)
+        return bool(_MONEY.search(folded)) and bool(fee)
     if kind is Kind.DATE:  # "ngày nào" wants a day; "khi nào", "năm nào" take a year too
         return bool((_DAY if _ASKS_DAY.search(fold(question)) else _DATE).search(folded))
     if kind is Kind.CLOCK:
@@ -324,7 +332,7 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
 # The state of things now or so far ("hiện có", "đã … rồi", "đến nay"), not a target or a rule.
 _PROGRESS = re.compile(
     r"\b(?:hien (?:co|nay|tai|gio)|den nay|toi nay|den gio|toi gio|bay gio|gio da|da (?:\w+ ){0,12}roi|"
-    r"da dat|dat duoc)\b"
+    r"da dat|dat duoc|da co (?:bao nhieu|bn))\b"
 )
 
 

@@ -14,6 +14,8 @@ _ASKS = re.compile(
 )
 # Where one ask ends and the next begins: a question mark or semicolon; a comma; "còn" ("…, còn X thì sao").
 _SPLIT = re.compile(r"\s*[?;]\s*|\s*,\s*(?:con |va |voi lai |the )?|\s+(?:con|va lai|voi lai)\s+")
+# A clause that draws its ask from the one before ("…, vậy …", "…, thế thì …", "…, nên …"). Folded.
+_CONSEQUENCE = re.compile(r"(?:vay|vay thi|the thi|thi|nen|cho nen)\b")
 MAX_PARTS = 3
 MIN_WORDS = 2
 
@@ -41,6 +43,9 @@ def split_asks(question: str) -> list[str]:
         piece = text[a:b].strip(" ,.!")
         if not piece:
             continue
+        if asks and not pending and _CONSEQUENCE.match(fold(piece)):
+            # "Mẹ em không xài điện thoại thông minh, vậy đóng tiền điện kiểu gì?": what came before is the situation
+            pending = asks.pop()
         if _ASKS.search(fold(piece)) and len(piece.split()) >= MIN_WORDS:
             asks.append(f"{pending} {piece}".strip())
             pending = ""

@@ -231,6 +231,15 @@ HOME_WORDS = re.compile(
 )
 
 
+# A plan named by number ("kế hoạch 3267", "KH số 45"), a province named ("tỉnh Điện Biên", "TP Hải Phòng"), and
+# words about a plan's content (its targets, tasks). Folded.
+_PLAN_NUMBER = re.compile(r"\b(?:ke hoach|kh)(?: so)? (\d+)\b")
+_PROVINCE_NAMED = re.compile(r"\b(?:tinh|thanh pho|tp) (\w+(?: \w+)?)")
+_PROVINCE_KIND = re.compile(r"^\s*(?:tỉnh|thành phố|tp)\b", re.IGNORECASE)
+_PLAN_TALK = re.compile(r"\b(?:ke hoach|kh \d+|chi tieu|muc tieu|dat ra|giao)\b")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+
+
 class Localities:
     """Where each local document applies, from its front matter's `locality` ("xã Mường Mùn, tỉnh Điện Biên").
 
@@ -255,6 +264,22 @@ class Localities:
         provinces = {name for path in self.home_paths for name in parts_of[path][1:]}
         self.province_paths = {path for path, parts in parts_of.items() if parts[0] in provinces} - self.home_paths
         self.plan_paths = set(parts_of)
+        self.own_plans = {parts[0] for parts in parts_of.values()}  # places whose own plan is held
+        self.written = {  # folded place -> as written, with its kind: "dien bien" -> "tỉnh Điện Biên"
+            folded[0]: nfc(part.strip())
+            for locality in self.localities.values()
+            for part in re.split(r"[,;]", locality)
+            if (folded := locality_places(part))
+        }
+        self.provinces = {name for parts in parts_of.values() for name in parts[1:]} | {
+            parts[0] for path, parts in parts_of.items() if _PROVINCE_KIND.match(self.localities[path])
+        }
+        self.unnumbered = {parts[0] for path, parts in parts_of.items() if not self._number(index, path)}
+        self.plan_numbers = {  # "209/KH-UBND" -> "209"; a plan without a number in its front matter adds none
+            m.group()
+            for c in index.chunks
+            if c.kind == "plan" and (m := re.match(r"\d+", str(c.meta.get("number", ""))))
+        }
 
     @property
     def home_known(self) -> bool:
@@ -268,6 +293,30 @@ class Localities:
             if f" {name} " in text:
                 found |= paths
         return found
+
+    @staticmethod
+    def _number(index: KnowledgeIndex, path: str) -> str:
+        return next((str(c.meta.get("number") or "") for c in index.chunks if c.path == path), "")
+
+    def unheld_plan(self, question: str) -> str:
+        """The plan the question asks about when the knowledge does not hold it, as the answer names it; "" when it
+        holds it or names none. "Kế hoạch 3267 của tỉnh Điện Biên đặt chỉ tiêu gì": the commune plans cite the
+        province's plan in their preamble but do not hold its content, so its targets are for the team to answer.
+        A question that also speaks of a held commune ("xã mình làm theo kế hoạch số mấy của tỉnh") is not one."""
+        folded = " ".join(re.findall(r"\w+", fold(question)))
+        if HOME_WORDS.search(folded) or any(re.search(rf"\bxa {p}\b", folded) for p in self.own_plans):
+            return ""
+        number = _PLAN_NUMBER.search(folded)
+        if number and number.group(1) not in self.plan_numbers and not _YEAR.match(number.group(1)):
+            if not any(re.search(rf"\b{p}\b", folded) for p in self.unnumbered):  # may be that plan's number
+                return f"Kế hoạch số {number.group(1)}"
+        if not _PLAN_TALK.search(folded):
+            return ""
+        for m in _PROVINCE_NAMED.finditer(folded):
+            name = next((p for p in self.provinces if m.group(1).startswith(p)), "")
+            if name and name not in self.own_plans:
+                return f"kế hoạch của {self.written.get(name, name)}"
+        return ""
 
     @staticmethod
     def asks_home(query: Query) -> bool:

@@ -103,6 +103,22 @@ def asks_to_look_into_a_record(question: str) -> bool:
     return bool(re.search(_LOOK_INTO, f) and re.search(_RECORD, f))
 
 
+# The bot's own subjects, named so specifically that a question holding one is about its remit however close an
+# out-of-scope description comes ("mẹ em không xài điện thoại thông minh, vậy đóng tiền điện kiểu gì"). Generic
+# words that out-of-scope requests share ("ngân hàng", "tài khoản", "điện thoại", "vay") are not among them. Folded.
+IN_SCOPE_TERMS = re.compile(
+    r"\b(?:vneid|dinh danh|can cuoc|cccd|dich vu cong|dvc|vietqr|ma qr|quet qr|tien dien|tien nuoc|hoc phi|"
+    r"chuyen khoan|vi dien tu|khai sinh|thuong tru|ly lich tu phap|llttp|lua dao|otp|sinh trac|quet mat|"
+    r"deepfake|binh dan hoc vu so|bdhvs|ky nang so|nghi quyet 57|nq 57|nq57|57 nq|1169|cong nghe so|"
+    r"chuyen doi so|tin nhan rac|mao danh|gia mao)\b"
+)
+
+
+def names_a_subject_of_the_bot(question: str) -> bool:
+    """True when the question names one of the bot's own subjects (VNeID, tiền điện, lừa đảo, Nghị quyết 57…)."""
+    return bool(IN_SCOPE_TERMS.search(fold(question)))
+
+
 def examples() -> list[tuple[str, str]]:
     return [(kind, text) for kind, texts in OUT_OF_SCOPE_EXAMPLES.items() for text in texts]
 

@@ -30,6 +30,8 @@ class Tuning:
     oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
     oos_override_coverage: float = 0.60  # ... unless the section holds this much of the question's words (0.7 refused
     # in-scope questions such as "bị lừa mất tiền rồi thì báo cho ai"; 0.5 let more specifics through)
+    subject_terms: bool = True  # a question naming one of the bot's own subjects (VNeID, tiền điện, lừa đảo, …;
+    # bot/engine/scope.py IN_SCOPE_TERMS) is never refused as out of scope; the other checks still apply
     answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)
     alt_section_coverage: float = 0.85  # ... unless a section of the same document holding it covers this share of
     # the best section's coverage
@@ -38,6 +40,8 @@ class Tuning:
     deferral_check: bool = True  # a date, figure or sum whose closest sentence says "xin kiểm tra trên văn bản chính
     # thức" is not held: the team answers it
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
+    unheld_plan_check: bool = True  # a plan the knowledge only cites ("Kế hoạch 3267 của tỉnh Điện Biên"), asked for
+    # its targets or tasks, goes to the team rather than to the commune plan that cites it
     occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay")
     # is not in the knowledge: the team answers it
     whole_section_chars: int = 900  # a section up to this long whose heading names what was asked ("Trung tâm

@@ -72,6 +72,33 @@ def test_a_document_number_is_a_number_with_its_symbol():
     assert missing_kinds("mỗi tổ có bao nhiêu người", "Mỗi tổ có từ 4 đến 9 người.") == set()
 
 
+def test_the_number_of_a_decision_is_a_document_number():
+    question = "số quyết định thành lập tổ công nghệ số cộng đồng của xã là số mấy"
+    assert missing_kinds(question, "Theo Công văn 793/BTTTT-THH ngày 5/3/2022.") == set()
+    assert missing_kinds(question, "Mỗi thôn có thể thành lập 1 tổ.") == {Kind.COUNT}
+
+
+def test_a_fee_asked_is_answered_by_a_fee():
+    """ "Lệ phí … bao nhiêu" is not answered by a sum the rules name for something else ("trên 10 triệu đồng")."""
+    question = "lệ phí làm lại thẻ căn cước bị mất là bao nhiêu"
+    assert missing_kinds(question, "Chuyển tiền trên 10 triệu đồng phải xác thực khuôn mặt.") == {Kind.MONEY}
+    assert missing_kinds(question, "Lệ phí cấp lại thẻ là 70.000 đồng.") == set()
+    assert missing_kinds(question, "Nộp hồ sơ trực tuyến không mất phí.") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("tiền nước tháng này nhà em hết bao nhiêu vậy", True),
+        ("chuyen khoan lien ngan hang ton bn", True),
+        ("làm thủ tục này mất bao nhiêu ngày", False),  # how long
+        ("mất bao nhiêu phần trăm", False),
+    ],
+)
+def test_what_it_costs_is_a_sum(question, money):
+    assert (Kind.MONEY in asked_kinds(question)) is money
+
+
 def test_a_link_is_a_web_address():
     question = "cho em xin link trang học bình dân học vụ số"
     assert missing_kinds(question, "Anh/chị vào binhdanhocvuso.gov.vn để học.") == set()
@@ -142,6 +169,7 @@ def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
         ("Xã mình đặt mục tiêu bao nhiêu phần trăm người dân dùng dịch vụ công đến 2030?", True, False),  # a target
         ("Cả nước hiện có bao nhiêu tài khoản VNeID đã kích hoạt?", False, False),  # the country's figure
         ("xa minh hien nay lam the nao de dang ky vneid", True, False),  # how, not how many
+        ("xa minh da co bao nhieu to cong nghe so", True, True),  # "đã có bao nhiêu", without "rồi"
     ],
 )
 def test_the_communes_running_figures_are_not_in_the_knowledge(question, about_home, progress):

@@ -32,6 +32,9 @@ def test_two_asks_are_split(question, asks):
         # "con" typed without its tone may be a child: only "còn" or a comma joins two asks
         "gio con cap huyen nua ko hay chi con tinh voi xa",
         "lam can cuoc cho con duoi 6 tuoi o dau con lam vneid cho con the nao",
+        # "…, vậy …": what comes before is the situation the ask draws on, though it holds "không"
+        "Bố em không có điện thoại thông minh, vậy nộp tiền nước thế nào ạ?",
+        "ba em ko biet dung app ngan hang, the thi tra tien dien o dau",
     ],
 )
 def test_one_ask_stays_whole(question):

@@ -112,6 +112,36 @@ def test_home_commune_first_then_its_province_and_other_plans_only_when_named():
     assert "plans/con-cuong.md" not in scores and "plans/cao-bang.md" not in scores
 
 
+def test_a_plan_only_cited_is_named_as_not_held():
+    """The commune plans cite their province's plan ("Thực hiện Kế hoạch số 3267/KH-UBND … của UBND tỉnh Điện
+    Biên") but the knowledge does not hold it: asked for its content, the plan is named as not held."""
+
+    def plan(path, locality, number=""):
+        chunk = _local(path, locality)
+        chunk.meta["number"] = number
+        return chunk
+
+    class Index:
+        chunks = [
+            plan("plans/muong-mun.md", "xã Mường Mùn, tỉnh Điện Biên", "01/KH-UBND"),
+            plan("plans/cao-bang.md", "tỉnh Cao Bằng", "209/KH-UBND"),
+            plan("plans/tan-hoi.md", "xã Tân Hội, tỉnh An Giang"),
+        ]
+
+    places = Localities(Index(), home="muong-mun")
+    assert places.unheld_plan("Kế hoạch 3267 của tỉnh Điện Biên đặt chỉ tiêu gì?") == "Kế hoạch số 3267"
+    assert places.unheld_plan("tinh dien bien giao chi tieu gi cho cac xa") == "kế hoạch của tỉnh Điện Biên"
+    assert places.unheld_plan("kh so 45 cua an giang dat muc tieu gi") == "Kế hoạch số 45"
+    # held: a plan's own number, a province with its own plan, a commune named, "xã mình", a year
+    assert places.unheld_plan("kế hoạch 209 đặt mục tiêu gì") == ""
+    assert places.unheld_plan("tỉnh Cao Bằng đặt chỉ tiêu gì đến 2030") == ""
+    assert places.unheld_plan("xã Tân Hội làm theo kế hoạch số 45 của tỉnh, đặt mục tiêu gì") == ""
+    assert places.unheld_plan("xã mình làm theo kế hoạch số mấy của tỉnh Điện Biên") == ""
+    assert places.unheld_plan("kế hoạch 2026 của tỉnh Cao Bằng") == ""
+    # a province named but not its plan's content
+    assert places.unheld_plan("xã Mường Mùn thuộc tỉnh Điện Biên phải không") == ""
+
+
 def test_without_a_home_commune_every_plan_stays_and_xa_minh_is_flagged():
     index, tuning = _plans_index()
     places = Localities(index)
