@@ -45,7 +45,7 @@ from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
 from bot.features import Features
 from bot.status import Reason
-from bot.text import expand_abbreviations, fold, folded_words, nfc, strip_courtesy
+from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nfc, strip_courtesy
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def _units(text: str) -> list[str]:
         if re.match(r"^([-*+•]|\d{1,2}[.)])\s+", block):
             units.append(block)
             continue
-        parts = re.split(r"(?<=[.!?…;])\s+(?=[A-ZĐÀ-ỸÂÊÔƠƯĂ\"“(0-9])", block)
+        parts = re.split(rf"(?<=[.!?…;])\s+(?=[{UPPER_LETTERS}\"“(0-9])", block)
         units.extend(p.strip() for p in parts if p.strip())
     return units
 

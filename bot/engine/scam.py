@@ -15,7 +15,7 @@ from bot.engine.knowledge import Chunk
 from bot.engine.redflags import RedFlag, red_flags, warning
 from bot.engine.retrieval import Hit, HybridRetriever, Retrieval
 from bot.engine.sources import chunk_source_line
-from bot.text import fold, folded_words
+from bot.text import UPPER_LETTERS, fold, folded_words
 
 SCAM_TOPIC = "LUADAO"
 SCAM_FLOW = "luadao"
@@ -35,7 +35,7 @@ def _sentences(text: str) -> list[str]:
     for block in text.split("\n"):
         block = re.sub(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+", "", block).strip()
         if block and not block.startswith("|") and not block.endswith(":"):
-            out.extend(p.strip() for p in re.split(r"(?<=[.!?…])\s+(?=[A-ZĐÀ-ỸÂÊÔƠƯĂ\"“])", block) if p.strip())
+            out.extend(p.strip() for p in re.split(rf"(?<=[.!?…])\s+(?=[{UPPER_LETTERS}\"“])", block) if p.strip())
     return out
 
 

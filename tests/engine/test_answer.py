@@ -95,3 +95,13 @@ def test_the_engine_is_pure_question_in_answer_out(engine):
         again.score,
     )
     assert not any(hasattr(engine, name) for name in ("store", "record", "question_groups"))
+
+
+def test_a_sentence_ends_before_a_capital_only():
+    """ "…; đăng nhập" goes on the same sentence: lower-case accented letters are not capitals (bot.text)."""
+    from bot.engine.answer import _units
+
+    assert _units("Mở ứng dụng; đăng nhập bằng mật khẩu. Sau đó bấm Gửi.") == [
+        "Mở ứng dụng; đăng nhập bằng mật khẩu.",
+        "Sau đó bấm Gửi.",
+    ]
