@@ -154,6 +154,17 @@ def expand_abbreviations(text: str) -> str:
     return "".join(out)
 
 
+def spelled_out(text: str) -> str:
+    """The full forms of the abbreviations a text uses, one after another ("UBND xã, MTTQVN" -> "ủy ban nhân dân mặt
+    trận tổ quốc việt nam"), so that "Ủy ban nhân dân" asked in full is found in a sentence that writes "UBND"."""
+    found = []
+    for part in nfc(text).split():
+        key = part.strip("?!.,;:()\"'").lower()
+        if key in ABBREVIATIONS:
+            found.append(ABBREVIATIONS[key])
+    return " ".join(found)
+
+
 # --- personal data masking (identity, phone and bank account numbers, e-mail addresses) ----------------------
 # One pass over the text finds "chains": digit groups joined by the separators people put inside a number (one or
 # more spaces, ".", ",", "-", "/", a closing bracket as in "(+84) 912 …"). A chain is then cut, on group

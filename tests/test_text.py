@@ -88,3 +88,12 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("vneid la gi the") == "vneid la gi"
     # nothing left: unchanged, so the engine can ask again
     assert strip_courtesy("ạ") == "ạ"
+
+
+def test_abbreviations_are_spelled_out():
+    from bot.text import spelled_out
+
+    assert spelled_out("Thực hiện Kế hoạch của UBND tỉnh; Đề nghị MTTQVN xã.") == (
+        "ủy ban nhân dân mặt trận tổ quốc việt nam"
+    )
+    assert spelled_out("Nghị quyết 57-NQ/TW") == ""

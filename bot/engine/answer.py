@@ -45,7 +45,7 @@ from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
 from bot.features import Features
 from bot.status import Reason
-from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nfc, strip_courtesy
+from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nfc, spelled_out, strip_courtesy
 
 log = logging.getLogger(__name__)
 
@@ -471,7 +471,7 @@ class AnswerEngine:
         for i, (paragraph, row) in enumerate(rows):
             # the sentences either side in the paragraph count too ("X được ký ngày …" before "Thủ tướng ký X")
             beside = " ".join(r for p, r in rows[max(0, i - 1) : i + 2] if p == paragraph)
-            have = context | folded_words(f"{lead} {beside}")
+            have = context | folded_words(f"{lead} {beside}") | folded_words(spelled_out(f"{lead} {beside}"))
             together = context_pairs | _folded_pairs(f"{lead} {beside}") if pairs else set()
             found = self._weight(toks, have) + sum(w for pair, w in pair_weight.items() if pair in together)
             if found >= share * total:
@@ -498,7 +498,8 @@ class AnswerEngine:
         best = 0.0
         for unit in _units(chunk.text) or [""]:
             for row in unit.split("\n"):
-                best = max(best, self._weight(toks, context | folded_words(row)))
+                words = folded_words(row) | folded_words(spelled_out(row))  # "UBND" holds "Ủy ban nhân dân"
+                best = max(best, self._weight(toks, context | words))
         return best / total
 
     def _rerank(self, query: Query, toks: list[str], hits: list[Hit]) -> list[Hit]:

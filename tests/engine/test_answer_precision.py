@@ -261,3 +261,15 @@ def test_a_named_places_running_figures_go_to_the_team(home_engine):
     assert not home_engine._names_a_place("ca nuoc da co bao nhieu nguoi hoc")
     a = home_engine.ask("toàn tỉnh Cao Bằng đã có bao nhiêu người học bình dân học vụ số")
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+
+
+def test_a_sentence_writing_an_abbreviation_holds_its_full_form(home_engine):
+    """ "Ủy ban nhân dân tỉnh" asked in full (or "ubnd", which the query spells out) is found in the preamble's
+    "… của UBND tỉnh Điện Biên": the sentence counts the full forms of its abbreviations."""
+    from bot.engine.knowledge import Chunk
+
+    chunk = Chunk("c", "p.md", "t", "plan", [], [], "Thực hiện Kế hoạch số 3267/KH-UBND của UBND tỉnh Điện Biên.")
+    toks = ["uy", "ban", "nhan", "dan", "tinh", "dien", "bien"]
+    assert home_engine._coverage(toks, chunk) == 1.0
+    a = home_engine.ask("xã ta làm kế hoạch căn cứ vào kế hoạch số mấy của ủy ban nhân dân tỉnh Điện Biên")
+    assert a.answered and "3267" in a.text, a.text
