@@ -16,7 +16,7 @@ from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
 from bot.engine.tuning import Tuning
-from bot.text import expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
+from bot.text import UPPER_LETTERS, expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
 
 
 def restore_tones(text: str) -> str:
@@ -238,6 +238,12 @@ _PROVINCE_NAMED = re.compile(r"\b(?:tinh|thanh pho|tp) (\w+(?: \w+)?)")
 _PROVINCE_KIND = re.compile(r"^\s*(?:tỉnh|thành phố|tp)\b", re.IGNORECASE)
 _PLAN_TALK = re.compile(r"\b(?:ke hoach|kh \d+|chi tieu|muc tieu|dat ra|giao)\b")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_COMMUNE_TYPED = re.compile(rf"\b(?:xã|phường) ([{UPPER_LETTERS}]\w+(?: [{UPPER_LETTERS}]\w+){{0,2}})")
+_COMMUNE_PLAIN = re.compile(r"\b(?:cua|o|tai|thuoc) (?:xa|phuong) (\w+) (\w+)")
+_NOT_A_NAME = frozenset(
+    "minh ta nha nay em toi chung hoi cu moi co o a thi ma de lam ko khong k bao so con vay tren duoc dc la voi "
+    "nao gi dau ay kia do khac ben va cung da se dang phai can muon giao dat chi tieu ke hoach".split()
+)
 
 
 class Localities:
@@ -298,12 +304,24 @@ class Localities:
     def _number(index: KnowledgeIndex, path: str) -> str:
         return next((str(c.meta.get("number") or "") for c in index.chunks if c.path == path), "")
 
+    @staticmethod
+    def _communes_named(question: str, folded: str) -> dict[str, str]:
+        """Communes the question names, folded -> as typed: "xã Mường Phăng" typed with capitals, or "của xã muong
+        phang" (two syllables after "của/ở/tại xã" that are not a function word: "xã mình", "xã hội", "xã cũ")."""
+        typed = {fold(m.group(1)): m.group(1) for m in _COMMUNE_TYPED.finditer(nfc(question))}
+        plain = [f"{a} {b}" for a, b in _COMMUNE_PLAIN.findall(folded) if a not in _NOT_A_NAME and b not in _NOT_A_NAME]
+        return typed | {name: name.title() for name in plain if name not in typed}
+
     def unheld_plan(self, question: str) -> str:
         """The plan the question asks about when the knowledge does not hold it, as the answer names it; "" when it
         holds it or names none. "Kế hoạch 3267 của tỉnh Điện Biên đặt chỉ tiêu gì": the commune plans cite the
         province's plan in their preamble but do not hold its content, so its targets are for the team to answer.
         A question that also speaks of a held commune ("xã mình làm theo kế hoạch số mấy của tỉnh") is not one."""
         folded = " ".join(re.findall(r"\w+", fold(question)))
+        if _PLAN_TALK.search(folded):  # "kế hoạch của xã Mường Phăng": a commune whose plan is not held
+            for name, typed in self._communes_named(question, folded).items():
+                if not any(name.startswith(p) or p.startswith(name) for p in self.written):
+                    return f"kế hoạch của xã {typed}"
         if HOME_WORDS.search(folded) or any(re.search(rf"\bxa {p}\b", folded) for p in self.own_plans):
             return ""
         number = _PLAN_NUMBER.search(folded)

@@ -140,6 +140,12 @@ def test_a_plan_only_cited_is_named_as_not_held():
     assert places.unheld_plan("kế hoạch 2026 của tỉnh Cao Bằng") == ""
     # a province named but not its plan's content
     assert places.unheld_plan("xã Mường Mùn thuộc tỉnh Điện Biên phải không") == ""
+    # a commune whose plan is not held, typed with capitals or after "của xã"; "xã hội", "xã mình" are not names
+    assert places.unheld_plan("Kế hoạch của xã Mường Phăng đặt mục tiêu gì") == "kế hoạch của xã Mường Phăng"
+    assert places.unheld_plan("ke hoach cua xa na tau co chi tieu gi") == "kế hoạch của xã Na Tau"
+    assert places.unheld_plan("kế hoạch của xã Tân Hội đặt mục tiêu gì") == ""
+    assert places.unheld_plan("ke hoach giao mang xa hoi cua xa minh lam gi") == ""
+    assert places.unheld_plan("Phòng Văn hóa - Xã hội xã chủ trì kế hoạch gì") == ""
 
 
 def test_without_a_home_commune_every_plan_stays_and_xa_minh_is_flagged():
