@@ -24,6 +24,7 @@ from bot.engine.answer_type import (
     asked_kinds,
     asks_about_occasion,
     asks_about_progress,
+    holds,
     missing_kinds,
     named_years,
 )
@@ -343,6 +344,12 @@ class AnswerEngine:
         body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
         asked = asked_kinds(query.text)
         t = self.tuning
+        if Kind.MENU in asked:
+            # "vào mục nào": the step of the same document that quotes the screen's items (“Tạo mới yêu cầu”);
+            # looked for, never required, since a guide does not name every item on every screen
+            asked = asked - {Kind.MENU}
+            if t.menu_step and not holds(Kind.MENU, query.text, text):
+                text, used = self._step_quoting_an_item(query, toks, hits, text, used)
         years = named_years(query.text) if t.year_check else set()
         if not asked and not years:
             return text, used
@@ -393,6 +400,23 @@ class AnswerEngine:
                 f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
             )
         return text, used
+
+    def _step_quoting_an_item(
+        self, query: Query, toks: list[str], hits: list[Hit], text: str, used: list[Chunk]
+    ) -> tuple[str, list[Chunk]]:
+        """Among the steps of the guide answering that quote an item on a screen, the one covering the question
+        best, composed as the answer; the answer as it was when none covers enough of the question."""
+        guide = used[0] if used and used[0].kind == "guide" else None
+        if guide is None:
+            return text, used
+        steps = [i for i in self._by_path[guide.path] if holds(Kind.MENU, query.text, self.index.chunks[i].text)]
+        scored = [(self._coverage(toks, self.index.chunks[i]), i) for i in steps]
+        scored = [(c, i) for c, i in scored if c >= self.tuning.min_coverage]
+        if not scored:
+            return text, used
+        best = max(scored)[1]
+        hit = next((h for h in hits if h.index == best), None) or Hit(self.index.chunks[best], best, hits[0].dense)
+        return self._compose(query, toks, [hit] + [h for h in hits if h.index != best])
 
     def _defers(self, toks: list[str], answer: str) -> bool:
         """The answer's sentence closest to the question sends the reader to the official text ("Quy định … về ví

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.text import UPPER_LETTERS, fold
+from bot.text import UPPER_LETTERS, fold, has_diacritics
 
 LABELS = {  # what was asked, as the answer names it when the knowledge lacks that part
     "phone": "số điện thoại",
@@ -26,6 +26,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "place": "địa điểm",
     "account": "số tài khoản",
     "link": "địa chỉ trang web, đường link",
+    "menu": "mục cần chọn trên màn hình",
 }
 
 
@@ -41,6 +42,7 @@ class Kind(StrEnum):
     PLACE = "place"
     ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
     LINK = "link"  # a web address or a link ("trang web … là trang nào", "xin link nhóm Zalo")
+    MENU = "menu"  # an item on a screen ("vào mục nào", "bấm nút gì"): the knowledge quotes it, “Tạo mới yêu cầu”
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
@@ -124,6 +126,11 @@ _ASKS = [
             r"(?:la gi|la trang nao|la dia chi nao|la dau|trang nao|dia chi nao|o dau)\b"
         ),
     ),
+    (
+        Kind.MENU,  # "vào mục nào để thanh toán", "bấm nút gì để bắt đầu", "chọn mục nào"; folded, "mục" is also
+        # "mức" (ở mức nào), so a verb of pressing or choosing comes first
+        re.compile(r"\b(?:vao|chon|bam|an|nhan|mo|cham) (?:muc|nut|chuc nang|tab|o) (?:nao|gi|j)\b"),
+    ),
 ]
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
 _NOT_UNITS = frozenset(
@@ -163,6 +170,7 @@ _TITLED_NAME = re.compile(
     rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
+_QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account"})
 _PLACE = re.compile(
@@ -222,6 +230,8 @@ def asked_kinds(question: str) -> set[Kind]:
     """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
     q = fold(question)
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
+    if Kind.MENU in kinds and has_diacritics(question) and not re.search(r"\b(?:mục|nút|chức năng|tab|ô)\b", question):
+        kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
     if not kinds & {Kind.PHONE, Kind.ACCOUNT} and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
         kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
     if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
@@ -285,6 +295,8 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
         return _holds_count(question, folded)
     if kind is Kind.LINK:
         return bool(_LINK.search(folded))
+    if kind is Kind.MENU:
+        return bool(_QUOTED_LABEL.search(answer))
     if kind is Kind.PERSON:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:

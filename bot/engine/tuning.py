@@ -37,6 +37,7 @@ class Tuning:
     # the best section's coverage
     kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
     # question's content words (title and heading count): not a date beside another subject; 0 = anywhere
+    menu_step: bool = True  # "vào mục nào": the step of the same guide that quotes the screen's items answers
     deferral_check: bool = True  # a date, figure or sum whose closest sentence says "xin kiểm tra trên văn bản chính
     # thức" is not held: the team answers it
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section

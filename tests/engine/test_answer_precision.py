@@ -273,3 +273,17 @@ def test_a_sentence_writing_an_abbreviation_holds_its_full_form(home_engine):
     assert home_engine._coverage(toks, chunk) == 1.0
     a = home_engine.ask("xã ta làm kế hoạch căn cứ vào kế hoạch số mấy của ủy ban nhân dân tỉnh Điện Biên")
     assert a.answered and "3267" in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    ("question", "item"),
+    [
+        ("Trong ứng dụng VNeID, em chọn mục nào để yêu cầu cấp phiếu lý lịch tư pháp?", "“Thủ tục hành chính”"),
+        ("tra tien nuoc bang app ngan hang thi vao muc nao", "“Thanh toán hóa đơn”"),
+    ],
+)
+def test_which_item_to_press_is_answered_by_the_step_that_names_it(home_engine, question, item):
+    """ "Vào mục nào" wants the item on the screen: the guide's step that quotes it, not the guide's overview."""
+    a = home_engine.ask(question)
+    assert a.answered and item in a.text, a.text
+    assert item not in variant(home_engine, menu_step=False).ask(question).text

@@ -174,3 +174,18 @@ def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
 )
 def test_the_communes_running_figures_are_not_in_the_knowledge(question, about_home, progress):
     assert asks_about_progress(question, asked_kinds(question), about_home) is progress
+
+
+@pytest.mark.parametrize(
+    ("question", "menu"),
+    [
+        ("trên app vneid vào mục nào để xin phiếu lý lịch tư pháp", True),
+        ("lam xong thi bam nut gi de gui", True),
+        ("Nghị quyết 57 đánh giá khoa học công nghệ ở mức nào?", False),  # a level
+        ("khcn duoc danh gia la dot pha o muc nao", False),  # folded "mục"/"mức": no verb of choosing
+        ("thẻ căn cước là thẻ gì", False),
+    ],
+)
+def test_an_item_on_a_screen_is_asked_after_a_verb_of_choosing(question, menu):
+    assert (Kind.MENU in asked_kinds(question)) is menu
+    assert missing_kinds("vào mục nào", "Anh/chị chọn “Thủ tục hành chính”.") == set()
