@@ -93,7 +93,8 @@ _ASKS = [
     (
         Kind.PERSON,  # a document is signed by a person ("Phó Chủ tịch Vũ Thị Hòa"), not by a body
         re.compile(
-            r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao|ai (?:da )?ky|nguoi ky)\b"
+            r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao|ai (?:da )?ky|nguoi ky|"
+            r"dong chi nao)\b"
         ),
     ),
     (
@@ -319,12 +320,19 @@ def named_years(question: str) -> set[str]:
 
 # A particular occasion, not a standing rule: "tuần sau", "thứ 7 này", "sắp tới", "năm nay". "Hôm nay" and
 # "ngày mai" are left out: residents use them to ask a rule ("nộp hôm nay thì tính từ ngày mai").
-_WEEKDAY = r"(?:thu (?:hai|ba|tu|nam|sau|bay|[2-7])|t[2-7])"
+_WEEKDAY = r"(?:thu (?:hai|ba|tu|nam|sau|bay|[2-7])|t[2-7]|chu nhat|cn)"
 _DAY_OCCASION = (
     rf"(?:(?:tuan|thang|dot|ky|lan) (?:sau|toi|nay)|(?:(?:sang|chieu|toi) )?{_WEEKDAY} (?:nay|toi|tuan sau)"
     rf"|(?:sang|chieu) {_WEEKDAY}|cuoi tuan nay)"
 )
 _OCCASION = re.compile(rf"\b(?:{_DAY_OCCASION}|sap toi|nam nay)\b")
+# When a place near the resident opens or holds a class: "lớp ở nhà văn hóa bản em bao giờ mở", "công an xã làm
+# định danh vào những ngày nào trong tuần, thứ 7 có làm không". The knowledge holds no local timetable.
+_LOCAL_CALENDAR = re.compile(
+    r"\b(?:(?:ban|thon|xom|to dan pho|nha van hoa|lang) (?:em|minh|toi|nha|ta)|nha van hoa"
+    r"|ngay nao trong tuan|(?:thu 7|thu bay|chu nhat|cuoi tuan) co (?:lam|lam viec|mo cua|hoc|truc)"
+    r"|gio (?:lam viec|mo cua|tiep dan)|mo cua (?:tu )?may gio)\b"
+)
 # "… có xuống bản không", "… có mở cửa không ạ": a yes-or-no question, here about what happens on that day
 _YES_NO = re.compile(r"\bco\b.*\b(?:khong|ko|k|hong|hok|chua)\b(?:\s+(?:a|ad|ah|vay|nhi|ha|nhe))*\W*$")
 
@@ -336,6 +344,8 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
     is a rule, so a duration does not count. A yes-or-no question about a particular day ("thứ 7 này tổ có
     xuống bản không") asks the commune's calendar too."""
     folded = fold(question)
+    if asked & {Kind.DATE, Kind.CLOCK} and _LOCAL_CALENDAR.search(folded):
+        return True
     if asked - {Kind.DURATION}:
         return bool(_OCCASION.search(folded))
     return bool(re.search(rf"\b{_DAY_OCCASION}\b", folded) and _YES_NO.search(folded))
@@ -344,7 +354,7 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
 # The state of things now or so far ("hiện có", "đã … rồi", "đến nay"), not a target or a rule.
 _PROGRESS = re.compile(
     r"\b(?:hien (?:co|nay|tai|gio)|den nay|toi nay|den gio|toi gio|bay gio|gio da|da (?:\w+ ){0,12}roi|"
-    r"da dat|dat duoc|da co (?:bao nhieu|bn))\b"
+    r"da dat|dat duoc|da co (?:bao nhieu|bn)|co (?:tat ca|tong cong|tong so) (?:bao nhieu|bn))\b"
 )
 
 

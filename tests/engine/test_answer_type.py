@@ -59,6 +59,7 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     }
     assert missing_kinds("kế hoạch do ai ký", "KT. Chủ tịch — Phó Chủ tịch Vũ Thị Hòa.") == set()
     assert missing_kinds("tổ trưởng tên là gì", "Tổ trưởng do thôn bầu ra.") == {Kind.PERSON}
+    assert missing_kinds("kế hoạch do đồng chí nào ký", "Kế hoạch do UBND xã ban hành.") == {Kind.PERSON}
     # a count must count the thing asked: "mức 2" does not count people
     assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
     assert missing_kinds("cả nước có bao nhiêu tổ", "Cả nước có 74.422 Tổ công nghệ số cộng đồng.") == set()
@@ -154,6 +155,13 @@ def test_the_years_a_question_is_about():
         ("nộp hồ sơ hôm nay thì mấy ngày có kết quả", False),  # how long: a rule
         ("năm nay có được làm vneid online không", False),  # a year is not a particular day
         ("hội nghị tổ chức ngày nào", False),
+        ("chu nhat nay to cong nghe so co xuong thon khong", True),  # Sunday is a day too
+        # when a place near the resident opens or holds a class: no local timetable in the knowledge
+        ("lớp học ở nhà văn hóa thôn em bao giờ khai giảng", True),
+        ("bo phan mot cua lam viec ngay nao trong tuan", True),
+        ("ubnd xa thu bay co lam viec khong, may gio mo cua", True),
+        ("xã mình báo cáo kết quả vào ngày nào", False),  # the plan's reporting date
+        ("chuyển tiền VietQR lúc mấy giờ thì được", False),
     ],
 )
 def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
@@ -170,6 +178,7 @@ def test_a_particular_occasion_is_not_in_the_knowledge(question, occasion):
         ("Cả nước hiện có bao nhiêu tài khoản VNeID đã kích hoạt?", False, False),  # the country's figure
         ("xa minh hien nay lam the nao de dang ky vneid", True, False),  # how, not how many
         ("xa minh da co bao nhieu to cong nghe so", True, True),  # "đã có bao nhiêu", without "rồi"
+        ("tổ công nghệ số xã mình có tất cả bao nhiêu người", True, True),
     ],
 )
 def test_the_communes_running_figures_are_not_in_the_knowledge(question, about_home, progress):
