@@ -39,6 +39,8 @@ _EXTRA = {
     "xm": "xac minh",
     "tr": "trieu",
     "vks": "vien kiem sat",
+    "e": "em",  # "chị gái e nhắn mượn tiền"
+    "mik": "minh",
 }
 # "CA" is công an only next to a place or after "tự xưng", "giả danh", "bên" (elsewhere "ca" is "cả", "cá"…).
 _CA = re.compile(r"\bca\b(?=\s+(?:phuong|xa|huyen|tinh|quan|thanh pho|tp)\b)|\b(xung|danh|ben|la) ca\b")
@@ -331,7 +333,8 @@ URGENT_MONEY = _any(
 RELATIVE_CONTACT = rf"(?:{CONTACT}|{STRANGER})"
 # A relative or friend named as such ("con tôi", "bạn tôi", "người nhà"), or someone speaking for one.
 KIN = (
-    r"\b(?:(?:con|chau|chong|vo|bo|me|anh|chi|em|ban|cha|ong|ba)(?: trai| gai| ruot)? (?:toi|minh|em|nha|ho|tao)"
+    r"\b(?:(?:con|chau|chong|vo|bo|me|anh|chi|em|ban|cha|ong|ba)(?: trai| gai| ruot)? (?:cua )?"
+    r"(?:toi|minh|em|nha|ho|tao)"
     r"|nguoi than|nguoi nha|nguoi quen|ban be|ban than|bac si|y ta|giao vien|thay giao|co giao|nha truong"
     r"|tu xung)\b"
 )

@@ -50,6 +50,8 @@ SCAMS = [
     "co nguoi xung la giao vien goi bao chau em bi nga phai nhap vien, bat ck 20 trieu vien phi",
     "Facebook của bạn tôi nhắn tin mượn tiền gấp, bảo chuyển vào số tài khoản khác",
     "con tôi gọi video nhờ chuyển tiền gấp nhưng mặt nhìn lạ lạ, chuyển có sao không",
+    "nick zalo cua anh trai e nhan muon vay gap 3 trieu, noi dang ket, co nen chuyen ko",  # "e" is "em"
+    "ban cua minh nhan messenger muon tien gap, hua mai tra",
     # "get my money back" / hack services
     "Tôi bị lừa mất tiền, giờ có người nhắn bảo lấy lại được tiền nhưng phải đóng phí trước, có nên tin không?",
     "co dich vu hack lai tai khoan facebook bi mat, ho doi 2 trieu, co nen thue ko",
