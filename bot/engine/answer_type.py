@@ -62,7 +62,7 @@ _ASKS = [
             r"\b(?:so dien thoai|sdt|hotline|duong day nong|tong dai|so may|so lien he|so zalo)\b"
             r".*\b(?:bao nhieu|bn|so nao|so may|la gi|la so|may|nao|gi)\b"
             r"|\b(?:xin|cho|gui|de lai|co)\b.*\b(?:so dien thoai|sdt|hotline|so lien he)\b"
-            r"|\b(?:goi|lien he)\b.*\bso (?:nao|may|bao nhieu)\b"
+            r"|\b(?:goi|lien he)\b(?! la\b).*\bso (?:nao|may|bao nhieu)\b"  # "được gọi là …" is named
         ),
     ),
     (

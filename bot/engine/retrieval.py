@@ -39,7 +39,7 @@ QUESTION_PHRASES = (
     "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
     "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
     "trên bao nhiêu, dưới bao nhiêu, tiền thì, thì mất, thì app, quét mặt, cho bé, cho con, tài khoản cũ, "
-    "còn dùng, còn được"
+    "còn dùng, còn được, mức mấy, mức nào, có bị"
 ).split(", ")
 
 

@@ -60,6 +60,9 @@ def test_an_answer_lacking_what_was_asked_is_caught():
     assert missing_kinds("kế hoạch do ai ký", "KT. Chủ tịch — Phó Chủ tịch Vũ Thị Hòa.") == set()
     assert missing_kinds("tổ trưởng tên là gì", "Tổ trưởng do thôn bầu ra.") == {Kind.PERSON}
     assert missing_kinds("kế hoạch do đồng chí nào ký", "Kế hoạch do UBND xã ban hành.") == {Kind.PERSON}
+    # "được gọi là …" names something; it is not a call to a number
+    assert Kind.PHONE not in asked_kinds("nq 57 duoc goi la bo tu tru cot, 3 nghi quyet con lai la so may")
+    assert Kind.PHONE in asked_kinds("muon goi cong an xa thi goi so nao")
     # a count must count the thing asked: "mức 2" does not count people
     assert missing_kinds("có bao nhiêu người đã kích hoạt", "Kích hoạt tài khoản mức 2 trên ứng dụng.") == {Kind.COUNT}
     assert missing_kinds("cả nước có bao nhiêu tổ", "Cả nước có 74.422 Tổ công nghệ số cộng đồng.") == set()

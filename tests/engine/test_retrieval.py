@@ -164,4 +164,5 @@ def test_question_words_typed_without_marks_are_read_as_asked():
     assert r.restore("quyet dinh ky ngay nao").lower() == "quyết định ký ngày nào"
     assert r.restore("mat may ngay thi xong").startswith("Mất mấy") and "thì xong" in r.restore("mat may ngay thi xong")
     assert r.restore("nghi quyet do ai ky").endswith("do ai ký")
+    assert r.restore("tai khoan muc may").endswith("mức mấy")
     assert CorpusToneRestorer([], phrases=[]).phrases == {}
