@@ -258,12 +258,19 @@ class AnswerEngine:
             return None
         pieces: list[str] = []
         sources: list[dict[str, str]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], int] = {}  # section -> its piece
         for part, a in zip(parts, answers, strict=True):
             if a.answered:
                 key = (a.sources[0]["path"], a.sources[0]["section"]) if a.sources else (a.text, "")
-                if key not in seen:  # both asks answered by the same section: say it once
-                    seen.add(key)
+                if key in seen:
+                    # both asks answered by the same section: say it once, with the sentences each ask needs
+                    # ("R&D đạt 2% GDP" for one, "ít nhất 3% tổng chi ngân sách" for the other)
+                    body, source, tail = pieces[seen[key]].partition("\n\nNguồn:")
+                    more = [u for u in _units(a.text.partition("\n\nNguồn:")[0]) if u not in body]
+                    if more and not a.text.startswith("Dạ,"):
+                        pieces[seen[key]] = f"{body}\n{_join_units(more)}{source}{tail}"
+                else:
+                    seen[key] = len(pieces)
                     pieces.append(a.text)
                     sources += a.sources
             else:

@@ -71,7 +71,7 @@ _ASKS = [
             r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan|k)\b"
             r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|ngan sach|kinh phi|phu cap|luong|han muc|"
             r"gia(?! (?:lai|dinh|han|tri|mao|danh|tang|nhap|su|nghiep|vi|giam|dao)\b))\b"  # giá, not Gia Lai
-            r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b"
+            r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b(?!\s*(?:%|phan tram))"  # a share
             # "tiền điện tháng này hết bao nhiêu": what it costs, not how long ("mất bao nhiêu ngày")
             rf"|\b(?:het|ton|mat|tra|dong|nop) (?:bao nhieu|bn)\b(?! (?:{_TIME_UNITS}|lau|lan|nguoi|%|phan tram))"
         ),

@@ -287,3 +287,11 @@ def test_which_item_to_press_is_answered_by_the_step_that_names_it(home_engine, 
     a = home_engine.ask(question)
     assert a.answered and item in a.text, a.text
     assert item not in variant(home_engine, menu_step=False).ask(question).text
+
+
+def test_two_asks_answered_by_one_section_keep_the_sentence_each_needs(engine):
+    """Both asks land in the section on research and budget targets; the answer says the section once, with the
+    R&D sentence for the first ask and the budget sentence for the second."""
+    a = engine.ask("Theo NQ57 chi cho R&D là mấy % GDP? còn ngân sách nhà nước hằng năm dành ít nhất bao nhiêu %?")
+    assert a.answered and "2% GDP" in a.text and "3%" in a.text, a.text
+    assert a.text.count("Nguồn:") == 1

@@ -102,6 +102,7 @@ def test_a_fee_asked_is_answered_by_a_fee():
 def test_what_it_costs_is_a_sum(question, money):
     assert Kind.MONEY not in asked_kinds("Gia Lai đặt mục tiêu bao nhiêu % người trưởng thành")  # a province
     assert Kind.MONEY in asked_kinds("giá cước gọi tổng đài 156 là bao nhiêu")
+    assert asked_kinds("ngân sách hằng năm dành tối thiểu bao nhiêu % cho khoa học") == {Kind.COUNT}  # a share
     assert (Kind.MONEY in asked_kinds(question)) is money
 
 
