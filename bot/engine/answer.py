@@ -22,6 +22,7 @@ from bot.engine.answer_type import (
     Kind,
     ask_words,
     asked_kinds,
+    asks_about_local_facts,
     asks_about_occasion,
     asks_about_progress,
     holds,
@@ -235,6 +236,7 @@ class AnswerEngine:
         if self.tuning.occasion_check and (
             asks_about_occasion(core, kinds := asked_kinds(core))
             or asks_about_progress(core, kinds, self._about_home(core) or self._names_a_place(core))
+            or asks_about_local_facts(core)
         ):
             # "lớp tuần sau học ngày nào, ở đâu", "tổ xã mình hiện có bao nhiêu người": the commune's calendar and
             # running figures, for the team (every part is about them)

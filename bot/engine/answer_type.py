@@ -352,6 +352,22 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
     return bool(re.search(rf"\b{_DAY_OCCASION}\b", folded) and _YES_NO.search(folded))
 
 
+# The commune's own administrative facts, which no plan or explainer holds: which old communes merged into it, where
+# its offices are ("xã Mường Mùn mới gồm những xã cũ nào", "trụ sở UBND xã chuyển về đâu"). Folded.
+_LOCAL_FACTS = re.compile(
+    r"\b(?:(?:sap nhap|hop nhat|gop|sat nhap)\b.*\b(?:xa cu|phuong cu|nhung xa|tu xa|tu nhung|gom (?:nhung )?xa)"
+    r"|(?:xa cu|nhung xa) nao\b.*\b(?:sap nhap|hop nhat|gop)"
+    r"|tru so\b.*\b(?:o dau|cho nao|noi nao|dau|chuyen ve|dia chi|nam o)"
+    r"|dia chi (?:cua )?(?:ubnd|uy ban|cong an|bo phan mot cua|tru so))\b"
+)
+
+
+def asks_about_local_facts(question: str) -> bool:
+    """True when the question asks the commune's own administrative facts (its merger, its offices' addresses):
+    the team knows them, the knowledge does not."""
+    return bool(_LOCAL_FACTS.search(fold(question)))
+
+
 # The state of things now or so far ("hiện có", "đã … rồi", "đến nay"), not a target or a rule.
 _PROGRESS = re.compile(
     r"\b(?:hien (?:co|nay|tai|gio)|den nay|toi nay|den gio|toi gio|bay gio|gio da|da (?:\w+ ){0,12}roi|"

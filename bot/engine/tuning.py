@@ -43,8 +43,9 @@ class Tuning:
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
     unheld_plan_check: bool = True  # a plan the knowledge only cites ("Kế hoạch 3267 của tỉnh Điện Biên"), asked for
     # its targets or tasks, goes to the team rather than to the commune plan that cites it
-    occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay")
-    # is not in the knowledge: the team answers it
+    occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay"),
+    # the commune's running figures and its own administrative facts (its merger, its offices' addresses) are not in
+    # the knowledge: the team answers them
     whole_section_chars: int = 900  # a section up to this long whose heading names what was asked ("Trung tâm
     # Dịch vụ tổng hợp làm gì") is quoted whole, not cut to its best sentences (0 = never)
     near_pairs: float = 1.0  # ... and the subject's words that stand together in the question count again when they

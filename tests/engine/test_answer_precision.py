@@ -295,3 +295,14 @@ def test_two_asks_answered_by_one_section_keep_the_sentence_each_needs(engine):
     a = engine.ask("Theo NQ57 chi cho R&D là mấy % GDP? còn ngân sách nhà nước hằng năm dành ít nhất bao nhiêu %?")
     assert a.answered and "2% GDP" in a.text and "3%" in a.text, a.text
     assert a.text.count("Nguồn:") == 1
+
+
+@pytest.mark.parametrize(
+    "question", ["trụ sở ủy ban xã mình nằm ở chỗ nào", "xã mình sau sáp nhập gồm những xã cũ nào"]
+)
+def test_the_communes_own_administrative_facts_go_to_the_team(home_engine, question):
+    """No plan or explainer holds where the commune's offices are or which old communes merged into it: without the
+    check the plan's signature block or a scam story about the merger answered."""
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, occasion_check=False).ask(question).answered

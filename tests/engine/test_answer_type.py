@@ -6,6 +6,7 @@ from bot.engine.answer_type import (
     Kind,
     ask_words,
     asked_kinds,
+    asks_about_local_facts,
     asks_about_occasion,
     asks_about_progress,
     missing_kinds,
@@ -204,3 +205,19 @@ def test_the_communes_running_figures_are_not_in_the_knowledge(question, about_h
 def test_an_item_on_a_screen_is_asked_after_a_verb_of_choosing(question, menu):
     assert (Kind.MENU in asked_kinds(question)) is menu
     assert missing_kinds("vào mục nào", "Anh/chị chọn “Thủ tục hành chính”.") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "local"),
+    [
+        ("xã mình sau sáp nhập gồm những xã cũ nào", True),
+        ("xa tan hoi hop nhat tu nhung xa nao vay", True),
+        ("trụ sở công an xã mới chuyển về đâu ạ", True),
+        ("cho em xin dia chi uy ban xa", True),
+        ("sau sáp nhập cả nước còn bao nhiêu xã, phường", False),  # the country's figure, in the knowledge
+        ("làm căn cước cho con ở đâu", False),  # where to go for a service: Công an xã
+        ("tuyen truyen truc quan tai tru so cac co quan gom nhung gi", False),
+    ],
+)
+def test_the_communes_own_administrative_facts_are_not_in_the_knowledge(question, local):
+    assert asks_about_local_facts(question) is local
