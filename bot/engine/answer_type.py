@@ -27,6 +27,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "account": "số tài khoản",
     "link": "địa chỉ trang web, đường link",
     "menu": "mục cần chọn trên màn hình",
+    "benefit": "khoản hỗ trợ, phụ cấp",
 }
 
 
@@ -42,10 +43,13 @@ class Kind(StrEnum):
     PLACE = "place"
     ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
     LINK = "link"  # a web address or a link ("trang web … là trang nào", "xin link nhóm Zalo")
+    BENEFIT = "benefit"  # an allowance or support asked by name ("có được trả phụ cấp không")
     MENU = "menu"  # an item on a screen ("vào mục nào", "bấm nút gì"): the knowledge quotes it, “Tạo mới yêu cầu”
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
+# An allowance, support or privilege a resident asks whether they get; the answer must name the same one. Folded.
+_BENEFIT = r"(?:phu cap|tro cap|ho tro tien|ho tro chi phi|cong diem|duoc cong|boi duong|tien di lai|phat mien phi)"
 _NUMBER_WORDS = r"(?:mot|hai|ba|bon|nam|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
 _NUMBER = rf"(?:\b\d[\d.,]*|\b{_NUMBER_WORDS}\b)"
 _TIME_UNITS = r"(?:ngay|gio|phut|giay|tuan|thang|nam|tieng|buoi)"
@@ -129,6 +133,10 @@ _ASKS = [
         ),
     ),
     (
+        Kind.BENEFIT,  # "thành viên tổ có được trả phụ cấp không", "học có được hỗ trợ tiền đi lại không"
+        re.compile(rf"\b{_BENEFIT}\b.*\b(?:khong|ko|k|chua|bao nhieu|bn)\b"),
+    ),
+    (
         Kind.MENU,  # "vào mục nào để thanh toán", "bấm nút gì để bắt đầu", "chọn mục nào"; folded, "mục" is also
         # "mức" (ở mức nào), so a verb of pressing or choosing comes first
         re.compile(r"\b(?:vao|chon|bam|an|nhan|mo|cham) (?:muc|nut|chuc nang|tab|o) (?:nao|gi|j)\b"),
@@ -174,7 +182,7 @@ _TITLED_NAME = re.compile(
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
-STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account"})
+STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit"})
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -299,6 +307,8 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
         return bool(_LINK.search(folded))
     if kind is Kind.MENU:
         return bool(_QUOTED_LABEL.search(answer))
+    if kind is Kind.BENEFIT:
+        return any(m.group() in folded for m in re.finditer(_BENEFIT, fold(question)))
     if kind is Kind.PERSON:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:

@@ -306,3 +306,11 @@ def test_the_communes_own_administrative_facts_go_to_the_team(home_engine, quest
     a = home_engine.ask(question)
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
     assert variant(home_engine, occasion_check=False).ask(question).answered
+
+
+def test_an_allowance_the_knowledge_does_not_name_goes_to_the_team(home_engine):
+    """Whether members of the team are paid an allowance: the explainer describes the members, not any allowance."""
+    question = "thanh vien to cong nghe so cong dong co duoc huong phu cap khong a"
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, answer_type_check=False).ask(question).answered

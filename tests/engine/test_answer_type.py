@@ -221,3 +221,16 @@ def test_an_item_on_a_screen_is_asked_after_a_verb_of_choosing(question, menu):
 )
 def test_the_communes_own_administrative_facts_are_not_in_the_knowledge(question, local):
     assert asks_about_local_facts(question) is local
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        ("thành viên tổ công nghệ số có được trả phụ cấp không", "Tổ gồm trưởng thôn và 2 thành viên khác.", True),
+        ("di hoc co duoc ho tro tien di lai khong", "Người học đăng nhập bằng tài khoản VNeID.", True),
+        ("thành viên tổ có được phụ cấp không", "Thành viên được hưởng phụ cấp theo quy định của tỉnh.", False),
+    ],
+)
+def test_an_allowance_asked_is_answered_only_by_that_allowance(question, answer, missing):
+    assert Kind.BENEFIT in asked_kinds(question)
+    assert (Kind.BENEFIT in missing_kinds(question, answer)) is missing
