@@ -28,6 +28,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "link": "địa chỉ trang web, đường link",
     "menu": "mục cần chọn trên màn hình",
     "benefit": "khoản hỗ trợ, phụ cấp",
+    "choice": "lựa chọn anh/chị hỏi",
 }
 
 
@@ -44,10 +45,13 @@ class Kind(StrEnum):
     ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
     LINK = "link"  # a web address or a link ("trang web … là trang nào", "xin link nhóm Zalo")
     BENEFIT = "benefit"  # an allowance or support asked by name ("có được trả phụ cấp không")
+    CHOICE = "choice"  # one of two things named at the end ("bắt đầu bằng PA hay PB"): the answer names one
     MENU = "menu"  # an item on a screen ("vào mục nào", "bấm nút gì"): the knowledge quotes it, “Tạo mới yêu cầu”
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
+# Two things named at the end of a question, one to choose ("giấy hay điện tử", "PA hay PB vậy"). Folded.
+_CHOICE = re.compile(r"\b(\w+) hay (\w+)(?: (?:vay|a|ad|nhi|the|ha|v))*\W*$")
 # An allowance, support or privilege a resident asks whether they get; the answer must name the same one. Folded.
 _BENEFIT = r"(?:phu cap|tro cap|ho tro tien|ho tro chi phi|cong diem|duoc cong|boi duong|tien di lai|phat mien phi)"
 _NUMBER_WORDS = r"(?:mot|hai|ba|bon|nam|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
@@ -136,6 +140,7 @@ _ASKS = [
         Kind.BENEFIT,  # "thành viên tổ có được trả phụ cấp không", "học có được hỗ trợ tiền đi lại không"
         re.compile(rf"\b{_BENEFIT}\b.*\b(?:khong|ko|k|chua|bao nhieu|bn)\b"),
     ),
+    (Kind.CHOICE, _CHOICE),
     (
         Kind.MENU,  # "vào mục nào để thanh toán", "bấm nút gì để bắt đầu", "chọn mục nào"; folded, "mục" is also
         # "mức" (ở mức nào), so a verb of pressing or choosing comes first
@@ -182,7 +187,7 @@ _TITLED_NAME = re.compile(
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
-STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit"})
+STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice"})
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -210,7 +215,13 @@ def ask_words(question: str) -> set[str]:
     q = fold(question)
     spans: list[tuple[int, int]] = []
     for kind, pattern in _ASKS:
-        if kind not in (Kind.PHONE, Kind.ACCOUNT, Kind.LINK):  # these patterns span the whole question
+        if kind not in (
+            Kind.PHONE,
+            Kind.ACCOUNT,
+            Kind.LINK,
+            Kind.BENEFIT,
+            Kind.CHOICE,
+        ):  # these span the whole question
             spans += [m.span() for m in pattern.finditer(q)]
     for m in _COUNT_ASK.finditer(q):
         if _unit_kind(m.group(1))[1] == "%":
@@ -307,6 +318,9 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
         return bool(_LINK.search(folded))
     if kind is Kind.MENU:
         return bool(_QUOTED_LABEL.search(answer))
+    if kind is Kind.CHOICE:
+        m = _CHOICE.search(fold(question).strip())
+        return not m or any(re.search(rf"\b{re.escape(w)}\b", folded) for w in m.groups())
     if kind is Kind.BENEFIT:
         return any(m.group() in folded for m in re.finditer(_BENEFIT, fold(question)))
     if kind is Kind.PERSON:

@@ -234,3 +234,12 @@ def test_the_communes_own_administrative_facts_are_not_in_the_knowledge(question
 def test_an_allowance_asked_is_answered_only_by_that_allowance(question, answer, missing):
     assert Kind.BENEFIT in asked_kinds(question)
     assert (Kind.BENEFIT in missing_kinds(question, answer)) is missing
+
+
+def test_one_of_two_things_asked_is_answered_by_naming_one():
+    question = "mã khách hàng điện ở đây bắt đầu bằng PA hay PB vậy"
+    assert Kind.CHOICE in asked_kinds(question)
+    assert missing_kinds(question, "Mã khách hàng gồm 13 ký tự, bắt đầu bằng chữ P.") == {Kind.CHOICE}
+    assert missing_kinds(question, "Ở đây mã bắt đầu bằng PA.") == set()
+    # its words stay subject words for the near-subject check
+    assert "khach" not in ask_words("ma khach hang bat dau bang pa hay pb")
