@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -42,9 +44,20 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     """Several processes (gateway, action server, console) share one SQLite file: WAL lets readers and one
     writer work at once, and a writer waits for the lock instead of failing."""
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Switching a new file to WAL takes an exclusive lock, and SQLite may answer "database is locked" at once,
+    # without waiting, when several processes open the new file at the same moment (the first start of
+    # `trolyso up`): try again for a while, as the busy timeout would.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
 
