@@ -443,8 +443,7 @@ class AnswerEngine:
 
     def _names_a_place(self, question: str) -> bool:
         """The question names a commune or province a plan speaks of ("toàn tỉnh Điện Biên", "xã Tân Hội")."""
-        folded = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-        return any(f" {name} " in folded for name in self.retriever.localities.places)
+        return bool(self.retriever.localities.named(question))
 
     def _unheld_plan(self, question: str) -> str:
         """The plan asked about, when the knowledge does not hold it and the question asks its content (its targets,
@@ -457,8 +456,7 @@ class AnswerEngine:
         return plan
 
     def _plan_not_held(self, plan: str) -> str:
-        places = sorted(set(self.retriever.localities.localities.values()))
-        held = "; ".join(places) if places else "chưa có kế hoạch của địa phương nào"
+        held = self.retriever.localities.held()
         return (
             f"Dạ, em chưa có nội dung {plan} nên chưa trả lời chắc chắn được; em đang có kế hoạch của: {held}. "
             "Em đã ghi lại câu hỏi để Tổ công nghệ số cộng đồng của xã xem và trả lời anh/chị."
@@ -466,8 +464,7 @@ class AnswerEngine:
 
     def _which_commune(self) -> str:
         """ "Xã mình" asked of an installation that does not know its commune: name the plans it holds."""
-        places = sorted(set(self.retriever.localities.localities.values()))
-        held = "; ".join(places) if places else "chưa có kế hoạch của địa phương nào"
+        held = self.retriever.localities.held()
         return (
             "Dạ, em chưa biết anh/chị hỏi về xã nào. Em đang có kế hoạch của: "
             f"{held}. Anh/chị hỏi lại kèm tên xã hoặc tỉnh giúp em ạ (ví dụ: “Kế hoạch của xã … đặt mục tiêu gì?”)."

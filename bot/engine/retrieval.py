@@ -257,6 +257,7 @@ class Localities:
         self.places: dict[str, set[str]] = {}  # folded place name -> documents whose locality names it
         self.localities: dict[str, str] = {}  # plan path -> its locality as written
         parts_of: dict[str, list[str]] = {}
+        numbers: dict[str, str] = {}  # plan path -> its front matter's number ("209/KH-UBND"), "" when it has none
         for c in index.chunks:
             parts = locality_places(c.meta.get("locality", ""))
             for name in parts:
@@ -264,6 +265,7 @@ class Localities:
             if parts and c.kind == "plan":
                 parts_of[c.path] = parts
                 self.localities[c.path] = nfc(str(c.meta.get("locality", "")))
+                numbers[c.path] = str(c.meta.get("number") or "")
         self.home = home
         home_name = home.replace("-", " ")
         self.home_paths = {path for path, parts in parts_of.items() if parts[0] == home_name}
@@ -280,12 +282,8 @@ class Localities:
         self.provinces = {name for parts in parts_of.values() for name in parts[1:]} | {
             parts[0] for path, parts in parts_of.items() if _PROVINCE_KIND.match(self.localities[path])
         }
-        self.unnumbered = {parts[0] for path, parts in parts_of.items() if not self._number(index, path)}
-        self.plan_numbers = {  # "209/KH-UBND" -> "209"; a plan without a number in its front matter adds none
-            m.group()
-            for c in index.chunks
-            if c.kind == "plan" and (m := re.match(r"\d+", str(c.meta.get("number", ""))))
-        }
+        self.unnumbered = {parts[0] for path, parts in parts_of.items() if not numbers[path]}
+        self.plan_numbers = {m.group() for number in numbers.values() if (m := re.match(r"\d+", number))}  # "209"
 
     @property
     def home_known(self) -> bool:
@@ -293,16 +291,16 @@ class Localities:
 
     def paths_for(self, query: Query) -> set[str]:
         """Documents of the places the question names."""
-        text = " " + " ".join(re.findall(r"\w+", fold(query.text))) + " "
-        found: set[str] = set()
-        for name, paths in self.places.items():
-            if f" {name} " in text:
-                found |= paths
-        return found
+        return {path for name in self.named(query.text) for path in self.places[name]}
 
-    @staticmethod
-    def _number(index: KnowledgeIndex, path: str) -> str:
-        return next((str(c.meta.get("number") or "") for c in index.chunks if c.path == path), "")
+    def named(self, question: str) -> list[str]:
+        """The places a plan speaks of that the question names, folded ("toàn tỉnh Điện Biên" -> ["dien bien"])."""
+        text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+        return [name for name in self.places if f" {name} " in text]
+
+    def held(self) -> str:
+        """The plans' localities as written, for a reply that names what the knowledge holds."""
+        return "; ".join(sorted(set(self.localities.values()))) or "chưa có kế hoạch của địa phương nào"
 
     @staticmethod
     def _communes_named(question: str, folded: str) -> dict[str, str]:
