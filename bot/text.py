@@ -137,12 +137,15 @@ _TOKEN_SPLIT = re.compile(r"(\s+)")
 
 
 _GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ|kh)[-.]?(\d+)", re.IGNORECASE)
+# "KH 209", "kh.45": before a number "kh" is a plan (kế hoạch), never "không".
+_PLAN_NUMBER = re.compile(r"\bkh[-.]?\s*(?=\d)", re.IGNORECASE)
 
 
 def expand_abbreviations(text: str) -> str:
     """Replace whole-token abbreviations and teencode with their full Vietnamese forms."""
     out = []
-    text = _GLUED_NUMBER.sub(r"\1 \2", nfc(text))  # "nq57" -> "nq 57"
+    text = _PLAN_NUMBER.sub("kế hoạch ", nfc(text))
+    text = _GLUED_NUMBER.sub(r"\1 \2", text)  # "nq57" -> "nq 57"
     for part in _TOKEN_SPLIT.split(text):
         core = part.strip("?!.,;:()\"'")
         key = core.lower()

@@ -40,6 +40,9 @@ def test_expand_teencode_and_abbreviations():
     )
     assert expand_abbreviations("NQ 57") == "nghị quyết 57"
     assert expand_abbreviations("nq57 va qd1169") == "nghị quyết 57 va quyết định 1169"
+    # before a number "kh" is a plan, elsewhere "không"
+    assert expand_abbreviations("KH 209 của tỉnh, kh.45, kh209") == "kế hoạch 209 của tỉnh, kế hoạch 45, kế hoạch 209"
+    assert expand_abbreviations("em kh biet") == "em không biet"
     # Words that merely contain an abbreviation are untouched.
     assert expand_abbreviations("khoa học") == "khoa học"
 

@@ -32,7 +32,7 @@ from bot.engine.answer_type import (
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
-from bot.engine.knowledge import Chunk
+from bot.engine.knowledge import Chunk, identity_chunk
 from bot.engine.redflags import red_flags
 from bot.engine.retrieval import HOME_WORDS, Hit, HybridRetriever, Query, Retrieval
 from bot.engine.scam import scam_reply
@@ -50,6 +50,25 @@ from bot.status import Reason
 from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nfc, spelled_out, strip_courtesy
 
 log = logging.getLogger(__name__)
+
+# A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
+_POINTS_BACK = re.compile(
+    r"\b(?:cai|nguoi|viec|trang|app|ung dung|so|muc|ben|nghi quyet|ke hoach|chuong trinh|nen tang|tai khoan|lop|"
+    r"van ban|quyet dinh|to)\b(?: \w+)? (?:do|day|ay|nay)\b"
+    r"|^(?:con )?(?:ho|no)\b(?! (?:so|ten|khau|gia dinh|ngheo|tro|chieu|chi|dan|le|luc)\b)"  # "…, họ giúp dân gì"
+)
+# What a plan itself is: its number, date or signer ("kế hoạch của xã mình số mấy, ký ngày nào, ai ký"), not
+# another plan it follows ("… căn cứ vào kế hoạch số mấy của tỉnh"). Folded, on the expanded question.
+_ASKS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)\b")
+_ASKS_PLAN_IDENTITY = re.compile(
+    r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
+    r".*\bke hoach\b.*\b(?:so may|so bao nhieu|so hieu|(?:ky|ban hanh|ra) (?:vao )?(?:ngay nao|"
+    r"khi nao|bao gio|hom nao)|ngay nao (?:ky|ban hanh)|ai ky|nguoi ky|do ai ky|ai la nguoi ky)\b"
+)
+# "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
+_ASKS_ISSUE_DATE = re.compile(
+    r"\bke hoach\b.*\b(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao)\b"
+)
 
 MAX_ANSWER_CHARS = 700  # body, before the source line: well within one phone screen
 MAX_COMBINED_CHARS = 1300  # two or three asks answered together, source lines included
@@ -249,12 +268,18 @@ class AnswerEngine:
     def _answer_parts(self, question: str, parts: list[str]) -> Answer | None:
         """Each ask of a two-part question answered on its own; the part the knowledge does not hold is named.
         None when no part can be answered (the whole question is then tried as one)."""
-        answers = []
+        answers: list[Answer] = []
         parts = [strip_courtesy(part) for part in parts]  # "…, mấy nhóm nhiệm vụ giải pháp vậy"
         for i, part in enumerate(parts):
-            # "…, ai bấm nút?": a short later ask keeps the subject of the first
-            query = part if i == 0 or len(part.split()) >= 6 else f"{parts[0]} {part}"
-            answers.append(self._answer(question, query, whole=False))  # each part keeps to its point
+            # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao"
+            follows = len(part.split()) < 6 or part.lower().startswith("còn ") or bool(_POINTS_BACK.search(fold(part)))
+            if i and follows and not answers[0].answered:
+                answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold
+            elif i and follows:
+                # found with the first ask's subject, quoted by its own words ("nhà khoa học … then chốt")
+                answers.append(self._answer(question, f"{parts[0]} {part}", whole=False, focus=part))
+            else:
+                answers.append(self._answer(question, part, whole=False))  # each part keeps to its point
         known = [a for a in answers if a.answered]
         if not known:
             return None
@@ -295,9 +320,10 @@ class AnswerEngine:
             retrieval=best.retrieval,
         )
 
-    def _answer(self, question: str, core: str, whole: bool = True) -> Answer:
+    def _answer(self, question: str, core: str, whole: bool = True, focus: str | None = None) -> Answer:
         """One ask (`core`: the question without courtesy) answered from the knowledge, or refused. `whole`: a
-        section whose heading names what was asked may be quoted whole (not for one part of several asks)."""
+        section whose heading names what was asked may be quoted whole (not for one part of several asks).
+        `focus`: a later ask found with the first ask's subject picks the sentences by its own words."""
         t = self.tuning
         found = self.retriever.run(core, top_k=t.rerank_depth)
         query, hits = found.query, found.hits
@@ -324,9 +350,30 @@ class AnswerEngine:
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
         if found.asks_home and not self.retriever.localities.home_known:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
+        if t.plan_identity and _ASKS_PLAN_IDENTITY.search(fold(query.expanded)):
+            # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the plan's own number-and-date section, or the team
+            plan = self.retriever.localities.plan_asked(query.text, found.asks_home)
+            identity = identity_chunk([self.index.chunks[i] for i in self._by_path.get(plan, [])])
+            if plan and identity is None and not _ASKS_SIGNER.search(fold(query.expanded)):
+                return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # a plan whose number and date are not held
+            if identity is not None:
+                return Answer(
+                    q=question,
+                    answered=True,
+                    text=self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0],
+                    sources=[self._source(identity)],
+                    score=score,
+                    reason=Reason.ANSWERED,
+                    hits=hits,
+                    retrieval=found,
+                )
         if best_dense < t.min_dense or coverage < t.min_coverage:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
-        text, used = self._compose(query, toks, hits, whole)
+        picked = toks
+        if focus is not None:
+            own = content_tokens(self.retriever.analyzer.run(focus))
+            picked = [w for w in own if w not in ask_words(focus)] and own
+        text, used = self._compose(query, picked or toks, hits, whole)
         if t.answer_type_check:
             checked = self._holding_what_was_asked(query, toks, hits, coverage, text, used)
             if checked is None:
@@ -369,11 +416,12 @@ class AnswerEngine:
 
         def lacking(answer: str, chunks: list[Chunk]) -> set[Kind]:
             body = answer.rsplit("\n\nNguồn:", 1)[0]
-            missing = missing_kinds(query.text, body, asked)
+            titles = " ".join(dict.fromkeys(c.title for c in chunks))
+            missing = missing_kinds(query.text, body, asked, titles)
             if t.kind_near_coverage and strong - missing and subject:
                 # a date, number or sum counts only in a sentence about what was asked
                 near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage, pairs))
-                missing |= missing_kinds(query.text, near, strong - missing)
+                missing |= missing_kinds(query.text, near, strong - missing, titles)
             return missing
 
         def off_year(answer: str, chunks: list[Chunk]) -> bool:
@@ -386,20 +434,27 @@ class AnswerEngine:
             return kinds_fail or off_year(answer, chunks)
 
         missing = lacking(text, used)
-        if fails(missing, text, used):
-            for alt in hits[1:4]:
-                if (
-                    alt.chunk.path != hits[0].chunk.path  # only another section of the same document
-                    or alt.dense < t.min_dense
-                    or self._coverage(toks, alt.chunk) < max(t.min_coverage, t.alt_section_coverage * coverage)
-                ):
+        failing = fails(missing, text, used)
+        if failing or (missing and t.alt_for_part):
+            # a section holding what was asked, or more of it ("số mấy, ký ngày nào": the date alone is half)
+            for alt in hits[1:5]:
+                alt_coverage = self._coverage(toks, alt.chunk)
+                if alt.chunk.path == hits[0].chunk.path:  # another section of the same document
+                    enough = alt_coverage >= max(t.min_coverage, t.alt_section_coverage * coverage)
+                else:  # another document only when it holds more of the question than the best section
+                    enough = bool(t.alt_document_coverage) and alt_coverage >= max(t.alt_document_coverage, coverage)
+                if alt.dense < t.min_dense or not enough:
                     continue
                 alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
-                if not fails(alt_missing := lacking(alt_text, alt_used), alt_text, alt_used):
+                alt_missing = lacking(alt_text, alt_used)
+                if not fails(alt_missing, alt_text, alt_used) and (failing or alt_missing < missing):
                     text, used, missing = alt_text, alt_used, alt_missing
                     break
         if fails(missing, text, used):
             return None
+        if Kind.DATE in asked and used and _ASKS_ISSUE_DATE.search(fold(query.expanded)):
+            if used[0].kind == "plan" and not used[0].meta.get("issued"):
+                return None  # "kế hoạch của xã Tân Hội ban hành ngày nào": the dates in its text are other documents'
         if t.deferral_check and strong and self._defers(toks, text):
             return None  # the knowledge says to check the official text: it does not hold the figure asked
         if missing:
@@ -550,14 +605,20 @@ class AnswerEngine:
             context = chunk.title + " | " + " ".join(chunk.heading_path[-1:]) + " | "
             return max(self._unit_score(toks, context + u) for u in _units(chunk.text) or [""])
 
-        folded_question = fold(query.dense_texts[0])
+        # "nói về cái gì", "là cái gì" ask what it is, as a heading "… là gì" does
+        folded_question = re.sub(r"\b(?:noi ve|la) (?:cai )?gi\b", "la gi", fold(query.dense_texts[0]))
         asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", folded_question)]
+
+        subject = set(toks) - set(ask_words(query.text))
 
         def same_question(chunk: Chunk) -> float:
             heading = fold(" ".join(chunk.heading_path[-1:]))
             if not asked or not heading:
                 return 0.0
-            return sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
+            same = sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
+            if asked == ["la gi"] and same and subject and subject <= folded_words(heading):
+                same *= 2  # "nghị quyết 57 nói về cái gì": the section "Nghị quyết 57-NQ/TW là gì" defines it
+            return same
 
         first_document = max(hits, key=lambda h: h.fused).chunk.path
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.text import UPPER_LETTERS, fold, has_diacritics
+from bot.text import UPPER_LETTERS, fold, has_diacritics, nfc
 
 LABELS = {  # what was asked, as the answer names it when the knowledge lacks that part
     "phone": "số điện thoại",
@@ -67,7 +67,9 @@ _ASKS = [
     (
         Kind.PHONE,
         re.compile(
-            r"\b(?:so dien thoai|sdt|hotline|duong day nong|tong dai|so may|so lien he|so zalo)\b"
+            r"\b(?:so dien thoai|sdt|hotline|duong day nong|tong dai|so truc ban|truc ban|so lien he|so zalo|"
+            # "số máy", not a document's "số mấy" ("nghị quyết số mấy", "QĐ 1169 số mấy")
+            r"(?<!quyet )(?<!dinh )(?<!hoach )(?<!ban )(?<!van )(?<!tu )(?<!\d )so may)\b"
             r".*\b(?:bao nhieu|bn|so nao|so may|la gi|la so|may|nao|gi)\b"
             r"|\b(?:xin|cho|gui|de lai|co)\b.*\b(?:so dien thoai|sdt|hotline|so lien he)\b"
             r"|\b(?:goi|lien he)\b(?! la\b).*\bso (?:nao|may|bao nhieu)\b"  # "được gọi là …" is named
@@ -76,7 +78,7 @@ _ASKS = [
     (
         Kind.MONEY,
         re.compile(
-            r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan|k)\b"
+            r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan(?! hang)|k)\b"
             r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|ngan sach|kinh phi|phu cap|luong|han muc|"
             r"gia(?! (?:lai|dinh|han|tri|mao|danh|tang|nhap|su|nghiep|vi|giam|dao)\b))\b"  # giá, not Gia Lai
             r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b(?!\s*(?:%|phan tram))"  # a share
@@ -236,6 +238,8 @@ def _unit_kind(unit: str) -> tuple[Kind | None, str]:
     """What "bao nhiêu <unit>" asks for, and the thing to count in the answer: "%" or the noun's first syllable
     ("bao nhiêu người" -> COUNT "nguoi"; "bao nhiêu tiền" -> MONEY; "vào" is no unit -> None)."""
     first = unit.split()[0]
+    if unit == "ngan hang":
+        return Kind.COUNT, "ngan"  # "bao nhiêu ngân hàng": banks, not thousands (ngàn)
     if unit in _PERCENT_UNITS or first in _PERCENT_UNITS:
         return Kind.COUNT, "%"
     if first in _MONEY_UNITS:
@@ -253,7 +257,12 @@ def asked_kinds(question: str) -> set[Kind]:
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
     if Kind.MENU in kinds and has_diacritics(question) and not re.search(r"\b(?:mục|nút|chức năng|tab|ô)\b", question):
         kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
-    if not kinds & {Kind.PHONE, Kind.ACCOUNT} and re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q):
+    if Kind.MONEY in kinds and re.search(r"\b(?:giam|tiet kiem|cat giam)\b", q):
+        kinds = (kinds - {Kind.MONEY}) | {Kind.COUNT}  # "giảm chi phí được bao nhiêu": a share or a sum
+    typed_so = not has_diacritics(question) or re.search(r"\bsố\b", nfc(question).lower())  # "sở nào" is a body
+    if not kinds & {Kind.PHONE, Kind.ACCOUNT} and (
+        re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q) or (typed_so and _ASKS_DOCUMENT_NUMBER.search(q))
+    ):
         kinds.add(Kind.COUNT)  # "quyết định số mấy": a number
     if not kinds & {Kind.MONEY, Kind.DURATION, Kind.PHONE, Kind.CLOCK, Kind.DATE}:
         kinds |= {kind for kind, _ in map(_unit_kind, _COUNT_ASK.findall(q)) if kind}
@@ -271,22 +280,31 @@ def _is_phone(candidate: str) -> bool:
     )
 
 
+# "kinh tế số bao nhiêu", "chuyển đổi số …": "số" there is digital, not a number
+_NOT_DIGITAL = r"(?<!te )(?<!doi )(?<!nang )(?<!nghe )(?<!vu )(?<!ky )(?<!tang )(?<!lieu )(?<!hoi )(?<!phu )(?<!toan )"
 _DOCUMENT = r"(?:cong van|quyet dinh|ke hoach|nghi quyet|nghi dinh|thong tu|van ban|chi thi|qd|kh|nq|nd|cv)"
 # "công văn số mấy", "số quyết định thành lập tổ … là số mấy"
 _ASKS_DOCUMENT_NUMBER = re.compile(
-    rf"\b{_DOCUMENT}\b(?:\s+\w+){{0,6}}?\s+(?:la )?so (?:may|bao nhieu|bn|nao)\b"
+    rf"\b{_DOCUMENT}\b(?:\s+\w+){{0,6}}?\s+(?<!ve )(?<!len )(?<!cho )(?<!toi )(?:la )?{_NOT_DIGITAL}so "
+    r"(?:may|bao nhieu|bn|nao)\b"
     rf"|\bso (?:hieu )?{_DOCUMENT}\b(?:\s+\w+){{0,14}}?\s+(?:la )?(?:so )?(?:may|bao nhieu|bn|gi|nao)\b"
+    r"|\bso hieu\b(?:\s+\w+){0,3}?\s+(?:la )?(?:so )?(?:may|bao nhieu|bn|gi|nao)\b"  # "có số hiệu là bao nhiêu"
+    rf"|\btheo {_DOCUMENT} (?:nao|so may|so bao nhieu)\b"  # "… theo nghị định nào"
 )
-_DOCUMENT_NUMBER = re.compile(r"\b\d+\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso \d+")
+_DOCUMENT_NUMBER = re.compile(r"\b(\d+)\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso (\d+)")
 
 
-def _holds_count(question: str, folded: str) -> bool:
+def _holds_count(question: str, folded: str, known: str = "") -> bool:
     """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
     when the question names no unit ("quyết định số mấy")."""
+    if _ASKS_DOCUMENT_NUMBER.search(fold(question)):  # "công văn số mấy": "793/BTTTT-THH", "số 3267"
+        # a number the question names itself ("… để thực hiện NQ 57"), or a document the answering documents are
+        # about (their titles: "Kế hoạch triển khai Quyết định 1169/QĐ-TTg …"), is not the one it asks for
+        named = set(re.findall(r"\d+", question))
+        named |= {m.group(1) or m.group(2) for m in _DOCUMENT_NUMBER.finditer(fold(known))}
+        return any((m.group(1) or m.group(2)) not in named for m in _DOCUMENT_NUMBER.finditer(folded))
     units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(fold(question))) if kind is Kind.COUNT]
     if not units:
-        if _ASKS_DOCUMENT_NUMBER.search(fold(question)):  # "công văn số mấy": "793/BTTTT-THH", "số 3267"
-            return bool(_DOCUMENT_NUMBER.search(folded))
         return bool(re.search(r"\d", folded))
     for unit in units:
         if unit == "%" and re.search(r"\d\s*%|phan tram", folded):
@@ -296,8 +314,9 @@ def _holds_count(question: str, folded: str) -> bool:
     return False
 
 
-def holds(kind: Kind, question: str, answer: str) -> bool:
-    """Whether the answer text contains a thing of that kind, as this question asks it."""
+def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
+    """Whether the answer text contains a thing of that kind, as this question asks it. `known`: what the answer
+    is about already (the titles of its documents), whose document numbers are no answer to "số mấy"."""
     folded = fold(answer)
     if kind is Kind.PHONE:
         return any(_is_phone(m.group()) for m in _PHONE.finditer(folded))
@@ -313,7 +332,7 @@ def holds(kind: Kind, question: str, answer: str) -> bool:
     if kind is Kind.DURATION:
         return bool(_DURATION.search(folded))
     if kind is Kind.COUNT:
-        return _holds_count(question, folded)
+        return _holds_count(question, folded, known)
     if kind is Kind.LINK:
         return bool(_LINK.search(folded))
     if kind is Kind.MENU:
@@ -360,6 +379,12 @@ _LOCAL_CALENDAR = re.compile(
 )
 # "… có xuống bản không", "… có mở cửa không ạ": a yes-or-no question, here about what happens on that day
 _YES_NO = re.compile(r"\bco\b.*\b(?:khong|ko|k|hong|hok|chua)\b(?:\s+(?:a|ad|ah|vay|nhi|ha|nhe))*\W*$")
+# Whether an office works or a team comes on a given day of the week: "công an xã chủ nhật có làm định danh không",
+# "tổ có lịch đến nhà vào thứ bảy nào không"
+_WORKING_DAY = re.compile(
+    rf"\b(?:{_WEEKDAY}|cuoi tuan)\b.*\bco (?:lam|lam viec|mo cua|truc|nhan|tiep|hoc|day|lich)\b"
+    rf"|\bco lich\b.*\b(?:{_WEEKDAY}|cuoi tuan)\b"
+)
 
 
 def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
@@ -370,6 +395,8 @@ def asks_about_occasion(question: str, asked: set[Kind]) -> bool:
     xuống bản không") asks the commune's calendar too."""
     folded = fold(question)
     if asked & {Kind.DATE, Kind.CLOCK} and _LOCAL_CALENDAR.search(folded):
+        return True
+    if _WORKING_DAY.search(folded) and (_YES_NO.search(folded) or asked & {Kind.DATE, Kind.CLOCK}):
         return True
     if asked - {Kind.DURATION}:
         return bool(_OCCASION.search(folded))
@@ -382,7 +409,11 @@ _LOCAL_FACTS = re.compile(
     r"\b(?:(?:sap nhap|hop nhat|gop|sat nhap)\b.*\b(?:xa cu|phuong cu|nhung xa|tu xa|tu nhung|gom (?:nhung )?xa)"
     r"|(?:xa cu|nhung xa) nao\b.*\b(?:sap nhap|hop nhat|gop)"
     r"|tru so\b.*\b(?:o dau|cho nao|noi nao|dau|chuyen ve|dia chi|nam o)"
-    r"|dia chi (?:cua )?(?:ubnd|uy ban|cong an|bo phan mot cua|tru so))\b"
+    r"|dia chi (?:cua )?(?:ubnd|uy ban|cong an|bo phan mot cua|tru so)"
+    # who holds an office now ("chủ tịch UBND xã Mường Mùn tên gì", "trưởng phòng Văn hóa - Xã hội hiện là ai"):
+    # the plans name only their signers
+    r"|(?:chu tich|bi thu|truong phong|pho phong|truong cong an|truong ban|giam doc)\b(?!.*\bky\b)"
+    r"(?:\s+\S+){0,10}?\s+(?:hien (?:nay |gio |tai )?)?(?:la ai|ten (?:la )?gi|ten gi|ten j|la ong nao|la ba nao))\b"
 )
 
 
@@ -406,7 +437,8 @@ def asks_about_progress(question: str, asked: set[Kind], about_home: bool) -> bo
     return about_home and bool(asked & {Kind.COUNT, Kind.MONEY}) and bool(_PROGRESS.search(fold(question)))
 
 
-def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None) -> set[Kind]:
-    """What the question asks for (`asked`, when already known) that the answer does not hold."""
+def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None, known: str = "") -> set[Kind]:
+    """What the question asks for (`asked`, when already known) that the answer does not hold (`known`: see
+    `holds`)."""
     kinds = asked_kinds(question) if asked is None else asked
-    return {kind for kind in kinds if not holds(kind, question, answer)}
+    return {kind for kind in kinds if not holds(kind, question, answer, known)}

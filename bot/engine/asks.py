@@ -27,19 +27,19 @@ def split_asks(question: str) -> list[str]:
     folded = fold(text)
     if len(folded) != len(text):
         return [text]
-    pieces: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int, bool]] = []  # start, end, whether a question mark ends the piece
     start = 0
     for m in _SPLIT.finditer(folded):
         if m.group().strip() == "con" and text[m.start() : m.end()].strip() == "con":
             continue  # "con" typed without its tone may be "con" (child): only a typed "còn" joins two asks
         if m.start() > start:
-            pieces.append((start, m.start()))
+            pieces.append((start, m.start(), "?" in m.group()))
         start = m.end()
     if start < len(text):
-        pieces.append((start, len(text)))
+        pieces.append((start, len(text), False))
     asks: list[str] = []
     pending = ""
-    for a, b in pieces:
+    for a, b, closes in pieces:
         piece = text[a:b].strip(" ,.!")
         if not piece:
             continue
@@ -49,6 +49,9 @@ def split_asks(question: str) -> list[str]:
         if _ASKS.search(fold(piece)) and len(piece.split()) >= MIN_WORDS:
             asks.append(f"{pending} {piece}".strip())
             pending = ""
+        elif closes and asks and not pending:
+            # "NQ 57 bảo ai là trung tâm, là chủ thể vậy? …": a piece the question mark closes ends the ask before it
+            asks[-1] = f"{asks[-1]} {piece}"
         else:
             pending = f"{pending} {piece}".strip()
     if pending and asks:

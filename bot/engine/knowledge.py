@@ -371,6 +371,39 @@ def _merge_step_subsections(sections: list[tuple[list[str], list[str]]]) -> list
     return merged
 
 
+IDENTITY_HEADING = "Số hiệu, ngày ban hành và người ký"
+
+
+def identity_chunk(chunks: list[Chunk]) -> Chunk | None:
+    """The number, date, issuer and signer of one document, as a section built from its front matter and its
+    "Người ký:" line ("Kế hoạch … có số hiệu 01/KH-UBND, ban hành ngày 14/7/2025, của UBND xã Mường Mùn. Người ký:
+    …"): what "kế hoạch của xã mình số mấy, ký ngày nào" asks. Not indexed, so it never competes with the sections
+    in retrieval. None when the front matter has no number."""
+    if not chunks or not (number := _as_text(chunks[0].meta.get("number") or "").strip()):
+        return None
+    first = chunks[0]
+    line = f"{first.title} có số hiệu {number}"
+    issued = _as_text(first.meta.get("issued") or "").strip()
+    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", issued):
+        line += f", ban hành ngày {int(m.group(3))}/{int(m.group(2))}/{m.group(1)}"
+    if issuer := _as_text(first.meta.get("issuer") or "").strip():
+        line += f", của {issuer}"
+    line += "."
+    signer = next((m for c in chunks if (m := re.search(r"^Người ký:\s*(.+?)\s*$", c.text, re.M))), None)
+    if signer:
+        line += f" Người ký: {signer.group(1).rstrip('.')}."
+    return Chunk(
+        id=f"{first.path}#identity",
+        path=first.path,
+        title=first.title,
+        kind=first.kind,
+        topics=list(first.topics),
+        heading_path=[IDENTITY_HEADING],
+        text=line,
+        meta=dict(first.meta),
+    )
+
+
 def chunk_document(doc: Document, max_words: int = MAX_CHUNK_WORDS) -> list[Chunk]:
     """Cut a document into section chunks, each carrying its heading path."""
     lines = doc.body.split("\n")

@@ -273,6 +273,7 @@ class Localities:
         self.province_paths = {path for path, parts in parts_of.items() if parts[0] in provinces} - self.home_paths
         self.plan_paths = set(parts_of)
         self.own_plans = {parts[0] for parts in parts_of.values()}  # places whose own plan is held
+        self._plan_of = {parts[0]: path for path, parts in parts_of.items()}  # a place -> its own plan
         self.written = {  # folded place -> as written, with its kind: "dien bien" -> "tỉnh Điện Biên"
             folded[0]: nfc(part.strip())
             for locality in self.localities.values()
@@ -297,6 +298,16 @@ class Localities:
         """The places a plan speaks of that the question names, folded ("toàn tỉnh Điện Biên" -> ["dien bien"])."""
         text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
         return [name for name in self.places if f" {name} " in text]
+
+    def plan_asked(self, question: str, asks_home: bool) -> str:
+        """The one held plan a question is about: the plan of the one place it names as a plan's own ("kế hoạch
+        của xã Con Cuông", "KH 209 của tỉnh Cao Bằng"), else the home commune's for "xã mình"; "" otherwise."""
+        own = {self._plan_of[name] for name in self.named(question) if name in self._plan_of}
+        if len(own) == 1:
+            return own.pop()
+        if not own and asks_home and len(self.home_paths) == 1:
+            return next(iter(self.home_paths))
+        return ""
 
     def held(self) -> str:
         """The plans' localities as written, for a reply that names what the knowledge holds."""
@@ -344,13 +355,13 @@ class Localities:
         places' plans when a home commune is set. Returns whether the question asked about "our commune"
         without naming one (the caller may need to ask which)."""
         named = self.paths_for(query)
+        asks_home = self.asks_home(query)
         if named:
             if tuning.locality_boost:
                 for i in fused:
                     if chunks[i].path in named:
                         fused[i] += tuning.locality_boost
             return False
-        asks_home = self.asks_home(query)
         if self.home_paths:
             allowed = self.home_paths | self.province_paths
             for i in [i for i in fused if chunks[i].path in self.plan_paths and chunks[i].path not in allowed]:

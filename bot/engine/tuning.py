@@ -35,6 +35,10 @@ class Tuning:
     answer_type_check: bool = True  # refuse when the answer lacks what was asked (a date, a number, a phone…)
     alt_section_coverage: float = 0.85  # ... unless a section of the same document holding it covers this share of
     # the best section's coverage
+    alt_document_coverage: float = 0.6  # ... or a section of another document among the top four that holds it and
+    # covers at least this share of the question's words, and more than the best section (0 = same document only)
+    alt_for_part: bool = True  # ... also when the best section holds only part of what was asked and such a section
+    # holds more of it
     kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
     # question's content words (title and heading count): not a date beside another subject; 0 = anywhere
     menu_step: bool = True  # "vào mục nào": the step of the same guide that quotes the screen's items answers
@@ -43,6 +47,8 @@ class Tuning:
     year_check: bool = True  # a question about a year ("đến 2045") is not answered by another year's section
     unheld_plan_check: bool = True  # a plan the knowledge only cites ("Kế hoạch 3267 của tỉnh Điện Biên"), asked for
     # its targets or tasks, goes to the team rather than to the commune plan that cites it
+    plan_identity: bool = True  # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký" is answered by that plan's
+    # number-and-date section (from its front matter), or goes to the team when the plan has none
     occasion_check: bool = True  # when, where, who or how many about a particular occasion ("tuần sau", "năm nay"),
     # the commune's running figures and its own administrative facts (its merger, its offices' addresses) are not in
     # the knowledge: the team answers them

@@ -314,3 +314,40 @@ def test_an_allowance_the_knowledge_does_not_name_goes_to_the_team(home_engine):
     a = home_engine.ask(question)
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
     assert variant(home_engine, answer_type_check=False).ask(question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        # "…? còn X thì sao": found with the first ask's subject, quoted by its own words
+        ("NQ57 bảo ai là trung tâm, là chủ thể vậy? còn nhà khoa học thì được coi là gì ạ", "chủ thể", "then chốt"),
+        # "…, cái 66 đó …" points back to the first ask's subject
+        ("Bộ tứ trụ cột có nghị quyết 66 nữa phải ko ạ, cái 66 đó nói về lĩnh vực gì?", "bộ tứ", "thi hành pháp luật"),
+    ],
+)
+def test_a_later_ask_about_the_first_asks_subject_is_answered(engine, question, first, second):
+    a = engine.ask(question)
+    assert a.answered and first in a.text.lower() and second in a.text, a.text
+
+
+def test_a_plans_number_and_date_are_answered_from_its_front_matter(home_engine):
+    question = "Xã mình ra kế hoạch triển khai QĐ 1169 số mấy, ký ngày nào vậy ad?"
+    a = home_engine.ask(question)
+    body = a.text.split("Nguồn:")[0]
+    assert a.answered and "01/KH-UBND" in body and "14/7/2025" in body and "Quàng Văn Thiên" in body, a.text
+    assert "01/KH-UBND" not in variant(home_engine, plan_identity=False).ask(question).text.split("Nguồn:")[0]
+
+
+def test_a_plan_without_a_date_is_not_dated_by_the_documents_it_cites(home_engine):
+    """Tân Hội's plan states no date of its own; the date of the province plan it cites is no answer."""
+    a = home_engine.ask("ke hoach 1169 cua xa tan hoi ban hanh ngay nao vay")
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+
+
+def test_a_better_covering_section_of_another_document_can_hold_what_was_asked(home_engine):
+    """The best-ranked section holds no number of households' proficient members; a section of another document,
+    lower in the ranking, covers more of the question and holds it."""
+    question = "muc tieu moi ho gia dinh co it nhat may nguoi thanh thao ky nang so co ban"
+    a = home_engine.ask(question)
+    assert a.answered and "1 người" in a.text, a.text
+    assert not variant(home_engine, alt_document_coverage=0.0).ask(question).answered

@@ -77,6 +77,35 @@ def test_a_document_number_is_a_number_with_its_symbol():
     assert missing_kinds("mỗi tổ có bao nhiêu người", "Mỗi tổ có từ 4 đến 9 người.") == set()
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "chinh phu ban hanh nghi quyet so may de thuc hien nq57",  # "nghị quyết số mấy" is no phone extension
+        "vi dien tu phai lien ket tai khoan chinh chu theo nghi dinh nao, co trong nq 57 khong",
+        "ke hoach nq57 cua xa con cuong co so hieu la bao nhieu",
+    ],
+)
+def test_a_document_asked_is_answered_by_another_documents_number(question):
+    """The number asked is a document's, and not one the question names itself ("… thực hiện NQ 57")."""
+    assert asked_kinds(question) == {Kind.COUNT}
+    assert missing_kinds(question, "Nghị quyết số 57-NQ/TW nêu rõ mục tiêu.") == {Kind.COUNT}
+    assert missing_kinds(question, "Nghị quyết 03/NQ-CP là chương trình hành động.") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("Các sở ở Cao Bằng gửi báo cáo KH 209 về sở nào ạ", set()),  # a body, typed "sở"
+        ("cao bang gui bao cao ke hoach nq57 ve so nao", set()),
+        ("VietQR lúc ra mắt có bao nhiêu ngân hàng tham gia", {Kind.COUNT}),  # banks, not thousands (ngàn)
+        ("học trên nền tảng giảm chi phí đào tạo được bao nhiêu", {Kind.COUNT}),  # a share or a sum
+        ("so truc ban cong an tinh la so nao", {Kind.PHONE}),
+    ],
+)
+def test_words_that_fold_alike_ask_what_they_mean(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
 def test_the_number_of_a_decision_is_a_document_number():
     question = "số quyết định thành lập tổ công nghệ số cộng đồng của xã là số mấy"
     assert missing_kinds(question, "Theo Công văn 793/BTTTT-THH ngày 5/3/2022.") == set()
@@ -163,6 +192,9 @@ def test_the_years_a_question_is_about():
         ("năm nay có được làm vneid online không", False),  # a year is not a particular day
         ("hội nghị tổ chức ngày nào", False),
         ("chu nhat nay to cong nghe so co xuong thon khong", True),  # Sunday is a day too
+        # whether an office works or the team comes on a day of the week
+        ("cong an xa chu nhat co lam dinh danh dien tu khong", True),
+        ("Tổ CNSCĐ xã mình có lịch đến nhà hỗ trợ bà con vào thứ bảy nào không ạ?", True),
         # when a place near the resident opens or holds a class: no local timetable in the knowledge
         ("lớp học ở nhà văn hóa thôn em bao giờ khai giảng", True),
         ("bo phan mot cua lam viec ngay nao trong tuan", True),
@@ -217,6 +249,10 @@ def test_an_item_on_a_screen_is_asked_after_a_verb_of_choosing(question, menu):
         ("sau sáp nhập cả nước còn bao nhiêu xã, phường", False),  # the country's figure, in the knowledge
         ("làm căn cước cho con ở đâu", False),  # where to go for a service: Công an xã
         ("tuyen truyen truc quan tai tru so cac co quan gom nhung gi", False),
+        # who holds an office now: the plans name only their signers
+        ("chu tich ubnd xa muong mun ten gi a", True),
+        ("Trưởng phòng Văn hóa - Xã hội xã mình hiện là ai vậy ạ?", True),
+        ("chủ tịch xã ký kế hoạch là ai", False),  # the plan's signer
     ],
 )
 def test_the_communes_own_administrative_facts_are_not_in_the_knowledge(question, local):

@@ -16,6 +16,11 @@ from bot.engine.asks import split_asks
         ("to cnscd co tu bao gio, theo cong van so may", ["to cnscd co tu bao gio", "theo cong van so may"]),
         ("co hoc duoc khong? co mat phi khong?", ["co hoc duoc khong", "co mat phi khong"]),
         ("VietQR là gì còn quét xong phải kiểm tra gì", ["VietQR là gì", "quét xong phải kiểm tra gì"]),
+        # a piece the question mark closes ends the ask before it, not the next one
+        (
+            "NQ57 bảo ai là trung tâm, là chủ thể vậy? còn nhà khoa học thì được coi là gì",
+            ["NQ57 bảo ai là trung tâm là chủ thể vậy", "còn nhà khoa học thì được coi là gì"],
+        ),
     ],
 )
 def test_two_asks_are_split(question, asks):

@@ -3,9 +3,11 @@ from pathlib import Path
 import pytest
 
 from bot.engine.knowledge import (
+    IDENTITY_HEADING,
     KnowledgeFileError,
     admin_heading_level,
     chunk_document,
+    identity_chunk,
     load_file,
     load_folder,
     parse_document,
@@ -128,6 +130,24 @@ def test_plain_text_document_is_chunked_by_administrative_numbering():
         ["I. MỤC ĐÍCH", "2. Yêu cầu"],
         ["II. NHIỆM VỤ", "a) Tuyên truyền"],
     ]
+
+
+def test_a_numbered_documents_identity_is_built_from_its_front_matter_and_signature():
+    """ "Kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the number and date stand in the front matter only and the
+    signer in the signature block, so one section is built from both; none for a document without a number."""
+    head = "---\ntitle: Kế hoạch thử\nkind: plan\ntopics: [PLAN]\nissuer: UBND xã Thử\n"
+    body = "Mở đầu.\n## Người ký và nơi nhận\nNgười ký: KT. Chủ tịch — Phó Chủ tịch Nguyễn Văn A.\n"
+    chunks = chunk_document(parse_document(head + f'number: "01/KH-UBND"\nissued: 2025-07-14\n---\n{body}', "p.md"))
+    assert [c.heading_path for c in chunks] == [[], ["Người ký và nơi nhận"]]  # nothing added to what is indexed
+    identity = identity_chunk(chunks)
+    assert identity is not None and identity.heading_path == [IDENTITY_HEADING] and identity.path == "p.md"
+    assert identity.text == (
+        "Kế hoạch thử có số hiệu 01/KH-UBND, ban hành ngày 14/7/2025, của UBND xã Thử. "
+        "Người ký: KT. Chủ tịch — Phó Chủ tịch Nguyễn Văn A."
+    )
+    undated = identity_chunk(chunk_document(parse_document(head + 'number: "5/KH"\n---\nNội dung.\n', "p.md")))
+    assert undated is not None and undated.text == "Kế hoạch thử có số hiệu 5/KH, của UBND xã Thử."
+    assert identity_chunk(chunk_document(parse_document(head + "---\nMở đầu.\n", "p.md"))) is None
 
 
 def test_long_sections_are_split_and_keep_their_path():
