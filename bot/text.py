@@ -130,6 +130,14 @@ ABBREVIATIONS: dict[str, str] = {
     "vn": "Việt Nam",
     "hs": "hồ sơ",
     "tp": "thành phố",
+    "tt&tt": "thông tin và truyền thông",
+    "tttt": "thông tin và truyền thông",
+    "kh&cn": "khoa học và công nghệ",
+    "khcn&cds": "khoa học công nghệ và chuyển đổi số",
+    "vh-xh": "văn hóa - xã hội",
+    "vhxh": "văn hóa - xã hội",
+    "bcd": "ban chỉ đạo",
+    "bcđ": "ban chỉ đạo",
 }
 # "kh" is ambiguous in writing ("khoa học"), but alone as a token it is almost always "không".
 

@@ -435,6 +435,23 @@ class AnswerEngine:
 
         missing = lacking(text, used)
         failing = fails(missing, text, used)
+        if failing and t.kind_sentence and used:
+            # the section's own sentence that holds what was asked, when the best sentences did not ("Hàng tháng …
+            # báo cáo cho UBND xã và UBND tỉnh" for "bao lâu báo cáo một lần")
+            titles = " ".join(dict.fromkeys(c.title for c in used))
+            holding = [
+                u
+                for u in _units(used[0].text)
+                if not missing & missing_kinds(query.text, u, missing, titles) and u.strip() not in ("…", "")
+            ]
+            if holding:
+                context = f"{used[0].title} {' '.join(used[0].heading_path[-1:])} "
+                best = max(holding, key=lambda u: self._unit_score(toks, context + u))
+                if self._unit_score(toks, context + best) >= t.min_coverage:
+                    heading = used[0].heading_path[-1].rstrip(".:") + ":\n" if used[0].heading_path else ""
+                    own = f"{heading}{best}\n\n{chunk_source_line(used[0])}"
+                    if not fails(own_missing := lacking(own, used[:1]), own, used[:1]):
+                        text, used, missing, failing = own, used[:1], own_missing, False
         if failing or (missing and t.alt_for_part):
             # a section holding what was asked, or more of it ("số mấy, ký ngày nào": the date alone is half)
             for alt in hits[1:5]:

@@ -314,6 +314,9 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
     return False
 
 
+_FREQUENCY = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b|\bdinh ky\b")
+
+
 def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
     """Whether the answer text contains a thing of that kind, as this question asks it. `known`: what the answer
     is about already (the titles of its documents), whose document numbers are no answer to "số mấy"."""
@@ -330,6 +333,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
     if kind is Kind.CLOCK:
         return bool(_CLOCK.search(folded))
     if kind is Kind.DURATION:
+        if re.search(r"\b(?:mot|1) lan\b", fold(question)) and _FREQUENCY.search(folded):
+            return True  # "bao lâu báo cáo một lần": "hằng tháng", "định kỳ 6 tháng"
         return bool(_DURATION.search(folded))
     if kind is Kind.COUNT:
         return _holds_count(question, folded, known)

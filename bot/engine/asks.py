@@ -30,7 +30,7 @@ def split_asks(question: str) -> list[str]:
     pieces: list[tuple[int, int, bool]] = []  # start, end, whether a question mark ends the piece
     start = 0
     for m in _SPLIT.finditer(folded):
-        if m.group().strip() == "con" and text[m.start() : m.end()].strip() == "con":
+        if m.group().strip() == "con" and text[m.start() : m.end()].strip().lower() == "con":
             continue  # "con" typed without its tone may be "con" (child): only a typed "còn" joins two asks
         if m.start() > start:
             pieces.append((start, m.start(), "?" in m.group()))

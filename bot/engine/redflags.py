@@ -93,6 +93,9 @@ OFFICIAL = _any(
     r"can bo",
     r"uy ban",
     r"bo cong an",
+    r"c0[1-9]",  # police departments by their codes: "tự xưng C02", "cán bộ A05"
+    r"a0[1-9]",
+    r"cuc canh sat",
 )
 STRANGER = _any(
     r"nguoi la",
@@ -224,6 +227,7 @@ DEMAND = (
         r"no cuoc",
         r"nop phi",
         r"dong phi",
+        r"goi lai (?:so|cho so|vao so|den so|theo so) \+?\d+",  # "bảo em gọi lại số 069… để trình báo"
     )
     + ")"
 )
@@ -383,6 +387,7 @@ KINDS: dict[str, str] = {
     "task": "nạp hay chuyển tiền để nhận việc, làm nhiệm vụ",
     "impostor": "chuyển tiền, bấm đường link hay cài ứng dụng theo yêu cầu của người gọi",
     "install": "bấm vào đường link lạ hay cài ứng dụng (tệp APK) do người khác gửi",
+    "qr": "bấm xác nhận chuyển tiền khi tên người nhận hiện ra không đúng tên cửa hàng, người bán",
 }
 COVERS = {"impostor": "install"}  # the first one's "đừng" says the second's already
 MAX_DONTS = 2  # the warning names the two most pressing
@@ -421,6 +426,14 @@ RULES: list[tuple[str, list[str]]] = [
             r"\bung dung la\b(?!\s+(?:gi|sao|cua|ung dung))",
             r"\b(?:bam|an|click|nhan|mo|vao|truy cap) (?:vao )?(?:link|duong link|duong dan)\b.{0,50}"
             r"\b(?:tin nhan|zalo|facebook|messenger|nguoi ta|ho|no|so la|nguoi la)\b",
+        ],
+    ),
+    (
+        "qr",
+        [
+            # a scanned code whose receiver is not the shop: "quét mã QR dán trên bàn, tên người nhận lại là tên lạ"
+            r"\A(?=.*\b(?:quet|ma qr|qr)\b).*\bten (?:nguoi nhan|tai khoan|chu tai khoan|nguoi huong)\b.{0,60}"
+            r"\b(?:khac|sai|khong dung|khong phai|khong giong|nguoi la|ca nhan la|la ten (?:\w+ ){0,3}la)\b",
         ],
     ),
     (

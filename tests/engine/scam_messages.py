@@ -64,9 +64,17 @@ SCAMS = [
     "và hỏi số thẻ cùng mã OTP để gia hạn.",
     "Ba tôi 70 tuổi, hay nghe điện thoại. Hôm qua có người gọi tự xưng cán bộ điện lực bảo ba tôi tải ứng dụng về để "
     "kiểm tra hóa đơn, ba tôi làm theo rồi. Giờ phải làm sao?",
+    # a police code as the caller's badge, and a number to call back "to report"
+    "Có người tự xưng C02 gọi bảo em gọi lại số 069.2348560 để trình báo, số đó giờ còn dùng không?",
+    "ong ay xung can bo A05 nhan tin bat toi goi lai so 0243 123 456 ngay",
+    # a scanned code whose receiver is not the shop
+    "quet ma qr o quan an ma ten nguoi nhan hien ra lai la ten 1 ng la, khac ten quan, co nen chuyen ko",
+    "Em quét mã QR dán ở quầy thuốc, tên người nhận không đúng tên nhà thuốc, em có nên bấm xác nhận không?",
 ]
 
 HARMLESS = [
+    "quét mã QR xong thì kiểm tra tên người nhận là gì",
+    "công an xã bảo em gọi lại số của tổ trưởng để hỏi",
     "chuyển khoản bằng mã QR thế nào",
     "OTP là gì",
     "mã OTP là gì vậy ạ",

@@ -106,6 +106,12 @@ def test_words_that_fold_alike_ask_what_they_mean(question, kinds):
     assert asked_kinds(question) == kinds
 
 
+def test_how_often_is_answered_by_a_frequency():
+    question = "phòng văn hóa xã hội bao lâu báo cáo một lần"
+    assert missing_kinds(question, "Hàng tháng, năm tổng hợp báo cáo cho UBND tỉnh.") == set()
+    assert missing_kinds(question, "Phòng chủ trì tổ chức các sự kiện.") == {Kind.DURATION}
+
+
 def test_the_number_of_a_decision_is_a_document_number():
     question = "số quyết định thành lập tổ công nghệ số cộng đồng của xã là số mấy"
     assert missing_kinds(question, "Theo Công văn 793/BTTTT-THH ngày 5/3/2022.") == set()

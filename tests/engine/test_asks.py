@@ -40,6 +40,8 @@ def test_two_asks_are_split(question, asks):
         # "…, vậy …": what comes before is the situation the ask draws on, though it holds "không"
         "Bố em không có điện thoại thông minh, vậy nộp tiền nước thế nào ạ?",
         "ba em ko biet dung app ngan hang, the thi tra tien dien o dau",
+        # "Con" with a capital is a name ("xã Con Cuông"), not "còn"
+        "Phòng VH-XH xã Con Cuông bao lâu báo cáo một lần",
     ],
 )
 def test_one_ask_stays_whole(question):
