@@ -51,6 +51,7 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
+_OUR_COMMUNE = re.compile(r"\b(?:xa|dia phuong|phuong) (?:minh|ta|nha|em|toi)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
     r"\b(?:cai|nguoi|viec|trang|app|ung dung|so|muc|ben|nghi quyet|ke hoach|chuong trinh|nen tang|tai khoan|lop|"
@@ -62,7 +63,7 @@ _POINTS_BACK = re.compile(
 _ASKS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)\b")
 _ASKS_PLAN_IDENTITY = re.compile(
     r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
-    r".*\bke hoach\b.*\b(?:so may|so bao nhieu|so hieu|(?:ky|ban hanh|ra) (?:vao )?(?:ngay nao|"
+    r"(?=.*\bke hoach\b).*\b(?:so may|so bao nhieu|so hieu|(?:ky|ban hanh|ra) (?:vao )?(?:ngay nao|"
     r"khi nao|bao gio|hom nao)|ngay nao (?:ky|ban hanh)|ai ky|nguoi ky|do ai ky|ai la nguoi ky)\b"
 )
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
@@ -273,6 +274,9 @@ class AnswerEngine:
         for i, part in enumerate(parts):
             # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao"
             follows = len(part.split()) < 6 or part.lower().startswith("còn ") or bool(_POINTS_BACK.search(fold(part)))
+            # "xã Tân Hội làm theo kế hoạch số mấy của tỉnh, ai ký kế hoạch của xã": the place named first holds
+            places = self.retriever.localities.named
+            follows = follows or bool(places(parts[0]) and not places(part) and not _OUR_COMMUNE.search(fold(part)))
             if i and follows and not answers[0].answered:
                 answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold
             elif i and follows:
@@ -350,11 +354,16 @@ class AnswerEngine:
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
         if found.asks_home and not self.retriever.localities.home_known:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
-        if t.plan_identity and _ASKS_PLAN_IDENTITY.search(fold(query.expanded)):
+        asking = fold(expand_abbreviations(focus)) if focus else fold(query.expanded)  # a later ask: its own words
+        if t.plan_identity and _ASKS_PLAN_IDENTITY.search(asking):
             # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the plan's own number-and-date section, or the team
             plan = self.retriever.localities.plan_asked(query.text, found.asks_home)
-            identity = identity_chunk([self.index.chunks[i] for i in self._by_path.get(plan, [])])
-            if plan and identity is None and not _ASKS_SIGNER.search(fold(query.expanded)):
+            sections = [self.index.chunks[i] for i in self._by_path.get(plan, [])]
+            identity = identity_chunk(sections)
+            if identity is None and _ASKS_SIGNER.search(asking):
+                # a plan without a number still names its signer: its signature block answers "ai ký"
+                identity = next((c for c in sections if re.search(r"^Người ký:", c.text, re.M)), None)
+            if plan and identity is None:
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # a plan whose number and date are not held
             if identity is not None:
                 return Answer(

@@ -294,6 +294,10 @@ _ASKS_DOCUMENT_NUMBER = re.compile(
 _DOCUMENT_NUMBER = re.compile(r"\b(\d+)\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso (\d+)")
 
 
+# The first syllables of nouns for people ("nhà nghiên cứu", "cán bộ", "thành viên", "học viên"), counted in "người"
+_PEOPLE_UNITS = frozenset({"nha", "can", "thanh", "hoc", "giao", "dang", "hoi", "chuyen", "cong"})
+
+
 def _holds_count(question: str, folded: str, known: str = "") -> bool:
     """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
     when the question names no unit ("quyết định số mấy")."""
@@ -311,6 +315,8 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
             return True
         if unit != "%" and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
+        if unit in _PEOPLE_UNITS and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}nguoi\b", folded):
+            return True  # "mấy nhà nghiên cứu", "bao nhiêu cán bộ": "12 người"
     return False
 
 

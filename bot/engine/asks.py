@@ -13,7 +13,7 @@ _ASKS = re.compile(
     r"dc khong|dc ko|la gi|o dau|nhu the nao|lam sao|co phai)\b"
 )
 # Where one ask ends and the next begins: a question mark or semicolon; a comma; "còn" ("…, còn X thì sao").
-_SPLIT = re.compile(r"\s*[?;]\s*|\s*,\s*(?:con |va |voi lai |the )?|\s+(?:con|va lai|voi lai)\s+")
+_SPLIT = re.compile(r"\s*[?;]\s*|\s*,\s*(?:con |va |voi lai |the (?!gioi\b))?|\s+(?:con|va lai|voi lai)\s+")
 # A clause that draws its ask from the one before ("…, vậy …", "…, thế thì …", "…, nên …"). Folded.
 _CONSEQUENCE = re.compile(r"(?:vay|vay thi|the thi|thi|nen|cho nen)\b")
 MAX_PARTS = 3

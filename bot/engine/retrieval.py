@@ -238,8 +238,8 @@ _PROVINCE_NAMED = re.compile(r"\b(?:tinh|thanh pho|tp) (\w+(?: \w+)?)")
 _PROVINCE_KIND = re.compile(r"^\s*(?:tỉnh|thành phố|tp)\b", re.IGNORECASE)
 _PLAN_TALK = re.compile(r"\b(?:ke hoach|kh \d+|chi tieu|muc tieu|dat ra|giao)\b")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_COMMUNE_TYPED = re.compile(rf"\b(?:xã|phường) ([{UPPER_LETTERS}]\w+(?: [{UPPER_LETTERS}]\w+){{0,2}})")
-_COMMUNE_PLAIN = re.compile(r"\b(?:cua|o|tai|thuoc) (?:xa|phuong) (\w+) (\w+)")
+_COMMUNE_TYPED = re.compile(rf"\b(?:[xX]ã|[pP]hường) ([{UPPER_LETTERS}]\w+(?: [{UPPER_LETTERS}]\w+){{0,2}})")
+_COMMUNE_PLAIN = re.compile(r"(?:\b(?:cua|o|tai|thuoc) |^)(?:xa|phuong) (\w+) (\w+)")
 _NOT_A_NAME = frozenset(
     "minh ta nha nay em toi chung hoi cu moi co o a thi ma de lam ko khong k bao so con vay tren duoc dc la voi "
     "nao gi dau ay kia do khac ben va cung da se dang phai can muon giao dat chi tieu ke hoach".split()

@@ -360,3 +360,28 @@ def test_the_sentence_of_the_best_section_that_holds_what_was_asked_answers(engi
     a = engine.ask(question)
     assert a.answered and "Hàng tháng" in a.text, a.text
     assert not variant(engine, kind_sentence=False).ask(question).answered
+
+
+@pytest.mark.parametrize(
+    ("question", "signer"),
+    [
+        # the later ask names no place: it is about the commune the first ask named
+        (
+            "xa tan hoi (an giang) lam ke hoach 1169 theo ke hoach so may cua tinh, ai ky ke hoach cua xa",
+            "Lê Quang Nhựt",
+        ),
+        (
+            "Xã Bình Giang hướng dẫn Tổ công nghệ số cộng đồng làm những việc gì, và kế hoạch đó do ai ký vậy ạ?",
+            "Vũ Thị",
+        ),
+    ],
+)
+def test_a_later_ask_about_a_plan_keeps_the_place_the_first_ask_named(home_engine, question, signer):
+    a = home_engine.ask(question)
+    assert a.answered and signer in a.text and "Quàng Văn Thiên" not in a.text, a.text
+
+
+def test_a_commune_whose_plan_is_not_held_is_named_at_the_start_of_a_question(home_engine):
+    for question in ("Xã Mường Chà bên cạnh có kế hoạch triển khai QĐ 1169 không?", "xa muong cha co ke hoach gi"):
+        a = home_engine.ask(question)
+        assert not a.answered and ("Mường Chà" in a.text or "Muong Cha" in a.text), a.text

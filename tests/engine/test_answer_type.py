@@ -106,6 +106,12 @@ def test_words_that_fold_alike_ask_what_they_mean(question, kinds):
     assert asked_kinds(question) == kinds
 
 
+def test_people_are_counted_in_nguoi():
+    question = "nq57 dat muc tieu may nha nghien cuu tren 1 van dan"
+    assert missing_kinds(question, "đạt 12 người trên 1 vạn dân vào năm 2030") == set()
+    assert missing_kinds(question, "đạt 2% GDP vào năm 2030") == {Kind.COUNT}
+
+
 def test_how_often_is_answered_by_a_frequency():
     question = "phòng văn hóa xã hội bao lâu báo cáo một lần"
     assert missing_kinds(question, "Hàng tháng, năm tổng hợp báo cáo cho UBND tỉnh.") == set()
