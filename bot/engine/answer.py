@@ -51,6 +51,7 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
+_LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 _OUR_COMMUNE = re.compile(r"\b(?:xa|dia phuong|phuong) (?:minh|ta|nha|em|toi)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
@@ -257,6 +258,8 @@ class AnswerEngine:
             asks_about_occasion(core, kinds := asked_kinds(core))
             or asks_about_progress(core, kinds, self._about_home(core) or self._names_a_place(core))
             or asks_about_local_facts(core)
+            # "số trực ban công an tỉnh Điện Biên", "tổng đài điện lực Điện Biên": a local office's own line
+            or (Kind.PHONE in kinds and bool(_LOCAL_OFFICE.search(fold(core))) and self._names_a_place(core))
         ):
             # "lớp tuần sau học ngày nào, ở đâu", "tổ xã mình hiện có bao nhiêu người": the commune's calendar and
             # running figures, for the team (every part is about them)
@@ -427,10 +430,11 @@ class AnswerEngine:
             body = answer.rsplit("\n\nNguồn:", 1)[0]
             titles = " ".join(dict.fromkeys(c.title for c in chunks))
             missing = missing_kinds(query.text, body, asked, titles)
-            if t.kind_near_coverage and strong - missing and subject:
+            near_kinds = strong - missing - {Kind.LINK}  # a web address stands beside its name, not in a sentence
+            if t.kind_near_coverage and near_kinds and subject:
                 # a date, number or sum counts only in a sentence about what was asked
                 near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage, pairs))
-                missing |= missing_kinds(query.text, near, strong - missing, titles)
+                missing |= missing_kinds(query.text, near, near_kinds, titles)
             return missing
 
         def off_year(answer: str, chunks: list[Chunk]) -> bool:

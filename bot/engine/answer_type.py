@@ -79,7 +79,7 @@ _ASKS = [
         Kind.MONEY,
         re.compile(
             r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan(?! hang)|k)\b"
-            r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat|ngan sach|kinh phi|phu cap|luong|han muc|"
+            r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat(?! tu\b)|ngan sach|kinh phi|phu cap|luong|han muc|"
             r"gia(?! (?:lai|dinh|han|tri|mao|danh|tang|nhap|su|nghiep|vi|giam|dao)\b))\b"  # giá, not Gia Lai
             r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b(?!\s*(?:%|phan tram))"  # a share
             # "tiền điện tháng này hết bao nhiêu": what it costs, not how long ("mất bao nhiêu ngày")
@@ -189,7 +189,9 @@ _TITLED_NAME = re.compile(
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
-STRONG = frozenset({"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice"})
+STRONG = frozenset(
+    {"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice", "link"}
+)
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -386,6 +388,7 @@ _OCCASION = re.compile(rf"\b(?:{_DAY_OCCASION}|sap toi|nam nay)\b")
 _LOCAL_CALENDAR = re.compile(
     r"\b(?:(?:ban|thon|xom|to dan pho|nha van hoa|lang) (?:em|minh|toi|nha|ta)|nha van hoa"
     r"|ngay nao trong tuan|(?:thu 7|thu bay|chu nhat|cuoi tuan) co (?:lam|lam viec|mo cua|hoc|truc)"
+    r"|xin vao (?:to|lop|doi)|nop don (?:xin|vao|tham gia)|(?:tham gia|gia nhap) to\b.*\bhan chot"
     r"|gio (?:lam viec|mo cua|tiep dan)|mo cua (?:tu )?may gio)\b"
 )
 # "… có xuống bản không", "… có mở cửa không ạ": a yes-or-no question, here about what happens on that day

@@ -385,3 +385,17 @@ def test_a_commune_whose_plan_is_not_held_is_named_at_the_start_of_a_question(ho
     for question in ("Xã Mường Chà bên cạnh có kế hoạch triển khai QĐ 1169 không?", "xa muong cha co ke hoach gi"):
         a = home_engine.ask(question)
         assert not a.answered and ("Mường Chà" in a.text or "Muong Cha" in a.text), a.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a web address is what was asked: no "Phần em biết" beside it when the knowledge lacks it
+        "trang thong tin dien tu cua xa muong mun dia chi web la gi de e vao doc chuyen muc nq57",
+        # a local office's own line is not a national hotline
+        "so truc ban cong an tinh dien bien la so nao de bao lua dao vay?",
+    ],
+)
+def test_a_local_address_or_line_the_knowledge_lacks_goes_to_the_team(home_engine, question):
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text

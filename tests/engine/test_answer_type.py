@@ -100,6 +100,7 @@ def test_a_document_asked_is_answered_by_another_documents_number(question):
         ("VietQR lúc ra mắt có bao nhiêu ngân hàng tham gia", {Kind.COUNT}),  # banks, not thousands (ngàn)
         ("học trên nền tảng giảm chi phí đào tạo được bao nhiêu", {Kind.COUNT}),  # a share or a sum
         ("so truc ban cong an tinh la so nao", {Kind.PHONE}),
+        ("ke lua dao bi phat tu bao nhieu nam", {Kind.DURATION}),  # prison, not a fine
     ],
 )
 def test_words_that_fold_alike_ask_what_they_mean(question, kinds):
@@ -207,6 +208,7 @@ def test_the_years_a_question_is_about():
         # whether an office works or the team comes on a day of the week
         ("cong an xa chu nhat co lam dinh danh dien tu khong", True),
         ("Tổ CNSCĐ xã mình có lịch đến nhà hỗ trợ bà con vào thứ bảy nào không ạ?", True),
+        ("em muon xin vao to cong nghe so xa ta thi nop don o dau, han chot ngay nao", True),  # joining, locally
         # when a place near the resident opens or holds a class: no local timetable in the knowledge
         ("lớp học ở nhà văn hóa thôn em bao giờ khai giảng", True),
         ("bo phan mot cua lam viec ngay nao trong tuan", True),
