@@ -149,10 +149,29 @@ _GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ|kh)[-.]?(\d+)", re.IGNORECASE)
 _PLAN_NUMBER = re.compile(r"\bkh[-.]?\s*(?=\d)", re.IGNORECASE)
 
 
+# "mk" is "mật khẩu" ("quên mk"), but "mình" (I, my) after a kin word or before a verb: "con trai mk 8 tuổi", "mk muốn"
+# (matched on the folded text, which keeps every character's position)
+_MK_IS_MINH = re.compile(
+    r"\b(?:con|me|bo|ba|nha|vo|chong|em|anh|chi|ong|ban|cua|trai|gai) (mk)\b"
+    r"|\b(mk)(?= (?:muon|mun|co|dang|la|thi|di|lam|o|can|da|se|vua|moi|hoi|biet|nghe|tinh|cung|ko|k|khong)\b)",
+    re.IGNORECASE,
+)
+
+
+def _mk_as_minh(text: str) -> str:
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text
+    for m in reversed(list(_MK_IS_MINH.finditer(folded))):
+        group = 1 if m.group(1) else 2
+        text = text[: m.start(group)] + "mình" + text[m.end(group) :]
+    return text
+
+
 def expand_abbreviations(text: str) -> str:
     """Replace whole-token abbreviations and teencode with their full Vietnamese forms."""
     out = []
-    text = _PLAN_NUMBER.sub("kế hoạch ", nfc(text))
+    text = _PLAN_NUMBER.sub("kế hoạch ", _mk_as_minh(nfc(text)))
     text = _GLUED_NUMBER.sub(r"\1 \2", text)  # "nq57" -> "nq 57"
     for part in _TOKEN_SPLIT.split(text):
         core = part.strip("?!.,;:()\"'")

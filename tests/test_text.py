@@ -43,6 +43,9 @@ def test_expand_teencode_and_abbreviations():
     # before a number "kh" is a plan, elsewhere "không"
     assert expand_abbreviations("KH 209 của tỉnh, kh.45, kh209") == "kế hoạch 209 của tỉnh, kế hoạch 45, kế hoạch 209"
     assert expand_abbreviations("em kh biet") == "em không biet"
+    # "mk" is "mình" after a kin word or before a verb, else "mật khẩu"
+    assert expand_abbreviations("con trai mk 8 tuoi, mk muon lam the") == "con trai mình 8 tuoi, mình muon lam the"
+    assert expand_abbreviations("quên mk vneid, nhập mk sai") == "quên mật khẩu vneid, nhập mật khẩu sai"
     assert expand_abbreviations("Sở TT&TT, BCĐ, phòng VH-XH") == (
         "Sở thông tin và truyền thông, ban chỉ đạo, phòng văn hóa - xã hội"
     )
