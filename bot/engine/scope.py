@@ -81,11 +81,18 @@ _PROTECT = r"(bao ve|lo lot|bi lo|bi lay|bi danh cap|bi hack|bi xam nhap|bi chie
 _NAMED = re.compile(rf"\b(?:[Cc]ủa\s+)?(?:ông|bà|anh|chị|cô|chú|bác|em)\s+[{UPPER_LETTERS}][a-zà-ỹđ]+")
 
 
+# An official's private life: "địa chỉ nhà riêng của ông chủ tịch xã", "số điện thoại riêng của trưởng công an"
+_PRIVATE = r"\b(?:nha rieng|dia chi nha|dia chi rieng|so (?:dien thoai |dt )?rieng|sdt rieng|que quan|vo con)\b"
+_ROLE = r"\b(?:chu tich|pho chu tich|bi thu|truong (?:cong an|phong|thon|ban|ap)|can bo|cong an|giam doc)\b"
+
+
 def asks_for_others_personal_data(question: str) -> bool:
     """True when the question asks to see or look up another person's personal data."""
     f = fold(question)
     if re.search(_PROTECT, f):
         return False
+    if re.search(_PRIVATE, f) and re.search(_ROLE, f):
+        return True
     other = re.search(_OTHER, f) or _NAMED.search(question)
     return bool(re.search(_DATA, f) and other and re.search(_LOOKUP, f))
 
