@@ -319,7 +319,6 @@ def _ablation(engine, items) -> None:
         "plan's number from its sections": replace(base, plan_identity=False),
         "no sentence holding the kind": replace(base, kind_sentence=False),
         "same-document alternatives only": replace(base, alt_document_coverage=0.0),
-        "no alternative for a missing part": replace(base, alt_for_part=False),
     }
     click.echo(
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"

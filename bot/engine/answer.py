@@ -465,8 +465,7 @@ class AnswerEngine:
                     own = f"{heading}{best}\n\n{chunk_source_line(used[0])}"
                     if not fails(own_missing := lacking(own, used[:1]), own, used[:1]):
                         text, used, missing, failing = own, used[:1], own_missing, False
-        if failing or (missing and t.alt_for_part):
-            # a section holding what was asked, or more of it ("số mấy, ký ngày nào": the date alone is half)
+        if failing:
             for alt in hits[1:5]:
                 alt_coverage = self._coverage(toks, alt.chunk)
                 if alt.chunk.path == hits[0].chunk.path:  # another section of the same document
@@ -476,8 +475,7 @@ class AnswerEngine:
                 if alt.dense < t.min_dense or not enough:
                     continue
                 alt_text, alt_used = self._compose(query, toks, [alt] + [h for h in hits if h is not alt])
-                alt_missing = lacking(alt_text, alt_used)
-                if not fails(alt_missing, alt_text, alt_used) and (failing or alt_missing < missing):
+                if not fails(alt_missing := lacking(alt_text, alt_used), alt_text, alt_used):
                     text, used, missing = alt_text, alt_used, alt_missing
                     break
         if fails(missing, text, used):

@@ -39,8 +39,6 @@ class Tuning:
     # covers at least this share of the question's words, and more than the best section (0 = same document only)
     kind_sentence: bool = True  # when the best sentences lack what was asked, the best section's sentence that
     # holds it answers, before any other section is tried
-    alt_for_part: bool = True  # ... also when the best section holds only part of what was asked and such a section
-    # holds more of it
     kind_near_coverage: float = 0.5  # a date, number, sum… answers only in a sentence holding this share of the
     # question's content words (title and heading count): not a date beside another subject; 0 = anywhere
     menu_step: bool = True  # "vào mục nào": the step of the same guide that quotes the screen's items answers
