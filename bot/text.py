@@ -144,7 +144,7 @@ ABBREVIATIONS: dict[str, str] = {
 _TOKEN_SPLIT = re.compile(r"(\s+)")
 
 
-_GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ|kh)[-.]?(\d+)", re.IGNORECASE)
+_GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ)[-.]?(\d+)", re.IGNORECASE)
 # "KH 209", "kh.45": before a number "kh" is a plan (kế hoạch), never "không".
 _PLAN_NUMBER = re.compile(r"\bkh[-.]?\s*(?=\d)", re.IGNORECASE)
 

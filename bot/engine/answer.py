@@ -32,9 +32,9 @@ from bot.engine.answer_type import (
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
-from bot.engine.knowledge import Chunk, identity_chunk
+from bot.engine.knowledge import Chunk, identity_chunk, signature_chunk
 from bot.engine.redflags import red_flags
-from bot.engine.retrieval import HOME_WORDS, Hit, HybridRetriever, Query, Retrieval
+from bot.engine.retrieval import HOME_WORDS, OUR_COMMUNE, Hit, HybridRetriever, Query, Retrieval
 from bot.engine.scam import scam_reply
 from bot.engine.scope import (
     asks_for_others_personal_data,
@@ -52,7 +52,6 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 log = logging.getLogger(__name__)
 
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
-_OUR_COMMUNE = re.compile(r"\b(?:xa|dia phuong|phuong) (?:minh|ta|nha|em|toi)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
     r"\b(?:cai|nguoi|viec|trang|app|ung dung|so|muc|ben|nghi quyet|ke hoach|chuong trinh|nen tang|tai khoan|lop|"
@@ -61,16 +60,15 @@ _POINTS_BACK = re.compile(
 )
 # What a plan itself is: its number, date or signer ("kế hoạch của xã mình số mấy, ký ngày nào, ai ký"), not
 # another plan it follows ("… căn cứ vào kế hoạch số mấy của tỉnh"). Folded, on the expanded question.
-_ASKS_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)\b")
+_SIGNER = r"(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)"
+_ISSUED_WHEN = r"(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao)"  # "ký vào ngày nào"
+_ASKS_SIGNER = re.compile(rf"\b{_SIGNER}\b")
 _ASKS_PLAN_IDENTITY = re.compile(
     r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
-    r"(?=.*\bke hoach\b).*\b(?:so may|so bao nhieu|so hieu|(?:ky|ban hanh|ra) (?:vao )?(?:ngay nao|"
-    r"khi nao|bao gio|hom nao)|ngay nao (?:ky|ban hanh)|ai ky|nguoi ky|do ai ky|ai la nguoi ky)\b"
+    rf"(?=.*\bke hoach\b).*\b(?:so may|so bao nhieu|so hieu|{_ISSUED_WHEN}|ngay nao (?:ky|ban hanh)|{_SIGNER})\b"
 )
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
-_ASKS_ISSUE_DATE = re.compile(
-    r"\bke hoach\b.*\b(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao)\b"
-)
+_ASKS_ISSUE_DATE = re.compile(rf"\bke hoach\b.*\b{_ISSUED_WHEN}\b")
 
 MAX_ANSWER_CHARS = 700  # body, before the source line: well within one phone screen
 MAX_COMBINED_CHARS = 1300  # two or three asks answered together, source lines included
@@ -274,12 +272,17 @@ class AnswerEngine:
         None when no part can be answered (the whole question is then tried as one)."""
         answers: list[Answer] = []
         parts = [strip_courtesy(part) for part in parts]  # "…, mấy nhóm nhiệm vụ giải pháp vậy"
+        named = self.retriever.localities.named
+        first_names_a_place = bool(named(parts[0]))
         for i, part in enumerate(parts):
-            # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao"
-            follows = len(part.split()) < 6 or part.lower().startswith("còn ") or bool(_POINTS_BACK.search(fold(part)))
-            # "xã Tân Hội làm theo kế hoạch số mấy của tỉnh, ai ký kế hoạch của xã": the place named first holds
-            places = self.retriever.localities.named
-            follows = follows or bool(places(parts[0]) and not places(part) and not _OUR_COMMUNE.search(fold(part)))
+            # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao";
+            # "xã Tân Hội làm theo kế hoạch số mấy của tỉnh, ai ký kế hoạch của xã": so does the place named first
+            follows = (
+                len(part.split()) < 6
+                or part.lower().startswith("còn ")
+                or bool(_POINTS_BACK.search(fold(part)))
+                or (first_names_a_place and not named(part) and not OUR_COMMUNE.search(fold(part)))
+            )
             if i and follows and not answers[0].answered:
                 answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold
             elif i and follows:
@@ -364,8 +367,7 @@ class AnswerEngine:
             sections = [self.index.chunks[i] for i in self._by_path.get(plan, [])]
             identity = identity_chunk(sections)
             if identity is None and _ASKS_SIGNER.search(asking):
-                # a plan without a number still names its signer: its signature block answers "ai ký"
-                identity = next((c for c in sections if re.search(r"^Người ký:", c.text, re.M)), None)
+                identity = signature_chunk(sections)  # a plan without a number still names its signer
             if plan and identity is None:
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # a plan whose number and date are not held
             if identity is not None:
@@ -382,10 +384,11 @@ class AnswerEngine:
         if best_dense < t.min_dense or coverage < t.min_coverage:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         picked = toks
-        if focus is not None:
+        if focus is not None:  # the later ask's own words pick the sentences, when they name a subject
             own = content_tokens(self.retriever.analyzer.run(focus))
-            picked = [w for w in own if w not in ask_words(focus)] and own
-        text, used = self._compose(query, picked or toks, hits, whole)
+            if set(own) - ask_words(focus):
+                picked = own
+        text, used = self._compose(query, picked, hits, whole)
         if t.answer_type_check:
             checked = self._holding_what_was_asked(query, toks, hits, coverage, text, used)
             if checked is None:
@@ -448,23 +451,10 @@ class AnswerEngine:
 
         missing = lacking(text, used)
         failing = fails(missing, text, used)
-        if failing and t.kind_sentence and used:
-            # the section's own sentence that holds what was asked, when the best sentences did not ("Hàng tháng …
-            # báo cáo cho UBND xã và UBND tỉnh" for "bao lâu báo cáo một lần")
-            titles = " ".join(dict.fromkeys(c.title for c in used))
-            holding = [
-                u
-                for u in _units(used[0].text)
-                if not missing & missing_kinds(query.text, u, missing, titles) and u.strip() not in ("…", "")
-            ]
-            if holding:
-                context = f"{used[0].title} {' '.join(used[0].heading_path[-1:])} "
-                best = max(holding, key=lambda u: self._unit_score(toks, context + u))
-                if self._unit_score(toks, context + best) >= t.min_coverage:
-                    heading = used[0].heading_path[-1].rstrip(".:") + ":\n" if used[0].heading_path else ""
-                    own = f"{heading}{best}\n\n{chunk_source_line(used[0])}"
-                    if not fails(own_missing := lacking(own, used[:1]), own, used[:1]):
-                        text, used, missing, failing = own, used[:1], own_missing, False
+        if failing and t.kind_sentence and used and (own := self._sentence_holding(query, toks, used[0], missing)):
+            # the section's own sentence that holds what was asked, when the best sentences did not
+            if not fails(own_missing := lacking(own, used[:1]), own, used[:1]):
+                text, used, missing, failing = own, used[:1], own_missing, False
         if failing:
             for alt in hits[1:5]:
                 alt_coverage = self._coverage(toks, alt.chunk)
@@ -492,6 +482,21 @@ class AnswerEngine:
                 f"số cộng đồng của xã giúp em ạ. Phần em biết:\n{text}"
             )
         return text, used
+
+    def _sentence_holding(self, query: Query, toks: list[str], chunk: Chunk, missing: set[Kind]) -> str:
+        """The answer made of the one sentence of `chunk` that holds the missing kinds and covers the question best
+        ("Hàng tháng … báo cáo cho UBND xã và UBND tỉnh" for "bao lâu báo cáo một lần"); "" when none does."""
+        holding = [
+            u
+            for u in _units(chunk.text)
+            if u.strip() not in ("…", "") and not missing & missing_kinds(query.text, u, missing, chunk.title)
+        ]
+        context = f"{chunk.title} {' '.join(chunk.heading_path[-1:])} "
+        best = max(holding, key=lambda u: self._unit_score(toks, context + u), default="")
+        if not best or self._unit_score(toks, context + best) < self.tuning.min_coverage:
+            return ""
+        heading = chunk.heading_path[-1].rstrip(".:") + ":\n" if chunk.heading_path else ""
+        return f"{heading}{best}\n\n{chunk_source_line(chunk)}"
 
     def _step_quoting_an_item(
         self, query: Query, toks: list[str], hits: list[Hit], text: str, used: list[Chunk]

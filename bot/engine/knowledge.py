@@ -372,6 +372,12 @@ def _merge_step_subsections(sections: list[tuple[list[str], list[str]]]) -> list
 
 
 IDENTITY_HEADING = "Số hiệu, ngày ban hành và người ký"
+_SIGNER_LINE = re.compile(r"^Người ký:\s*(.+?)\s*$", re.M)
+
+
+def signature_chunk(chunks: list[Chunk]) -> Chunk | None:
+    """The section of a document that keeps its signature block ("Người ký: …"), if any."""
+    return next((c for c in chunks if _SIGNER_LINE.search(c.text)), None)
 
 
 def identity_chunk(chunks: list[Chunk]) -> Chunk | None:
@@ -389,8 +395,9 @@ def identity_chunk(chunks: list[Chunk]) -> Chunk | None:
     if issuer := _as_text(first.meta.get("issuer") or "").strip():
         line += f", của {issuer}"
     line += "."
-    signer = next((m for c in chunks if (m := re.search(r"^Người ký:\s*(.+?)\s*$", c.text, re.M))), None)
-    if signer:
+    if signed := signature_chunk(chunks):
+        signer = _SIGNER_LINE.search(signed.text)
+        assert signer is not None  # signature_chunk found it
         line += f" Người ký: {signer.group(1).rstrip('.')}."
     return Chunk(
         id=f"{first.path}#identity",

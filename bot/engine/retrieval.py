@@ -225,10 +225,9 @@ PLAN_WORDS = re.compile(
 
 
 # "Xã mình", "ở đây", "địa phương mình": the resident means the commune the installation serves. Folded.
-HOME_WORDS = re.compile(
-    r"\b(?:(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi|chung toi|chung em|nay)"
-    r"|o day|cua xa|o xa|tai xa|tren dia ban|dia phuong)\b"
-)
+_OURS = r"(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi|chung toi|chung em|nay)"
+OUR_COMMUNE = re.compile(rf"\b{_OURS}\b")  # said outright: "xã mình", "địa phương ta"
+HOME_WORDS = re.compile(rf"\b(?:{_OURS}|o day|cua xa|o xa|tai xa|tren dia ban|dia phuong)\b")
 
 
 # A plan named by number ("kế hoạch 3267", "KH số 45"), a province named ("tỉnh Điện Biên", "TP Hải Phòng"), and
