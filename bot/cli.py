@@ -297,6 +297,7 @@ def _ablation(engine, items) -> None:
         "no tone restoration (raw)": replace(base, tones="raw"),
         "tones: restored only (no blend)": replace(base, tones="restore"),
         "tones: pyvi only (no corpus)": replace(base, corpus_tones=False),
+        "typing slips kept": replace(base, spelling=False),
         "dense only (no BM25)": replace(base, bm25_weight=0.0),
         "BM25 weight 0.5": replace(base, bm25_weight=0.5),
         "no heading vectors": replace(base, heading_weight=0.0),

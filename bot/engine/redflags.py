@@ -173,7 +173,8 @@ SECRET = (
     r"\b(?:otp|smart otp|ma xac (?:thuc|nhan|minh)|ma (?:kich hoat|bao mat|pin|cvv|cvc|giao dich|dang nhap)"
     r"|mat khau|mat ma|so the|thong tin the|(?:3|ba) so (?:mat )?sau|ma so bi mat"
     r"|ma(?: so)?(?: \w+){0,3} (?:gui|ve|nhan duoc)(?: \w+){0,2} (?:dien thoai|may|tin nhan)"
-    r"|(?:\d|sau|6) (?:chu )?so (?:vua )?(?:gui|nhan|ve))\b"
+    r"|(?:\d|sau|6) (?:chu )?so (?:vua )?(?:gui|nhan|ve)"
+    r"|(?:video|clip|anh) (?:quay )?(?:khuon )?mat|quay (?:video |clip )?(?:khuon )?mat|sinh trac hoc)\b"
 )
 GIVE = _any(r"doc", r"dua", r"cung cap", r"cho biet", r"chup", r"chia se", r"khai", r"dien", r"go", r"gui", r"bao")
 MONEY_OUT = _any(
@@ -263,6 +264,13 @@ TASK = _any(
     r"hoa hong",
     r"lam viec tai nha",
 )
+# Returns promised on money put in: "lãi 30% một tháng", "lợi nhuận cao", "cam kết lãi".
+RETURNS = _any(
+    r"lai (?:suat )?\d+ ?(?:%|phan tram)(?: \w+){0,2} (?:mot |1 |moi )?(?:thang|tuan|ngay)",
+    r"loi nhuan (?:cao|khung|\d+)",
+    r"cam ket (?:lai|loi nhuan|hoan von)",
+    r"x2 tai khoan|nhan doi so tien|gap doi so tien",
+)
 # Something the resident is told they will get once they pay (strong: any payment; weak: a fee or paying first).
 PRIZE = _any(
     r"trung thuong",
@@ -277,6 +285,8 @@ PRIZE = _any(
     r"buu pham",
     r"kien hang",
     r"goi hang",
+    r"don hang",
+    r"nhan hang",
     r"hang (?:quoc te|tu nuoc ngoai)",
     r"trung (?:xe|dien thoai|iphone|tien|sh)",
 )
@@ -302,6 +312,7 @@ FEE = _any(
     r"tien coc",
     r"coc",
     r"(?:nop|dong|chuyen|gui|nap|tra) (?:\w+ ){0,3}truoc",
+    r"phi (?:\w+ )?nhan hang",
     r"truoc (?:moi|thi moi)",
 )
 INCIDENT = _any(
@@ -369,6 +380,12 @@ SERVICE = _any(
     r"nguoi ta",
     r"ai do",
 )
+# A web address that dresses as a state portal but does not end in .gov.vn: "dichvucongquocgia.vn",
+# "dichvucong.gov.vn.xyz", "vneid-capnhat.com". Read on the folded text, before teencode is spelled out.
+LOOKALIKE = re.compile(
+    r"\b(?![\w-]*\.gov\.vn\b(?!\.))[\w-]*(?:dichvucong|dvc|vneid|bocongan|congan|chinhphu|baohiemxahoi|evn)"
+    r"[\w.-]*\.(?:vn|com|net|org|info|xyz|top|online|site|cc|me)\b(?![\w-])"
+)
 LOST = _any(r"bi lua", r"lua dao", r"da mat", r"mat tien", r"bi chiem", r"bi hack", r"bi lay", r"da chuyen")
 
 
@@ -380,14 +397,16 @@ class RedFlag:
 
 # Each kind, with what the resident must not do (the "đừng …" of the warning), most pressing first.
 KINDS: dict[str, str] = {
-    "secret": "đọc hay gửi mã OTP, mật khẩu, số thẻ cho bất kỳ ai",
+    "secret": "gửi hay đọc mã OTP, mật khẩu, số thẻ, ảnh hay video khuôn mặt cho bất kỳ ai",
     "relative": "chuyển tiền khi chưa tự gọi lại cho người thân bằng số quen",
     "recovery": "trả phí hay chuyển tiền cho người hứa lấy lại tiền, lấy lại tài khoản",
     "fee": "nộp phí, đặt cọc hay chuyển tiền trước để nhận thưởng, nhận hàng hay được vay",
     "task": "nạp hay chuyển tiền để nhận việc, làm nhiệm vụ",
-    "impostor": "chuyển tiền, bấm đường link hay cài ứng dụng theo yêu cầu của người gọi",
+    "impostor": "chuyển tiền, đừng bấm đường link hay cài ứng dụng theo yêu cầu của người gọi",
     "install": "bấm vào đường link lạ hay cài ứng dụng (tệp APK) do người khác gửi",
     "qr": "bấm xác nhận chuyển tiền khi tên người nhận hiện ra không đúng tên cửa hàng, người bán",
+    "returns": "nạp tiền, chuyển tiền hay tham gia nơi hứa lãi cao, lợi nhuận cao",
+    "site": "đăng nhập hay nhập thông tin vào trang web không có đuôi .gov.vn",
 }
 COVERS = {"impostor": "install"}  # the first one's "đừng" says the second's already
 MAX_DONTS = 2  # the warning names the two most pressing
@@ -412,6 +431,9 @@ RULES: list[tuple[str, list[str]]] = [
             rf"\A(?=.*{OFFICIAL})(?=.*{STAKES}).*{MONEY_OUT}",  # "công an… vụ án ma túy… chuyển hết tiền"
             rf"\A(?=.*{CONTACT})(?=.*{OFFICIAL}).*\b(?:bat|yeu cau|ep|doa|giuc|de nghi)\b.{{0,80}}{DEMAND}",
             r"\btai khoan (?:an toan|tam giu|chuyen dung)\b",
+            # "xưng công an huyện gọi, bảo mức 2 của mẹ bị sai phải làm lại qua điện thoại": never done by phone
+            rf"\A(?=.*{OFFICIAL}).*\b(?:muc 2|muc hai|dinh danh|vneid|can cuoc)\b.{{0,60}}"
+            r"\b(?:lam lai|cap nhat|kich hoat|dang ky|xac minh|sua)\b.{0,30}\bqua (?:dien thoai|zalo|mang|link)\b",
             r"\bchuyen (?:tien|khoan)\b.{0,30}\b(?:de )?(?:dieu tra|chung minh tai san|chung minh thu nhap)\b",
             r"\b(?:giay trieu tap|lenh bat)\b.{0,40}\b(?:qua|tren|zalo|link|tin nhan|facebook|email)\b",
         ],
@@ -434,7 +456,12 @@ RULES: list[tuple[str, list[str]]] = [
             # a scanned code whose receiver is not the shop: "quét mã QR dán trên bàn, tên người nhận lại là tên lạ"
             r"\A(?=.*\b(?:quet|ma qr|qr)\b).*\bten (?:nguoi nhan|tai khoan|chu tai khoan|nguoi huong)\b.{0,60}"
             r"\b(?:khac|sai|khong dung|khong phai|khong giong|nguoi la|ca nhan la|la ten (?:\w+ ){0,3}la)\b",
+            r"\A(?=.*\b(?:quet|ma qr|qr)\b).*\bhien (?:ra )?ten (?:nguoi la|ca nhan|la)\b",
         ],
+    ),
+    (
+        "returns",
+        [rf"\A(?=.*{RETURNS}).*\b(?:co nen|nen|tham gia|nap|dau tu|chuyen|bo tien|choi)\b"],
     ),
     (
         "task",
@@ -475,6 +502,9 @@ def red_flags(question: str) -> list[RedFlag]:
     """The scam red flags the message shows, one per kind, most pressing first (empty for everyday questions)."""
     text = prepare(question)
     found = {}
+    site = LOOKALIKE.search(fold(question))
+    if site:
+        found["site"] = RedFlag("site", site.group(0))
     for kind, patterns in _COMPILED:
         for p in patterns:
             m = p.search(text)

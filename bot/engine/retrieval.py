@@ -15,6 +15,7 @@ import numpy as np
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
+from bot.engine.spelling import SpellingCorrector
 from bot.engine.tuning import Tuning
 from bot.text import UPPER_LETTERS, expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
 
@@ -116,6 +117,7 @@ class QueryAnalyzer:
         tones: str = "blend",
         restorer: CorpusToneRestorer | None = None,
         corpus_tones: bool = True,
+        corrector: SpellingCorrector | None = None,
     ):
         if tones not in ("restore", "raw", "blend"):
             raise ValueError(f"tones must be restore, raw or blend, not {tones!r}")
@@ -123,12 +125,15 @@ class QueryAnalyzer:
         self.tones = tones
         self.restorer = restorer
         self.corpus_tones = corpus_tones
+        self.corrector = corrector  # mends typing slips ("kích hạot") from the knowledge's own words
 
     def _restore(self, text: str) -> str:
         return self.restorer.restore(text) if self.restorer is not None else restore_tones(text)
 
     def run(self, question: str) -> Query:
         text = " ".join(nfc(question).split())
+        if self.corrector is not None:
+            text = self.corrector.correct(text)
         expanded = expand_abbreviations(text) if self.expand else text
         had = has_diacritics(text)
         dense_texts = [expanded]
@@ -408,6 +413,8 @@ class HybridRetriever:
         )
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
             self.analyzer.restorer = CorpusToneRestorer([c.passage() for c in index.chunks])
+        if tuning.spelling and self.analyzer.corrector is None:
+            self.analyzer.corrector = SpellingCorrector([c.passage() for c in index.chunks])
         self.encoder = QueryEncoder(embedder)
         self.dense = DenseRetriever(index)
         self.headings = HeadingRetriever(index)

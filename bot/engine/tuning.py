@@ -12,6 +12,7 @@ class Tuning:
     expand: bool = True  # spell out abbreviations and teencode
     tones: str = "blend"  # unaccented questions: "restore", "raw" or "blend" (mean of both vectors)
     corpus_tones: bool = True  # restore tones from the knowledge's own n-grams before pyvi's guess
+    spelling: bool = True  # mend typing slips ("kích hạot", "ngân hnag") from the knowledge's own words
     # hybrid retrieval: reciprocal-rank fusion weights and adjustments
     dense_weight: float = 1.0
     heading_weight: float = 0.5  # dense search over titles + headings

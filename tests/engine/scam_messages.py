@@ -70,6 +70,19 @@ SCAMS = [
     # a scanned code whose receiver is not the shop
     "quet ma qr o quan an ma ten nguoi nhan hien ra lai la ten 1 ng la, khac ten quan, co nen chuyen ko",
     "Em quét mã QR dán ở quầy thuốc, tên người nhận không đúng tên nhà thuốc, em có nên bấm xác nhận không?",
+    "quét mã ở tiệm tạp hóa xong app hiện tên cá nhân lạ hoắc, chuyển luôn được không",
+    # returns promised on money put in
+    "Có người nhắn Zalo mời đầu tư, cam kết lãi 5% một ngày, em có nên nạp tiền không",
+    "nhom zalo khoe loi nhuan cao lam, bao nap 10 trieu vao la tuan sau nhan gap doi so tien",
+    # a parcel that must be paid for before it comes
+    "ban trai quen qua mang gui hang tu nuoc ngoai ve, ben hai quan goi bat dong phi nhan hang 5 trieu",
+    "Shipper gọi nói có đơn hàng của chị, bắt chuyển khoản trước 200k mới giao, mà chị không đặt gì",
+    # a web address dressed as a state portal
+    "có trang vneid-capnhat.com bảo đăng nhập để cập nhật mức 2, có vào được không",
+    "dang nhap dichvucong-gov.vn de nop ho so duoc ko a",
+    # an official "redoing" a level-2 account, or asking for the face, by phone
+    "công an xã gọi bảo tài khoản định danh của tôi phải kích hoạt lại qua điện thoại",
+    "nhân viên ngân hàng gọi bảo gửi ảnh khuôn mặt qua Zalo để mở khóa thẻ",
 ]
 
 HARMLESS = [
@@ -105,4 +118,10 @@ HARMLESS = [
     "ngân hàng hướng dẫn chuyển khoản thế nào",
     "Bình dân học vụ số có dạy cách cài ứng dụng không",
     "nội dung chuyển khoản tiền nước ghi gì",
+    "lãi suất tiết kiệm ngân hàng hiện nay bao nhiêu",
+    "dichvucong.gov.vn có phải trang thật không",
+    "VNeID có quét khuôn mặt khi đăng nhập không",
+    "mua hàng online nhận hàng rồi mới trả tiền có an toàn hơn không",
+    "mã OTP gửi qua tin nhắn dùng để làm gì",
+    "đơn hàng đặt trên sàn giao chậm thì hỏi ai",
 ]
