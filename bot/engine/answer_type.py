@@ -97,7 +97,8 @@ _ASKS = [
     (
         Kind.DURATION,
         re.compile(
-            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|mat may gio|"
+            # "ký ngày mấy tháng 3" asks a date: "mấy tháng" after "ngày" is not a duration
+            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|(?<!ngay )may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|mat may gio|"
             r"trong bao lau|sau bao lau)\b"
         ),
     ),
@@ -424,6 +425,11 @@ _LOCAL_FACTS = re.compile(
     r"|(?:xa cu|nhung xa) nao\b.*\b(?:sap nhap|hop nhat|gop)"
     r"|tru so\b.*\b(?:o dau|cho nao|noi nao|dau|chuyen ve|dia chi|nam o)"
     r"|dia chi (?:cua )?(?:ubnd|uy ban|cong an|bo phan mot cua|tru so)"
+    # who heads one's own village's team ("tổ trưởng tổ công nghệ số bản em là ai"): a local name
+    r"|(?:to truong|to pho|truong thon|truong xom|truong ap)\b.*\b(?:ban|thon|xom|ap|to|xa) (?:em|e|minh|toi|ta|nha)\b"
+    r".*\b(?:la ai|ten (?:la )?gi|ten gi|ten j)"
+    # the commune's own bank account ("số tài khoản của UBND xã mình để nộp lệ phí"): not in any plan
+    r"|so tai khoan (?:cua )?(?:ubnd|uy ban|xa|cong an|bo phan mot cua|truong)"
     # who holds an office now ("chủ tịch UBND xã Mường Mùn tên gì", "trưởng phòng Văn hóa - Xã hội hiện là ai"):
     # the plans name only their signers
     r"|(?:chu tich|bi thu|truong phong|pho phong|truong cong an|truong ban|giam doc)\b(?!.*\bky\b)"

@@ -21,6 +21,7 @@ ASKS = [
     ("Hạn mức chuyển tiền mỗi ngày của ví là bao nhiêu?", {Kind.MONEY}),
     ("bộ phận một cửa mở cửa từ mấy giờ", {Kind.CLOCK}),
     ("cấp phiếu lý lịch tư pháp mấy ngày có kết quả", {Kind.DURATION}),
+    ("kế hoạch ký ngày mấy tháng 3 vậy", {Kind.DATE}),  # "mấy tháng" after "ngày" is the month of a date
     ("tổ trưởng tổ công nghệ số bản em tên là gì", {Kind.PERSON}),
     ("Nghị quyết 57 do ai ký", {Kind.PERSON}),  # a document is signed by a person
     ("kế hoạch này ai ban hành", {Kind.BODY}),
@@ -267,6 +268,10 @@ def test_an_item_on_a_screen_is_asked_after_a_verb_of_choosing(question, menu):
         ("chu tich ubnd xa muong mun ten gi a", True),
         ("Trưởng phòng Văn hóa - Xã hội xã mình hiện là ai vậy ạ?", True),
         ("chủ tịch xã ký kế hoạch là ai", False),  # the plan's signer
+        # who heads one's own village's team, and the commune's own bank account
+        ("to truong to cong nghe so ban e la ai vay", True),
+        ("trưởng thôn là ai trong tổ công nghệ số", False),  # who sits on such a team, in the knowledge
+        ("Số tài khoản của UBND xã mình để chuyển khoản nộp lệ phí là số nào", True),
     ],
 )
 def test_the_communes_own_administrative_facts_are_not_in_the_knowledge(question, local):
