@@ -98,7 +98,8 @@ _ASKS = [
         Kind.DURATION,
         re.compile(
             # "ký ngày mấy tháng 3" asks a date: "mấy tháng" after "ngày" is not a duration
-            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|(?<!ngay )may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|mat may gio|"
+            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|(?<!ngay )may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|"
+            r"mat may gio|"
             r"trong bao lau|sau bao lau)\b"
         ),
     ),
@@ -113,7 +114,8 @@ _ASKS = [
         Kind.BODY,
         re.compile(
             r"\b(?:la ai|ai (?:ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
-            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet)|co quan nao|don vi nao|bo nao|"
+            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet|gom|tong hop|theo doi|trien khai|thuc hien|lo)"
+            r"|co quan nao|don vi nao|bo nao|"
             r"ngan hang nao|to chuc nao|nguoi nao|ben nao|cap nao)\b"
         ),
     ),
@@ -262,6 +264,8 @@ def asked_kinds(question: str) -> set[Kind]:
         kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
     if Kind.MONEY in kinds and re.search(r"\b(?:giam|tiet kiem|cat giam)\b", q):
         kinds = (kinds - {Kind.MONEY}) | {Kind.COUNT}  # "giảm chi phí được bao nhiêu": a share or a sum
+    if re.search(r"\bsở nào\b", nfc(question).lower()):
+        kinds.add(Kind.BODY)  # "gửi lên sở nào": a department of the province
     typed_so = not has_diacritics(question) or re.search(r"\bsố\b", nfc(question).lower())  # "sở nào" is a body
     if not kinds & {Kind.PHONE, Kind.ACCOUNT} and (
         re.search(r"\b(?:la so|so) (?:may|bao nhieu|bn)\b", q) or (typed_so and _ASKS_DOCUMENT_NUMBER.search(q))

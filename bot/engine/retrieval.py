@@ -35,7 +35,8 @@ def restore_tones(text: str) -> str:
 QUESTION_PHRASES = (
     "ngày nào, năm nào, tháng nào, lúc nào, khi nào, dịp nào, hôm nào, bao giờ, bao lâu, mấy giờ, "
     "mấy ngày, mấy tuổi, mấy bước, mấy tháng, mấy năm, mất mấy, số mấy, là gì, là ai, do ai ký, do ai, "
-    "ai ký, ở đâu, về đâu, từ đâu, đi đâu, đến đâu, chỗ nào, nơi nào, mục nào, trang nào, ứng dụng nào, "
+    "ai ký, do cơ quan nào, cơ quan nào ban hành, do ai ban hành, "
+    "ở đâu, về đâu, từ đâu, đi đâu, đến đâu, chỗ nào, nơi nào, mục nào, trang nào, ứng dụng nào, "
     "đơn vị nào, cơ quan nào, ngân hàng nào, bộ nào, thế nào, như thế nào, làm sao, thì sao, vậy ạ, "
     "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
     "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
@@ -225,7 +226,7 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[int], float]], k: int = 60)
 
 PLAN_WORDS = re.compile(
     r"\b(ke hoach|xa|phuong|tinh|dia phuong|dia ban|uy ban|ubnd|phong van hoa|truong hoc|"
-    r"thon|ban|to dan pho|huyen|chu tri|phoi hop|bao cao)\b"
+    r"thon|ban(?! hanh\b)|to dan pho|huyen|chu tri|phoi hop|bao cao)\b"
 )
 
 

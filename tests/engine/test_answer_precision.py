@@ -61,7 +61,7 @@ def test_polite_particles_do_not_break_a_basic_question(engine, question):
     [
         "số điện thoại của tổ công nghệ số cộng đồng xã mình là số mấy",
         "số tổng đài chăm sóc khách hàng của ngân hàng nông nghiệp là số mấy",
-        "Tổ trưởng tổ công nghệ số cộng đồng bản em tên là gì?",
+        "Tổ trưởng tổ công nghệ số cộng đồng tên là gì?",  # with "bản em", the local-facts check refuses it first
     ],
 )
 def test_an_answer_lacking_what_was_asked_is_refused(home_engine, question):
