@@ -311,6 +311,7 @@ def _ablation(engine, items) -> None:
         "any year answers": replace(base, year_check=False),
         "deferred figures answered": replace(base, deferral_check=False),
         "no step naming the item": replace(base, menu_step=False),
+        "no next step": replace(base, next_step=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "plans only cited answered": replace(base, unheld_plan_check=False),
         "own subjects may be out of scope": replace(base, subject_terms=False),

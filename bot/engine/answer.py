@@ -51,6 +51,13 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
+# "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
+_NEXT_STEP = re.compile(
+    r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"
+    r" (?:nua|tiep|tiep theo|tiep nua|sau do)\b"
+    r"|\b(?:roi|xong)\b.*\b(?:buoc tiep theo|buoc sau|tiep theo) (?:la )?(?:gi|j|lam gi|the nao|ntn)\b"
+)
+_STEP = re.compile(r"Bước (\d+)\b")
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
@@ -697,6 +704,11 @@ class AnswerEngine:
 
     def _compose(self, query: Query, toks: list[str], hits: list[Hit], whole: bool = True) -> tuple[str, list[Chunk]]:
         top = hits[0].chunk
+        if self.tuning.next_step and top.kind == "guide" and _NEXT_STEP.search(fold(query.expanded)):
+            # "nhập số định danh với số điện thoại rồi, giờ nhập gì nữa": the step after the one they describe
+            following = self._step_after(top)
+            if following is not None:
+                return following.text.strip() + "\n\n" + chunk_source_line(following), [following]
         if top.kind == "guide" and HOW_TO.search(fold(query.expanded)):
             # "How do I …": the guide among the candidates whose title says it best lists its steps.
             guides = [h.chunk for h in hits if h.chunk.kind == "guide"]
@@ -724,6 +736,18 @@ class AnswerEngine:
             # In a plan the heading often carries the answer ("2. Sở Văn hóa, Thể thao và Du lịch").
             body = top.heading_path[-1].rstrip(".:") + ":\n" + body
         return body + "\n\n" + chunk_source_line(top), [top]
+
+    def _step_after(self, chunk: Chunk) -> Chunk | None:
+        """The guide's next step ("Bước 4. …" after "Bước 3. …"), if the section is a numbered step."""
+        m = _STEP.match(chunk.heading_path[-1]) if chunk.heading_path else None
+        if not m:
+            return None
+        for i in self._by_path.get(chunk.path, []):
+            other = self.index.chunks[i]
+            n = _STEP.match(other.heading_path[-1]) if other.heading_path else None
+            if n and int(n.group(1)) == int(m.group(1)) + 1:
+                return other
+        return None
 
     def _extract(self, toks: list[str], chunk: Chunk) -> str:
         """The section's units (sentences, list items) that match the question, in document order."""

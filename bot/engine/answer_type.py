@@ -70,6 +70,7 @@ _ASKS = [
             r"\b(?:so dien thoai|sdt|hotline|duong day nong|tong dai|so truc ban|truc ban|so lien he|so zalo|"
             # "số máy", not a document's "số mấy" ("nghị quyết số mấy", "QĐ 1169 số mấy")
             r"(?<!quyet )(?<!dinh )(?<!hoach )(?<!ban )(?<!van )(?<!tu )(?<!\d )so may)\b"
+            r"(?!(?: \w+){0,2} roi\b)"  # "nhập số định danh với sđt rồi, giờ nhập gì nữa": entered, not asked
             r".*\b(?:bao nhieu|bn|so nao|so may|la gi|la so|may|nao|gi)\b"
             r"|\b(?:xin|cho|gui|de lai|co)\b.*\b(?:so dien thoai|sdt|hotline|so lien he)\b"
             r"|\b(?:goi|lien he)\b(?! la\b).*\bso (?:nao|may|bao nhieu)\b"  # "được gọi là …" is named

@@ -399,3 +399,17 @@ def test_a_commune_whose_plan_is_not_held_is_named_at_the_start_of_a_question(ho
 def test_a_local_address_or_line_the_knowledge_lacks_goes_to_the_team(home_engine, question):
     a = home_engine.ask(question)
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Em nhập số định danh với số điện thoại rồi, giờ ứng dụng bắt nhập gì nữa ạ",
+        "nhap so dinh danh va sdt xong roi thi lam gi tiep",
+    ],
+)
+def test_a_step_already_done_gets_the_next_one(engine, question):
+    a = engine.ask(question)
+    assert a.answered and "OTP" in a.text, a.text
+    assert "Bước 4" in a.sources[0]["section"]
+    assert "OTP" not in variant(engine, next_step=False).ask(question).text
