@@ -51,6 +51,8 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
+# What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.
+_ASKS_PURPOSE = re.compile(r"\b(?:ke hoach|kh)\b.*\b(?:de lam gi|nham (?:muc dich )?gi|muc dich)\b")
 # "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
 _NEXT_STEP = re.compile(
     r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"
@@ -143,6 +145,7 @@ QUESTION_WORDS = (
     "la gi",
     "gom",
     "khac",
+    "muc dich",  # "… để làm gì", "nhằm mục đích gì": the section "Mục đích"
 )
 
 # A sentence of the knowledge that says the figure is not held here: "xin kiểm tra trên văn bản chính thức".
@@ -354,6 +357,19 @@ class AnswerEngine:
 
         if not hits:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, 0.0)
+        if (
+            t.purpose_section
+            and _ASKS_PURPOSE.search(fold(query.expanded))
+            and (plan := self.retriever.localities.plan_asked(query.text, found.asks_home))
+        ):
+            # "kế hoạch của xã Con Cuông để làm gì": that plan's "Mục đích" section is a candidate, ranked or not
+            purpose = [
+                Hit(self.index.chunks[i], i, float(self.index.vectors[i] @ found.vector), 0.0, hits[0].fused)
+                for i in self._by_path.get(plan, [])
+                if self.index.chunks[i].heading_path
+                and re.search(r"\bmuc dich\b", fold(self.index.chunks[i].heading_path[-1]))
+            ]
+            hits = purpose + [h for h in hits if h.index not in {p.index for p in purpose}]
         hits = self._rerank(query, toks, hits)[:5]
         top = hits[0]
         coverage = self._coverage(toks, top.chunk)
@@ -647,6 +663,7 @@ class AnswerEngine:
 
         # "nói về cái gì", "là cái gì" ask what it is, as a heading "… là gì" does
         folded_question = re.sub(r"\b(?:noi ve|la) (?:cai )?gi\b", "la gi", fold(query.dense_texts[0]))
+        folded_question = re.sub(r"\b(?:de lam gi|nham (?:muc dich )?gi)\b", "muc dich", folded_question)
         asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", folded_question)]
 
         subject = set(toks) - set(ask_words(query.text))
@@ -658,6 +675,8 @@ class AnswerEngine:
             same = sum(1 for w in asked if re.search(rf"\b{w}\b", heading)) / len(asked)
             if asked == ["la gi"] and same and subject and subject <= folded_words(heading):
                 same *= 2  # "nghị quyết 57 nói về cái gì": the section "Nghị quyết 57-NQ/TW là gì" defines it
+            if "muc dich" in asked and re.search(r"\bmuc dich\b", heading):
+                same *= 3  # "kế hoạch … để làm gì": the plan's "Mục đích", not a section that mentions a purpose
             return same
 
         first_document = max(hits, key=lambda h: h.fused).chunk.path

@@ -413,3 +413,17 @@ def test_a_step_already_done_gets_the_next_one(engine, question):
     assert a.answered and "OTP" in a.text, a.text
     assert "Bước 4" in a.sources[0]["section"]
     assert "OTP" not in variant(engine, next_step=False).ask(question).text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Kế hoạch truyền thông của xã Con Cuông để làm gì", "ke hoach cua binh giang nham muc dich gi"],
+)
+def test_what_a_plan_is_for_is_its_purpose_section(engine, question):
+    a = engine.ask(question)
+    assert a.answered and a.sources[0]["section"].endswith("1. Mục đích"), a.sources
+
+
+def test_the_purpose_section_is_a_candidate_even_when_retrieval_misses_it(engine):
+    off = variant(engine, purpose_section=False).ask("Kế hoạch truyền thông của xã Con Cuông để làm gì")
+    assert not off.sources[0]["section"].endswith("1. Mục đích")  # the officers' sections rank first without it
