@@ -312,6 +312,7 @@ def _ablation(engine, items) -> None:
         "deferred figures answered": replace(base, deferral_check=False),
         "no step naming the item": replace(base, menu_step=False),
         "no next step": replace(base, next_step=False),
+        "targets answer 'now'": replace(base, now_not_target=False),
         "no plan purpose section": replace(base, purpose_section=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "plans only cited answered": replace(base, unheld_plan_check=False),

@@ -51,6 +51,13 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
+# Where things stand now ("hiện giờ … đứng thứ mấy rồi", "đến nay đã có bao nhiêu"), not a target. Folded.
+_ASKS_NOW = re.compile(
+    r"\b(?:hien (?:gio|nay|tai)|bay gio|den nay|toi nay|den gio|hien dang)\b.*\b(?:thu may|bao nhieu|bn|may)\b"
+)
+_ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|nam 20\d\d|ke hoach)\b")
+_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau)\b")
+_NOW_FIGURE = re.compile(r"\b(?:hien nay|hien co|den nay|da dat|nam 2024|nam 2025|thang \d+/20\d\d)\b")
 # What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.
 _ASKS_PURPOSE = re.compile(r"\b(?:ke hoach|kh)\b.*\b(?:de lam gi|nham (?:muc dich )?gi|muc dich)\b")
 # "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
@@ -418,6 +425,11 @@ class AnswerEngine:
                 # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
             text, used = checked
+        if t.now_not_target and _ASKS_NOW.search(asking) and not _ASKS_TARGET.search(asking):
+            body = fold(text.partition("\n\nNguồn:")[0])
+            if _TARGET.search(body) and not _NOW_FIGURE.search(body):
+                # "hiện giờ Việt Nam đứng thứ mấy về EGDI rồi": a 2030 target is not today's standing
+                return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         return Answer(
             q=question,
             answered=True,

@@ -427,3 +427,11 @@ def test_what_a_plan_is_for_is_its_purpose_section(engine, question):
 def test_the_purpose_section_is_a_candidate_even_when_retrieval_misses_it(engine):
     off = variant(engine, purpose_section=False).ask("Kế hoạch truyền thông của xã Con Cuông để làm gì")
     assert not off.sources[0]["section"].endswith("1. Mục đích")  # the officers' sections rank first without it
+
+
+def test_where_things_stand_now_is_not_answered_by_a_target(engine):
+    now = "Hiện nay Việt Nam đứng thứ mấy thế giới về năng lực cạnh tranh số rồi ạ"
+    assert not engine.ask(now).answered
+    assert variant(engine, now_not_target=False).ask(now).answered  # the 2030 target, without the check
+    target = engine.ask("Nghị quyết 57 đặt mục tiêu Việt Nam đứng thứ mấy thế giới về năng lực cạnh tranh số")
+    assert target.answered and "50" in target.text
