@@ -137,6 +137,12 @@ ABBREVIATIONS: dict[str, str] = {
     "vh-xh": "văn hóa - xã hội",
     "vhxh": "văn hóa - xã hội",
     "bcd": "ban chỉ đạo",
+    "kte": "kinh tế",
+    "bik": "biết",
+    "mxh": "mạng xã hội",
+    "kq": "kết quả",
+    "fb": "Facebook",
+    "cty": "công ty",
     "bcđ": "ban chỉ đạo",
 }
 # "kh" is ambiguous in writing ("khoa học"), but alone as a token it is almost always "không".

@@ -35,6 +35,7 @@ def test_has_diacritics():
 def test_expand_teencode_and_abbreviations():
     assert expand_abbreviations("ko biet dvc la j") == "không biet dịch vụ công la gì"
     assert expand_abbreviations("cccd dc ko?") == "căn cước công dân được không?"
+    assert expand_abbreviations("ko bik thu tuc tren mxh") == "không biết thu tuc tren mạng xã hội"
     assert (
         expand_abbreviations("TCNSCĐ bản em, tổ cnscd") == "tổ công nghệ số cộng đồng bản em, tổ công nghệ số cộng đồng"
     )
