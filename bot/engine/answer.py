@@ -25,9 +25,12 @@ from bot.engine.answer_type import (
     asks_about_local_facts,
     asks_about_occasion,
     asks_about_progress,
+    asks_next_step,
+    asks_purpose,
     holds,
     missing_kinds,
     named_years,
+    target_for_now,
 )
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
@@ -51,21 +54,6 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
-# Where things stand now ("hiện giờ … đứng thứ mấy rồi", "đến nay đã có bao nhiêu"), not a target. Folded.
-_ASKS_NOW = re.compile(
-    r"\b(?:hien (?:gio|nay|tai)|bay gio|den nay|toi nay|den gio|hien dang)\b.*\b(?:thu may|bao nhieu|bn|may)\b"
-)
-_ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|nam 20\d\d|ke hoach)\b")
-_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau)\b")
-_NOW_FIGURE = re.compile(r"\b(?:hien nay|hien co|den nay|da dat|nam 2024|nam 2025|thang \d+/20\d\d)\b")
-# What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.
-_ASKS_PURPOSE = re.compile(r"\b(?:ke hoach|kh)\b.*\b(?:de lam gi|nham (?:muc dich )?gi|muc dich)\b")
-# "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
-_NEXT_STEP = re.compile(
-    r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"
-    r" (?:nua|tiep|tiep theo|tiep nua|sau do)\b"
-    r"|\b(?:roi|xong)\b.*\b(?:buoc tiep theo|buoc sau|tiep theo) (?:la )?(?:gi|j|lam gi|the nao|ntn)\b"
-)
 _STEP = re.compile(r"Bước (\d+)\b")
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
@@ -366,7 +354,7 @@ class AnswerEngine:
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, 0.0)
         if (
             t.purpose_section
-            and _ASKS_PURPOSE.search(fold(query.expanded))
+            and asks_purpose(query.expanded)
             and (plan := self.retriever.localities.plan_asked(query.text, found.asks_home))
         ):
             # "kế hoạch của xã Con Cuông để làm gì": that plan's "Mục đích" section is a candidate, ranked or not
@@ -425,11 +413,9 @@ class AnswerEngine:
                 # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
             text, used = checked
-        if t.now_not_target and _ASKS_NOW.search(asking) and not _ASKS_TARGET.search(asking):
-            body = fold(text.partition("\n\nNguồn:")[0])
-            if _TARGET.search(body) and not _NOW_FIGURE.search(body):
-                # "hiện giờ Việt Nam đứng thứ mấy về EGDI rồi": a 2030 target is not today's standing
-                return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
+        if t.now_not_target and target_for_now(asking, text.partition("\n\nNguồn:")[0]):
+            # "hiện giờ Việt Nam đứng thứ mấy về EGDI rồi": a 2030 target is not today's standing
+            return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         return Answer(
             q=question,
             answered=True,
@@ -735,7 +721,7 @@ class AnswerEngine:
 
     def _compose(self, query: Query, toks: list[str], hits: list[Hit], whole: bool = True) -> tuple[str, list[Chunk]]:
         top = hits[0].chunk
-        if self.tuning.next_step and top.kind == "guide" and _NEXT_STEP.search(fold(query.expanded)):
+        if self.tuning.next_step and top.kind == "guide" and asks_next_step(query.expanded):
             # "nhập số định danh với số điện thoại rồi, giờ nhập gì nữa": the step after the one they describe
             following = self._step_after(top)
             if following is not None:

@@ -467,3 +467,40 @@ def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None, kn
     `holds`)."""
     kinds = asked_kinds(question) if asked is None else asked
     return {kind for kind in kinds if not holds(kind, question, answer, known)}
+
+
+# Where things stand now ("hiện giờ … đứng thứ mấy rồi", "đến nay đã có bao nhiêu"), not a target. Folded.
+_ASKS_NOW = re.compile(
+    r"\b(?:hien (?:gio|nay|tai)|bay gio|den nay|toi nay|den gio|hien dang)\b.*\b(?:thu may|bao nhieu|bn|may)\b"
+)
+_ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|nam 20\d\d|ke hoach)\b")
+_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau)\b")
+_NOW_FIGURE = re.compile(r"\b(?:hien nay|hien co|den nay|da dat|nam 2024|nam 2025|thang \d+/20\d\d)\b")
+# What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.
+_ASKS_PURPOSE = re.compile(r"\b(?:ke hoach|kh)\b.*\b(?:de lam gi|nham (?:muc dich )?gi|muc dich)\b")
+# "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
+_NEXT_STEP = re.compile(
+    r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"
+    r" (?:nua|tiep|tiep theo|tiep nua|sau do)\b"
+    r"|\b(?:roi|xong)\b.*\b(?:buoc tiep theo|buoc sau|tiep theo) (?:la )?(?:gi|j|lam gi|the nao|ntn)\b"
+)
+
+
+def asks_purpose(question: str) -> bool:
+    """True when the question asks what a plan is for ("kế hoạch … để làm gì", "nhằm mục đích gì")."""
+    return bool(_ASKS_PURPOSE.search(fold(question)))
+
+
+def asks_next_step(question: str) -> bool:
+    """True when the question tells of a step already done and asks what comes next ("… rồi, giờ nhập gì nữa")."""
+    return bool(_NEXT_STEP.search(fold(question)))
+
+
+def target_for_now(question: str, answer: str) -> bool:
+    """True when the question asks where things stand now ("hiện giờ … đứng thứ mấy rồi") and the answer states only a
+    target ("đặt mục tiêu đến năm 2030 …"), not a figure of now."""
+    asked = fold(question)
+    if not _ASKS_NOW.search(asked) or _ASKS_TARGET.search(asked):
+        return False
+    said = fold(answer)
+    return bool(_TARGET.search(said)) and not _NOW_FIGURE.search(said)

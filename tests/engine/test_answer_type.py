@@ -9,8 +9,11 @@ from bot.engine.answer_type import (
     asks_about_local_facts,
     asks_about_occasion,
     asks_about_progress,
+    asks_next_step,
+    asks_purpose,
     missing_kinds,
     named_years,
+    target_for_now,
 )
 
 ASKS = [
@@ -298,3 +301,34 @@ def test_one_of_two_things_asked_is_answered_by_naming_one():
     assert missing_kinds(question, "Ở đây mã bắt đầu bằng PA.") == set()
     # its words stay subject words for the near-subject check
     assert "khach" not in ask_words("ma khach hang bat dau bang pa hay pb")
+
+
+@pytest.mark.parametrize(
+    ("question", "purpose"),
+    [
+        ("Kế hoạch truyền thông của xã Con Cuông để làm gì", True),
+        ("ke hoach cua binh giang nham muc dich gi", True),
+        ("kế hoạch của xã mình giao Phòng Văn hóa làm gì", False),  # a task, not the plan's purpose
+    ],
+)
+def test_what_a_plan_is_for(question, purpose):
+    assert asks_purpose(question) is purpose
+
+
+@pytest.mark.parametrize(
+    ("question", "following"),
+    [
+        ("Em nhập số định danh với số điện thoại rồi, giờ nhập gì nữa ạ", True),
+        ("tai ma qr ve may roi, buoc tiep theo la gi", True),
+        ("nhập số định danh ở bước nào", False),
+    ],
+)
+def test_a_step_already_done_asks_the_next(question, following):
+    assert asks_next_step(question) is following
+
+
+def test_a_target_does_not_tell_where_things_stand_now():
+    target = "Nghị quyết 57 đặt mục tiêu đến năm 2030 Việt Nam thuộc top 50 thế giới."
+    assert target_for_now("hiện giờ Việt Nam đứng thứ mấy thế giới rồi", target)
+    assert not target_for_now("NQ 57 đặt mục tiêu Việt Nam đứng thứ mấy thế giới", target)  # the target is asked
+    assert not target_for_now("hiện nay có bao nhiêu tài khoản", "Đến tháng 10/2025 có khoảng 90 triệu tài khoản.")
