@@ -312,6 +312,7 @@ def _ablation(engine, items) -> None:
         "deferred figures answered": replace(base, deferral_check=False),
         "no step naming the item": replace(base, menu_step=False),
         "no next step": replace(base, next_step=False),
+        "scope judged with places named": replace(base, placeless_scope=False),
         "targets answer 'now'": replace(base, now_not_target=False),
         "no plan purpose section": replace(base, purpose_section=False),
         "particular occasions answered": replace(base, occasion_check=False),

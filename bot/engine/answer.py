@@ -55,6 +55,11 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 log = logging.getLogger(__name__)
 
 _STEP = re.compile(r"Bước (\d+)\b")
+# What the plans speak of: a question about these stays the plans', whatever else it says. Folded.
+_PLAN_SUBJECT = re.compile(
+    r"\b(?:ke hoach|kh|tuyen truyen|truyen thong|bao cao|chi tieu|muc tieu|nhiem vu|zalo oa|kenh|ky|thuoc tinh"
+    r"|tinh (?:thanh )?nao)\b"
+)
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
@@ -376,6 +381,9 @@ class AnswerEngine:
         anchored = t.subject_terms and names_a_subject_of_the_bot(query.expanded)
         if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage and not (home_question or anchored):
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
+        if t.placeless_scope and not anchored and self._out_of_scope_without_places(query.text):
+            # "mai Mường Mùn có mưa không": the commune's name made the plan look close; the weather is not its subject
+            return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
         if found.asks_home and not self.retriever.localities.home_known:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
         asking = fold(expand_abbreviations(focus)) if focus else fold(query.expanded)  # a later ask: its own words
@@ -535,6 +543,25 @@ class AnswerEngine:
         best = max(scored)[1]
         hit = next((h for h in hits if h.index == best), None) or Hit(self.index.chunks[best], best, hits[0].dense)
         return self._compose(query, toks, [hit] + [h for h in hits if h.index != best])
+
+    def _out_of_scope_without_places(self, text: str) -> bool:
+        """True when the question, once the places it names and "xã mình" are cut out, is closer to an out-of-scope
+        description than to any section (and something is left to judge)."""
+        folded = fold(text)
+        if len(folded) != len(text):
+            return False
+        spans = [m.span() for m in HOME_WORDS.finditer(folded)]
+        for name in self.retriever.localities.named(text):
+            spans += [m.span() for m in re.finditer(rf"\b(?:(?:xa|tinh|huyen|ban|thon) )?{re.escape(name)}\b", folded)]
+        if not spans or _PLAN_SUBJECT.search(folded):
+            return False  # "kế hoạch của xã Con Cuông …", "xã mình tuyên truyền …": what the plans are about
+        keep = [c for i, c in enumerate(text) if not any(a <= i < b for a, b in spans)]
+        rest = " ".join("".join(keep).split())
+        if not re.search(r"[^\W\d_]{2,}", fold(strip_courtesy(rest))):
+            return False
+        vector = self.retriever.encoder.run(self.retriever.analyzer.run(rest))
+        oos = float(np.max(self._oos_vectors @ vector))
+        return oos - float(np.max(self.index.vectors @ vector)) > self.tuning.oos_margin
 
     def _defers(self, toks: list[str], answer: str) -> bool:
         """The answer's sentence closest to the question sends the reader to the official text ("Quy định … về ví

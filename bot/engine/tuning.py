@@ -40,6 +40,7 @@ class Tuning:
     # covers at least this share of the question's words, and more than the best section (0 = same document only)
     purpose_section: bool = True  # "kế hoạch … để làm gì": that plan's "Mục đích" section is a candidate
     now_not_target: bool = True  # "hiện giờ … đứng thứ mấy rồi" is not answered by a target for 2030
+    placeless_scope: bool = True  # judge scope again with the places named cut out ("mai Mường Mùn có mưa không")
     next_step: bool = True  # "… rồi, giờ làm gì tiếp": the guide's step after the one described
     kind_sentence: bool = True  # when the best sentences lack what was asked, the best section's sentence that
     # holds it answers, before any other section is tried

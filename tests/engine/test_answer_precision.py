@@ -435,3 +435,14 @@ def test_where_things_stand_now_is_not_answered_by_a_target(engine):
     assert variant(engine, now_not_target=False).ask(now).answered  # the 2030 target, without the check
     target = engine.ask("Nghị quyết 57 đặt mục tiêu Việt Nam đứng thứ mấy thế giới về năng lực cạnh tranh số")
     assert target.answered and "50" in target.text
+
+
+@pytest.mark.parametrize("question", ["mai muong mun co mua khong ad", "ở xã mình mùa này trồng cây gì bán được giá"])
+def test_naming_the_commune_does_not_bring_the_weather_into_scope(home_engine, question):
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.OUT_OF_SCOPE, a.text
+    assert variant(home_engine, placeless_scope=False).ask(question).answered  # the plan looked close by its name
+
+
+def test_a_question_on_the_plans_keeps_its_place(home_engine):
+    assert home_engine.ask("Kế hoạch của xã Con Cuông do ai ký").answered
