@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.engine.answer_type import (
     LABELS,
+    PURPOSE_ASK,
     STRONG,
     Kind,
     ask_words,
@@ -54,7 +55,6 @@ from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nf
 
 log = logging.getLogger(__name__)
 
-_STEP = re.compile(r"Bước (\d+)\b")
 # What the plans speak of: a question about these stays the plans', whatever else it says. Folded.
 _PLAN_SUBJECT = re.compile(
     r"\b(?:ke hoach|kh|tuyen truyen|truyen thong|bao cao|chi tieu|muc tieu|nhiem vu|zalo oa|kenh|ky|thuoc tinh"
@@ -688,7 +688,7 @@ class AnswerEngine:
 
         # "nói về cái gì", "là cái gì" ask what it is, as a heading "… là gì" does
         folded_question = re.sub(r"\b(?:noi ve|la) (?:cai )?gi\b", "la gi", fold(query.dense_texts[0]))
-        folded_question = re.sub(r"\b(?:de lam gi|nham (?:muc dich )?gi)\b", "muc dich", folded_question)
+        folded_question = re.sub(rf"\b{PURPOSE_ASK}\b", "muc dich", folded_question)
         asked = [w for w in QUESTION_WORDS if re.search(rf"\b{w}\b", folded_question)]
 
         subject = set(toks) - set(ask_words(query.text))
@@ -782,16 +782,13 @@ class AnswerEngine:
         return body + "\n\n" + chunk_source_line(top), [top]
 
     def _step_after(self, chunk: Chunk) -> Chunk | None:
-        """The guide's next step ("Bước 4. …" after "Bước 3. …"), if the section is a numbered step."""
-        m = _STEP.match(chunk.heading_path[-1]) if chunk.heading_path else None
-        if not m:
+        """The guide's next step ("Bước 4. …" after "Bước 3. …", by the step number the loader keeps), if the section
+        is a numbered step."""
+        step = chunk.meta.get("step")
+        if not step:
             return None
-        for i in self._by_path.get(chunk.path, []):
-            other = self.index.chunks[i]
-            n = _STEP.match(other.heading_path[-1]) if other.heading_path else None
-            if n and int(n.group(1)) == int(m.group(1)) + 1:
-                return other
-        return None
+        following = (self.index.chunks[i] for i in self._by_path.get(chunk.path, []))
+        return next((c for c in following if c.meta.get("step") == step + 1 and len(c.heading_path) == 1), None)
 
     def _extract(self, toks: list[str], chunk: Chunk) -> str:
         """The section's units (sentences, list items) that match the question, in document order."""

@@ -477,7 +477,8 @@ _ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|nam 2
 _TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau)\b")
 _NOW_FIGURE = re.compile(r"\b(?:hien nay|hien co|den nay|da dat|nam 2024|nam 2025|thang \d+/20\d\d)\b")
 # What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.
-_ASKS_PURPOSE = re.compile(r"\b(?:ke hoach|kh)\b.*\b(?:de lam gi|nham (?:muc dich )?gi|muc dich)\b")
+PURPOSE_ASK = r"(?:de lam gi|nham (?:muc dich )?gi)"  # asking what something is for, in other words than "mục đích"
+_ASKS_PURPOSE = re.compile(rf"\b(?:ke hoach|kh)\b.*\b(?:{PURPOSE_ASK}|muc dich)\b")
 # "… rồi, giờ làm gì tiếp", "… xong rồi thì bấm gì nữa": what comes after a step already done. Folded.
 _NEXT_STEP = re.compile(
     r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"

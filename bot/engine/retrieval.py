@@ -412,10 +412,11 @@ class HybridRetriever:
         self.analyzer = analyzer or QueryAnalyzer(
             expand=tuning.expand, tones=tuning.tones, corpus_tones=tuning.corpus_tones
         )
+        passages = [c.passage() for c in index.chunks]  # the knowledge's own words, read once for both
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
-            self.analyzer.restorer = CorpusToneRestorer([c.passage() for c in index.chunks])
+            self.analyzer.restorer = CorpusToneRestorer(passages)
         if tuning.spelling and self.analyzer.corrector is None:
-            self.analyzer.corrector = SpellingCorrector([c.passage() for c in index.chunks])
+            self.analyzer.corrector = SpellingCorrector(passages)
         self.encoder = QueryEncoder(embedder)
         self.dense = DenseRetriever(index)
         self.headings = HeadingRetriever(index)
