@@ -215,6 +215,9 @@ def chat(user_id: str) -> None:
 @click.option("--no-folded", is_flag=True, help="Only ask as typed.")
 @click.option("--ablation", is_flag=True, help="Compare the pipeline with one part switched off at a time.")
 @click.option(
+    "--tones", is_flag=True, help="Only measure tone restoration: strip each accented question and restore it."
+)
+@click.option(
     "--floor",
     "floors",
     multiple=True,
@@ -222,7 +225,13 @@ def chat(user_id: str) -> None:
     help=f"With --gate, another threshold for this set (names: {', '.join(GATES)}), e.g. --floor in_typed=0.8.",
 )
 def eval_cmd(
-    paths: tuple[Path, ...], gate: bool, verbose: bool, no_folded: bool, ablation: bool, floors: tuple[str, ...]
+    paths: tuple[Path, ...],
+    gate: bool,
+    verbose: bool,
+    no_folded: bool,
+    ablation: bool,
+    tones: bool,
+    floors: tuple[str, ...],
 ) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from bot.engine.evaluation import load_questions, run_eval
@@ -233,6 +242,9 @@ def eval_cmd(
     click.echo(f"{len(items)} questions from {', '.join(str(p) for p in (paths or _default_question_files()))}")
     if ablation:
         _ablation(engine, items)
+        return
+    if tones:
+        _tones(engine, paths or _default_question_files(), verbose)
         return
     for warm in items[:3]:
         engine.ask(warm["q"])
@@ -269,6 +281,22 @@ def eval_cmd(
         if failures:
             raise click.ClickException("eval gate failed: " + "; ".join(failures))
         click.echo("eval gate passed")
+
+
+def _tones(engine, paths, verbose: bool) -> None:
+    from bot.engine.evaluation import load_questions, tone_accuracy
+
+    restore = engine.retriever.analyzer.restore
+    everything = []
+    for path in paths:
+        items = load_questions(path)
+        everything += items
+        click.echo(tone_accuracy(items, restore).line(str(path)))
+    total = tone_accuracy(everything, restore)
+    click.echo(total.line("all"))
+    if verbose:
+        worst = sorted(total.misses.items(), key=lambda kv: -kv[1])[:30]
+        click.echo("  most frequent misses (typed -> guessed): " + ", ".join(f"{w}->{g} {n}" for (w, g), n in worst))
 
 
 def _gates(floors: tuple[str, ...]) -> dict[str, float]:

@@ -149,3 +149,51 @@ def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: 
                 res.misses.append((topic_of(item), q, answered, text))
         results.append(res)
     return results
+
+
+@dataclass
+class ToneAccuracy:
+    """How well diacritics are guessed: every question typed with them is stripped and restored again."""
+
+    syllables: int = 0  # syllables compared (those whose letters the restoration kept)
+    right: int = 0  # restored with the marks the resident typed
+    questions: int = 0
+    questions_right: int = 0  # every syllable right
+    misses: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))  # (typed, guessed) -> n
+
+    def line(self, label: str) -> str:
+        share = self.right / self.syllables if self.syllables else 0.0
+        whole = self.questions_right / self.questions if self.questions else 0.0
+        return (
+            f"{label}: syllables restored as typed {self.right}/{self.syllables} ({share:.1%}); "
+            f"questions wholly right {self.questions_right}/{self.questions} ({whole:.1%})"
+        )
+
+
+def tone_accuracy(items: list[dict], restore: Callable[[str], str]) -> ToneAccuracy:
+    """Strip the diacritics of every question typed with them, `restore` them, and compare syllable by syllable
+    (questions whose syllable count the restoration changed are skipped)."""
+    import re
+
+    from bot.text import expand_abbreviations, has_diacritics, nfc
+
+    acc = ToneAccuracy()
+    syllable = re.compile(r"[^\W\d_]+")
+    for item in items:
+        typed = " ".join(nfc(item["q"]).split())
+        if not has_diacritics(typed):  # before spelling out abbreviations, which brings marks of its own
+            continue
+        typed = expand_abbreviations(typed)
+        want = syllable.findall(typed.lower())
+        got = syllable.findall(restore(fold(typed)).lower())
+        if len(want) != len(got):
+            continue
+        pairs = [(w, g) for w, g in zip(want, got, strict=True) if fold(w) == fold(g)]
+        acc.questions += 1
+        acc.syllables += len(pairs)
+        acc.right += sum(w == g for w, g in pairs)
+        acc.questions_right += all(w == g for w, g in pairs)
+        for w, g in pairs:
+            if w != g:
+                acc.misses[w, g] += 1
+    return acc

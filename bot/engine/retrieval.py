@@ -1,7 +1,7 @@
 """Hybrid retrieval as small components: query analysis, dense search, BM25 search, reciprocal-rank fusion.
 
 Residents often type without diacritics or in teencode. The query is expanded (abbreviation table) and, when
-it carries no diacritics at all, its tones are restored with pyvi's bundled CRF model for the dense search.
+it carries no diacritics at all, its tones are restored for the dense search (bot/engine/tones.py).
 BM25 always runs on the folded text, so it is indifferent to diacritics.
 """
 
@@ -16,87 +16,9 @@ from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
 from bot.engine.spelling import SpellingCorrector
+from bot.engine.tones import QUESTION_PHRASES, CorpusToneRestorer, resident_phrasing, restore_tones
 from bot.engine.tuning import Tuning
 from bot.text import UPPER_LETTERS, expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
-
-
-def restore_tones(text: str) -> str:
-    """Guess the diacritics of a question typed without them (pyvi's bundled CRF); unchanged if it fails."""
-    from pyvi import ViUtils
-
-    try:
-        return nfc(ViUtils.add_accents(fold(text)))
-    except (KeyError, IndexError, ValueError):  # pyvi trips on some character sequences
-        return text
-
-
-# How residents ask, accented: the knowledge rarely holds question words, so without these pyvi guesses them
-# ("ngay nao" -> "ngay não", "may ngay" -> "máy ngay", "do ai" -> "đó ai", "thi xong" -> "thị xống").
-QUESTION_PHRASES = (
-    "ngày nào, năm nào, tháng nào, lúc nào, khi nào, dịp nào, hôm nào, bao giờ, bao lâu, mấy giờ, "
-    "mấy ngày, mấy tuổi, mấy bước, mấy tháng, mấy năm, mất mấy, số mấy, là gì, là ai, do ai ký, do ai, "
-    "ai ký, do cơ quan nào, cơ quan nào ban hành, do ai ban hành, "
-    "ở đâu, về đâu, từ đâu, đi đâu, đến đâu, chỗ nào, nơi nào, mục nào, trang nào, ứng dụng nào, "
-    "đơn vị nào, cơ quan nào, ngân hàng nào, bộ nào, thế nào, như thế nào, làm sao, thì sao, vậy ạ, "
-    "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
-    "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
-    "trên bao nhiêu, dưới bao nhiêu, tiền thì, thì mất, thì app, quét mặt, cho bé, cho con, tài khoản cũ, "
-    "còn dùng, còn được, mức mấy, mức nào, có bị"
-).split(", ")
-
-
-class CorpusToneRestorer:
-    """Restores diacritics from the knowledge itself: each run of 2–3 syllables typed without marks takes the
-    accented form it most often has in the indexed text ("dinh danh" -> "định danh"); syllables no such run
-    covers keep pyvi's guess. The knowledge's own wording beats a general-purpose model on its own topics."""
-
-    def __init__(self, texts: list[str], min_count: int = 2, phrases: list[str] = QUESTION_PHRASES):
-        self.table = self._grams(texts, min_count)
-        self.phrases = self._grams(phrases, 1)  # how residents ask: applied first, the knowledge's wording after
-
-    @staticmethod
-    def _grams(texts: list[str], min_count: int) -> dict[tuple[str, ...], tuple[str, ...]]:
-        """Each folded run of 2–3 syllables -> its most frequent accented form (seen at least `min_count` times)."""
-        from collections import Counter, defaultdict
-
-        counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
-        for text in texts:
-            syl = re.findall(r"[^\W\d_]+", nfc(text).lower())
-            for n in (2, 3):
-                for i in range(len(syl) - n + 1):
-                    gram = tuple(syl[i : i + n])
-                    counts[tuple(fold(x) for x in gram)][gram] += 1
-        return {k: c.most_common(1)[0][0] for k, c in counts.items() if c.most_common(1)[0][1] >= min_count}
-
-    def restore(self, text: str) -> str:
-        base = restore_tones(text)
-        parts = re.findall(r"\w+|\W+", base)
-        words = [i for i, p in enumerate(parts) if re.fullmatch(r"[^\W\d_]+", p)]
-        folded = [fold(parts[i]) for i in words]
-        fixed: set[int] = set()
-        for table in (self.phrases, self.table):
-            k = 0
-            while k < len(words):
-                for n in (3, 2):
-                    key = tuple(folded[k : k + n])
-                    if (
-                        len(key) == n
-                        and key in table
-                        and not fixed & set(range(k, k + n))
-                        and all(
-                            words[k + j + 1] == words[k + j] + 2 and parts[words[k + j] + 1] == " "
-                            for j in range(n - 1)
-                        )
-                    ):
-                        for j, form in enumerate(table[key]):
-                            original = parts[words[k + j]]
-                            parts[words[k + j]] = form.capitalize() if original[:1].isupper() else form
-                        fixed |= set(range(k, k + n))
-                        k += n
-                        break
-                else:
-                    k += 1
-        return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -128,7 +50,8 @@ class QueryAnalyzer:
         self.corpus_tones = corpus_tones
         self.corrector = corrector  # mends typing slips ("kích hạot") from the knowledge's own words
 
-    def _restore(self, text: str) -> str:
+    def restore(self, text: str) -> str:
+        """Diacritics guessed for a question typed without them (the corpus model, else pyvi alone)."""
         return self.restorer.restore(text) if self.restorer is not None else restore_tones(text)
 
     def run(self, question: str) -> Query:
@@ -139,9 +62,9 @@ class QueryAnalyzer:
         had = has_diacritics(text)
         dense_texts = [expanded]
         if not had and self.tones == "restore":
-            dense_texts = [self._restore(expanded)]
+            dense_texts = [self.restore(expanded)]
         elif not had and self.tones == "blend":
-            dense_texts = [self._restore(expanded), expanded]
+            dense_texts = [self.restore(expanded), expanded]
         return Query(
             text=text,
             expanded=expanded,
@@ -414,7 +337,7 @@ class HybridRetriever:
         )
         passages = [c.passage() for c in index.chunks]  # the knowledge's own words, read once for both
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
-            self.analyzer.restorer = CorpusToneRestorer(passages)
+            self.analyzer.restorer = CorpusToneRestorer(passages, [*QUESTION_PHRASES, *resident_phrasing()])
         if tuning.spelling and self.analyzer.corrector is None:
             self.analyzer.corrector = SpellingCorrector(passages)
         self.encoder = QueryEncoder(embedder)

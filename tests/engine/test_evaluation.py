@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from bot.engine.evaluation import load_questions, run_eval
+from bot.engine.evaluation import load_questions, run_eval, tone_accuracy
 
 ITEMS = [
     {"scope": "in", "topic": "VNEID", "q": "VNeID mức 2 làm ở đâu", "must": [["cong an"]]},
@@ -64,3 +64,12 @@ def test_every_shipped_question_file_loads():
         if path.parent.name == "groups":
             continue  # grouping pairs, another format (bot/groups_eval.py)
         assert load_questions(path), path
+
+
+def test_tone_accuracy_compares_the_restored_marks_with_the_typed_ones():
+    items = [{"q": "Có mấy bước?"}, {"q": "xa minh co may to"}, {"q": "Đăng ký VNeID ở đâu"}]
+    guesses = {"co may buoc?": "có máy bước?", "dang ky vneid o dau": "đăng ký vneid ở đâu"}
+    acc = tone_accuracy(items, lambda q: guesses[q])
+    assert (acc.questions, acc.syllables, acc.right, acc.questions_right) == (2, 8, 7, 1)  # unaccented: skipped
+    assert dict(acc.misses) == {("mấy", "máy"): 1}
+    assert "7/8 (87.5%)" in acc.line("set") and "1/2" in acc.line("set")
