@@ -39,7 +39,10 @@ QUESTION_PHRASES = (
     "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
     "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
     "trên bao nhiêu, dưới bao nhiêu, tiền thì, thì mất, thì app, quét mặt, cho bé, cho con, tài khoản cũ, "
-    "còn dùng, còn được, mức mấy, mức nào, có bị"
+    "còn dùng, còn được, mức mấy, mức nào, có bị, "
+    # the resident's own place ("xa minh" is not "xã Minh"; "thông minh thì" must not decide it)
+    "xã mình, xã ta, ở xã mình, của xã mình, bản mình, thôn mình, xóm mình, phường mình, địa phương mình, "
+    "bên mình, chỗ mình, ở đây"
 ).split(", ")
 
 NLU_EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "nlu.yml"
@@ -132,6 +135,8 @@ class CorpusToneRestorer:
         typed = re.findall(r"\w+|\W+", text)
         if len(typed) != len(parts) or any(fold(a) != fold(b) for a, b in zip(typed, parts, strict=True)):
             typed = parts  # pyvi split the text its own way: its casing stands
+        else:  # what is no syllable ("nq57", "VNeID2") stays as typed, not as pyvi cased it
+            parts = [p if _SYLLABLE.fullmatch(p) else t for t, p in zip(typed, parts, strict=True)]
         run: list[int] = []  # positions in `parts` of consecutive syllables separated by spaces only
         for i, part in enumerate([*parts, "."]):
             if _SYLLABLE.fullmatch(part):
