@@ -16,7 +16,7 @@ from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
 from bot.engine.spelling import SpellingCorrector
-from bot.engine.tones import QUESTION_PHRASES, CorpusToneRestorer, resident_phrasing, restore_tones
+from bot.engine.tones import CorpusToneRestorer, restore_tones
 from bot.engine.tuning import Tuning
 from bot.text import UPPER_LETTERS, expand_abbreviations, fold, has_diacritics, locality_places, nfc, search_tokens
 
@@ -337,7 +337,7 @@ class HybridRetriever:
         )
         passages = [c.passage() for c in index.chunks]  # the knowledge's own words, read once for both
         if self.analyzer.corpus_tones and self.analyzer.restorer is None:
-            self.analyzer.restorer = CorpusToneRestorer(passages, [*QUESTION_PHRASES, *resident_phrasing()])
+            self.analyzer.restorer = CorpusToneRestorer(passages)
         if tuning.spelling and self.analyzer.corrector is None:
             self.analyzer.corrector = SpellingCorrector(passages)
         self.encoder = QueryEncoder(embedder)
