@@ -31,6 +31,7 @@ from bot.engine.answer_type import (
     holds,
     missing_kinds,
     named_years,
+    names_other_documents,
     target_for_now,
 )
 from bot.engine.asks import split_asks
@@ -397,10 +398,13 @@ class AnswerEngine:
             if plan and identity is None:
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # a plan whose number and date are not held
             if identity is not None:
+                text = self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0]
+                if t.named_document_check and names_other_documents(query.expanded, text):
+                    return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "nghị quyết 18 mà KH 209 nhắc tới"
                 return Answer(
                     q=question,
                     answered=True,
-                    text=self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0],
+                    text=text,
                     sources=[self._source(identity)],
                     score=score,
                     reason=Reason.ANSWERED,
@@ -421,6 +425,9 @@ class AnswerEngine:
                 # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
             text, used = checked
+        if t.named_document_check and names_other_documents(query.expanded, text):
+            # "nghị quyết 18 mà kế hoạch Cao Bằng nhắc tới ban hành ngày nào": an answer on another document
+            return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         if t.now_not_target and target_for_now(asking, text.partition("\n\nNguồn:")[0]):
             # "hiện giờ Việt Nam đứng thứ mấy về EGDI rồi": a 2030 target is not today's standing
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)

@@ -301,6 +301,26 @@ _ASKS_DOCUMENT_NUMBER = re.compile(
 )
 _DOCUMENT_NUMBER = re.compile(r"\b(\d+)\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso (\d+)")
 
+# A document named by its number: "nghị quyết 18", "QĐ 1139", "kế hoạch số 45", "01-CTr/BCĐ", "NĐ 69/2024".
+_NAMED_DOCUMENT = re.compile(
+    r"\b(?:nghi quyet|quyet dinh|ke hoach|nghi dinh|thong tu|chi thi|cong van|chuong trinh|qd|kh|nq|nd|tt|ctr)"
+    r"\s*(?:so\s*)?(\d{1,5})(?!\d)(?!\s*(?:tuoi|nguoi|%))"
+    r"|\b(\d{1,5})\s*[-/]\s*(?:nq|qd|kh|nd|tt|ctr|ct|cv)\b"
+)
+
+
+def documents_named(question: str) -> set[str]:
+    """The numbers of the documents a question names ("nghị quyết 18-NQ/TW", "QĐ 1139") — not years."""
+    numbers = {a or b for a, b in _NAMED_DOCUMENT.findall(fold(question))}
+    return {n.lstrip("0") or "0" for n in numbers if not _YEAR.match(n)}
+
+
+def names_other_documents(question: str, answer: str) -> set[str]:
+    """The documents the question names by number that the answer (its text and source line) never mentions:
+    asked about "nghị quyết 18", an answer on Kế hoạch 209 is about another document."""
+    said = {m.lstrip("0") or "0" for m in re.findall(r"(?<![\d.,])(\d{1,5})(?![\d]|[.,]\d)", fold(answer))}
+    return documents_named(question) - said
+
 
 # The first syllables of nouns for people ("nhà nghiên cứu", "cán bộ", "thành viên", "học viên"), counted in "người"
 _PEOPLE_UNITS = frozenset({"nha", "can", "thanh", "hoc", "giao", "dang", "hoi", "chuyen", "cong"})

@@ -39,6 +39,7 @@ class Tuning:
     alt_document_coverage: float = 0.6  # ... or a section of another document among the top four that holds it and
     # covers at least this share of the question's words, and more than the best section (0 = same document only)
     purpose_section: bool = True  # "kế hoạch … để làm gì": that plan's "Mục đích" section is a candidate
+    named_document_check: bool = True  # asked about "nghị quyết 18", an answer that never says 18 is refused
     now_not_target: bool = True  # "hiện giờ … đứng thứ mấy rồi" is not answered by a target for 2030
     placeless_scope: bool = True  # judge scope again with the places named cut out ("mai Mường Mùn có mưa không")
     next_step: bool = True  # "… rồi, giờ làm gì tiếp": the guide's step after the one described

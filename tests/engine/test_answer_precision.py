@@ -447,3 +447,13 @@ def test_naming_the_commune_does_not_bring_the_weather_into_scope(home_engine, q
 
 def test_a_question_on_the_plans_keeps_its_place(home_engine):
     assert home_engine.ask("Kế hoạch của xã Con Cuông do ai ký").answered
+
+
+def test_a_document_named_by_number_is_not_answered_from_another(home_engine):
+    """Cao Bằng's plan cites Nghị quyết 18 but the knowledge does not hold it: asked when it was issued, the plan's
+    own number-and-date section is no answer (it never says 18); it goes to the team."""
+    question = "Nghị quyết 18 mà kế hoạch của tỉnh Cao Bằng nhắc đến được ban hành ngày nào?"
+    a = home_engine.ask(question)
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, named_document_check=False).ask(question).answered
+    assert home_engine.ask("nghị định 69/2024 có hiệu lực từ khi nào").answered  # "69/2024/NĐ-CP" names it

@@ -11,8 +11,10 @@ from bot.engine.answer_type import (
     asks_about_progress,
     asks_next_step,
     asks_purpose,
+    documents_named,
     missing_kinds,
     named_years,
+    names_other_documents,
     target_for_now,
 )
 
@@ -332,3 +334,27 @@ def test_a_target_does_not_tell_where_things_stand_now():
     assert target_for_now("hiện giờ Việt Nam đứng thứ mấy thế giới rồi", target)
     assert not target_for_now("NQ 57 đặt mục tiêu Việt Nam đứng thứ mấy thế giới", target)  # the target is asked
     assert not target_for_now("hiện nay có bao nhiêu tài khoản", "Đến tháng 10/2025 có khoảng 90 triệu tài khoản.")
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        ("nghi quyet 18-NQ/TW ban hanh ngay nao", {"18"}),
+        ("QĐ 1139 của UBND tỉnh Cao Bằng", {"1139"}),
+        ("chương trình hành động 01-CTr/BCĐ gồm những gì", {"1"}),
+        ("Nghị quyết 57 năm 2024 nói gì", {"57"}),  # "năm 2024" is no document
+        ("NĐ 69/2024 điều 7", {"69"}),
+        ("kế hoạch số 45 của tỉnh", {"45"}),
+        ("đến năm 2030 kinh tế số bao nhiêu", set()),
+        ("trẻ 14 tuổi làm căn cước", set()),
+    ],
+)
+def test_documents_named_by_number(question, numbers):
+    assert documents_named(question) == numbers
+
+
+def test_an_answer_that_never_says_the_documents_number_is_about_another_document():
+    assert names_other_documents("nghị quyết 18 ban hành ngày nào", "Kế hoạch 209/KH-UBND ngày 10/3/2025") == {"18"}
+    assert not names_other_documents("qd 1169 ký ngày nào", "Quyết định 1169/QĐ-TTg được ký ngày 16/6/2025")
+    assert not names_other_documents("nd 69 có hiệu lực khi nào", "Nghị định 69/2024/NĐ-CP có hiệu lực từ 1/7/2024")
+    assert not names_other_documents("ví điện tử là gì", "Ví điện tử là …")  # no document named, nothing to check
