@@ -28,6 +28,7 @@ from bot.engine.answer_type import (
     asks_about_progress,
     asks_next_step,
     asks_purpose,
+    asks_wait,
     holds,
     missing_kinds,
     named_years,
@@ -470,6 +471,8 @@ class AnswerEngine:
             titles = " ".join(dict.fromkeys(c.title for c in chunks))
             missing = missing_kinds(query.text, body, asked, titles)
             near_kinds = strong - missing - {Kind.LINK}  # a web address stands beside its name, not in a sentence
+            if asks_wait(query.text):
+                near_kinds -= {Kind.DATE}  # "tiền đến ngay": the wait is said once, of the whole section's subject
             if t.kind_near_coverage and near_kinds and subject:
                 # a date, number or sum counts only in a sentence about what was asked
                 near = "\n".join(self._units_about(subject, body, chunks, t.kind_near_coverage, pairs))

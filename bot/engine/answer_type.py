@@ -348,6 +348,20 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
     return False
 
 
+# "bao giờ nhận được", "khi nào có kết quả", "lúc nào tiền về": how long until, answered by a wait or "ngay"
+_ASKS_WAIT = re.compile(
+    r"\b(?:bao gio|khi nao|luc nao)\b(?:\s+\w+){0,3}?\s+(?:nhan duoc|nhan dc|nhan|co ket qua|xong|ve|vao tai khoan|"
+    r"co tien|den)\b"
+    r"|\b(?:nhan duoc|nhan dc|co ket qua|xong|tien ve|tien den)\b(?:\s+\w+){0,2}?\s+(?:bao gio|khi nao|luc nao)\b"
+)
+_AT_ONCE = re.compile(r"\b(?:den|ve|nhan|nhan duoc|co) ngay\b(?! \d)|\bngay lap tuc\b|\btuc thi\b|\b24/7\b")
+
+
+def asks_wait(question: str) -> bool:
+    """ "bao giờ bên kia nhận được", "khi nào có kết quả": how long until something happens, not a calendar date."""
+    return bool(_ASKS_WAIT.search(fold(question)))
+
+
 _FREQUENCY = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b|\bdinh ky\b")
 
 
@@ -363,6 +377,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         fee = not _FEE.search(fold(question)) or _FEE.search(folded)
         return bool(_MONEY.search(folded)) and bool(fee)
     if kind is Kind.DATE:  # "ngày nào" wants a day; "khi nào", "năm nào" take a year too
+        if asks_wait(question) and (_DURATION.search(folded) or _AT_ONCE.search(folded)):
+            return True  # "bao giờ bên kia nhận được": "tiền đến ngay", "trong 3 ngày làm việc"
         return bool((_DAY if _ASKS_DAY.search(fold(question)) else _DATE).search(folded))
     if kind is Kind.CLOCK:
         return bool(_CLOCK.search(folded))

@@ -457,3 +457,10 @@ def test_a_document_named_by_number_is_not_answered_from_another(home_engine):
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
     assert variant(home_engine, named_document_check=False).ask(question).answered
     assert home_engine.ask("nghị định 69/2024 có hiệu lực từ khi nào").answered  # "69/2024/NĐ-CP" names it
+
+
+def test_when_the_money_arrives_is_answered_by_at_once(engine):
+    """VietQR runs 24/7 and the money arrives at once: that answers "bao giờ bên kia nhận được", which asks a wait,
+    not a date."""
+    a = engine.ask("chủ nhật chuyển tiền qua VietQR thì bao giờ bên kia nhận được")
+    assert a.answered and "24/7" in a.text, a.text

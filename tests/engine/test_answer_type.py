@@ -11,7 +11,9 @@ from bot.engine.answer_type import (
     asks_about_progress,
     asks_next_step,
     asks_purpose,
+    asks_wait,
     documents_named,
+    holds,
     missing_kinds,
     named_years,
     names_other_documents,
@@ -358,3 +360,14 @@ def test_an_answer_that_never_says_the_documents_number_is_about_another_documen
     assert not names_other_documents("qd 1169 ký ngày nào", "Quyết định 1169/QĐ-TTg được ký ngày 16/6/2025")
     assert not names_other_documents("nd 69 có hiệu lực khi nào", "Nghị định 69/2024/NĐ-CP có hiệu lực từ 1/7/2024")
     assert not names_other_documents("ví điện tử là gì", "Ví điện tử là …")  # no document named, nothing to check
+
+
+def test_how_long_until_is_answered_by_a_wait_or_at_once():
+    """ "bao giờ bên kia nhận được" asks how long until, not a calendar date: "tiền đến ngay" or "3 ngày" answers."""
+    q = "chủ nhật chuyển tiền thì bao giờ bên kia nhận được"
+    assert asks_wait(q) and asks_wait("nộp hồ sơ xong khi nào có kết quả")
+    assert not asks_wait("nghị quyết 57 ban hành khi nào")
+    assert holds(Kind.DATE, q, "Tiền đến tài khoản người nhận ngay, không phải chờ đến sáng.")
+    assert holds(Kind.DATE, q, "Thường mất 2 ngày làm việc.")
+    assert not holds(Kind.DATE, q, "Anh/chị mở ứng dụng ngân hàng và quét mã.")
+    assert not holds(Kind.DATE, "nghị quyết 57 ban hành khi nào", "Tiền đến ngay.")  # a date is asked there
