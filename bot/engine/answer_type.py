@@ -57,6 +57,8 @@ _BENEFIT = r"(?:phu cap|tro cap|ho tro tien|ho tro chi phi|cong diem|duoc cong|b
 _NUMBER_WORDS = r"(?:mot|hai|ba|bon|nam|bay|tam|chin|muoi|tram|nghin|ngan|trieu|ty|nua)"
 _NUMBER = rf"(?:\b\d[\d.,]*|\b{_NUMBER_WORDS}\b)"
 _TIME_UNITS = r"(?:ngay|gio|phut|giay|tuan|thang|nam|tieng|buoi)"
+# "mấy hôm trước", "mấy năm nay", "mấy bữa rồi": when something happened, told, not asked
+_TOLD_TIME = r"(?!\s+(?:hom|bua|ngay|tuan|thang|nam|lan)\s+(?:truoc|nay|qua|roi|vua roi)\b)"
 
 # A unit asked with "bao nhiêu"/"mấy" that means money, percent or time; anything else is counted as a noun.
 _MONEY_UNITS = {"tien", "dong", "phi", "le phi", "trieu", "nghin", "ngan", "xu", "k", "vnd"}
@@ -99,7 +101,8 @@ _ASKS = [
         Kind.DURATION,
         re.compile(
             # "ký ngày mấy tháng 3" asks a date: "mấy tháng" after "ngày" is not a duration
-            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|(?<!ngay )may (?:ngay|tuan|thang|nam|phut|tieng|buoi)|"
+            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|"
+            rf"(?<!ngay )may{_TOLD_TIME} (?:ngay|tuan|thang|nam|phut|tieng|buoi)|"
             r"mat may gio|"
             r"trong bao lau|sau bao lau)\b"
         ),
@@ -115,7 +118,8 @@ _ASKS = [
         Kind.BODY,
         re.compile(
             r"\b(?:la ai|ai (?:ban hanh|phat dong|bam nut|chu tri|phu trach|lam|quan ly|xay dung|tao ra|"
-            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet|gom|tong hop|theo doi|trien khai|thuc hien|lo)"
+            r"dung dau|to chuc|huong dan|duyet|cap|giai quyet|gom|tong hop|theo doi|trien khai|thuc hien|lo|"
+            r"quyet dinh|ra quyet dinh|thanh lap|lap)"
             r"|co quan nao|don vi nao|bo nao|"
             r"ngan hang nao|to chuc nao|nguoi nao|ben nao|cap nao)\b"
         ),
@@ -158,7 +162,7 @@ _NOT_UNITS = frozenset(
     "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
     "trieu".split()
 )
-_COUNT_ASK = re.compile(r"\b(?:bao nhieu|bn|may)\s+(%|phan tram|ty le|\w+(?: \w+)?)")
+_COUNT_ASK = re.compile(rf"\b(?:bao nhieu|bn|may){_TOLD_TIME}\s+(%|phan tram|ty le|\w+(?: \w+)?)")
 
 _PHONE = re.compile(r"(?<![\d/.,])(?:\+?84|0)?\d(?:[ .]?\d){2,11}(?![\d/%]|\.\d)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -519,7 +523,8 @@ _ASKS_PURPOSE = re.compile(rf"\b(?:ke hoach|kh)\b.*\b(?:{PURPOSE_ASK}|muc dich)\
 _NEXT_STEP = re.compile(
     r"\b(?:roi|xong)\b.*\b(?:lam|nhap|bam|chon|dien|vao) (?:gi|j|cai gi|muc nao|nut nao)"
     r" (?:nua|tiep|tiep theo|tiep nua|sau do)\b"
-    r"|\b(?:roi|xong)\b.*\b(?:buoc tiep theo|buoc sau|tiep theo) (?:la )?(?:gi|j|lam gi|the nao|ntn)\b"
+    r"|\b(?:roi|xong)\b.*\b(?:buoc tiep theo|buoc sau|buoc tiep|tiep theo)\b(?:\s+\w+){0,8}?\s+"
+    r"(?:la )?(?:gi|j|nhung gi|lam gi|the nao|ntn)\b"
 )
 
 

@@ -371,3 +371,20 @@ def test_how_long_until_is_answered_by_a_wait_or_at_once():
     assert holds(Kind.DATE, q, "Thường mất 2 ngày làm việc.")
     assert not holds(Kind.DATE, q, "Anh/chị mở ứng dụng ngân hàng và quét mã.")
     assert not holds(Kind.DATE, "nghị quyết 57 ban hành khi nào", "Tiền đến ngay.")  # a date is asked there
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("mấy hôm trước nghe nói mỗi bản có một tổ. Vậy ai quyết định thành lập tổ đó?", {Kind.BODY}),
+        ("mấy ngày trước em bị lừa, giờ báo ở đâu", {Kind.PLACE}),  # when it happened is told, not asked
+        ("khai sinh liên thông mất mấy ngày", {Kind.DURATION}),
+        ("xã mình có mấy tổ", {Kind.COUNT}),
+    ],
+)
+def test_a_time_told_is_not_asked(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+def test_the_step_after_one_done_is_asked_however_the_ask_ends():
+    assert asks_next_step("e vua nhap otp kich hoat vneid xong, buoc sau no bat tao mk hay nhung gi nua")
