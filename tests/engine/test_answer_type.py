@@ -349,6 +349,7 @@ def test_a_target_does_not_tell_where_things_stand_now():
         ("kế hoạch số 45 của tỉnh", {"45"}),
         ("đến năm 2030 kinh tế số bao nhiêu", set()),
         ("trẻ 14 tuổi làm căn cước", set()),
+        ("kh 500k có phải đóng không", set()),  # a sum, not a plan
     ],
 )
 def test_documents_named_by_number(question, numbers):
