@@ -60,7 +60,10 @@ log = logging.getLogger(__name__)
 # What the plans speak of: a question about these stays the plans', whatever else it says. Folded.
 _PLAN_SUBJECT = re.compile(
     r"\b(?:ke hoach|kh|tuyen truyen|truyen thong|bao cao|chi tieu|muc tieu|nhiem vu|zalo oa|kenh|ky|thuoc tinh"
-    r"|tinh (?:thanh )?nao)\b"
+    r"|tinh (?:thanh )?nao"
+    # what the plans speak of: their bodies, their media and their subject
+    r"|phong van hoa|trung tam dich vu|trung tam cung ung|ban chi dao|tin bai|infographic|bao chi|len bao"
+    r"|phong su|chuyen muc|chuyen trang|mo hinh|dien hinh|khcn|khoa hoc|chuyen doi so|doi moi sang tao)\b"
 )
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"

@@ -464,3 +464,11 @@ def test_when_the_money_arrives_is_answered_by_at_once(engine):
     not a date."""
     a = engine.ask("chủ nhật chuyển tiền qua VietQR thì bao giờ bên kia nhận được")
     assert a.answered and "24/7" in a.text, a.text
+
+
+def test_a_commune_named_with_what_its_plan_speaks_of_stays_in_scope(home_engine):
+    """With the place cut out, "doanh nghiệp … được giới thiệu mô hình lên báo thì được gì" still speaks of what the
+    plans are about (their media, bodies and subject), so the scope check does not refuse it."""
+    a = home_engine.ask("doanh nghiệp ở Tân Hội được giới thiệu mô hình lên báo thì được gì")
+    assert a.answered and "tan-hoi" in a.sources[0]["path"], a.text
+    assert not home_engine.ask("mai Tân Hội có mưa không").answered  # the weather is still out of scope
