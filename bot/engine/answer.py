@@ -468,13 +468,14 @@ class AnswerEngine:
         asking = ask_words(query.text)
         subject = [tok for tok in toks if tok not in asking]
         pairs = [p for p in _folded_pairs_list(query.dense_texts[0]) if set(p) <= set(subject)] if t.near_pairs else []
+        wait = asks_wait(query.text)  # "bao giờ … nhận được": read once, not for every candidate answer
 
         def lacking(answer: str, chunks: list[Chunk]) -> set[Kind]:
             body = answer.rsplit("\n\nNguồn:", 1)[0]
             titles = " ".join(dict.fromkeys(c.title for c in chunks))
             missing = missing_kinds(query.text, body, asked, titles)
             near_kinds = strong - missing - {Kind.LINK}  # a web address stands beside its name, not in a sentence
-            if asks_wait(query.text):
+            if wait:
                 near_kinds -= {Kind.DATE}  # "tiền đến ngay": the wait is said once, of the whole section's subject
             if t.kind_near_coverage and near_kinds and subject:
                 # a date, number or sum counts only in a sentence about what was asked

@@ -307,7 +307,7 @@ _DOCUMENT_NUMBER = re.compile(r"\b(\d+)\s*[/-]\s*(?:\d+\s*/\s*)?[a-z]|\bso (\d+)
 
 # A document named by its number: "nghị quyết 18", "QĐ 1139", "kế hoạch số 45", "01-CTr/BCĐ", "NĐ 69/2024".
 _NAMED_DOCUMENT = re.compile(
-    r"\b(?:nghi quyet|quyet dinh|ke hoach|nghi dinh|thong tu|chi thi|cong van|chuong trinh|qd|kh|nq|nd|tt|ctr)"
+    rf"\b(?:{_DOCUMENT}|chuong trinh|tt|ctr)"  # the document words above, and a programme's
     r"\s*(?:so\s*)?(\d{1,5})(?!\d)(?!\s*(?:tuoi|nguoi|%|k\b|tr\b|trieu|dong|nghin|ngan))"  # not a sum
     r"|\b(\d{1,5})\s*[-/]\s*(?:nq|qd|kh|nd|tt|ctr|ct|cv)\b"
 )

@@ -13,6 +13,7 @@ Each question is asked as typed and again with its diacritics stripped.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.stats import percentile
-from bot.text import fold
+from bot.text import expand_abbreviations, fold, has_diacritics, nfc
 
 MAX_CHARS = 1500
 SCOPES = ("in", "unanswerable", "out")
@@ -151,6 +152,9 @@ def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: 
     return results
 
 
+_SYLLABLE = re.compile(r"[^\W\d_]+")
+
+
 @dataclass
 class ToneAccuracy:
     """How well diacritics are guessed: every question typed with them is stripped and restored again."""
@@ -173,19 +177,14 @@ class ToneAccuracy:
 def tone_accuracy(items: list[dict], restore: Callable[[str], str]) -> ToneAccuracy:
     """Strip the diacritics of every question typed with them, `restore` them, and compare syllable by syllable
     (questions whose syllable count the restoration changed are skipped)."""
-    import re
-
-    from bot.text import expand_abbreviations, has_diacritics, nfc
-
     acc = ToneAccuracy()
-    syllable = re.compile(r"[^\W\d_]+")
     for item in items:
         typed = " ".join(nfc(item["q"]).split())
         if not has_diacritics(typed):  # before spelling out abbreviations, which brings marks of its own
             continue
         typed = expand_abbreviations(typed)
-        want = syllable.findall(typed.lower())
-        got = syllable.findall(restore(fold(typed)).lower())
+        want = _SYLLABLE.findall(typed.lower())
+        got = _SYLLABLE.findall(restore(fold(typed)).lower())
         if len(want) != len(got):
             continue
         pairs = [(w, g) for w, g in zip(want, got, strict=True) if fold(w) == fold(g)]
