@@ -224,6 +224,11 @@ def chat(user_id: str) -> None:
     metavar="NAME=VALUE",
     help=f"With --gate, another threshold for this set (names: {', '.join(GATES)}), e.g. --floor in_typed=0.8.",
 )
+@click.option(
+    "--fit-verifier",
+    is_flag=True,
+    help="Fit the answer verifier on these question sets (bot/engine/verifier.json); report each set held out.",
+)
 def eval_cmd(
     paths: tuple[Path, ...],
     gate: bool,
@@ -232,6 +237,7 @@ def eval_cmd(
     ablation: bool,
     tones: bool,
     floors: tuple[str, ...],
+    fit_verifier: bool,
 ) -> None:
     """Run the project's question set as typed and without diacritics; print scores and latency."""
     from bot.engine.evaluation import load_questions, run_eval
@@ -245,6 +251,9 @@ def eval_cmd(
         return
     if tones:
         _tones(engine, paths or _default_question_files(), verbose)
+        return
+    if fit_verifier:
+        _fit_verifier(engine, paths or _default_question_files())
         return
     for warm in items[:3]:
         engine.ask(warm["q"])
@@ -281,6 +290,65 @@ def eval_cmd(
         if failures:
             raise click.ClickException("eval gate failed: " + "; ".join(failures))
         click.echo("eval gate passed")
+
+
+def _fit_verifier(engine, paths) -> None:
+    """Answer every question (as typed and without diacritics) with the verifier off, keep the features and the
+    verdict of each answer composed from the knowledge, then fit on all sets but one and count, on the one held
+    out, the right and the wrong answers the threshold would refuse; at last fit on every set and store it."""
+    from dataclasses import replace
+
+    from bot.engine.answer import AnswerEngine
+    from bot.engine.evaluation import MAX_CHARS, VARIANTS, judge, load_questions
+    from bot.engine.verifier import MODEL_PATH, features, fit
+    from bot.status import Reason
+
+    plain = AnswerEngine(
+        engine.index, engine.embedder, replace(engine.tuning, verifier_threshold=0.0), home=engine.home
+    )
+    vocabulary = plain.index.bm25.idf if plain.index.bm25 else {}
+    rows: dict[str, list[tuple[list[float], bool]]] = {}
+    for path in paths:
+        rows[str(path)] = []
+        for item in load_questions(path):
+            if item["scope"] == "out":
+                continue
+            for _, transform in VARIANTS:
+                answer = plain.ask(transform(item["q"]))
+                decision = plain.decision(answer) if answer.reason is Reason.ANSWERED else None
+                if decision is not None and len(answer.text) <= MAX_CHARS:
+                    values = features(decision, plain._idf, vocabulary.__contains__)
+                    rows[str(path)].append((values, judge(item, True, answer.text)))
+    threshold = engine.tuning.verifier_threshold or 0.4
+    click.echo(f"held out in turn, refused below {threshold}:")
+    totals = [0, 0, 0, 0]
+    for held, own in rows.items():
+        if not own:
+            continue
+        try:
+            model = fit([row for path, some in rows.items() if path != held for row in some])
+        except ValueError as exc:
+            click.echo(f"  {held}: not measured, {exc}")
+            continue
+        refused = [model.probability(x) < threshold for x, _ in own]
+        right = sum(ok for _, ok in own)
+        right_refused = sum(r and ok for r, (_, ok) in zip(refused, own, strict=True))
+        wrong_refused = sum(r and not ok for r, (_, ok) in zip(refused, own, strict=True))
+        totals = [a + b for a, b in zip(totals, [right_refused, right, wrong_refused, len(own) - right], strict=True)]
+        click.echo(
+            f"  {held}: right answers refused {right_refused}/{right}, wrong answers refused "
+            f"{wrong_refused}/{len(own) - right}"
+        )
+    click.echo(f"  all: right answers refused {totals[0]}/{totals[1]}, wrong answers refused {totals[2]}/{totals[3]}")
+    names = ", ".join(Path(p).stem for p in rows)
+    try:
+        model = fit(
+            [row for some in rows.values() for row in some], f"{sum(map(len, rows.values()))} answers of {names}"
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    MODEL_PATH.write_text(json.dumps(model.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"verifier fitted on {model.fitted_on} -> {MODEL_PATH}")
 
 
 def _tones(engine, paths, verbose: bool) -> None:
@@ -353,6 +421,8 @@ def _ablation(engine, items) -> None:
         "plan's number from its sections": replace(base, plan_identity=False),
         "no sentence holding the kind": replace(base, kind_sentence=False),
         "same-document alternatives only": replace(base, alt_document_coverage=0.0),
+        "stories judged by share only": replace(base, story_weight=0.0),
+        "no verifier": replace(base, verifier_threshold=0.0),
     }
     click.echo(
         f"{'variant':32} {'in typed':>9} {'in folded':>10} {'out typed':>10} {'out folded':>11} {'wrong typed':>12}"

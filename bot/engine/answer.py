@@ -51,6 +51,7 @@ from bot.engine.scope import (
 )
 from bot.engine.sources import chunk_source_line
 from bot.engine.tuning import Tuning
+from bot.engine.verifier import Decision, Verifier, features
 from bot.features import Features
 from bot.status import Reason
 from bot.text import UPPER_LETTERS, expand_abbreviations, fold, folded_words, nfc, spelled_out, strip_courtesy
@@ -240,6 +241,7 @@ class AnswerEngine:
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
         self._oos_center = self._oos_vectors.mean(axis=0)  # the direction every short question shares
         self._by_path = _chunks_by_path(index)
+        self.verifier = Verifier.load() if self.tuning.verifier_threshold else None
 
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again
@@ -249,6 +251,21 @@ class AnswerEngine:
 
     # --- public API --------------------------------------------------------------------------------
     def ask(self, question: str) -> Answer:
+        answer = self._ask(question)
+        if answer.reason is Reason.ANSWERED and self.verifier is not None and self._doubtful(answer):
+            # every rule passed, but answers shaped like this one are more often wrong than right: the team answers
+            return Answer(
+                q=answer.q,
+                answered=False,
+                text=REFUSAL_NO_MATCH,
+                score=answer.score,
+                reason=Reason.NO_MATCH,
+                hits=answer.hits,
+                retrieval=answer.retrieval,
+            )
+        return answer
+
+    def _ask(self, question: str) -> Answer:
         question = " ".join(nfc(question).split())
         if not re.search(r"\w", question):
             return Answer(q=question, answered=False, text=ASK_AGAIN, reason=Reason.EMPTY)
@@ -415,7 +432,7 @@ class AnswerEngine:
                     hits=hits,
                     retrieval=found,
                 )
-        if best_dense < t.min_dense or coverage < t.min_coverage:
+        if best_dense < t.min_dense or (coverage < t.min_coverage and not self._story_held(toks, coverage)):
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         picked = toks
         if focus is not None:  # the later ask's own words pick the sentences, when they name a subject
@@ -621,6 +638,42 @@ class AnswerEngine:
         )
 
     # --- gate ------------------------------------------------------------------------------------
+    def decision(self, answer: Answer) -> Decision | None:
+        """What the verifier reads of an answer composed from the knowledge (None for any other answer)."""
+        found = answer.retrieval
+        if found is None or not answer.hits:
+            return None
+        query, top = found.query, answer.hits[0].chunk
+        toks = content_tokens(query)
+        asking = ask_words(query.text)
+        return Decision(
+            question=answer.q,
+            subject=[t for t in toks if t not in asking],
+            answer=answer.text.rsplit("\n\nNguồn:", 1)[0],
+            titles=" ".join(f"{s['title']} {s['section']}" for s in answer.sources),
+            top_heading=" ".join([top.title, *top.heading_path]),
+            top_kind=top.kind,
+            dense=[h.dense for h in answer.hits],
+            top_fused=answer.hits[0].fused,
+            bm25=[h.bm25 for h in answer.hits],
+            coverage=self._coverage(toks, top),
+            oos=float(np.max(self._oos_vectors @ found.vector)),
+            had_diacritics=query.had_diacritics,
+            asked_kinds=len(asked_kinds(query.text)),
+            asks=len(split_asks(strip_courtesy(answer.q))),
+            asks_home=found.asks_home,
+        )
+
+    def _doubtful(self, answer: Answer) -> bool:
+        """The verifier gives the answer less than the threshold's chance of being right. An FAQ the team wrote
+        is their own answer and always stands."""
+        decision = self.decision(answer)
+        if decision is None or decision.top_kind == "faq" or self.verifier is None:
+            return False
+        vocabulary = self.index.bm25.idf if self.index.bm25 else {}
+        values = features(decision, self._idf, vocabulary.__contains__)
+        return self.verifier.probability(values) < self.tuning.verifier_threshold
+
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25
         return max(0.1, float(bm25.idf.get(token, math.log(len(self.index) + 1)))) if bm25 else 1.0
@@ -661,6 +714,11 @@ class AnswerEngine:
             elif not row.lstrip().startswith(("-", "*", "+", "•", "|")):
                 lead = ""
         return about
+
+    def _story_held(self, toks: list[str], coverage: float) -> bool:
+        """A long message (a story, then the ask) whose best sentence holds enough of the question's words in
+        weight, though a small share of all it says: the story's own details are not the knowledge's."""
+        return bool(self.tuning.story_weight) and coverage * self._weight(toks) >= self.tuning.story_weight
 
     def _weight(self, toks: list[str], have: set[str] | None = None) -> float:
         """The idf weight of the question's words (those in `have`, when given)."""

@@ -28,6 +28,9 @@ class Tuning:
     # confidence gate
     min_dense: float = 0.80  # cosine of the best section with the question
     min_coverage: float = 0.30  # idf-weighted share of the question's content words found in one sentence
+    story_weight: float = 10.0  # ... or, for a long story, this much idf weight of its words found in one sentence
+    verifier_threshold: float = 0.4  # refuse an answer the verifier (bot/engine/verifier.py) gives less than this
+    # chance of being right; 0 = keep every answer
     oos_margin: float = 0.0  # refuse when an out-of-scope description is this much closer than the knowledge
     oos_override_coverage: float = 0.60  # ... unless the section holds this much of the question's words (0.7 refused
     # in-scope questions such as "bị lừa mất tiền rồi thì báo cho ai"; 0.5 let more specifics through)

@@ -17,7 +17,10 @@ def home_engine(shipped_index, embedder):
 
 
 def variant(engine: AnswerEngine, **fields) -> AnswerEngine:
-    """The same engine with some tuning fields changed (one part switched off, as the ablation does)."""
+    """The same engine with some tuning fields changed (one part switched off, as the ablation does). The verifier is
+    off unless asked for, so a rule is tested on its own: it would refuse many of the answers a rule switched off
+    lets through (tests/engine/test_verifier.py)."""
+    fields.setdefault("verifier_threshold", 0.0)
     return AnswerEngine(engine.index, engine.embedder, replace(engine.tuning, **fields), home=engine.home)
 
 
@@ -461,8 +464,9 @@ def test_a_document_named_by_number_is_not_answered_from_another(home_engine):
 
 def test_when_the_money_arrives_is_answered_by_at_once(engine):
     """VietQR runs 24/7 and the money arrives at once: that answers "bao giờ bên kia nhận được", which asks a wait,
-    not a date."""
-    a = engine.ask("chủ nhật chuyển tiền qua VietQR thì bao giờ bên kia nhận được")
+    not a date. (The verifier, on its own, gives this answer a 0.39 chance and refuses it: the measured price of the
+    wrong answers it refuses.)"""
+    a = variant(engine).ask("chủ nhật chuyển tiền qua VietQR thì bao giờ bên kia nhận được")
     assert a.answered and "24/7" in a.text, a.text
 
 
@@ -472,3 +476,16 @@ def test_a_commune_named_with_what_its_plan_speaks_of_stays_in_scope(home_engine
     a = home_engine.ask("doanh nghiệp ở Tân Hội được giới thiệu mô hình lên báo thì được gì")
     assert a.answered and "tan-hoi" in a.sources[0]["path"], a.text
     assert not home_engine.ask("mai Tân Hội có mưa không").answered  # the weather is still out of scope
+
+
+def test_a_long_story_is_judged_by_the_weight_its_ask_shares(engine):
+    """A story's own details (the buffalo sold, the brother, the fertiliser debt) are not the knowledge's, so the
+    share of the message one sentence holds is small; the weight of what it holds (xác thực, khuôn mặt, chuyển,
+    triệu, ngân hàng) still answers."""
+    story = (
+        "Nhà em ở bản xa, hôm trước em bán con trâu được ít tiền, sáng nay chuyển cho thằng em 6 triệu, chiều chuyển "
+        "thêm 7 triệu trả nợ phân bón thì ngân hàng bắt xác thực khuôn mặt, sao lại thế"
+    )
+    assert not variant(engine, story_weight=0.0).ask(story).answered
+    a = variant(engine).ask(story)
+    assert a.answered and "10 triệu" in a.text and "khuôn mặt" in a.text, a.text
