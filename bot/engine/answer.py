@@ -241,7 +241,15 @@ class AnswerEngine:
         self._oos_vectors = embedder.encode_queries([t for _, t in self._oos])
         self._oos_center = self._oos_vectors.mean(axis=0)  # the direction every short question shares
         self._by_path = _chunks_by_path(index)
-        self.verifier = Verifier.load() if self.tuning.verifier_threshold else None
+        self.verifier = self._load_verifier() if self.tuning.verifier_threshold else None
+
+    @staticmethod
+    def _load_verifier() -> Verifier | None:
+        try:
+            return Verifier.load()
+        except (ValueError, KeyError, OSError) as exc:  # a model fitted on other features: answers go out unverified
+            log.error("answer verifier not loaded (%s); run `trolyso eval --fit-verifier`", exc)
+            return None
 
     def use_index(self, index: KnowledgeIndex) -> None:
         """Serve a newer index (the knowledge folder changed): everything built from the index is built again

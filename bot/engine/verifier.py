@@ -137,8 +137,9 @@ class Verifier:
     fitted_on: str = ""  # what it was fitted on, for the README and `trolyso doctor`
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> Verifier | None:
-        """The stored model, or None when there is none (the engine then keeps every answer)."""
+    def load(cls, path: Path | None = None) -> Verifier | None:
+        """The stored model (MODEL_PATH unless given), or None when there is none (every answer is then kept)."""
+        path = path or MODEL_PATH
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -159,3 +159,17 @@ def test_the_fit_command_reports_each_set_held_out_and_stores_the_model(engine, 
 def test_the_fit_needs_right_and_wrong_answers():
     with pytest.raises(ValueError, match="both right and wrong"):
         fit([([0.0] * len(FEATURES), True)] * 5)
+
+
+def test_an_engine_with_a_stale_model_answers_unverified_and_says_so(engine, tmp_path, monkeypatch, caplog):
+    """A model fitted on other features does not stop the engine (nor `trolyso eval --fit-verifier`, which needs an
+    engine to fit a new one): it is logged as an error and answers go out unverified."""
+    import bot.engine.verifier as verifier
+
+    stale = tmp_path / "verifier.json"
+    stale.write_text(json.dumps({**json.loads(MODEL_PATH.read_text(encoding="utf-8")), "features": ["x"]}))
+    monkeypatch.setattr(verifier, "MODEL_PATH", stale)
+    with caplog.at_level("ERROR"):
+        e = AnswerEngine(engine.index, engine.embedder, engine.tuning, home=engine.home)
+    assert e.verifier is None and "--fit-verifier" in caplog.text
+    assert e.ask("Nghị quyết 57 là gì").answered
