@@ -300,13 +300,12 @@ def _fit_verifier(engine, paths) -> None:
 
     from bot.engine.answer import AnswerEngine
     from bot.engine.evaluation import MAX_CHARS, VARIANTS, judge, load_questions
-    from bot.engine.verifier import MODEL_PATH, features, fit
+    from bot.engine.verifier import MODEL_PATH, fit
     from bot.status import Reason
 
     plain = AnswerEngine(
         engine.index, engine.embedder, replace(engine.tuning, verifier_threshold=0.0), home=engine.home
     )
-    vocabulary = plain.index.bm25.idf if plain.index.bm25 else {}
     rows: dict[str, list[tuple[list[float], bool]]] = {}
     for path in paths:
         rows[str(path)] = []
@@ -315,9 +314,8 @@ def _fit_verifier(engine, paths) -> None:
                 continue
             for _, transform in VARIANTS:
                 answer = plain.ask(transform(item["q"]))
-                decision = plain.decision(answer) if answer.reason is Reason.ANSWERED else None
-                if decision is not None and len(answer.text) <= MAX_CHARS:
-                    values = features(decision, plain._idf, vocabulary.__contains__)
+                values = plain.verifier_features(answer) if answer.reason is Reason.ANSWERED else None
+                if values is not None and len(answer.text) <= MAX_CHARS:  # longer: judged by length, not content
                     rows[str(path)].append((values, judge(item, True, answer.text)))
     threshold = engine.tuning.verifier_threshold or 0.4
     click.echo(f"held out in turn, refused below {threshold}:")

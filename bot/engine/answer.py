@@ -646,8 +646,16 @@ class AnswerEngine:
         )
 
     # --- gate ------------------------------------------------------------------------------------
-    def decision(self, answer: Answer) -> Decision | None:
-        """What the verifier reads of an answer composed from the knowledge (None for any other answer)."""
+    def verifier_features(self, answer: Answer) -> list[float] | None:
+        """What the verifier reads of an answer composed from the knowledge (bot/engine/verifier.py FEATURES);
+        None for any other answer, and for an FAQ the team wrote, which is their own answer and always stands."""
+        decision = self._decision(answer)
+        if decision is None or decision.top_kind == "faq":
+            return None
+        vocabulary = self.index.bm25.idf if self.index.bm25 else {}
+        return features(decision, self._idf, vocabulary.__contains__)
+
+    def _decision(self, answer: Answer) -> Decision | None:
         found = answer.retrieval
         if found is None or not answer.hits:
             return None
@@ -673,14 +681,13 @@ class AnswerEngine:
         )
 
     def _doubtful(self, answer: Answer) -> bool:
-        """The verifier gives the answer less than the threshold's chance of being right. An FAQ the team wrote
-        is their own answer and always stands."""
-        decision = self.decision(answer)
-        if decision is None or decision.top_kind == "faq" or self.verifier is None:
-            return False
-        vocabulary = self.index.bm25.idf if self.index.bm25 else {}
-        values = features(decision, self._idf, vocabulary.__contains__)
-        return self.verifier.probability(values) < self.tuning.verifier_threshold
+        """The verifier gives the answer less than the threshold's chance of being right."""
+        values = self.verifier_features(answer)
+        return (
+            values is not None
+            and self.verifier is not None
+            and (self.verifier.probability(values) < self.tuning.verifier_threshold)
+        )
 
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25
