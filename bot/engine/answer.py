@@ -11,7 +11,7 @@ import logging
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -262,15 +262,7 @@ class AnswerEngine:
         answer = self._ask(question)
         if answer.reason is Reason.ANSWERED and self.verifier is not None and self._doubtful(answer):
             # every rule passed, but answers shaped like this one are more often wrong than right: the team answers
-            return Answer(
-                q=answer.q,
-                answered=False,
-                text=REFUSAL_NO_MATCH,
-                score=answer.score,
-                reason=Reason.NO_MATCH,
-                hits=answer.hits,
-                retrieval=answer.retrieval,
-            )
+            return replace(answer, answered=False, text=REFUSAL_NO_MATCH, sources=[], reason=Reason.NO_MATCH)
         return answer
 
     def _ask(self, question: str) -> Answer:
