@@ -344,8 +344,8 @@ class AnswerEngine:
                     sources += a.sources
             else:
                 pieces.append(
-                    f"Dạ, phần “{part}” em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ số cộng đồng "
-                    "của xã giúp em ạ."
+                    f"Dạ, phần “{_quoted(part)}” em chưa có thông tin chắc chắn; anh/chị hỏi thêm Tổ công nghệ số "
+                    "cộng đồng của xã giúp em ạ."
                 )
         if sum(len(p) for p in pieces) > MAX_COMBINED_CHARS:
             share = MAX_COMBINED_CHARS // len(pieces)
@@ -966,6 +966,19 @@ class AnswerEngine:
         terms = {t: (1 + math.log(n)) * self._idf(t) for t, n in counts.items()}
         norm = math.sqrt(sum(w * w for w in terms.values())) or 1.0
         return Features(centred / np.linalg.norm(centred), {t: w / norm for t, w in terms.items()})
+
+
+QUOTED_WORDS = 12
+
+
+def _quoted(part: str) -> str:
+    """A part the knowledge does not hold, as the answer names it: a story told before the ask ("Bà nội em 70 tuổi,
+    tuần trước suýt mất tiền …") is named by its last words, where the ask is, not quoted whole."""
+    words = part.split()
+    if len(words) <= QUOTED_WORDS:
+        return part
+    last = re.split(r"(?<=[.!…])\s+", part)[-1]  # the sentence that asks, after the story
+    return "… " + (last if len(last.split()) <= QUOTED_WORDS else " ".join(words[-QUOTED_WORDS + 2 :]))
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -87,6 +87,16 @@ def test_the_part_not_known_is_named(home_engine):
     assert "số điện thoại của ban soạn thảo" in a.text and "chưa có thông tin" in a.text
 
 
+def test_a_long_unknown_part_is_named_by_its_ask_not_quoted_whole():
+    from bot.engine.answer import _quoted
+
+    story = "Bà nội em 70 tuổi, tuần trước suýt mất tiền vì một cuộc gọi lạ. Trên nền tảng đó có nội dung này không"
+    assert _quoted(story) == "… Trên nền tảng đó có nội dung này không"
+    long_ask = "mẹ em ở bản xa không có điện thoại thông minh thì muốn học có ai đến tận nhà dạy không"
+    assert _quoted(long_ask) == "… thì muốn học có ai đến tận nhà dạy không"
+    assert _quoted("số điện thoại của ban soạn thảo là số mấy") == "số điện thoại của ban soạn thảo là số mấy"
+
+
 def test_a_date_counts_only_in_a_sentence_about_what_was_asked(home_engine):
     """A section that holds a date is no answer to "ngày nào" when the date belongs to another subject; the
     sentences either side and the line that leads a list count as the date's context."""
