@@ -293,51 +293,33 @@ def eval_cmd(
 
 
 def _fit_verifier(engine, paths) -> None:
-    """Answer every question (as typed and without diacritics) with the verifier off, keep the features and the
-    verdict of each answer composed from the knowledge, then fit on all sets but one and count, on the one held
-    out, the right and the wrong answers the threshold would refuse; at last fit on every set and store it."""
+    """Fit the verifier on the question sets (bot/engine/verifier.py), after reporting each set held out in turn."""
     from dataclasses import replace
 
     from bot.engine.answer import AnswerEngine
-    from bot.engine.evaluation import MAX_CHARS, VARIANTS, judge, load_questions
-    from bot.engine.verifier import MODEL_PATH, fit
-    from bot.status import Reason
+    from bot.engine.evaluation import load_questions, verifier_rows
+    from bot.engine.verifier import fit, held_out
 
     plain = AnswerEngine(
         engine.index, engine.embedder, replace(engine.tuning, verifier_threshold=0.0), home=engine.home
     )
-    rows: dict[str, list[tuple[list[float], bool]]] = {}
-    for path in paths:
-        rows[str(path)] = []
-        for item in load_questions(path):
-            if item["scope"] == "out":
-                continue
-            for _, transform in VARIANTS:
-                answer = plain.ask(transform(item["q"]))
-                values = plain.verifier_features(answer) if answer.reason is Reason.ANSWERED else None
-                if values is not None and len(answer.text) <= MAX_CHARS:  # longer: judged by length, not content
-                    rows[str(path)].append((values, judge(item, True, answer.text)))
+    rows = {str(path): verifier_rows(load_questions(path), plain.ask, plain.verifier_features) for path in paths}
     threshold = engine.tuning.verifier_threshold or 0.4
     click.echo(f"held out in turn, refused below {threshold}:")
-    totals = [0, 0, 0, 0]
-    for held, own in rows.items():
-        if not own:
-            continue
-        try:
-            model = fit([row for path, some in rows.items() if path != held for row in some])
-        except ValueError as exc:
-            click.echo(f"  {held}: not measured, {exc}")
-            continue
-        refused = [model.probability(x) < threshold for x, _ in own]
-        right = sum(ok for _, ok in own)
-        right_refused = sum(r and ok for r, (_, ok) in zip(refused, own, strict=True))
-        wrong_refused = sum(r and not ok for r, (_, ok) in zip(refused, own, strict=True))
-        totals = [a + b for a, b in zip(totals, [right_refused, right, wrong_refused, len(own) - right], strict=True)]
-        click.echo(
-            f"  {held}: right answers refused {right_refused}/{right}, wrong answers refused "
-            f"{wrong_refused}/{len(own) - right}"
-        )
-    click.echo(f"  all: right answers refused {totals[0]}/{totals[1]}, wrong answers refused {totals[2]}/{totals[3]}")
+    report = held_out(rows, threshold)
+    for h in report:
+        if h.error:
+            click.echo(f"  {h.name}: not measured, {h.error}")
+        else:
+            click.echo(
+                f"  {h.name}: right answers refused {h.right_refused}/{h.right}, wrong answers refused "
+                f"{h.wrong_refused}/{h.wrong}"
+            )
+    measured = [h for h in report if not h.error]
+    click.echo(
+        f"  all: right answers refused {sum(h.right_refused for h in measured)}/{sum(h.right for h in measured)}, "
+        f"wrong answers refused {sum(h.wrong_refused for h in measured)}/{sum(h.wrong for h in measured)}"
+    )
     names = ", ".join(Path(p).stem for p in rows)
     try:
         model = fit(
@@ -345,8 +327,7 @@ def _fit_verifier(engine, paths) -> None:
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    MODEL_PATH.write_text(json.dumps(model.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
-    click.echo(f"verifier fitted on {model.fitted_on} -> {MODEL_PATH}")
+    click.echo(f"verifier fitted on {model.fitted_on} -> {model.save()}")
 
 
 def _tones(engine, paths, verbose: bool) -> None:

@@ -641,7 +641,7 @@ class AnswerEngine:
     def verifier_features(self, answer: Answer) -> list[float] | None:
         """What the verifier reads of an answer composed from the knowledge (bot/engine/verifier.py FEATURES);
         None for any other answer, and for an FAQ the team wrote, which is their own answer and always stands."""
-        decision = self._decision(answer)
+        decision = self._decision(answer) if answer.reason is Reason.ANSWERED else None
         if decision is None or decision.top_kind == "faq":
             return None
         vocabulary = self.index.bm25.idf if self.index.bm25 else {}

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from bot.stats import percentile
 from bot.text import expand_abbreviations, fold, has_diacritics, nfc
@@ -150,6 +151,32 @@ def run_eval(items: list[dict], ask: Callable[[str], tuple[bool, str]], folded: 
                 res.misses.append((topic_of(item), q, answered, text))
         results.append(res)
     return results
+
+
+class _Texted(Protocol):
+    text: str
+
+
+_A = TypeVar("_A", bound=_Texted)
+
+
+def verifier_rows(
+    items: list[dict], ask: Callable[[str], _A], features_of: Callable[[_A], list[float] | None]
+) -> list[tuple[list[float], bool]]:
+    """The verifier's training rows from one question set: every in-scope or unanswerable question asked as typed
+    and without diacritics (`ask`, with the verifier off), each answer composed from the knowledge (`features_of`
+    gives None for any other) with its verdict. An answer over MAX_CHARS is judged by its length, not what it
+    says, so it is left out."""
+    rows = []
+    for item in items:
+        if item["scope"] == "out":
+            continue
+        for _, transform in VARIANTS:
+            answer = ask(transform(item["q"]))
+            values = features_of(answer)
+            if values is not None and len(answer.text) <= MAX_CHARS:
+                rows.append((values, judge(item, True, answer.text)))
+    return rows
 
 
 _SYLLABLE = re.compile(r"[^\W\d_]+")

@@ -157,6 +157,11 @@ class Verifier:
             raw += self.rate * node[0]
         return 1.0 / (1.0 + math.exp(-raw))
 
+    def save(self, path: Path | None = None) -> Path:
+        path = path or MODEL_PATH
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
     def to_json(self) -> dict:
         return {
             "features": list(self.features),
@@ -195,3 +200,37 @@ def fit(rows: Iterable[tuple[list[float], bool]], fitted_on: str = "") -> Verifi
     return Verifier(
         FEATURES, math.log(prior / (1 - prior)), float(FIT_PARAMS["learning_rate"]), tuple(trees), fitted_on
     )
+
+
+Rows = list[tuple[list[float], bool]]  # (features, right) of each answer composed from the knowledge
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """What a model fitted on every other set would refuse of one set's answers."""
+
+    name: str
+    right: int
+    right_refused: int
+    wrong: int
+    wrong_refused: int
+    error: str = ""  # why it could not be measured (the other sets hold only right answers, say)
+
+
+def held_out(rows: dict[str, Rows], threshold: float) -> list[HeldOut]:
+    """Each set held out in turn: fitted on the others, what the threshold refuses of its right and wrong answers."""
+    report = []
+    for name, own in rows.items():
+        if not own:
+            continue
+        right = sum(ok for _, ok in own)
+        try:
+            model = fit([row for other, some in rows.items() if other != name for row in some])
+        except ValueError as exc:
+            report.append(HeldOut(name, right, 0, len(own) - right, 0, str(exc)))
+            continue
+        refused = [model.probability(x) < threshold for x, _ in own]
+        right_refused = sum(r and ok for r, (_, ok) in zip(refused, own, strict=True))
+        wrong_refused = sum(r and not ok for r, (_, ok) in zip(refused, own, strict=True))
+        report.append(HeldOut(name, right, right_refused, len(own) - right, wrong_refused))
+    return report

@@ -173,3 +173,24 @@ def test_an_engine_with_a_stale_model_answers_unverified_and_says_so(engine, tmp
         e = AnswerEngine(engine.index, engine.embedder, engine.tuning, home=engine.home)
     assert e.verifier is None and "--fit-verifier" in caplog.text
     assert e.ask("Nghị quyết 57 là gì").answered
+
+
+def test_a_set_held_out_is_counted_or_says_why_not():
+    from bot.engine.verifier import held_out
+
+    rng = random.Random(3)
+
+    def rows(n: int, wrong_share: float):
+        out = []
+        for _ in range(n):
+            ok = rng.random() > wrong_share
+            out.append(([float(ok) + 0.3 * rng.random() for _ in FEATURES], ok))
+        return out
+
+    mixed = {"a": rows(60, 0.3), "b": rows(60, 0.3), "c": rows(60, 0.3)}
+    report = held_out(mixed, 0.5)
+    assert [h.name for h in report] == ["a", "b", "c"] and not any(h.error for h in report)
+    # the features give the verdict away: a model fitted on the other two refuses the wrong answers, keeps the right
+    assert all(h.wrong_refused == h.wrong and h.right_refused == 0 for h in report)
+    lopsided = held_out({"only right": [([1.0] * len(FEATURES), True)] * 5, "mixed": rows(20, 0.5)}, 0.5)
+    assert "both right and wrong" in next(h for h in lopsided if h.name == "mixed").error
