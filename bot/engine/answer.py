@@ -260,7 +260,7 @@ class AnswerEngine:
     # --- public API --------------------------------------------------------------------------------
     def ask(self, question: str) -> Answer:
         answer = self._ask(question)
-        if answer.reason is Reason.ANSWERED and self.verifier is not None and self._doubtful(answer):
+        if self._doubtful(answer):
             # every rule passed, but answers shaped like this one are more often wrong than right: the team answers
             return replace(answer, answered=False, text=REFUSAL_NO_MATCH, sources=[], reason=Reason.NO_MATCH)
         return answer
@@ -673,13 +673,12 @@ class AnswerEngine:
         )
 
     def _doubtful(self, answer: Answer) -> bool:
-        """The verifier gives the answer less than the threshold's chance of being right."""
+        """The verifier (when one is loaded) gives an answer composed from the knowledge less than the threshold's
+        chance of being right."""
+        if self.verifier is None:
+            return False
         values = self.verifier_features(answer)
-        return (
-            values is not None
-            and self.verifier is not None
-            and (self.verifier.probability(values) < self.tuning.verifier_threshold)
-        )
+        return values is not None and self.verifier.probability(values) < self.tuning.verifier_threshold
 
     def _idf(self, token: str) -> float:
         bm25 = self.index.bm25

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.engine.evaluation import MAX_CHARS
 from bot.text import fold, folded_words
 
 MODEL_PATH = Path(__file__).with_name("verifier.json")
@@ -56,9 +57,9 @@ FEATURES = (
     "from_explainer",
 )
 
-# Past this length an answer is judged too long whatever it says (bot/engine/evaluation.py MAX_CHARS): such answers
-# are left out of the fit, and the length counts only up to it, so the verifier learns what answers say, not that.
-ANSWER_CHARS_CAP = 1500
+# Past the judged limit an answer is too long whatever it says: such answers are left out of the fit, and the length
+# counts only up to it, so the verifier learns what answers say, not that.
+ANSWER_CHARS_CAP = MAX_CHARS
 
 _YES_NO = re.compile(
     r"\b(khong|ko|k|hok|chua)\s*(a|vay|z|nhi|nhe|ad|ha)?\s*\??$|\bduoc khong\b|\bdc ko\b|\bphai khong\b"
