@@ -390,6 +390,7 @@ def _ablation(engine, items) -> None:
         "scope judged with places named": replace(base, placeless_scope=False),
         "targets answer 'now'": replace(base, now_not_target=False),
         "another document's answer kept": replace(base, named_document_check=False),
+        "national answers for a place": replace(base, local_figure_check=False),
         "no plan purpose section": replace(base, purpose_section=False),
         "particular occasions answered": replace(base, occasion_check=False),
         "plans only cited answered": replace(base, unheld_plan_check=False),

@@ -234,19 +234,24 @@ def locality_places(locality: str) -> list[str]:
 _QUESTION_END = r"(?:gi|nao|sao|dau|khong|ko|k|chua|nhieu|may|the|duoc|dc|roi|nhi|ha|j|ntn|bn|lau)"
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:da|vang|chao (?:ban|em|anh|chi|ad|admin|bot)|xin chao|alo|hello|hi)[\s,.!]+)*"
-    r"(?:(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop)(?: (?:oi|ui))[\s,.!]+)?"
+    r"(?:(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop|mn|moi nguoi|ca nha)(?: (?:oi|ui))[\s,.!]+)?"
     r"(?:(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
     r"|xin hoi|(?:em|toi|minh|con|chau|tui|t|e) (?:muon|can|dang can|can duoc) (?:hoi|biet)(?: la)?"
     r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*",
 )
 _TRAILING_PARTICLE = re.compile(
     r"(?:[\s,]+(?:a|ah|ak|ha|nhe|nha|nhen|hen|voi|di|nhi|ne|oi|ui|luon|giup (?:em|toi|minh|con|chau|voi)|"
-    r"voi a|gium|dum|ad|admin|shop|(?:em|toi|minh|con|chau) (?:voi|cam on|xin cam on)|"
+    r"voi a|gium|dum|ad|admin|shop|mn|moi nguoi|ca nha|(?:em|toi|minh|con|chau) (?:voi|cam on|xin cam on)|"
     r"cam on(?: (?:ban|ad|em|nhieu))?))+"
     r"[\s?.!…]*$"
 )
 _TYPED_VAY = re.compile(r"\S([\s,]+[vV]ậy(?:[\s,]+(?:ạ|hả|ta|à))?)[\s?.!…]*$")
 _TRAILING_VAY = re.compile(rf"\b{_QUESTION_END}([\s,]+(?:vay|the)(?:[\s,]+(?:a|ha|ta|ah))?)[\s?.!…]*$")
+# "ai ký vậy", "mục nào bấm vậy": a question word one or two words back; never "cho vay", "muốn vay", "khoản vay"
+_LATE_VAY = re.compile(
+    rf"\b(?:{_QUESTION_END}|ai)(?: (?!cho\b|muon\b|di\b|khoan\b|goi\b|the\b)\w+){{1,2}}"
+    r"([\s,]+vay(?:[\s,]+(?:a|ha|ta|ah))?)[\s?.!…]*$"
+)
 
 
 def strip_courtesy(text: str) -> str:
@@ -262,7 +267,8 @@ def strip_courtesy(text: str) -> str:
         start = lead.end()
     for _ in range(3):  # "là gì vậy ạ nhé": the particles come in any order
         tail = folded[start:end]
-        vay = _TRAILING_VAY.search(tail) or _TYPED_VAY.search(text[start:end])  # typed "vậy" is never "vay" (loan)
+        # typed "vậy" is never "vay" (loan)
+        vay = _TRAILING_VAY.search(tail) or _TYPED_VAY.search(text[start:end]) or _LATE_VAY.search(tail)
         cut = vay.start(1) if vay else (m.start() if (m := _TRAILING_PARTICLE.search(tail)) else 0)
         if not cut:
             break

@@ -90,6 +90,12 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("toi muon vay") == "toi muon vay"
     assert strip_courtesy("cho em vay tien") == "cho em vay tien"
     assert strip_courtesy("chuyen tien cho ai vay") == "chuyen tien cho ai vay"
+    # a question word one or two words back: "ai ký vậy", "mục nào bấm vậy"; never "cho vay", "muốn vay"
+    assert strip_courtesy("nq57 do co quan nao ban hanh, ai ky vay ad") == "nq57 do co quan nao ban hanh, ai ky"
+    assert strip_courtesy("vao muc nao bam vay a") == "vao muc nao bam"
+    assert strip_courtesy("co ai cho vay") == "co ai cho vay"
+    assert strip_courtesy("nq 66 ban hanh ngay nao vay mn") == "nq 66 ban hanh ngay nao"  # "mn": mọi người
+    assert strip_courtesy("nen tang nao muon vay") == "nen tang nao muon vay"
     # typed with its tone, "vậy" is only the particle, wherever it ends the question
     assert strip_courtesy("mấy nhóm nhiệm vụ giải pháp vậy ạ?") == "mấy nhóm nhiệm vụ giải pháp?"
     assert strip_courtesy("ngân hàng nào cho vay") == "ngân hàng nào cho vay"

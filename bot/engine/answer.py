@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.engine.answer_type import (
     LABELS,
+    NOT_SUBJECT,
     PURPOSE_ASK,
     STRONG,
     Kind,
@@ -76,7 +77,8 @@ _POINTS_BACK = re.compile(
 # What a plan itself is: its number, date or signer ("kế hoạch của xã mình số mấy, ký ngày nào, ai ký"), not
 # another plan it follows ("… căn cứ vào kế hoạch số mấy của tỉnh"). Folded, on the expanded question.
 _SIGNER = r"(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)"
-_ISSUED_WHEN = r"(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao)"  # "ký vào ngày nào"
+# "ký vào ngày nào", "ký ngày bao nhiêu tháng 4"
+_ISSUED_WHEN = r"(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao|ngay bao nhieu|ngay may)"
 _ASKS_SIGNER = re.compile(rf"\b{_SIGNER}\b")
 _ASKS_PLAN_IDENTITY = re.compile(
     r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
@@ -437,7 +439,7 @@ class AnswerEngine:
         picked = toks
         if focus is not None:  # the later ask's own words pick the sentences, when they name a subject
             own = content_tokens(self.retriever.analyzer.run(focus))
-            if set(own) - ask_words(focus):
+            if set(own) - NOT_SUBJECT:  # "ai ký": "ký" picks the signer's sentence; "ở đâu" picks nothing
                 picked = own
         text, used = self._compose(query, picked, hits, whole)
         if t.answer_type_check:
@@ -448,6 +450,10 @@ class AnswerEngine:
             text, used = checked
         if t.named_document_check and names_other_documents(query.expanded, text):
             # "nghị quyết 18 mà kế hoạch Cao Bằng nhắc tới ban hành ngày nào": an answer on another document
+            return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
+        if t.local_figure_check and self._national_for_local(query.text, text, used):
+            # "Điện Biên có bao nhiêu người học", "ai là trưởng ban chỉ đạo của tỉnh Điện Biên": a national figure
+            # or name is not the province's own
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
         if t.now_not_target and target_for_now(asking, text.partition("\n\nNguồn:")[0]):
             # "hiện giờ Việt Nam đứng thứ mấy về EGDI rồi": a 2030 target is not today's standing
@@ -567,11 +573,15 @@ class AnswerEngine:
         if guide is None:
             return text, used
         steps = [i for i in self._by_path[guide.path] if holds(Kind.MENU, query.text, self.index.chunks[i].text)]
-        scored = [(self._coverage(toks, self.index.chunks[i]), i) for i in steps]
-        scored = [(c, i) for c, i in scored if c >= self.tuning.min_coverage]
+        # judged on what the question is about ("vào mục" is in every step that quotes an item); ties (the guide's
+        # title counts for every step) go to the step closest to the question
+        subject = [t for t in toks if t not in ask_words(query.text)] or toks
+        dense = {h.index: h.dense for h in hits}
+        scored = [(self._coverage(subject, self.index.chunks[i]), dense.get(i, 0.0), i) for i in steps]
+        scored = [(c, d, i) for c, d, i in scored if c >= self.tuning.min_coverage]
         if not scored:
             return text, used
-        best = max(scored)[1]
+        best = max(scored)[2]
         hit = next((h for h in hits if h.index == best), None) or Hit(self.index.chunks[best], best, hits[0].dense)
         return self._compose(query, toks, [hit] + [h for h in hits if h.index != best])
 
@@ -607,6 +617,18 @@ class AnswerEngine:
         """The question is about the commune this installation serves ("xã mình", or its name)."""
         folded = fold(question)
         return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
+
+    def _national_for_local(self, question: str, answer: str, used: list[Chunk]) -> bool:
+        """A figure, date or name asked about a place a plan speaks of, answered from sections that are neither
+        that place's plan nor an FAQ and never name it."""
+        places = self.retriever.localities.named(question)
+        asks_who = bool(asked_kinds(question) & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
+        if not places or not (asked_kinds(question) & STRONG or asks_who):
+            return False
+        if any(c.kind in ("plan", "faq") for c in used):
+            return False
+        said = fold(" ".join([answer, *(w for c in used for w in [c.title, *c.heading_path])]))
+        return not any(re.search(rf"\b{re.escape(p)}\b", said) for p in places)
 
     def _names_a_place(self, question: str) -> bool:
         """The question names a commune or province a plan speaks of ("toàn tỉnh Điện Biên", "xã Tân Hội")."""
@@ -699,7 +721,7 @@ class AnswerEngine:
         if not total:
             return []
         titles = " ".join(w for c in chunks for w in [c.title, *c.heading_path])
-        context = folded_words(titles)
+        context = _words_spelled_out(titles)
         context_pairs = _folded_pairs(titles) if pairs else set()
         # (paragraph, sentence or row) in order; a sentence's neighbours in its paragraph count as its context
         rows = [
@@ -710,7 +732,7 @@ class AnswerEngine:
         for i, (paragraph, row) in enumerate(rows):
             # the sentences either side in the paragraph count too ("X được ký ngày …" before "Thủ tướng ký X")
             beside = " ".join(r for p, r in rows[max(0, i - 1) : i + 2] if p == paragraph)
-            have = context | folded_words(f"{lead} {beside}") | folded_words(spelled_out(f"{lead} {beside}"))
+            have = context | _words_spelled_out(f"{lead} {beside}")
             together = context_pairs | _folded_pairs(f"{lead} {beside}") if pairs else set()
             found = self._weight(toks, have) + sum(w for pair, w in pair_weight.items() if pair in together)
             if found >= share * total:
@@ -738,11 +760,11 @@ class AnswerEngine:
             return 0.0
         total = self._weight(toks)
         wordings = chunk.meta.get("questions", []) if chunk.kind == "faq" else []
-        context = folded_words(" ".join([chunk.title, *chunk.heading_path, *wordings]))
+        context = _words_spelled_out(" ".join([chunk.title, *chunk.heading_path, *wordings]))
         best = 0.0
         for unit in _units(chunk.text) or [""]:
             for row in unit.split("\n"):
-                words = folded_words(row) | folded_words(spelled_out(row))  # "UBND" holds "Ủy ban nhân dân"
+                words = _words_spelled_out(row)
                 best = max(best, self._weight(toks, context | words))
         return best / total
 
@@ -993,6 +1015,11 @@ def _chunks_by_path(index: KnowledgeIndex) -> dict[str, list[int]]:
     for i, c in enumerate(index.chunks):
         by_path.setdefault(c.path, []).append(i)
     return by_path
+
+
+def _words_spelled_out(text: str) -> set[str]:
+    """The folded words of a text with its abbreviations' full forms too: "MTTQVN" holds "Mặt trận Tổ quốc"."""
+    return folded_words(text) | folded_words(spelled_out(text))
 
 
 def _folded_pairs_list(text: str) -> list[tuple[str, str]]:

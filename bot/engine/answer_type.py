@@ -26,6 +26,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "place": "địa điểm",
     "account": "số tài khoản",
     "link": "địa chỉ trang web, đường link",
+    "email": "địa chỉ email",
     "menu": "mục cần chọn trên màn hình",
     "benefit": "khoản hỗ trợ, phụ cấp",
     "choice": "lựa chọn anh/chị hỏi",
@@ -44,6 +45,7 @@ class Kind(StrEnum):
     PLACE = "place"
     ACCOUNT = "account"  # a bank account number ("số tài khoản của xã là gì")
     LINK = "link"  # a web address or a link ("trang web … là trang nào", "xin link nhóm Zalo")
+    EMAIL = "email"  # an e-mail address ("email của trung tâm là gì")
     BENEFIT = "benefit"  # an allowance or support asked by name ("có được trả phụ cấp không")
     CHOICE = "choice"  # one of two things named at the end ("bắt đầu bằng PA hay PB"): the answer names one
     MENU = "menu"  # an item on a screen ("vào mục nào", "bấm nút gì"): the knowledge quotes it, “Tạo mới yêu cầu”
@@ -101,7 +103,7 @@ _ASKS = [
         Kind.DURATION,
         re.compile(
             # "ký ngày mấy tháng 3" asks a date: "mấy tháng" after "ngày" is not a duration
-            rf"\b(?:bao lau|(?:bao nhieu|bn) {_TIME_UNITS}|"
+            rf"\b(?:bao lau|(?<!ngay )(?:bao nhieu|bn) {_TIME_UNITS}|"  # "ký ngày bao nhiêu tháng 4": a date
             rf"(?<!ngay )may{_TOLD_TIME} (?:ngay|tuan|thang|nam|phut|tieng|buoi)|"
             r"mat may gio|"
             r"trong bao lau|sau bao lau)\b"
@@ -128,7 +130,8 @@ _ASKS = [
         Kind.PLACE,
         re.compile(
             r"\b(?:o dau|cho nao|noi nao|dia chi|den dau|tai dau|dia diem|o cho nao|phong nao|tang may|"
-            r"(?:o|tai) (?:ban|thon|xom|lang|xa|phuong|nha van hoa|diem) nao)\b"
+            r"(?:o|tai) (?:nha van hoa|diem) nao|(?:o|tai|xuong|den|ve|len|vao) ban nao"
+            r"|(?:thon|xom|ap|lang|xa|phuong) nao)\b"
         ),
     ),
     (
@@ -147,6 +150,13 @@ _ASKS = [
         ),
     ),
     (
+        Kind.EMAIL,
+        re.compile(
+            r"\b(?:email|e mail|mail|gmail|thu dien tu|hop thu)\b(?:\s+\w+){0,10}\s+(?:la gi|la dia chi nao|nao|gi|j)\b"
+            r"|\b(?:xin|cho)\b(?:\s+\w+){0,3}\s+(?:email|e mail|mail|gmail|dia chi thu)\b"
+        ),
+    ),
+    (
         Kind.BENEFIT,  # "thành viên tổ có được trả phụ cấp không", "học có được hỗ trợ tiền đi lại không"
         re.compile(rf"\b{_BENEFIT}\b.*\b(?:khong|ko|k|chua|bao nhieu|bn)\b"),
     ),
@@ -162,7 +172,9 @@ _NOT_UNITS = frozenset(
     "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
     "trieu".split()
 )
-_COUNT_ASK = re.compile(rf"\b(?:bao nhieu|bn|may){_TOLD_TIME}\s+(%|phan tram|ty le|\w+(?: \w+)?)")
+# "máy tính", "máy cảm ứng", typed without marks: a machine, not "mấy" (how many)
+_MACHINE = r"(?! (?:tinh|cam ung|atm|quet|bay|cay|gat|lanh|giat|moc|say|xay|pos)\b)"
+_COUNT_ASK = re.compile(rf"\b(?:bao nhieu|bn|may{_MACHINE}){_TOLD_TIME}\s+(%|phan tram|ty le|\w+(?: \w+)?)")
 
 _PHONE = re.compile(r"(?<![\d/.,])(?:\+?84|0)?\d(?:[ .]?\d){2,11}(?![\d/%]|\.\d)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -195,11 +207,25 @@ _TITLED_NAME = re.compile(
     rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset(
-    {"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice", "link"}
+    {"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice", "link", "email"}
 )
+# "Thôn nào ở Bình Giang đã có màn hình LED", "xã nào ở Cao Bằng đã dùng chatbot": one named by its name. Folded
+# word -> how the answer writes it before the name.
+_LOCALITY_WORDS = {
+    "ban": "[Bb]ản",
+    "thon": "[Tt]hôn",
+    "xom": "[Xx]óm",
+    "ap": "[Ấấ]p",
+    "lang": "[Ll]àng",
+    "xa": "[Xx]ã",
+    "phuong": "[Pp]hường",
+}
+# "bản" only after a verb of going or "ở": folded, "ban nào" is also a board ("ban nào của tỉnh ủy"), "cơ bản nào"
+_WHICH_LOCALITY = re.compile(r"\b(?:(?:o|tai|xuong|den|ve|len|vao) (ban)|(thon|xom|ap|lang|xa|phuong)) nao\b")
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -216,21 +242,33 @@ _DAY = re.compile(
 
 # Words that say how or who asks, not what about ("mất mấy ngày thì xong vậy", "xã ta"): left out when checking
 # that a date or number stands next to the subject of the question.
-_NOT_SUBJECT = frozenset(
+NOT_SUBJECT = frozenset(
     "may bao nhieu bn nao gi dau khi luc lau mat xong het vay a ah ak ha nhe nha nhi oi minh ta em anh chi toi tui "
     "ad ban co khong ko k duoc dc la thi phai can do".split()  # "do ai ký": by whom
 )
 
 
+# "tháng nào cũng", "ở đâu cũng", "bao giờ cũng": every month, anywhere, always, not an ask
+_EVERY = re.compile(r"\b(?:nao|dau|gio)\b(?=(?: \w+){0,2} cung\b)")
+
+
+def _asking(question: str) -> str:
+    """The folded question as the ask patterns read it: "X nào cũng" (every X) and "máy" (a machine) ask for
+    nothing."""
+    typed = re.sub(r"\b[Mm]áy\b", "thiết bị", nfc(question))  # "máy" typed with its mark is a machine
+    return _EVERY.sub("ca", fold(typed))
+
+
 def ask_words(question: str) -> set[str]:
     """The question's folded words that ask (ngày nào, bao nhiêu phần trăm, ở đâu…) or only carry courtesy."""
-    q = fold(question)
+    q = _asking(question)
     spans: list[tuple[int, int]] = []
     for kind, pattern in _ASKS:
         if kind not in (
             Kind.PHONE,
             Kind.ACCOUNT,
             Kind.LINK,
+            Kind.EMAIL,
             Kind.BENEFIT,
             Kind.CHOICE,
         ):  # these span the whole question
@@ -241,7 +279,7 @@ def ask_words(question: str) -> set[str]:
     # a word that asks here may name the subject elsewhere: "ngày" of "Ngày hội … vào ngày nào" stays a subject word
     outside = {m.group() for m in re.finditer(r"\w+", q) if not any(a <= m.start() < b for a, b in spans)}
     inside = {m.group() for m in re.finditer(r"\w+", q) if any(a <= m.start() < b for a, b in spans)}
-    return set(_NOT_SUBJECT) | (inside - outside)
+    return set(NOT_SUBJECT) | (inside - outside)
 
 
 def _unit_kind(unit: str) -> tuple[Kind | None, str]:
@@ -263,10 +301,12 @@ def _unit_kind(unit: str) -> tuple[Kind | None, str]:
 
 def asked_kinds(question: str) -> set[Kind]:
     """The kinds of thing the question asks for (empty: nothing checkable, e.g. "là gì", "làm thế nào")."""
-    q = fold(question)
+    q = _asking(question)
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
     if Kind.MENU in kinds and has_diacritics(question) and not re.search(r"\b(?:mục|nút|chức năng|tab|ô)\b", question):
         kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
+    if Kind.EMAIL in kinds:
+        kinds.discard(Kind.PLACE)  # "địa chỉ email": an address to write to, not a place to go
     if Kind.MONEY in kinds and re.search(r"\b(?:giam|tiet kiem|cat giam)\b", q):
         kinds = (kinds - {Kind.MONEY}) | {Kind.COUNT}  # "giảm chi phí được bao nhiêu": a share or a sum
     if re.search(r"\bsở nào\b", nfc(question).lower()):
@@ -339,7 +379,7 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
         named = set(re.findall(r"\d+", question))
         named |= {m.group(1) or m.group(2) for m in _DOCUMENT_NUMBER.finditer(fold(known))}
         return any((m.group(1) or m.group(2)) not in named for m in _DOCUMENT_NUMBER.finditer(folded))
-    units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(fold(question))) if kind is Kind.COUNT]
+    units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(_asking(question))) if kind is Kind.COUNT]
     if not units:
         return bool(re.search(r"\d", folded))
     for unit in units:
@@ -347,8 +387,10 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
             return True
         if unit != "%" and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
-        if unit in _PEOPLE_UNITS and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}nguoi\b", folded):
-            return True  # "mấy nhà nghiên cứu", "bao nhiêu cán bộ": "12 người"
+        if (unit in _PEOPLE_UNITS or unit == "nguoi") and re.search(
+            rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}(?:nguoi|thanh vien)\b", folded
+        ):
+            return True  # "mấy nhà nghiên cứu", "bao nhiêu cán bộ": "12 người"; "mấy người": "10 thành viên"
     return False
 
 
@@ -394,6 +436,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return _holds_count(question, folded, known)
     if kind is Kind.LINK:
         return bool(_LINK.search(folded))
+    if kind is Kind.EMAIL:
+        return bool(_EMAIL.search(folded))
     if kind is Kind.MENU:
         return bool(_QUOTED_LABEL.search(answer))
     if kind is Kind.CHOICE:
@@ -405,6 +449,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
+    if m := _WHICH_LOCALITY.search(fold(question)):  # "thôn nào", "xã nào": a hamlet or commune by its name
+        return bool(re.search(rf"\b{_LOCALITY_WORDS[m.group(1) or m.group(2)]}\s+[{UPPER_LETTERS}]", answer))
     return bool(_PLACE.search(folded))  # Kind.PLACE
 
 

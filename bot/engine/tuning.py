@@ -43,6 +43,8 @@ class Tuning:
     # covers at least this share of the question's words, and more than the best section (0 = same document only)
     purpose_section: bool = True  # "kế hoạch … để làm gì": that plan's "Mục đích" section is a candidate
     named_document_check: bool = True  # asked about "nghị quyết 18", an answer that never says 18 is refused
+    local_figure_check: bool = True  # a figure, date or name asked about a named province or commune is not
+    # answered from national sections that never name it
     now_not_target: bool = True  # "hiện giờ … đứng thứ mấy rồi" is not answered by a target for 2030
     placeless_scope: bool = True  # judge scope again with the places named cut out ("mai Mường Mùn có mưa không")
     next_step: bool = True  # "… rồi, giờ làm gì tiếp": the guide's step after the one described

@@ -499,3 +499,16 @@ def test_a_long_story_is_judged_by_the_weight_its_ask_shares(engine):
     assert not variant(engine, story_weight=0.0).ask(story).answered
     a = variant(engine).ask(story)
     assert a.answered and "10 triệu" in a.text and "khuôn mặt" in a.text, a.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ai là trưởng ban chỉ đạo về KHCN, ĐMST và CĐS của tỉnh Điện Biên?",
+        "dien bien co bao nhieu nguoi hoc tren nen tang bdhvs roi",
+    ],
+)
+def test_a_provinces_own_figure_is_not_answered_by_a_national_one(home_engine, question):
+    assert not variant(home_engine).ask(question).answered
+    # with the check off, a national section answers: the Central Steering Committee, the movement in general
+    assert variant(home_engine, local_figure_check=False).ask(question).answered

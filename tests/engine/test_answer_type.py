@@ -119,6 +119,36 @@ def test_people_are_counted_in_nguoi():
     question = "nq57 dat muc tieu may nha nghien cuu tren 1 van dan"
     assert missing_kinds(question, "đạt 12 người trên 1 vạn dân vào năm 2030") == set()
     assert missing_kinds(question, "đạt 2% GDP vào năm 2030") == {Kind.COUNT}
+    # "mấy người" is answered by members counted as such
+    assert missing_kinds("tổ ở thôn tối đa mấy người", "tổ ở thôn không quá 5 thành viên") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        # "X nào cũng", "ở đâu cũng", "bao giờ cũng": every X, anywhere, always
+        ("Có cách nào để tiền điện tháng nào cũng tự trừ vào tài khoản không", set()),
+        ("ngay nao cung phai mo app a", set()),
+        ("ở đâu cũng làm được không", set()),
+        ("tiền điện tháng nào phải đóng", {Kind.DATE}),
+        ("bao giờ có kết quả", {Kind.DATE}),
+        # "máy": a machine; without marks, "máy tính", "máy cảm ứng" are machines too
+        ("Làm khai sinh trên điện thoại được không hay phải lên máy tính", set()),
+        ("lop bdhvs co day cach cam may cam ung ko", set()),
+        ("gồm mấy người", {Kind.COUNT}),
+        ("co may buoc", {Kind.COUNT}),
+    ],
+)
+def test_words_that_ask_nothing_here(question, kinds):
+    assert asked_kinds(question) == kinds
+
+
+def test_an_email_is_answered_by_an_address():
+    question = "Email của Trung tâm Dịch vụ tổng hợp xã ta là gì?"
+    assert asked_kinds(question) == {Kind.EMAIL}
+    assert asked_kinds("cho xin dia chi mail cua to") == {Kind.EMAIL}  # an address to write to, not a place
+    assert missing_kinds(question, "Trung tâm xây dựng kế hoạch tuyên truyền hằng tháng.") == {Kind.EMAIL}
+    assert missing_kinds(question, "Thư gửi về ttdvth@example.gov.vn.") == set()
 
 
 def test_how_often_is_answered_by_a_frequency():
@@ -389,3 +419,14 @@ def test_a_time_told_is_not_asked(question, kinds):
 
 def test_the_step_after_one_done_is_asked_however_the_ask_ends():
     assert asks_next_step("e vua nhap otp kich hoat vneid xong, buoc sau no bat tao mk hay nhung gi nua")
+
+
+def test_which_hamlet_or_commune_is_answered_by_one_named():
+    question = "Thôn nào ở Bình Giang đã có màn hình LED tuyên truyền?"
+    assert asked_kinds(question) == {Kind.PLACE}
+    assert missing_kinds(question, "Dùng màn hình LED tại trụ sở các cơ quan, khu dân cư tập trung.") == {Kind.PLACE}
+    assert missing_kinds(question, "Thôn Đông Hạ đã lắp màn hình LED.") == set()
+    assert asked_kinds("Tuần này tổ xuống bản nào hướng dẫn cài VNeID?") == {Kind.PLACE}
+    # folded, "ban nào" is also a board, and "cơ bản nào" is "basic"
+    assert asked_kinds("to cong nghe so huong dan nhung ky nang so co ban nao") == set()
+    assert asked_kinds("o cao bang ban nao cua tinh uy duoc de nghi dinh huong bao chi") == set()
