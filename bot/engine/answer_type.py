@@ -138,7 +138,7 @@ _ASKS = [
         Kind.ACCOUNT,
         re.compile(
             r"\b(?:so tai khoan|stk)\b(?:\s+\w+){0,8}\s+(?:la gi|la so nao|la so may|nao|bao nhieu|so may)\b"
-            r"|\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?:so tai khoan|stk)\b"
+            r"|\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?<!mot )(?:so tai khoan|stk)\b"  # "gửi mỗi đứa một số tài khoản"
         ),
     ),
     (

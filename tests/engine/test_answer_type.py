@@ -430,3 +430,8 @@ def test_which_hamlet_or_commune_is_answered_by_one_named():
     # folded, "ban nào" is also a board, and "cơ bản nào" is "basic"
     assert asked_kinds("to cong nghe so huong dan nhung ky nang so co ban nao") == set()
     assert asked_kinds("o cao bang ban nao cua tinh uy duoc de nghi dinh huong bao chi") == set()
+
+
+def test_an_account_told_is_not_an_account_asked():
+    assert asked_kinds("cho xin so tai khoan cua xa") == {Kind.ACCOUNT}
+    assert Kind.ACCOUNT not in asked_kinds("Trường gửi mỗi đứa một số tài khoản riêng để đóng học phí, vậy là sao")
