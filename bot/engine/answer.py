@@ -78,12 +78,16 @@ _POINTS_BACK = re.compile(
 # another plan it follows ("… căn cứ vào kế hoạch số mấy của tỉnh"). Folded, on the expanded question.
 _SIGNER = r"(?:ai ky|nguoi ky|ky boi ai|do ai ky|ai la nguoi ky)"
 # "ký vào ngày nào", "ký ngày bao nhiêu tháng 4"
-_ISSUED_WHEN = r"(?:ban hanh|ky|ra)\b(?: \w+){0,3} (?:ngay nao|khi nao|bao gio|hom nao|ngay bao nhieu|ngay may)"
+_ISSUED_WHEN = (
+    r"(?:ban hanh|ky|ra)\b(?: \w+){0,3} "
+    r"(?:ngay nao|khi nao|bao gio|hom nao|ngay bao nhieu|ngay may|thang may|thang nao)"
+)
 _ASKS_SIGNER = re.compile(rf"\b{_SIGNER}\b")
 _ASKS_PLAN_IDENTITY = re.compile(
     r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
     rf"(?=.*\bke hoach\b).*\b(?:so may|so bao nhieu|so hieu|{_ISSUED_WHEN}|ngay nao (?:ky|ban hanh)|{_SIGNER})\b"
 )
+_ASKS_PLAN_NUMBER = re.compile(r"\b(?:so may|so bao nhieu|so hieu)\b")
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
 _ASKS_ISSUE_DATE = re.compile(rf"\bke hoach\b.*\b{_ISSUED_WHEN}\b")
 
@@ -424,6 +428,10 @@ class AnswerEngine:
                 text = self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0]
                 if t.named_document_check and names_other_documents(query.expanded, text):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "nghị quyết 18 mà KH 209 nhắc tới"
+                if Kind.DATE in missing_kinds(query.text, text, asked_kinds(query.text) & {Kind.DATE}):
+                    return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "ký ngày nào": known to the month only
+                if _ASKS_PLAN_NUMBER.search(asking) and not identity.meta.get("number"):
+                    return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "số mấy": a plan without a number
                 return Answer(
                     q=question,
                     answered=True,

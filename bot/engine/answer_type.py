@@ -370,6 +370,11 @@ def names_other_documents(question: str, answer: str) -> set[str]:
 _PEOPLE_UNITS = frozenset({"nha", "can", "thanh", "hoc", "giao", "dang", "hoi", "chuyen", "cong"})
 
 
+# A thing counted under another name: "bao nhiêu lượt" is answered in "giao dịch" or "lần". Folded first syllable
+# of the unit asked -> the words the answer may count it in.
+_SAME_UNITS = {"luot": "giao dich|lan", "lan": "luot", "giao": "luot", "buoi": "lop|khoa", "lop": "buoi|khoa"}
+
+
 def _holds_count(question: str, folded: str, known: str = "") -> bool:
     """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
     when the question names no unit ("quyết định số mấy")."""
@@ -387,6 +392,9 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
             return True
         if unit != "%" and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
+        same = _SAME_UNITS.get(unit, "")
+        if same and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}(?:{same})\b", folded):
+            return True  # "bao nhiêu lượt": "3,6 tỷ giao dịch"
         if (unit in _PEOPLE_UNITS or unit == "nguoi") and re.search(
             rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}(?:nguoi|thanh vien)\b", folded
         ):

@@ -384,14 +384,22 @@ def identity_chunk(chunks: list[Chunk]) -> Chunk | None:
     """The number, date, issuer and signer of one document, as a section built from its front matter and its
     "Người ký:" line ("Kế hoạch … có số hiệu 01/KH-UBND, ban hành ngày 14/7/2025, của UBND xã Mường Mùn. Người ký:
     …"): what "kế hoạch của xã mình số mấy, ký ngày nào" asks. Not indexed, so it never competes with the sections
-    in retrieval. None when the front matter has no number."""
-    if not chunks or not (number := _as_text(chunks[0].meta.get("number") or "").strip()):
+    in retrieval. A date known only to the month is said as such ("ban hành tháng 3/2026"). None when the front
+    matter has neither a number nor a date."""
+    if not chunks:
         return None
     first = chunks[0]
-    line = f"{first.title} có số hiệu {number}"
+    number = _as_text(first.meta.get("number") or "").strip()
     issued = _as_text(first.meta.get("issued") or "").strip()
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", issued):
-        line += f", ban hành ngày {int(m.group(3))}/{int(m.group(2))}/{m.group(1)}"
+    day = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", issued)
+    month = re.fullmatch(r"(\d{4})-(\d{2})", issued)
+    if not number and not (day or month):
+        return None
+    line = f"{first.title} có số hiệu {number}" if number else first.title
+    if day:
+        line += f", ban hành ngày {int(day.group(3))}/{int(day.group(2))}/{day.group(1)}"
+    elif month:
+        line += f", ban hành tháng {int(month.group(2))}/{month.group(1)}"
     if issuer := _as_text(first.meta.get("issuer") or "").strip():
         line += f", của {issuer}"
     line += "."

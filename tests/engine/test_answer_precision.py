@@ -512,3 +512,13 @@ def test_a_provinces_own_figure_is_not_answered_by_a_national_one(home_engine, q
     assert not variant(home_engine).ask(question).answered
     # with the check off, a national section answers: the Central Steering Committee, the movement in general
     assert variant(home_engine, local_figure_check=False).ask(question).answered
+
+
+def test_a_plan_dated_to_the_month_answers_the_month_not_a_day_or_a_number(home_engine):
+    month = home_engine.ask("Kế hoạch tuyên truyền NQ57 của Bình Giang được ban hành tháng mấy?")
+    assert month.answered and "tháng 3/2026" in month.text
+    for question in [
+        "Kế hoạch tuyên truyền NQ57 của Bình Giang ban hành ngày nào?",  # the day is not in the plan
+        "Kế hoạch tuyên truyền NQ57 năm 2026 của xã Bình Giang số mấy vậy ạ?",  # nor a number
+    ]:
+        assert not home_engine.ask(question).answered, question

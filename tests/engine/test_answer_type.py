@@ -435,3 +435,9 @@ def test_which_hamlet_or_commune_is_answered_by_one_named():
 def test_an_account_told_is_not_an_account_asked():
     assert asked_kinds("cho xin so tai khoan cua xa") == {Kind.ACCOUNT}
     assert Kind.ACCOUNT not in asked_kinds("Trường gửi mỗi đứa một số tài khoản riêng để đóng học phí, vậy là sao")
+
+
+def test_a_count_may_be_said_in_another_unit():
+    question = "10 tháng đầu năm 2025 có bao nhiêu lượt chuyển tiền bằng VietQR"
+    assert missing_kinds(question, "10 tháng đầu năm 2025 có 3,6 tỷ giao dịch chuyển tiền VietQR.") == set()
+    assert missing_kinds(question, "VietQR ra mắt năm 2021.") == {Kind.COUNT}

@@ -148,6 +148,9 @@ def test_a_numbered_documents_identity_is_built_from_its_front_matter_and_signat
     undated = identity_chunk(chunk_document(parse_document(head + 'number: "5/KH"\n---\nNội dung.\n', "p.md")))
     assert undated is not None and undated.text == "Kế hoạch thử có số hiệu 5/KH, của UBND xã Thử."
     assert identity_chunk(chunk_document(parse_document(head + "---\nMở đầu.\n", "p.md"))) is None
+    # no number, a date known to the month: said as such
+    monthly = identity_chunk(chunk_document(parse_document(head + "issued: 2026-03\n---\nNội dung.\n", "p.md")))
+    assert monthly is not None and monthly.text == "Kế hoạch thử, ban hành tháng 3/2026, của UBND xã Thử."
 
 
 def test_long_sections_are_split_and_keep_their_path():
