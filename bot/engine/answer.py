@@ -83,11 +83,12 @@ _ISSUED_WHEN = (
     r"(?:ngay nao|khi nao|bao gio|hom nao|ngay bao nhieu|ngay may|thang may|thang nao)"
 )
 _ASKS_SIGNER = re.compile(rf"\b{_SIGNER}\b")
+_NUMBER_ASKED = r"(?:so may|so bao nhieu|so hieu)"
 _ASKS_PLAN_IDENTITY = re.compile(
     r"^(?!.*\b(?:can cu|dua tren|dua vao|thuc hien ke hoach|theo ke hoach|lam theo|trien khai ke hoach)\b)"
-    rf"(?=.*\bke hoach\b).*\b(?:so may|so bao nhieu|so hieu|{_ISSUED_WHEN}|ngay nao (?:ky|ban hanh)|{_SIGNER})\b"
+    rf"(?=.*\bke hoach\b).*\b(?:{_NUMBER_ASKED}|{_ISSUED_WHEN}|ngay nao (?:ky|ban hanh)|{_SIGNER})\b"
 )
-_ASKS_PLAN_NUMBER = re.compile(r"\b(?:so may|so bao nhieu|so hieu)\b")
+_ASKS_PLAN_NUMBER = re.compile(rf"\b{_NUMBER_ASKED}\b")
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
 _ASKS_ISSUE_DATE = re.compile(rf"\bke hoach\b.*\b{_ISSUED_WHEN}\b")
 
@@ -630,8 +631,9 @@ class AnswerEngine:
         """A figure, date or name asked about a place a plan speaks of, answered from sections that are neither
         that place's plan nor an FAQ and never name it."""
         places = self.retriever.localities.named(question)
-        asks_who = bool(asked_kinds(question) & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
-        if not places or not (asked_kinds(question) & STRONG or asks_who):
+        asked = asked_kinds(question)
+        asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
+        if not places or not (asked & STRONG or asks_who):
             return False
         if any(c.kind in ("plan", "faq") for c in used):
             return False

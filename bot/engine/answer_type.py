@@ -372,7 +372,7 @@ _PEOPLE_UNITS = frozenset({"nha", "can", "thanh", "hoc", "giao", "dang", "hoi", 
 
 # A thing counted under another name: "bao nhiêu lượt" is answered in "giao dịch" or "lần". Folded first syllable
 # of the unit asked -> the words the answer may count it in.
-_SAME_UNITS = {"luot": "giao dich|lan", "lan": "luot", "giao": "luot", "buoi": "lop|khoa", "lop": "buoi|khoa"}
+_SAME_UNITS = {"luot": "giao dich|lan", "lan": "luot", "buoi": "lop|khoa", "lop": "buoi|khoa"}
 
 
 def _holds_count(question: str, folded: str, known: str = "") -> bool:
@@ -457,7 +457,7 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
-    if m := _WHICH_LOCALITY.search(fold(question)):  # "thôn nào", "xã nào": a hamlet or commune by its name
+    if m := _WHICH_LOCALITY.search(_asking(question)):  # "thôn nào", "xã nào": a hamlet or commune by its name
         return bool(re.search(rf"\b{_LOCALITY_WORDS[m.group(1) or m.group(2)]}\s+[{UPPER_LETTERS}]", answer))
     return bool(_PLACE.search(folded))  # Kind.PLACE
 
