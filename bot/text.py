@@ -280,7 +280,7 @@ def strip_courtesy(text: str) -> str:
     return core + question_mark
 
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
+EMAIL_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@((?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,})")
 _TIME = re.compile(r"(?<!\d)\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?(?!\d)")
 _DIGITS = re.compile(r"\d+")
 # Between two digit groups of one number: spaces, or one ".", "," (no space after it: "2024, 2025" is a list), "-",
@@ -411,7 +411,7 @@ def mask_personal_numbers(text: str) -> str:
     Every digit of an identifier but the last two becomes "*" (so staff can still tell two numbers apart); an
     e-mail address keeps only its domain ("***@gmail.com"). Years, dates, amounts and short numbers stay.
     """
-    text = _EMAIL.sub(r"***@\1", nfc(text))
+    text = EMAIL_ADDRESS.sub(r"***@\1", nfc(text))
     out: list[str] = []
     pos = 0
     for chain in _chains(text):

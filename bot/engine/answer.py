@@ -416,6 +416,7 @@ class AnswerEngine:
         if found.asks_home and not self.retriever.localities.home_known:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
         asking = fold(expand_abbreviations(focus)) if focus else fold(query.expanded)  # a later ask: its own words
+        asked = asked_kinds(query.text)  # read once, for every check below
         if t.plan_identity and _ASKS_PLAN_IDENTITY.search(asking):
             # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the plan's own number-and-date section, or the team
             plan = self.retriever.localities.plan_asked(query.text, found.asks_home)
@@ -429,7 +430,7 @@ class AnswerEngine:
                 text = self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0]
                 if t.named_document_check and names_other_documents(query.expanded, text):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "nghị quyết 18 mà KH 209 nhắc tới"
-                if Kind.DATE in missing_kinds(query.text, text, asked_kinds(query.text) & {Kind.DATE}):
+                if Kind.DATE in missing_kinds(query.text, text, asked & {Kind.DATE}):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "ký ngày nào": known to the month only
                 if _ASKS_PLAN_NUMBER.search(asking) and not identity.meta.get("number"):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "số mấy": a plan without a number
@@ -452,7 +453,7 @@ class AnswerEngine:
                 picked = own
         text, used = self._compose(query, picked, hits, whole)
         if t.answer_type_check:
-            checked = self._holding_what_was_asked(query, toks, hits, coverage, text, used)
+            checked = self._holding_what_was_asked(query, toks, asked, hits, coverage, text, used)
             if checked is None:
                 # The sections share words with the question but not what it asks for (a date, a phone…).
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
@@ -460,7 +461,7 @@ class AnswerEngine:
         if t.named_document_check and names_other_documents(query.expanded, text):
             # "nghị quyết 18 mà kế hoạch Cao Bằng nhắc tới ban hành ngày nào": an answer on another document
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
-        if t.local_figure_check and self._national_for_local(query.text, text, used):
+        if t.local_figure_check and self._national_for_local(query.text, asked, text, used):
             # "Điện Biên có bao nhiêu người học", "ai là trưởng ban chỉ đạo của tỉnh Điện Biên": a national figure
             # or name is not the province's own
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
@@ -479,26 +480,32 @@ class AnswerEngine:
         )
 
     def _holding_what_was_asked(
-        self, query: Query, toks: list[str], hits: list[Hit], coverage: float, text: str, used: list[Chunk]
+        self,
+        query: Query,
+        toks: list[str],
+        asked: set[Kind],
+        hits: list[Hit],
+        coverage: float,
+        text: str,
+        used: list[Chunk],
     ) -> tuple[str, list[Chunk]] | None:
         """The composed answer if it holds what the question asks for (a date, a phone number, a sum…); else the
         answer from another section of the same document that passes the gate and holds it (the number of days
         is in a guide's step, not its introduction); None when none does. When only a weaker part (a place, a
         body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
-        asked = asked_kinds(query.text)
         t = self.tuning
+        asking = ask_words(query.text)
+        subject = [tok for tok in toks if tok not in asking]
         if Kind.MENU in asked:
             # "vào mục nào": the step of the same document that quotes the screen's items (“Tạo mới yêu cầu”);
             # looked for, never required, since a guide does not name every item on every screen
             asked = asked - {Kind.MENU}
             if t.menu_step and not holds(Kind.MENU, query.text, text):
-                text, used = self._step_quoting_an_item(query, toks, hits, text, used)
+                text, used = self._step_quoting_an_item(query, toks, subject or toks, hits, text, used)
         years = named_years(query.text) if t.year_check else set()
         if not asked and not years:
             return text, used
         strong = {k for k in asked if k in STRONG}
-        asking = ask_words(query.text)
-        subject = [tok for tok in toks if tok not in asking]
         pairs = [p for p in _folded_pairs_list(query.dense_texts[0]) if set(p) <= set(subject)] if t.near_pairs else []
         wait = asks_wait(query.text)  # "bao giờ … nhận được": read once, not for every candidate answer
 
@@ -574,7 +581,7 @@ class AnswerEngine:
         return f"{heading}{best}\n\n{chunk_source_line(chunk)}"
 
     def _step_quoting_an_item(
-        self, query: Query, toks: list[str], hits: list[Hit], text: str, used: list[Chunk]
+        self, query: Query, toks: list[str], subject: list[str], hits: list[Hit], text: str, used: list[Chunk]
     ) -> tuple[str, list[Chunk]]:
         """Among the steps of the guide answering that quote an item on a screen, the one covering the question
         best, composed as the answer; the answer as it was when none covers enough of the question."""
@@ -582,9 +589,8 @@ class AnswerEngine:
         if guide is None:
             return text, used
         steps = [i for i in self._by_path[guide.path] if holds(Kind.MENU, query.text, self.index.chunks[i].text)]
-        # judged on what the question is about ("vào mục" is in every step that quotes an item); ties (the guide's
-        # title counts for every step) go to the step closest to the question
-        subject = [t for t in toks if t not in ask_words(query.text)] or toks
+        # judged on what the question is about (`subject`: "vào mục" is in every step that quotes an item); ties
+        # (the guide's title counts for every step) go to the step closest to the question
         dense = {h.index: h.dense for h in hits}
         scored = [(self._coverage(subject, self.index.chunks[i]), dense.get(i, 0.0), i) for i in steps]
         scored = [(c, d, i) for c, d, i in scored if c >= self.tuning.min_coverage]
@@ -627,11 +633,10 @@ class AnswerEngine:
         folded = fold(question)
         return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
 
-    def _national_for_local(self, question: str, answer: str, used: list[Chunk]) -> bool:
+    def _national_for_local(self, question: str, asked: set[Kind], answer: str, used: list[Chunk]) -> bool:
         """A figure, date or name asked about a place a plan speaks of, answered from sections that are neither
         that place's plan nor an FAQ and never name it."""
         places = self.retriever.localities.named(question)
-        asked = asked_kinds(question)
         asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
         if not places or not (asked & STRONG or asks_who):
             return False

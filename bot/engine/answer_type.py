@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from bot.text import UPPER_LETTERS, fold, has_diacritics, nfc
+from bot.text import EMAIL_ADDRESS, UPPER_LETTERS, fold, has_diacritics, nfc
 
 LABELS = {  # what was asked, as the answer names it when the knowledge lacks that part
     "phone": "số điện thoại",
@@ -207,7 +207,6 @@ _TITLED_NAME = re.compile(
     rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset(
@@ -445,7 +444,7 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
     if kind is Kind.LINK:
         return bool(_LINK.search(folded))
     if kind is Kind.EMAIL:
-        return bool(_EMAIL.search(folded))
+        return bool(EMAIL_ADDRESS.search(folded))
     if kind is Kind.MENU:
         return bool(_QUOTED_LABEL.search(answer))
     if kind is Kind.CHOICE:
