@@ -174,8 +174,11 @@ SECRET = (
     r"|mat khau|mat ma|so the|thong tin the|(?:3|ba) so (?:mat )?sau|ma so bi mat"
     r"|ma(?: so)?(?: \w+){0,3} (?:gui|ve|nhan duoc)(?: \w+){0,2} (?:dien thoai|may|tin nhan)"
     r"|(?:\d|sau|6) (?:chu )?so (?:vua )?(?:gui|nhan|ve)"
-    r"|(?:video|clip|anh) (?:quay )?(?:khuon )?mat|quay (?:video |clip )?(?:khuon )?mat|sinh trac hoc)\b"
+    r"|(?:video|clip|anh) (?:quay )?(?:khuon )?mat|quay (?:video |clip )?(?:khuon )?mat|sinh trac hoc"
+    r"|anh (?:chup )?(?:\w+ ){0,2}(?:can cuoc|chung minh nhan dan|cmnd|the can cuoc))\b"
 )
+# The resident, as the one told to do something: "bảo em …", "bắt mẹ tôi …".
+_RESIDENT = r"(?:em|toi|minh|chau|con|me|bo|ba|ong|anh|chi|co|chu|bac|di|cau)(?: (?:toi|em|minh))?"
 GIVE = _any(r"doc", r"dua", r"cung cap", r"cho biet", r"chup", r"chia se", r"khai", r"dien", r"go", r"gui", r"bao")
 MONEY_OUT = _any(
     r"chuyen tien",
@@ -188,7 +191,8 @@ MONEY_OUT = _any(
     r"nop tien",
     r"nap tien",
     r"nap \d+\w*",
-    r"nap (?:them|vao)",
+    r"nap (?:them|vao|truoc)",
+    r"(?:dong|nop|gui|tra) \d+(?:[.,]\d+)? ?(?:trieu|tram|nghin|ngan|k|ty|tr)",  # "đóng 8 triệu phí", "nộp 300k"
     r"dong tien",
     r"dat coc",
     r"tien coc",
@@ -226,6 +230,7 @@ DEMAND = (
         r"cat dien",
         r"no tien dien",
         r"no cuoc",
+        r"no thue",  # "xưng cán bộ thuế gọi, bảo nợ thuế đất phải nộp ngay"
         r"nop phi",
         r"dong phi",
         r"goi lai (?:so|cho so|vao so|den so|theo so) \+?\d+",  # "bảo em gọi lại số 069… để trình báo"
@@ -289,6 +294,8 @@ PRIZE = _any(
     r"nhan hang",
     r"hang (?:quoc te|tu nuoc ngoai)",
     r"trung (?:xe|dien thoai|iphone|tien|sh)",
+    r"hua (?:\w+ ){0,2}gui qua",  # "ông ấy hứa gửi quà": a parcel held until a fee is paid ("gửi qua Zalo" is not)
+    r"qua tu nuoc ngoai",
 )
 LOAN = _any(
     r"khoan vay",
@@ -417,9 +424,10 @@ RULES: list[tuple[str, list[str]]] = [
         "secret",
         [
             rf"{ACTOR}.{{0,60}}{REQUEST}.{{0,40}}{SECRET}",  # "họ bảo em đọc mã OTP", "ngân hàng hỏi mật khẩu"
-            rf"{GIVE}(?: \w+){{0,4}} {SECRET}.{{0,40}}\b(?:cho|giup|ho)\b",  # "đọc mã OTP cho họ"
+            rf"{GIVE}(?: \w+){{0,4}} {SECRET}.{{0,40}}\b(?:cho|giup|{_HO})\b",  # "đọc mã OTP cho họ"
             rf"\b(?:cho|dua|gui)\b (?:nguoi khac|nguoi la|{_HO}|{_NO}|ai)\b.{{0,20}}{SECRET}",  # "cho người khác mã"
             rf"{SECRET}.{{0,30}}\b(?:cho|giup)\b (?:\w+ )?{ACTOR}",  # "mã OTP cho nhân viên ngân hàng"
+            rf"{PUSH} {_RESIDENT}(?: \w+){{0,2}} {GIVE}(?: \w+){{0,3}} {SECRET}",  # "bảo em gửi ảnh căn cước"
         ],
     ),
     (
@@ -435,6 +443,9 @@ RULES: list[tuple[str, list[str]]] = [
             rf"\A(?=.*{OFFICIAL}).*\b(?:muc 2|muc hai|dinh danh|vneid|can cuoc)\b.{{0,60}}"
             r"\b(?:lam lai|cap nhat|kich hoat|dang ky|xac minh|sua)\b.{0,30}\bqua (?:dien thoai|zalo|mang|link)\b",
             r"\bchuyen (?:tien|khoan)\b.{0,30}\b(?:de )?(?:dieu tra|chung minh tai san|chung minh thu nhap)\b",
+            # "người ta bảo đóng phí 22 nghìn để cập nhật định danh mức 2 qua link": the police do that in person
+            rf"\A(?=.*{ACTOR}).*\b(?:dong|nop|tra|chuyen) (?:\w+ )?phi\b.{{0,60}}"
+            r"\b(?:muc 2|muc hai|dinh danh|vneid|can cuoc)\b",
             r"\b(?:giay trieu tap|lenh bat)\b.{0,40}\b(?:qua|tren|zalo|link|tin nhan|facebook|email)\b",
         ],
     ),

@@ -83,6 +83,19 @@ SCAMS = [
     # an official "redoing" a level-2 account, or asking for the face, by phone
     "công an xã gọi bảo tài khoản định danh của tôi phải kích hoạt lại qua điện thoại",
     "nhân viên ngân hàng gọi bảo gửi ảnh khuôn mặt qua Zalo để mở khóa thẻ",
+    # money paid first to get a task, in other words ("nạp trước", "đóng … phí")
+    "nhom tuyen ctv xem video tiktok tra 200k/ngay, bat nap truoc 300k moi giao viec",
+    "Người ta mời em làm cộng tác viên chốt đơn, phải nạp trước 1 triệu mới được nhận việc",
+    # a gift promised from abroad, held until a fee is paid
+    "mẹ em quen người trên mạng, họ hứa gửi quà từ Mỹ về, giờ có người gọi bảo đóng 6 triệu phí mới nhận được",
+    "ong tay tren fb hua se gui qua cho em, nay hai quan goi bao dong 3tr de nhan",
+    # a fee to "update" the identity account by link
+    "có người nhắn bảo đóng phí 50 nghìn để nâng cấp VNeID lên mức 2 qua đường link, có đúng không",
+    # a photo of the ID card asked for
+    "Fanpage tự xưng bảo hiểm xã hội bảo tôi gửi ảnh căn cước hai mặt để nhận tiền hoàn, có gửi không?",
+    "ho nhan tin bao me em chup anh cccd gui qua zalo de xac minh",
+    # a caller claiming a tax debt
+    "có số lạ xưng cán bộ thuế gọi báo nhà tôi nợ thuế, bắt chuyển khoản ngay trong hôm nay",
 ]
 
 HARMLESS = [
@@ -124,4 +137,12 @@ HARMLESS = [
     "mua hàng online nhận hàng rồi mới trả tiền có an toàn hơn không",
     "mã OTP gửi qua tin nhắn dùng để làm gì",
     "đơn hàng đặt trên sàn giao chậm thì hỏi ai",
+    # the same words in everyday questions
+    "gửi hồ sơ qua bưu điện có mất phí không",
+    "chuyển tiền qua nước ngoài có mất phí không",
+    "công an xã bảo em gửi 2 bản sao giấy khai sinh, gửi qua dịch vụ công được không",
+    "làm căn cước cho con có phải nộp phí không, nộp ở đâu",
+    "chụp ảnh căn cước để nộp hồ sơ trên dịch vụ công thế nào",
+    "nộp thuế đất qua app ngân hàng được không",
+    "đóng 200k học phí qua ứng dụng trường được không",
 ]
