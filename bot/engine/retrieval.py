@@ -167,7 +167,10 @@ _PROVINCE_KIND = re.compile(r"^\s*(?:tỉnh|thành phố|tp)\b", re.IGNORECASE)
 _PLAN_TALK = re.compile(r"\b(?:ke hoach|kh \d+|chi tieu|muc tieu|dat ra|giao)\b")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _COMMUNE_TYPED = re.compile(rf"\b(?:[xX]ã|[pP]hường) ([{UPPER_LETTERS}]\w+(?: [{UPPER_LETTERS}]\w+){{0,2}})")
-_COMMUNE_PLAIN = re.compile(r"(?:\b(?:cua|o|tai|thuoc) |^)(?:xa|phuong) (\w+) (\w+)")
+# "phương châm", "phương án", "phương tiện"… are not a ward
+_COMMUNE_PLAIN = re.compile(
+    r"(?:\b(?:cua|o|tai|thuoc) |^)(?:xa|phuong(?! (?:cham|an|phap|thuc|tien|huong|dien)\b)) (\w+) (\w+)"
+)
 _NOT_A_NAME = frozenset(
     "minh ta nha nay em toi chung hoi cu moi co o a thi ma de lam ko khong k bao so con vay tren duoc dc la voi "
     "nao gi dau ay kia do khac ben va cung da se dang phai can muon giao dat chi tieu ke hoach".split()
@@ -259,8 +262,8 @@ class Localities:
             for name, typed in self._communes_named(question, folded).items():
                 if not any(name.startswith(p) or p.startswith(name) for p in self.written):
                     return f"kế hoạch của xã {typed}"
-        if HOME_WORDS.search(folded) or any(re.search(rf"\bxa {p}\b", folded) for p in self.own_plans):
-            return ""
+        if HOME_WORDS.search(folded) or any(re.search(rf"\b{p}\b", folded) for p in self.own_plans):
+            return ""  # "Tân Hội làm kế hoạch theo văn bản số mấy của tỉnh An Giang": the held plan cites it
         number = _PLAN_NUMBER.search(folded)
         if number and number.group(1) not in self.plan_numbers and not _YEAR.match(number.group(1)):
             if not any(re.search(rf"\b{p}\b", folded) for p in self.unnumbered):  # may be that plan's number

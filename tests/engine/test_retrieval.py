@@ -132,6 +132,7 @@ def test_a_plan_only_cited_is_named_as_not_held():
     assert places.unheld_plan("tỉnh Cao Bằng đặt chỉ tiêu gì đến 2030") == ""
     assert places.unheld_plan("xã Tân Hội làm theo kế hoạch số 45 của tỉnh, đặt mục tiêu gì") == ""
     assert places.unheld_plan("xã mình làm theo kế hoạch số mấy của tỉnh Điện Biên") == ""
+    assert places.unheld_plan("tan hoi lam ke hoach theo van ban so may cua tinh an giang") == ""  # without "xã"
     assert places.unheld_plan("kế hoạch 2026 của tỉnh Cao Bằng") == ""
     # a province named but not its plan's content
     assert places.unheld_plan("xã Mường Mùn thuộc tỉnh Điện Biên phải không") == ""
@@ -141,6 +142,7 @@ def test_a_plan_only_cited_is_named_as_not_held():
     assert places.unheld_plan("kế hoạch của xã Tân Hội đặt mục tiêu gì") == ""
     assert places.unheld_plan("ke hoach giao mang xa hoi cua xa minh lam gi") == ""
     assert places.unheld_plan("Phòng Văn hóa - Xã hội xã chủ trì kế hoạch gì") == ""
+    assert places.unheld_plan("phuong cham tuyen truyen trong ke hoach cua con cuong la gi") == ""  # phương châm
 
 
 def test_without_a_home_commune_every_plan_stays_and_xa_minh_is_flagged():
