@@ -30,6 +30,7 @@ from bot.engine.answer_type import (
     asks_next_step,
     asks_purpose,
     asks_wait,
+    documents_named,
     holds,
     missing_kinds,
     named_years,
@@ -407,7 +408,11 @@ class AnswerEngine:
         score = best_dense
         home_question = found.asks_home and self.retriever.localities.home_known  # "xã mình": a local plan
         # "… vậy đóng tiền điện kiểu gì": a question naming the bot's own subject is not out of scope
-        anchored = t.subject_terms and names_a_subject_of_the_bot(query.expanded)
+        # … and so is one naming a document the knowledge holds by its number ("nghị quyết 193 … ban hành ngày nào")
+        anchored = t.subject_terms and (
+            names_a_subject_of_the_bot(query.expanded)
+            or bool(documents_named(query.expanded) & self.retriever.documents_held)
+        )
         if oos - best_dense > t.oos_margin and coverage < t.oos_override_coverage and not (home_question or anchored):
             return refuse(REFUSAL_OUT_OF_SCOPE, Reason.OUT_OF_SCOPE, score)
         if t.placeless_scope and not anchored and self._out_of_scope_without_places(query.text):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.engine.answer_type import documents_named
 from bot.engine.embedding import Embedder
 from bot.engine.index import KnowledgeIndex
 from bot.engine.knowledge import Chunk
@@ -348,6 +349,8 @@ class HybridRetriever:
         self.headings = HeadingRetriever(index)
         self.sparse = BM25Retriever(index)
         self.localities = Localities(index, home)
+        # the numbers of the documents the knowledge names ("193" for "Nghị quyết 193/2025/QH15")
+        self.documents_held: set[str] = set().union(*(documents_named(p) for p in passages))
 
     def run(self, question: str, top_k: int = 5) -> Retrieval:
         t = self.tuning

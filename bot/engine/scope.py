@@ -118,7 +118,8 @@ IN_SCOPE_TERMS = re.compile(
     r"chuyen khoan|vi dien tu|khai sinh|thuong tru|ly lich tu phap|llttp|lua dao|otp|sinh trac|quet mat|"
     r"deepfake|binh dan hoc vu so|bdhvs|ky nang so|nghi quyet 57|nq 57|nq57|57 nq|1169|cong nghe so|"
     r"chuyen doi so|tin nhan rac|mao danh|gia mao|binh dan hoc vu|a05|sap nhap|chinh quyen hai cap|"
-    r"thong tin va truyen thong|tt&tt|ban chi dao|le phi|bien lai|nop ho so|muc 2)\b"
+    r"thong tin va truyen thong|tt&tt|ban chi dao|le phi|bien lai|nop ho so|muc 2|"
+    r"momo|zalopay|vnpay|cap huyen|len huyen|(?:quy tac|nguyen tac) (?:6|sau) khong)\b"
 )
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from bot.engine.answer import AnswerEngine
+from bot.engine.scope import names_a_subject_of_the_bot
 from bot.status import Reason
 
 HOME_PLAN = "plans/muong-mun-dien-bien.md"
@@ -266,6 +267,22 @@ def test_a_question_naming_the_bots_own_subject_is_not_out_of_scope(home_engine)
     a = home_engine.ask(question)
     assert a.answered and "24/7" in a.text, a.text
     assert variant(home_engine, subject_terms=False).ask(question).reason == Reason.OUT_OF_SCOPE
+
+
+def test_a_document_the_knowledge_holds_named_by_number_is_not_out_of_scope(home_engine):
+    """Unaccented, "nghị quyết 193 … cơ quan nào ban hành, ngày nào" reads closer to the out-of-scope descriptions
+    than to any section; the knowledge names Nghị quyết 193 (a pilot of NQ 57's mechanisms), so the question is not
+    judged out of scope and goes on to the other checks. A document number the knowledge never names anchors nothing.
+    An e-wallet's name and "cấp huyện" are the bot's subjects too."""
+    held = home_engine.retriever.documents_held
+    assert "193" in held and "1169" in held and "999" not in held
+    question = "nghi quyet 193 ve co che thi diem la co quan nao ban hanh, ngay nao"
+    assert home_engine.ask(question).reason != Reason.OUT_OF_SCOPE
+    assert variant(home_engine, subject_terms=False).ask(question).reason == Reason.OUT_OF_SCOPE
+    assert home_engine.ask("nghi quyet 9999 ve co che thi diem la co quan nao ban hanh, ngay nao").reason == (
+        Reason.OUT_OF_SCOPE
+    )
+    assert names_a_subject_of_the_bot("nap tien vao vi momo") and names_a_subject_of_the_bot("gio con cap huyen ko")
 
 
 def test_a_named_places_running_figures_go_to_the_team(home_engine):
