@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import expand_abbreviations, fold
+from bot.text import expand_abbreviations, fold, nfc
 
 # Teencode and shorthand seen in scam stories beyond bot.text.ABBREVIATIONS, on folded text (whole tokens).
 _EXTRA = {
@@ -46,8 +46,16 @@ _EXTRA = {
 _CA = re.compile(r"\bca\b(?=\s+(?:phuong|xa|huyen|tinh|quan|thanh pho|tp)\b)|\b(xung|danh|ben|la) ca\b")
 
 
+# Typed with their marks, "cái" (a thing) and "bật" (switch on) are not "cài" (install) and "bắt" (force): folding
+# would make them so ("ngân hàng khuyên bật cái gì để app an toàn hơn").
+_MARKED_APART = {"cái": "chiếc", "bật": "mở"}
+
+
 def prepare(question: str) -> str:
     """The folded message with abbreviations and teencode spelled out, as the patterns read it."""
+    question = re.sub(
+        r"\b(?:cái|bật)\b", lambda m: _MARKED_APART[m.group().lower()], nfc(question), flags=re.IGNORECASE
+    )
     text = fold(expand_abbreviations(question))
     text = re.sub(r"\b(\w+)\b", lambda m: _EXTRA.get(m.group(1), m.group(1)), text)
     return _CA.sub(lambda m: (m.group(1) + " " if m.group(1) else "") + "cong an", text)
@@ -243,7 +251,7 @@ INSTALL = _any(
     r"link",
     r"duong link",
     r"duong dan",
-    r"cai(?: dat)?(?: \w+){0,3} (?:ung dung|app|phan mem)",
+    r"cai(?: dat)?(?: (?!gi\b|nao\b|de\b)\w+){0,3} (?:ung dung|app|phan mem)",  # not "cái gì để ứng dụng…"
     r"cai dat",
     r"tai (?:ung dung|file|tep|phan mem|ve)",
     r"ung dung la",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.text import UPPER_LETTERS, fold
+from bot.text import UPPER_LETTERS, fold, nfc
 
 # One short description per line, in residents' words. These describe kinds of request, not test questions.
 OUT_OF_SCOPE_EXAMPLES: dict[str, list[str]] = {
@@ -99,14 +99,18 @@ def asks_for_others_personal_data(question: str) -> bool:
 
 # "Anh chị xem giúp hồ sơ của em đã duyệt chưa", "ad kiểm tra giúp tk vneid của mẹ em": a request to look into one
 # person's record, which the bot cannot see.
-_LOOK_INTO = r"\b(?:xem|kiem tra|tra|tra cuu|check|coi)\s+(?:giup|dum|gium|ho(?! so))\b"
+_LOOK_INTO = (
+    r"\b(?:xem|kiem tra|tra cuu|check|coi"
+    r"|(?<!dinh )(?<!muon )tra(?! (?:giup|dum|gium|ho) (?:tien|hoa don|cuoc|phi|no)\b))"  # not "trả hộ tiền điện"
+    r"\s+(?:giup|dum|gium|ho(?! so))\b"
+)
 _RECORD = r"\b(?:ho so|tai khoan|tk|don|yeu cau|giao dich|trang thai)\b"
 
 
 def asks_to_look_into_a_record(question: str) -> bool:
     """True when the question asks the bot to look into someone's own record (a file, an account, a request):
     only the resident, on the service itself, or the office that holds it can see it."""
-    f = fold(question)
+    f = fold(re.sub(r"\btrả\b", "thanh toán", nfc(question), flags=re.IGNORECASE))  # "trả hộ" pays, "tra hộ" looks up
     return bool(re.search(_LOOK_INTO, f) and re.search(_RECORD, f))
 
 

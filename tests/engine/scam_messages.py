@@ -145,4 +145,5 @@ HARMLESS = [
     "chụp ảnh căn cước để nộp hồ sơ trên dịch vụ công thế nào",
     "nộp thuế đất qua app ngân hàng được không",
     "đóng 200k học phí qua ứng dụng trường được không",
+    "ngân hàng khuyên bật cái gì để ứng dụng an toàn hơn",  # "bật cái" (switch on a thing) folds like "bắt cài"
 ]

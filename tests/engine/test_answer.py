@@ -2,6 +2,7 @@
 action server does) what is stored for the team."""
 
 from bot.engine.answer import ASK_AGAIN
+from bot.engine.scope import asks_to_look_into_a_record
 from bot.text import fold
 
 
@@ -64,6 +65,14 @@ def test_a_request_to_look_into_ones_own_record_is_handed_to_the_team(ask, store
     assert store.unanswered()[0].reason == "personal_data"
     assert ask("tk vneid của mẹ em bị khóa, ad kiểm tra giúp em với")[0].reason == "personal_data"
     assert ask("Cách tra cứu hồ sơ đã nộp trên Cổng Dịch vụ công")[0].answered  # how to look, the resident asks
+    assert ask("tra ho ho so cua em da duyet chua")[0].reason == "personal_data"  # "tra hộ", unaccented
+
+
+def test_paying_for_someone_is_not_a_request_to_look_into_a_record():
+    """ "Trả hộ" (pay for someone) folds to the same letters as "tra hộ" (look up for someone)."""
+    assert not asks_to_look_into_a_record("em mở app ngân hàng định trả hộ ông tiền điện thì nó hỏi mã khách hàng")
+    assert not asks_to_look_into_a_record("em muon tra ho tien dien cho ba bang tai khoan ngan hang")
+    assert asks_to_look_into_a_record("anh chị tra hộ tài khoản VNeID của mẹ em bị khóa chưa")
 
 
 def test_questions_about_protecting_ones_own_data_are_not_blocked(engine):
