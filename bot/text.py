@@ -232,12 +232,14 @@ def locality_places(locality: str) -> list[str]:
 # with and without diacritics; folded, "vay" (vậy) is also "vay" (borrow), so a trailing "vay" goes only after a
 # question word. Matched on folded text; the cut is made at the same positions of the original.
 _QUESTION_END = r"(?:gi|nao|sao|dau|khong|ko|k|chua|nhieu|may|the|duoc|dc|roi|nhi|ha|j|ntn|bn|lau)"
+# Whom a resident writes to: "ad", "a/c" (anh/chị), "mn" (mọi người)… Folded.
+_ADDRESS = r"(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop|mn|moi nguoi|ca nha|a/c|ac|anh/chi|anh chi|co|chu|bac)"
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:da|vang|chao (?:ban|em|anh|chi|ad|admin|bot)|xin chao|alo|hello|hi)[\s,.!]+)*"
-    r"(?:(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop|mn|moi nguoi|ca nha)(?: (?:oi|ui))[\s,.!]+)?"
-    r"(?:(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
+    rf"(?:{_ADDRESS} (?:oi|ui)[\s,.!]+|{_ADDRESS}[\s,]+(?=(?:cho|xin) ))?"  # "ad ơi", "a/c ơi", "a/c cho e hỏi"
+    r"(?:(?:(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
     r"|xin hoi|(?:em|toi|minh|con|chau|tui|t|e) (?:muon|can|dang can|can duoc) (?:hoi|biet)(?: la)?"
-    r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*",
+    r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*)?",
 )
 _TRAILING_PARTICLE = re.compile(
     r"(?:[\s,]+(?:a|ah|ak|ha|nhe|nha|nhen|hen|voi|di|nhi|ne|oi|ui|luon|giup (?:em|toi|minh|con|chau|voi)|"

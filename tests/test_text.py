@@ -86,6 +86,12 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("Bot ơi cho con hỏi cách cài VNeID với ạ") == "cách cài VNeID"
     assert strip_courtesy("cho mik hoi to cnscd co tu bao gio") == "to cnscd co tu bao gio"  # "mik": mình
     assert strip_courtesy("em muốn hỏi là VNeID mức 2 làm thế nào ạ") == "VNeID mức 2 làm thế nào"
+    # "ad ơi", "a/c ơi" (anh/chị) on their own, and "a/c cho e hỏi"; a leading "ban", "anh chị em" are content
+    assert strip_courtesy("a/c oi to giac lua dao goi so may") == "to giac lua dao goi so may"
+    assert strip_courtesy("ad ơi nq57 là gì vậy") == "nq57 là gì"
+    assert strip_courtesy("a/c cho e hoi vneid la gi") == "vneid la gi"
+    assert strip_courtesy("ban chi dao la gi") == "ban chi dao la gi"
+    assert strip_courtesy("anh chi em trong to cnscd la ai") == "anh chi em trong to cnscd la ai"
     # "vay" is also "borrow": it is a particle only after a question word
     assert strip_courtesy("toi muon vay") == "toi muon vay"
     assert strip_courtesy("cho em vay tien") == "cho em vay tien"
