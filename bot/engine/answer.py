@@ -90,6 +90,12 @@ _ASKS_PLAN_IDENTITY = re.compile(
     rf"(?=.*\bke hoach\b).*\b(?:{_NUMBER_ASKED}|{_ISSUED_WHEN}|ngay nao (?:ky|ban hanh)|{_SIGNER})\b"
 )
 _ASKS_PLAN_NUMBER = re.compile(rf"\b{_NUMBER_ASKED}\b")
+# Where a plan was sent: "kế hoạch của xã mình gửi lên sở nào", "KH 209 có gửi bộ nào không", "nơi nhận" — not where
+# reports go ("gửi báo cáo về đâu"). Folded.
+_ASKS_RECIPIENTS = re.compile(
+    r"^(?!.*\bbao cao\b)(?=.*\bke hoach\b)"
+    r".*\b(?:noi nhan|gui (?:len |ve |toi |den |cho )?(?:\w+ )?(?:so|bo|noi|co quan|nhung ai|dau)(?: nao)?)\b"
+)
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
 _ASKS_ISSUE_DATE = re.compile(rf"\bke hoach\b.*\b{_ISSUED_WHEN}\b")
 
@@ -181,6 +187,9 @@ class Answer:
     reason: Reason = Reason.ANSWERED
     hits: list[Hit] = field(default_factory=list, repr=False)
     retrieval: Retrieval | None = field(default=None, repr=False)  # what retrieval saw (none for early refusals)
+    # quoted from a plan's own front matter or signature block for what was asked of it (its number, date, signer,
+    # where it was sent), not from the retrieved sections: the verifier, fitted on those, does not judge it
+    from_plan_identity: bool = field(default=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -368,6 +377,7 @@ class AnswerEngine:
             reason=Reason.ANSWERED,
             hits=best.hits,
             retrieval=best.retrieval,
+            from_plan_identity=all(a.from_plan_identity for a in known),
         )
 
     def _answer(self, question: str, core: str, whole: bool = True, focus: str | None = None) -> Answer:
@@ -422,18 +432,21 @@ class AnswerEngine:
             return refuse(self._which_commune(), Reason.WHICH_COMMUNE, score)
         asking = fold(expand_abbreviations(focus)) if focus else fold(query.expanded)  # a later ask: its own words
         asked = asked_kinds(query.text)  # read once, for every check below
-        if t.plan_identity and _ASKS_PLAN_IDENTITY.search(asking):
-            # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the plan's own number-and-date section, or the team
+        recipients = bool(_ASKS_RECIPIENTS.search(asking))
+        if t.plan_identity and (recipients or _ASKS_PLAN_IDENTITY.search(asking)):
+            # "kế hoạch của xã mình số mấy, ký ngày nào, ai ký": the plan's own number-and-date section, or the team;
+            # "… gửi lên sở nào": its signature block, which lists where it was sent
             plan = self.retriever.localities.plan_asked(query.text, found.asks_home)
             sections = [self.index.chunks[i] for i in self._by_path.get(plan, [])]
-            identity = identity_chunk(sections)
+            identity = signature_chunk(sections) if recipients else identity_chunk(sections)
             if identity is None and _ASKS_SIGNER.search(asking):
                 identity = signature_chunk(sections)  # a plan without a number still names its signer
             if plan and identity is None:
                 return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # a plan whose number and date are not held
             if identity is not None:
                 text = self._compose(query, toks, [Hit(identity, -1, 1.0, 0.0, 0.0)], whole)[0]
-                if t.named_document_check and names_other_documents(query.expanded, text):
+                own_number = str(identity.meta.get("number") or "")  # "kế hoạch 01 … gửi lên sở nào": that plan's
+                if t.named_document_check and names_other_documents(query.expanded, text + " " + own_number):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "nghị quyết 18 mà KH 209 nhắc tới"
                 if Kind.DATE in missing_kinds(query.text, text, asked & {Kind.DATE}):
                     return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)  # "ký ngày nào": known to the month only
@@ -448,6 +461,7 @@ class AnswerEngine:
                     reason=Reason.ANSWERED,
                     hits=hits,
                     retrieval=found,
+                    from_plan_identity=True,
                 )
         if best_dense < t.min_dense or (coverage < t.min_coverage and not self._story_held(toks, coverage)):
             return refuse(REFUSAL_NO_MATCH, Reason.NO_MATCH, score)
@@ -682,8 +696,11 @@ class AnswerEngine:
     # --- gate ------------------------------------------------------------------------------------
     def verifier_features(self, answer: Answer) -> list[float] | None:
         """What the verifier reads of an answer composed from the knowledge (bot/engine/verifier.py FEATURES);
-        None for any other answer, and for an FAQ the team wrote, which is their own answer and always stands."""
-        decision = self._decision(answer) if answer.reason is Reason.ANSWERED else None
+        None for any other answer, for an FAQ the team wrote, which is their own answer and always stands, and for a
+        plan's own number, date, signer or recipients quoted from its front matter or signature block."""
+        decision = (
+            self._decision(answer) if answer.reason is Reason.ANSWERED and not answer.from_plan_identity else None
+        )
         if decision is None or decision.top_kind == "faq":
             return None
         vocabulary = self.index.bm25.idf if self.index.bm25 else {}

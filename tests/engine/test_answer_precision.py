@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine.answer import AnswerEngine
+from bot.engine.answer import _ASKS_RECIPIENTS, AnswerEngine
 from bot.engine.scope import names_a_subject_of_the_bot
 from bot.status import Reason
 
@@ -283,6 +283,18 @@ def test_a_document_the_knowledge_holds_named_by_number_is_not_out_of_scope(home
         Reason.OUT_OF_SCOPE
     )
     assert names_a_subject_of_the_bot("nap tien vao vi momo") and names_a_subject_of_the_bot("gio con cap huyen ko")
+
+
+def test_where_a_plan_was_sent_is_its_signature_block(home_engine):
+    """ "Kế hoạch … gửi lên sở nào": the plan's "Nơi nhận" list, from its signature block, with the plan's own number
+    allowed in the question; where units send their reports is another matter (the reporting section)."""
+    assert _ASKS_RECIPIENTS.search("ke hoach cua xa minh gui len so nao cua tinh")
+    assert _ASKS_RECIPIENTS.search("ke hoach 209 co gui bo nao o trung uong khong")
+    assert not _ASKS_RECIPIENTS.search("cac don vi gui bao cao ke hoach ve dau")
+    a = home_engine.ask("ke hoach 01 cua xa minh gui len so nao cua tinh")
+    assert a.answered and "Sở KH&CN" in a.text and a.from_plan_identity, a.text
+    a = home_engine.ask("Kế hoạch 209 của Cao Bằng có gửi lên bộ nào ở trung ương không")
+    assert a.answered and "Bộ Khoa học và Công nghệ" in a.text, a.text
 
 
 def test_a_named_places_running_figures_go_to_the_team(home_engine):
