@@ -99,6 +99,10 @@ _ASKS_RECIPIENTS = re.compile(
 # "kế hoạch … ban hành / ký ngày nào": the plan's own date, which only its front matter holds
 _ASKS_ISSUE_DATE = re.compile(rf"\bke hoach\b.*\b{_ISSUED_WHEN}\b")
 
+# What only the commune itself can say of "xã mình": its counts, dates, sums and named people. Where to go or whom
+# to call may be answered in general ("Công an xã", "113").
+_OWN_FIGURES = frozenset({Kind.COUNT, Kind.DATE, Kind.MONEY, Kind.PERSON})
+
 MAX_ANSWER_CHARS = 700  # body, before the source line: well within one phone screen
 MAX_COMBINED_CHARS = 1300  # two or three asks answered together, source lines included
 SHORT_SECTION_CHARS = 500  # a section this short is quoted whole
@@ -653,10 +657,15 @@ class AnswerEngine:
         return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
 
     def _national_for_local(self, question: str, asked: set[Kind], answer: str, used: list[Chunk]) -> bool:
-        """A figure, date or name asked about a place a plan speaks of, answered from sections that are neither
-        that place's plan nor an FAQ and never name it."""
+        """A figure, date or name asked about a place a plan speaks of, or about "xã mình", answered from sections
+        that are neither that place's plan nor an FAQ and never name it."""
         places = self.retriever.localities.named(question)
         asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
+        if not places and OUR_COMMUNE.search(fold(question)) and self.retriever.localities.home_known:
+            # "tổ công nghệ số xã mình có bao nhiêu thành viên": the home commune's own count, date, sum or name
+            places = [self.home.replace("-", " ")]
+            asks_who = False  # "ai" in "xã mình": who in general (the police, the team) may be answered
+            asked = asked & _OWN_FIGURES
         if not places or not (asked & STRONG or asks_who):
             return False
         if any(c.kind in ("plan", "faq") for c in used):

@@ -155,7 +155,9 @@ PLAN_WORDS = re.compile(
 
 
 # "Xã mình", "ở đây", "địa phương mình": the resident means the commune the installation serves. Folded.
-_OURS = r"(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi|chung toi|chung em|nay)"
+# ("xã tối đa mấy người", "tính tới khoảng" fold like "xã tôi", "tỉnh tôi"; "tỉnh tôi đã có" is one)
+_NOT_TOI = r"(?! (?:da (?:\d|bao|bn|may|la|chi|duoc)|thieu|nay|gio|khi|luc|nam|thang|ngay|khoang|hien)\b)"
+_OURS = rf"(?:xa|phuong|tinh|thon|que|dia phuong|dia ban) (?:minh|ta|nha|em|toi{_NOT_TOI}|chung toi|chung em|nay)"
 OUR_COMMUNE = re.compile(rf"\b{_OURS}\b")  # said outright: "xã mình", "địa phương ta"
 HOME_WORDS = re.compile(rf"\b(?:{_OURS}|o day|cua xa|o xa|tai xa|tren dia ban|dia phuong)\b")
 

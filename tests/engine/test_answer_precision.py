@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from bot.engine.answer import _ASKS_RECIPIENTS, AnswerEngine
+from bot.engine.retrieval import OUR_COMMUNE
 from bot.engine.scope import names_a_subject_of_the_bot
 from bot.status import Reason
 
@@ -303,6 +304,17 @@ def test_a_named_places_running_figures_go_to_the_team(home_engine):
     assert not home_engine._names_a_place("ca nuoc da co bao nhieu nguoi hoc")
     a = home_engine.ask("toàn tỉnh Cao Bằng đã có bao nhiêu người học bình dân học vụ số")
     assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+
+
+def test_the_home_communes_own_count_is_not_the_national_one(home_engine):
+    """ "Tổ công nghệ số xã mình có bao nhiêu thành viên": the national count (74.422 tổ, 348.362 thành viên) is not
+    the commune's, so the team answers; "xã tối đa mấy người" is a maximum, not "xã tôi"."""
+    a = home_engine.ask("to cnscd xa minh co bao nhieu thanh vien")
+    assert not a.answered and a.reason == Reason.NO_MATCH, a.text
+    assert variant(home_engine, local_figure_check=False).ask("to cnscd xa minh co bao nhieu thanh vien").answered
+    assert not OUR_COMMUNE.search("o tuyen quang to cnscd cap xa toi da bao nhieu nguoi")
+    assert not OUR_COMMUNE.search("tinh toi khoang 2023 co bao nhieu tinh")
+    assert OUR_COMMUNE.search("tinh toi da co ke hoach chua")
 
 
 def test_a_sentence_writing_an_abbreviation_holds_its_full_form(home_engine):
