@@ -330,6 +330,8 @@ FEE = _any(
     r"phi (?:\w+ )?nhan hang",
     r"truoc (?:moi|thi moi)",
 )
+# What follows a fee asked about, not demanded: "mất phí bao nhiêu", "có mất phí hồ sơ không" (a sum named is demanded)
+_NOT_ASKED = r"(?!(?: [^\W\d]+){0,2} (?:bao nhieu|bn|khong|ko|k|gi|the nao|la bao nhieu)\b)"
 INCIDENT = _any(
     r"cap cuu",
     r"tai nan",
@@ -493,7 +495,8 @@ RULES: list[tuple[str, list[str]]] = [
         "fee",
         [
             rf"\A(?=.*{PRIZE}).*(?:{MONEY_OUT}|{FEE}|\bphi\b)",
-            rf"\A(?=.*(?:{LOAN}|{PRIZE_WEAK})).*(?:{FEE}|\bphi\b)",
+            # a fee demanded, not a fee asked about ("rút tiền từ ví về ngân hàng mất phí bao nhiêu")
+            rf"\A(?=.*(?:{LOAN}|{PRIZE_WEAK})).*(?:{FEE}|\bphi\b){_NOT_ASKED}",
             rf"\A(?=.*{PRIZE})(?=.*{CONTACT}).*\btrung\b",  # "tin nhắn báo trúng thưởng"
         ],
     ),

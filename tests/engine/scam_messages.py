@@ -146,4 +146,6 @@ HARMLESS = [
     "nộp thuế đất qua app ngân hàng được không",
     "đóng 200k học phí qua ứng dụng trường được không",
     "ngân hàng khuyên bật cái gì để ứng dụng an toàn hơn",  # "bật cái" (switch on a thing) folds like "bắt cài"
+    "rut tien tu vi dien tu ve ngan hang mat phi bao nhieu",  # a fee asked about, not demanded
+    "vay tiền ở ngân hàng có mất phí hồ sơ không",
 ]
