@@ -234,10 +234,11 @@ def locality_places(locality: str) -> list[str]:
 _QUESTION_END = r"(?:gi|nao|sao|dau|khong|ko|k|chua|nhieu|may|the|duoc|dc|roi|nhi|ha|j|ntn|bn|lau)"
 # Whom a resident writes to: "ad", "a/c" (anh/chị), "mn" (mọi người)… Folded.
 _ADDRESS = r"(?:ad|admin|bot|tro ly|anh|chi|em|ban|shop|mn|moi nguoi|ca nha|a/c|ac|anh/chi|anh chi|co|chu|bac)"
+_MAY_I_ASK = r"(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m)"  # … hỏi: "cho em hỏi"
 _LEADING_COURTESY = re.compile(
     r"^(?:(?:da|vang|chao (?:ban|em|anh|chi|ad|admin|bot)|xin chao|alo|hello|hi)[\s,.!]+)*"
-    rf"(?:{_ADDRESS} (?:oi|ui)[\s,.!]+|{_ADDRESS}[\s,]+(?=(?:cho|xin) ))?"  # "ad ơi", "a/c ơi", "a/c cho e hỏi"
-    r"(?:(?:(?:cho|xin) (?:em|toi|minh|mik|mk|con|chau|anh|chi|tui|t|e|m) (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
+    rf"(?:{_ADDRESS} (?:oi|ui)[\s,.!]+|{_ADDRESS}[\s,]+(?={_MAY_I_ASK} hoi\b))?"  # "ad ơi", "a/c ơi", "a/c cho e hỏi"
+    rf"(?:(?:{_MAY_I_ASK} (?:hoi (?:chut|ti|xiu|voi|cai|la)|hoi)\b"
     r"|xin hoi|(?:em|toi|minh|con|chau|tui|t|e) (?:muon|can|dang can|can duoc) (?:hoi|biet)(?: la)?"
     r"|lam on(?: cho (?:em|toi|minh|con|chau) (?:hoi|biet))?)\b[\s,.:!]*)?",
 )

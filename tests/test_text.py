@@ -91,6 +91,7 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("ad ơi nq57 là gì vậy") == "nq57 là gì"
     assert strip_courtesy("a/c cho e hoi vneid la gi") == "vneid la gi"
     assert strip_courtesy("ban chi dao la gi") == "ban chi dao la gi"
+    assert strip_courtesy("chi cho nghien cuu theo nq57 la bao nhieu") == "chi cho nghien cuu theo nq57 la bao nhieu"
     assert strip_courtesy("anh chi em trong to cnscd la ai") == "anh chi em trong to cnscd la ai"
     # "vay" is also "borrow": it is a particle only after a question word
     assert strip_courtesy("toi muon vay") == "toi muon vay"

@@ -661,12 +661,13 @@ class AnswerEngine:
         that are neither that place's plan nor an FAQ and never name it."""
         places = self.retriever.localities.named(question)
         asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
+        figures = asked & STRONG
         if not places and OUR_COMMUNE.search(fold(question)) and self.retriever.localities.home_known:
             # "tổ công nghệ số xã mình có bao nhiêu thành viên": the home commune's own count, date, sum or name
             places = [self.home.replace("-", " ")]
             asks_who = False  # "ai" in "xã mình": who in general (the police, the team) may be answered
-            asked = asked & _OWN_FIGURES
-        if not places or not (asked & STRONG or asks_who):
+            figures = asked & _OWN_FIGURES
+        if not places or not (figures or asks_who):
             return False
         if any(c.kind in ("plan", "faq") for c in used):
             return False
