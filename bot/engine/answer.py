@@ -654,17 +654,20 @@ class AnswerEngine:
     def _about_home(self, question: str) -> bool:
         """The question is about the commune this installation serves ("xã mình", or its name)."""
         folded = fold(question)
-        return bool(HOME_WORDS.search(folded)) or bool(self.home and fold(self.home.replace("-", " ")) in folded)
+        home_name = self.retriever.localities.home_name
+        return bool(HOME_WORDS.search(folded)) or bool(home_name and home_name in folded)
 
     def _national_for_local(self, question: str, asked: set[Kind], answer: str, used: list[Chunk]) -> bool:
         """A figure, date or name asked about a place a plan speaks of, or about "xã mình", answered from sections
         that are neither that place's plan nor an FAQ and never name it."""
-        places = self.retriever.localities.named(question)
-        asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", fold(question)))
+        localities = self.retriever.localities
+        places = localities.named(question)
+        folded = fold(question)
+        asks_who = bool(asked & {Kind.BODY, Kind.PERSON}) or bool(re.search(r"\bai\b", folded))
         figures = asked & STRONG
-        if not places and OUR_COMMUNE.search(fold(question)) and self.retriever.localities.home_known:
+        if not places and OUR_COMMUNE.search(folded) and localities.home_known:
             # "tổ công nghệ số xã mình có bao nhiêu thành viên": the home commune's own count, date, sum or name
-            places = [self.home.replace("-", " ")]
+            places = [localities.home_name]
             asks_who = False  # "ai" in "xã mình": who in general (the police, the team) may be answered
             figures = asked & _OWN_FIGURES
         if not places or not (figures or asks_who):

@@ -201,8 +201,8 @@ class Localities:
                 self.localities[c.path] = nfc(str(c.meta.get("locality", "")))
                 numbers[c.path] = str(c.meta.get("number") or "")
         self.home = home
-        home_name = home.replace("-", " ")
-        self.home_paths = {path for path, parts in parts_of.items() if parts[0] == home_name}
+        self.home_name = home.replace("-", " ")  # the home commune as its plan's locality names it, folded
+        self.home_paths = {path for path, parts in parts_of.items() if parts[0] == self.home_name}
         provinces = {name for path in self.home_paths for name in parts_of[path][1:]}
         self.province_paths = {path for path, parts in parts_of.items() if parts[0] in provinces} - self.home_paths
         self.plan_paths = set(parts_of)
