@@ -44,6 +44,10 @@ def test_expand_teencode_and_abbreviations():
     # before a number "kh" is a plan, elsewhere "không"
     assert expand_abbreviations("KH 209 của tỉnh, kh.45, kh209") == "kế hoạch 209 của tỉnh, kế hoạch 45, kế hoạch 209"
     assert expand_abbreviations("em kh biet") == "em không biet"
+    # before "của", "tuyên truyền", "xã mình", "số mấy" it is a plan too: "không" never stands there
+    assert expand_abbreviations("kh cua binh giang so may") == "kế hoạch cua binh giang so may"
+    assert expand_abbreviations("kh xa minh, KH tuyên truyền") == "kế hoạch xa minh, kế hoạch tuyên truyền"
+    assert expand_abbreviations("minh kh co tien, co dc kh") == "minh không co tien, co được không"
     # "mk" is "mình" after a kin word or before a verb, else "mật khẩu"
     assert expand_abbreviations("con trai mk 8 tuoi, mk muon lam the") == "con trai mình 8 tuoi, mình muon lam the"
     assert expand_abbreviations("quên mk vneid, nhập mk sai") == "quên mật khẩu vneid, nhập mật khẩu sai"

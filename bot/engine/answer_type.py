@@ -207,6 +207,7 @@ _TITLED_NAME = re.compile(
     rf"(?:\s+[{UPPER_LETTERS}][a-zà-ỹđ]+){{1,3}}\b"
 )
 _LINK = re.compile(r"https?://|\b[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org)\b")
+_LINK_ASKED = re.compile(r"\b(?:web|website|trang|link|cong thong tin|email|zalo|fanpage)\b")
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset(
@@ -225,6 +226,17 @@ _LOCALITY_WORDS = {
 }
 # "bản" only after a verb of going or "ở": folded, "ban nào" is also a board ("ban nào của tỉnh ủy"), "cơ bản nào"
 _WHICH_LOCALITY = re.compile(r"\b(?:(?:o|tai|xuong|den|ve|len|vao) (ban)|(thon|xom|ap|lang|xa|phuong)) nao\b")
+# Where a building or office itself stands ("trung tâm dịch vụ tổng hợp xã ta nằm ở đâu", "địa chỉ trụ sở"): the
+# office's own name, or a task it is given, is no answer; a street, hamlet, floor or landmark is.
+_OFFICE = r"(?:trung tam|tru so|ubnd|uy ban|buu dien|nha van hoa|bo phan mot cua|bo phan tiep nhan)"
+_ASKS_ADDRESS = re.compile(
+    rf"\b{_OFFICE}\b(?:\s+\w+){{0,8}}?\s+(?:nam|dat|o|dia chi|dia chi o)\s+(?:o\s+)?(?:dau|cho nao)\b"
+    rf"|\bdia chi (?:cua )?{_OFFICE}\b|\b{_OFFICE}\b(?:\s+\w+){{0,8}}?\s+dia chi\b"
+)
+_ADDRESS = re.compile(
+    rf"(?i:\b(?:thôn|bản|xóm|ấp|đường|phố|tổ dân phố|khu|tầng|số nhà))\s+[{UPPER_LETTERS}0-9]"
+    r"|(?i:\b(?:cạnh|gần|đối diện|sát)\s+(?:chợ|trường|ủy ban|UBND|trạm|nhà văn hóa|bưu điện))"
+)
 _PLACE = re.compile(
     r"\b(?:tai|o|den|len|qua|tren)\s+\w+|\b(?:cong an|ubnd|uy ban|bo phan|tru so|nha van hoa|diem|"
     r"trung tam|buu dien|ngan hang|cong dich vu cong|trang|website|ung dung|app|quay|phong)\b|\.vn\b"
@@ -374,9 +386,21 @@ _PEOPLE_UNITS = frozenset({"nha", "can", "thanh", "hoc", "giao", "dang", "hoi", 
 _SAME_UNITS = {"luot": "giao dich|lan", "lan": "luot", "buoi": "lop|khoa", "lop": "buoi|khoa"}
 
 
+# An item's number in a list ("5. Các Trường học trên địa bàn", "1.5. Hướng dẫn") counts nothing.
+_LIST_MARKER = re.compile(r"(?m)^\W*\d+(?:\.\d+)*[.)]\s")
+# A size asked per unit ("mỗi tổ có mấy người", "tổ thường có bao nhiêu người") is not answered by a total over
+# the country ("cả nước có 74.422 Tổ với 348.362 thành viên").
+_PER_UNIT = re.compile(
+    r"\b(?:moi|thuong|thong thuong|trung binh)\s+(?:\w+\s+){0,4}?(?:co |gom |duoc )?(?:bao nhieu|bn|may)\b"
+)
+_COUNTRY_TOTAL = re.compile(r"\b(?:ca nuoc|toan quoc|tong cong|tong so|63/63)\b")
+_COUNTED = rf"{_NUMBER}(?![\d.,]*\s*(?:%|phan tram))"  # "100% trường học" is a share of the schools, not their number
+
+
 def _holds_count(question: str, folded: str, known: str = "") -> bool:
     """A number of the thing counted: "74.422 Tổ" for "bao nhiêu tổ", "80%" for "bao nhiêu phần trăm"; any number
     when the question names no unit ("quyết định số mấy")."""
+    folded = _LIST_MARKER.sub(" ", folded)
     if _ASKS_DOCUMENT_NUMBER.search(fold(question)):  # "công văn số mấy": "793/BTTTT-THH", "số 3267"
         # a number the question names itself ("… để thực hiện NQ 57"), or a document the answering documents are
         # about (their titles: "Kế hoạch triển khai Quyết định 1169/QĐ-TTg …"), is not the one it asks for
@@ -384,18 +408,20 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
         named |= {m.group(1) or m.group(2) for m in _DOCUMENT_NUMBER.finditer(fold(known))}
         return any((m.group(1) or m.group(2)) not in named for m in _DOCUMENT_NUMBER.finditer(folded))
     units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(_asking(question))) if kind is Kind.COUNT]
+    if _PER_UNIT.search(_asking(question)):  # "mỗi tổ thường có mấy người": not the country's total
+        folded = " ".join(s for s in re.split(r"(?<=[.;:\n])\s+", folded) if not _COUNTRY_TOTAL.search(s))
     if not units:
         return bool(re.search(r"\d", folded))
     for unit in units:
         if unit == "%" and re.search(r"\d\s*%|phan tram", folded):
             return True
-        if unit != "%" and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
+        if unit != "%" and re.search(rf"{_COUNTED}\W+(?:\w+\W+){{0,2}}{re.escape(unit)}\b", folded):
             return True
         same = _SAME_UNITS.get(unit, "")
-        if same and re.search(rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}(?:{same})\b", folded):
+        if same and re.search(rf"{_COUNTED}\W+(?:\w+\W+){{0,2}}(?:{same})\b", folded):
             return True  # "bao nhiêu lượt": "3,6 tỷ giao dịch"
         if (unit in _PEOPLE_UNITS or unit == "nguoi") and re.search(
-            rf"{_NUMBER}\W+(?:\w+\W+){{0,2}}(?:nguoi|thanh vien)\b", folded
+            rf"{_COUNTED}\W+(?:\w+\W+){{0,2}}(?:nguoi|thanh vien)\b", folded
         ):
             return True  # "mấy nhà nghiên cứu", "bao nhiêu cán bộ": "12 người"; "mấy người": "10 thành viên"
     return False
@@ -432,7 +458,13 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
     if kind is Kind.DATE:  # "ngày nào" wants a day; "khi nào", "năm nào" take a year too
         if asks_wait(question) and (_DURATION.search(folded) or _AT_ONCE.search(folded)):
             return True  # "bao giờ bên kia nhận được": "tiền đến ngay", "trong 3 ngày làm việc"
-        return bool((_DAY if _ASKS_DAY.search(fold(question)) else _DATE).search(folded))
+        asked_folded = fold(question)  # "họp vào ngày nào hằng tháng": its own "hằng tháng" answers nothing
+        pattern = _DAY if _ASKS_DAY.search(asked_folded) else _DATE
+        told_often = bool(_FREQUENCY.search(asked_folded))  # "ngày nào hằng tháng" wants the day, not "hằng tuần"
+        return any(
+            m.group() not in asked_folded and not (told_often and _FREQUENCY.match(m.group()))
+            for m in pattern.finditer(folded)
+        )
     if kind is Kind.CLOCK:
         return bool(_CLOCK.search(folded))
     if kind is Kind.DURATION:
@@ -456,6 +488,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
+    if _ASKS_ADDRESS.search(_asking(question)) and not _LINK_ASKED.search(_asking(question)):
+        return bool(_ADDRESS.search(answer))
     if m := _WHICH_LOCALITY.search(_asking(question)):  # "thôn nào", "xã nào": a hamlet or commune by its name
         return bool(re.search(rf"\b{_LOCALITY_WORDS[m.group(1) or m.group(2)]}\s+[{UPPER_LETTERS}]", answer))
     return bool(_PLACE.search(folded))  # Kind.PLACE

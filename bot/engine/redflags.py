@@ -438,6 +438,8 @@ RULES: list[tuple[str, list[str]]] = [
             rf"\b(?:cho|dua|gui)\b (?:nguoi khac|nguoi la|{_HO}|{_NO}|ai)\b.{{0,20}}{SECRET}",  # "cho người khác mã"
             rf"{SECRET}.{{0,30}}\b(?:cho|giup)\b (?:\w+ )?{ACTOR}",  # "mã OTP cho nhân viên ngân hàng"
             rf"{PUSH} {_RESIDENT}(?: \w+){{0,2}} {GIVE}(?: \w+){{0,3}} {SECRET}",  # "bảo em gửi ảnh căn cước"
+            # "có người gọi tự xưng ngân hàng, bảo thẻ sắp bị khóa, muốn nâng hạn mức thì đọc mã vừa gửi về điện thoại"
+            rf"\A(?=.*{CONTACT}).*{ACTOR}.{{0,120}}\b(?:thi|phai|can|de|roi)\s+{GIVE}(?: \w+){{0,2}} {SECRET}",
         ],
     ),
     (
@@ -498,6 +500,10 @@ RULES: list[tuple[str, list[str]]] = [
             # a fee demanded, not a fee asked about ("rút tiền từ ví về ngân hàng mất phí bao nhiêu")
             rf"\A(?=.*(?:{LOAN}|{PRIZE_WEAK})).*(?:{FEE}|\bphi\b){_NOT_ASKED}",
             rf"\A(?=.*{PRIZE})(?=.*{CONTACT}).*\btrung\b",  # "tin nhắn báo trúng thưởng"
+            # a deposit to a person's own account to hold a booking or an order seen online ("trang bán combo du lịch
+            # bắt cọc trước 50% vào stk cá nhân")
+            r"\A(?=.*\b(?:facebook|zalo|trang|page|fanpage|tren mang|online|livestream)\b).*"
+            r"\b(?:coc|dat coc|chuyen khoan|chuyen tien|chuyen)\b.{0,40}\b(?:so tai khoan|tai khoan) ca nhan\b",
         ],
     ),
     (

@@ -96,6 +96,12 @@ SCAMS = [
     "ho nhan tin bao me em chup anh cccd gui qua zalo de xac minh",
     # a caller claiming a tax debt
     "có số lạ xưng cán bộ thuế gọi báo nhà tôi nợ thuế, bắt chuyển khoản ngay trong hôm nay",
+    # the code asked for at the end of a long story, after the caller's reason
+    "số lạ gọi xưng tổng đài viettel, nói sim sắp bị khóa vì chưa chuẩn hóa, muốn giữ số thì đọc mã vừa nhắn về máy",
+    "ng ta goi bao nhan vien ngan hang, tai khoan me e bi loi, can xu ly ngay nen phai doc ma otp cho ho",
+    # a deposit to a person's own account to hold something seen online
+    "trên zalo có người bán homestay giá rẻ, bắt chuyển cọc 1 triệu vào tài khoản cá nhân mới giữ phòng",
+    "page ban xe may cu tren facebook doi dat coc truoc vao stk ca nhan cua chu shop",
 ]
 
 HARMLESS = [
@@ -148,4 +154,7 @@ HARMLESS = [
     "ngân hàng khuyên bật cái gì để ứng dụng an toàn hơn",  # "bật cái" (switch on a thing) folds like "bắt cài"
     "rut tien tu vi dien tu ve ngan hang mat phi bao nhieu",  # a fee asked about, not demanded
     "vay tiền ở ngân hàng có mất phí hồ sơ không",
+    "gọi tổng đài ngân hàng thì phải đọc số tài khoản không",
+    "mở tài khoản cá nhân trên app ngân hàng online thế nào",
+    "chuyển khoản vào tài khoản cá nhân của cô giáo để đóng tiền học thêm có sao không",
 ]

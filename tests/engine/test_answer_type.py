@@ -441,3 +441,34 @@ def test_a_count_may_be_said_in_another_unit():
     question = "10 tháng đầu năm 2025 có bao nhiêu lượt chuyển tiền bằng VietQR"
     assert missing_kinds(question, "10 tháng đầu năm 2025 có 3,6 tỷ giao dịch chuyển tiền VietQR.") == set()
     assert missing_kinds(question, "VietQR ra mắt năm 2021.") == {Kind.COUNT}
+
+
+def test_where_an_office_stands_is_not_answered_by_its_own_name():
+    question = "trung tam dich vu tong hop xa ta nam o dau"
+    assert missing_kinds(question, "2. Trung tâm Dịch vụ tổng hợp: - Xây dựng Kế hoạch tuyên truyền tại xã.") == {
+        Kind.PLACE
+    }
+    assert missing_kinds(question, "Trung tâm nằm ở thôn Nà Sáy, cạnh trụ sở UBND xã.") == set()
+    # a web address asked is a link, and "làm ở đâu" is answered by the office itself
+    assert missing_kinds("dia chi trang web cong dich vu cong la gi", "Cổng ở địa chỉ dichvucong.gov.vn.") == set()
+    assert missing_kinds("làm định danh mức 2 ở đâu", "Anh/chị đến Công an xã nơi cư trú.") == set()
+
+
+def test_a_list_number_or_a_share_is_not_a_count():
+    question = "Con Cuông có bao nhiêu trường học tham gia kế hoạch"
+    assert missing_kinds(question, "5. Các Trường học trên địa bàn xã: - tham gia học tập") == {Kind.COUNT}
+    assert missing_kinds(question, "- 100% các trường học thực hiện tuyên truyền") == {Kind.COUNT}
+    assert missing_kinds(question, "Xã có 5 trường học tham gia.") == set()
+
+
+def test_a_size_asked_per_unit_is_not_the_country_total():
+    total = "Đến năm 2023, cả nước có 74.422 Tổ công nghệ số cộng đồng với 348.362 thành viên."
+    assert missing_kinds("to cong nghe so cong dong thuong co bao nhieu nguoi", total) == {Kind.COUNT}
+    assert missing_kinds("cả nước có bao nhiêu thành viên tổ công nghệ số", total) == set()
+    assert missing_kinds("mỗi tổ có mấy người", "Tổ gồm trưởng thôn và 2 thành viên khác.") == set()
+
+
+def test_a_day_asked_is_not_answered_by_the_frequency_the_question_names():
+    question = "to cnscd xa minh hop dinh ky vao ngay nao hang thang"
+    assert missing_kinds(question, "Xây dựng kế hoạch tuyên truyền hằng tuần, hằng tháng.") == {Kind.DATE}
+    assert missing_kinds(question, "Tổ họp vào ngày 5 hằng tháng.") == set()
