@@ -70,6 +70,8 @@ _PLAN_SUBJECT = re.compile(
 )
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
 # A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
+# A later ask about what comes next: "…bấm nút nào, rồi nhập cái gì", "…, xong kiểm tra gì". Folded.
+_THEN = re.compile(r"^(?:roi|xong|xong roi|sau do|tiep theo|tiep|roi sau do)\b(?=.*\b(?:gi|j|nao|sao|ntn)\b)")
 _POINTS_BACK = re.compile(
     r"\b(?:cai|nguoi|viec|trang|app|ung dung|so|muc|ben|nghi quyet|ke hoach|chuong trinh|nen tang|tai khoan|lop|"
     r"van ban|quyet dinh|to)\b(?: \w+)? (?:do|day|ay|nay)\b"
@@ -336,7 +338,9 @@ class AnswerEngine:
                 or bool(_POINTS_BACK.search(fold(part)))
                 or (first_names_a_place and not named(part) and not OUR_COMMUNE.search(fold(part)))
             )
-            if i and follows and not answers[0].answered:
+            if i and _THEN.search(fold(part)) and (later := self._later_step(question, answers[0], part)):
+                answers.append(later)  # the step the later ask is about, after the one the first was answered by
+            elif i and follows and not answers[0].answered:
                 answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold
             elif i and follows:
                 # found with the first ask's subject, quoted by its own words ("nhà khoa học … then chốt")
@@ -382,6 +386,34 @@ class AnswerEngine:
             hits=best.hits,
             retrieval=best.retrieval,
             from_plan_identity=all(a.from_plan_identity for a in known),
+        )
+
+    def _later_step(self, question: str, first: Answer, part: str) -> Answer | None:
+        """A later ask starting "rồi/xong/sau đó" ("rồi nhập cái gì") after an answer from a guide's numbered step:
+        a later step of that guide, the first whose words the ask names ("xong kiểm tra gì": "Bước 3. Kiểm tra tên
+        người nhận"), else the next one. None when the first answer is not a step."""
+        if not (self.tuning.next_step and first.answered and first.sources):
+            return None
+        path, section = first.sources[0]["path"], first.sources[0]["section"]
+        chunks = [self.index.chunks[i] for i in self._by_path.get(path, [])]
+        done = next((c for c in chunks if c.section == section and c.meta.get("step")), None)
+        if done is None:
+            return None
+        later = [c for c in chunks if (c.meta.get("step") or 0) > done.meta["step"] and len(c.heading_path) == 1]
+        if not later:
+            return None
+        words = [w for w in content_tokens(self.retriever.analyzer.run(part)) if w not in ask_words(part)]
+        named = [c for c in later if words and self._coverage(words, c) > 0]
+        step = min(named or later, key=lambda c: c.meta["step"])
+        return Answer(
+            q=question,
+            answered=True,
+            text=step.text.strip() + "\n\n" + chunk_source_line(step),
+            sources=[self._source(step)],
+            score=first.score,
+            reason=Reason.ANSWERED,
+            hits=first.hits,
+            retrieval=first.retrieval,
         )
 
     def _answer(self, question: str, core: str, whole: bool = True, focus: str | None = None) -> Answer:

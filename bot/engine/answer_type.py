@@ -391,7 +391,7 @@ _LIST_MARKER = re.compile(r"(?m)^\W*\d+(?:\.\d+)*[.)]\s")
 # A size asked per unit ("mỗi tổ có mấy người", "tổ thường có bao nhiêu người") is not answered by a total over
 # the country ("cả nước có 74.422 Tổ với 348.362 thành viên").
 _PER_UNIT = re.compile(
-    r"\b(?:moi|thuong|thong thuong|trung binh)\s+(?:\w+\s+){0,4}?(?:co |gom |duoc )?(?:bao nhieu|bn|may)\b"
+    r"\b(?:moi (\w+)|thuong|thong thuong|trung binh)\s+(?:\w+\s+){0,4}?(?:co |gom |duoc )?(?:bao nhieu|bn|may)\b"
 )
 _COUNTRY_TOTAL = re.compile(r"\b(?:ca nuoc|toan quoc|tong cong|tong so|63/63)\b")
 _COUNTED = rf"{_NUMBER}(?![\d.,]*\s*(?:%|phan tram))"  # "100% trường học" is a share of the schools, not their number
@@ -408,8 +408,15 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
         named |= {m.group(1) or m.group(2) for m in _DOCUMENT_NUMBER.finditer(fold(known))}
         return any((m.group(1) or m.group(2)) not in named for m in _DOCUMENT_NUMBER.finditer(folded))
     units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(_asking(question))) if kind is Kind.COUNT]
-    if _PER_UNIT.search(_asking(question)):  # "mỗi tổ thường có mấy người": not the country's total
-        folded = " ".join(s for s in re.split(r"(?<=[.;:\n])\s+", folded) if not _COUNTRY_TOTAL.search(s))
+    if per := _PER_UNIT.search(_asking(question)):  # "mỗi tổ thường có mấy người": not the country's total
+        # the unit is the word after "mỗi", or else the question's first word ("tổ … thường có bao nhiêu người");
+        # a sentence about another unit ("mỗi hộ gia đình có ít nhất 1 người") is no answer either
+        unit = per.group(1) or _asking(question).split()[0]
+        folded = " ".join(
+            s
+            for s in re.split(r"(?<=[.;:\n])\s+", folded)
+            if not _COUNTRY_TOTAL.search(s) and re.search(rf"\b{re.escape(unit)}\b", s)
+        )
     if not units:
         return bool(re.search(r"\d", folded))
     for unit in units:

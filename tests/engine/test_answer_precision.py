@@ -565,3 +565,11 @@ def test_a_plan_dated_to_the_month_answers_the_month_not_a_day_or_a_number(home_
         "Kế hoạch tuyên truyền NQ57 năm 2026 của xã Bình Giang số mấy vậy ạ?",  # nor a number
     ]:
         assert not home_engine.ask(question).answered, question
+
+
+def test_a_later_ask_about_what_comes_next_gets_a_later_step_of_the_same_guide(engine):
+    """ "…, rồi nhập gì" after a step: the next step; "…, xong kiểm tra những gì": the later step that names it."""
+    a = engine.ask("Mở ứng dụng VNeID thì bấm vào đâu để kích hoạt tài khoản, rồi nhập gì vào")
+    assert a.answered and "Bước 2" in a.text and "Bước 3. Nhập số định danh" in a.text, a.text
+    a = engine.ask("mở app ngân hàng bấm mục nào để trả tiền bằng mã QR, xong rồi phải kiểm tra những gì")
+    assert a.answered and "Bước 1" in a.text and "Kiểm tra tên người nhận" in a.text, a.text
