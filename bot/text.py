@@ -252,7 +252,11 @@ _LEADING_COURTESY = re.compile(
 _TRAILING_PARTICLE = re.compile(
     r"(?:[\s,]+(?:a|ah|ak|ha|nhe|nha|nhen|hen|voi|di|nhi|ne|oi|ui|luon|giup (?:em|toi|minh|con|chau|voi)|"
     r"voi a|gium|dum|ad|admin|shop|mn|moi nguoi|ca nha|(?:em|toi|minh|con|chau) (?:voi|cam on|xin cam on)|"
-    r"cam on(?: (?:ban|ad|em|nhieu))?))+"
+    r"cam on(?: (?:ban|ad|em|nhieu))?|"
+    # how to answer, not what: "…, nói ngắn gọn thôi", "giải thích dễ hiểu giúp em", "hướng dẫn chi tiết"
+    r"(?:(?:noi|tra loi|giai thich|viet|ke|chi|huong dan) )?"
+    r"(?:ngan gon|tom tat|tom gon|de hieu|chi tiet|ro rang|ro hon)"
+    r"(?: (?:thoi|hon|giup|gium|dum|nhe|nha|duoc khong|dc ko|duoc ko))*))+"
     r"[\s?.!…]*$"
 )
 _TYPED_VAY = re.compile(r"\S([\s,]+[vV]ậy(?:[\s,]+(?:ạ|hả|ta|à))?)[\s?.!…]*$")

@@ -887,6 +887,8 @@ class AnswerEngine:
             return same
 
         first_document = max(hits, key=lambda h: h.fused).chunk.path
+        # "xã ta", "xã mình" say whose plan, not which part of it
+        placeless = set(folded_words(OUR_COMMUNE.sub(" ", fold(query.dense_texts[0]))))
 
         def names_the_part(chunk: Chunk) -> float:
             # among the sections of the best-fused document, the one whose heading holds the question's words
@@ -895,7 +897,7 @@ class AnswerEngine:
             if not chunk.heading_path or chunk.path != first_document:
                 return 0.0
             title = folded_words(chunk.title)
-            own = [t for t in toks if t not in title]
+            own = [t for t in toks if t not in title and t in placeless]
             if not own:
                 return 0.0
             return self._weight(own, folded_words(chunk.heading_path[-1])) / self._weight(own)

@@ -147,6 +147,7 @@ _ASKS = [
             r"\b(?:xin|cho|gui)\b(?:\s+\w+){0,3}\s+(?:link|duong link|duong dan|dia chi (?:trang|web|website))\b"
             r"|\b(?:link|duong dan|dia chi web|dia chi trang|trang web|website|web)\b(?:\s+\w+){0,8}\s+"
             r"(?:la gi|la trang nao|la dia chi nao|la dau|trang nao|dia chi nao|o dau)\b"
+            r"|\b(?:dia chi (?:web|trang|website)|trang web|website|link)\s+(?:nao|gi|j)\b"  # "ở địa chỉ web nào"
         ),
     ),
     (
@@ -316,8 +317,8 @@ def asked_kinds(question: str) -> set[Kind]:
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
     if Kind.MENU in kinds and has_diacritics(question) and not re.search(r"\b(?:mục|nút|chức năng|tab|ô)\b", question):
         kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
-    if Kind.EMAIL in kinds:
-        kinds.discard(Kind.PLACE)  # "địa chỉ email": an address to write to, not a place to go
+    if Kind.EMAIL in kinds or (Kind.LINK in kinds and re.search(r"\bdia chi (?:web|trang|website)\b", q)):
+        kinds.discard(Kind.PLACE)  # "địa chỉ email", "địa chỉ web": an address to write to, not a place to go
     if Kind.MONEY in kinds and re.search(r"\b(?:giam|tiet kiem|cat giam)\b", q):
         kinds = (kinds - {Kind.MONEY}) | {Kind.COUNT}  # "giảm chi phí được bao nhiêu": a share or a sum
     if re.search(r"\bsở nào\b", nfc(question).lower()):

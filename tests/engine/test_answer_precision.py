@@ -573,3 +573,10 @@ def test_a_later_ask_about_what_comes_next_gets_a_later_step_of_the_same_guide(e
     assert a.answered and "Bước 2" in a.text and "Bước 3. Nhập số định danh" in a.text, a.text
     a = engine.ask("mở app ngân hàng bấm mục nào để trả tiền bằng mã QR, xong rồi phải kiểm tra những gì")
     assert a.answered and "Bước 1" in a.text and "Kiểm tra tên người nhận" in a.text, a.text
+
+
+def test_the_section_naming_the_part_wins_when_the_question_says_xa_ta(home_engine):
+    """ "xã ta" says whose plan, not which part: the home plan's "Mục tiêu chung", not a year's targets that share
+    more words ("truyền thông đại chúng" folds to "chung")."""
+    a = home_engine.ask("mục tiêu chung của kế hoạch truyền thông nq57 ở xã ta là gì")
+    assert a.answered and a.sources[0]["section"].endswith("Mục tiêu chung"), a.text

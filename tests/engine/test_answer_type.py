@@ -472,3 +472,8 @@ def test_a_day_asked_is_not_answered_by_the_frequency_the_question_names():
     question = "to cnscd xa minh hop dinh ky vao ngay nao hang thang"
     assert missing_kinds(question, "Xây dựng kế hoạch tuyên truyền hằng tuần, hằng tháng.") == {Kind.DATE}
     assert missing_kinds(question, "Tổ họp vào ngày 5 hằng tháng.") == set()
+
+
+def test_a_web_address_asked_is_a_link_not_a_place():
+    assert asked_kinds("kho tài nguyên của xã đặt ở địa chỉ web nào") == {Kind.LINK}
+    assert asked_kinds("học bình dân học vụ số ở trang web nào") == {Kind.LINK}
