@@ -256,7 +256,10 @@ _TRAILING_PARTICLE = re.compile(
     # how to answer, not what: "…, nói ngắn gọn thôi", "giải thích dễ hiểu giúp em", "hướng dẫn chi tiết"
     r"(?:(?:noi|tra loi|giai thich|viet|ke|chi|huong dan) )?"
     r"(?:ngan gon|tom tat|tom gon|de hieu|chi tiet|ro rang|ro hon)"
-    r"(?: (?:thoi|hon|giup|gium|dum|nhe|nha|duoc khong|dc ko|duoc ko))*))+"
+    r"(?: (?:thoi|hon|giup|gium|dum|nhe|nha|duoc khong|dc ko|duoc ko))*|"
+    # "…. Ad nói giúp với ạ", "giải đáp giúp em": asking for the answer, not a question of its own
+    r"(?:(?:ad|admin|ban|anh chi|a/c|mn|moi nguoi) )?(?:noi|tra loi|giai dap|giai thich|tu van) "
+    r"(?:giup|gium|dum|ho|cho)(?: (?:em|toi|minh|con|chau))?))+"
     r"[\s?.!…]*$"
 )
 _TYPED_VAY = re.compile(r"\S([\s,]+[vV]ậy(?:[\s,]+(?:ạ|hả|ta|à))?)[\s?.!…]*$")

@@ -91,6 +91,7 @@ def test_strip_courtesy_keeps_only_the_question():
     assert strip_courtesy("muc tieu chung cua xa ta la gi, noi ngan gon thoi a") == "muc tieu chung cua xa ta la gi"
     assert strip_courtesy("VNeID mức 2 là gì, giải thích dễ hiểu giúp em với") == "VNeID mức 2 là gì"
     assert strip_courtesy("ngắn gọn là gì") == "ngắn gọn là gì"
+    assert strip_courtesy("VNeID mức 2 là gì, ad giải đáp giúp em với") == "VNeID mức 2 là gì"
     assert strip_courtesy("Bot ơi cho con hỏi cách cài VNeID với ạ") == "cách cài VNeID"
     assert strip_courtesy("cho mik hoi to cnscd co tu bao gio") == "to cnscd co tu bao gio"  # "mik": mình
     assert strip_courtesy("em muốn hỏi là VNeID mức 2 làm thế nào ạ") == "VNeID mức 2 làm thế nào"

@@ -36,6 +36,7 @@ from bot.engine.answer_type import (
     named_years,
     names_other_documents,
     target_for_now,
+    told_clock_words,
 )
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
@@ -549,7 +550,7 @@ class AnswerEngine:
         is in a guide's step, not its introduction); None when none does. When only a weaker part (a place, a
         body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
         t = self.tuning
-        asking = ask_words(query.text)
+        asking = ask_words(query.text) | told_clock_words(query.text)  # "nộp lúc 4h chiều": the resident's case
         subject = [tok for tok in toks if tok not in asking]
         if Kind.MENU in asked:
             # "vào mục nào": the step of the same document that quotes the screen's items (“Tạo mới yêu cầu”);

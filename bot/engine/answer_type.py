@@ -444,6 +444,18 @@ _ASKS_WAIT = re.compile(
 _AT_ONCE = re.compile(r"\b(?:den|ve|nhan|nhan duoc|co) ngay\b(?! \d)|\bngay lap tuc\b|\btuc thi\b|\b24/7\b")
 
 
+# A time of day the resident tells ("nộp lúc 4h chiều", "8 giờ tối hôm qua"): their case, which the knowledge states
+# as a rule ("nộp sau 15 giờ"), so its words are not part of what a sentence must be about.
+_TOLD_CLOCK = re.compile(
+    r"\b(?:(?:vao )?luc |tu |sau |truoc )?\d{1,2}\s*(?:h|gio|g)(?:\s*\d{1,2})?(?:\s+(?:sang|chieu|toi|trua|dem))?\b"
+)
+
+
+def told_clock_words(question: str) -> set[str]:
+    """The folded words of a time of day the question tells ("lúc 4h chiều" -> {"luc", "4h", "chieu"})."""
+    return {w for m in _TOLD_CLOCK.finditer(fold(question)) for w in m.group().split()}
+
+
 def asks_wait(question: str) -> bool:
     """ "bao giờ bên kia nhận được", "khi nào có kết quả": how long until something happens, not a calendar date."""
     return bool(_ASKS_WAIT.search(fold(question)))

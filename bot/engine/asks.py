@@ -16,6 +16,12 @@ _ASKS = re.compile(
 _SPLIT = re.compile(r"\s*[?;]\s*|\s*,\s*(?:con |va |voi lai |the (?!gioi\b))?|\s+(?:con|va lai|voi lai)\s+")
 # A clause that draws its ask from the one before ("…, vậy …", "…, thế thì …", "…, nên …"). Folded.
 _CONSEQUENCE = re.compile(r"(?:vay|vay thi|the thi|thi|nen|cho nen)\b")
+# A resident's aside that asks nothing new: "em cũng chẳng biết trả lời sao", "mẹ không biết làm thế nào". Folded.
+_ASIDE = re.compile(
+    r"^(?:(?:em|toi|minh|con|chau|ba|me|bo|ong|nha|ca nha) )?(?:cung |thi |that su |con )?"
+    r"(?:khong|chang|cha|ko|k|hok|hong) (?:biet|ro|hieu)(?: (?:phai |nen )?(?:tra loi|lam|noi|giai thich|xu ly|tinh))?"
+    r"(?: (?:sao|the nao|ra sao|gi|ntn|j))?(?: (?:ca|luon|nua|het))?$"
+)
 MAX_PARTS = 3
 MIN_WORDS = 2
 
@@ -43,6 +49,8 @@ def split_asks(question: str) -> list[str]:
         piece = text[a:b].strip(" ,.!")
         if not piece:
             continue
+        if _ASIDE.match(fold(piece)):
+            continue  # "em cũng chẳng biết trả lời sao": nothing to answer
         if asks and not pending and _CONSEQUENCE.match(fold(piece)):
             # "Mẹ em không xài điện thoại thông minh, vậy đóng tiền điện kiểu gì?": what came before is the situation
             pending = asks.pop()

@@ -18,6 +18,7 @@ from bot.engine.answer_type import (
     named_years,
     names_other_documents,
     target_for_now,
+    told_clock_words,
 )
 
 ASKS = [
@@ -477,3 +478,8 @@ def test_a_day_asked_is_not_answered_by_the_frequency_the_question_names():
 def test_a_web_address_asked_is_a_link_not_a_place():
     assert asked_kinds("kho tài nguyên của xã đặt ở địa chỉ web nào") == {Kind.LINK}
     assert asked_kinds("học bình dân học vụ số ở trang web nào") == {Kind.LINK}
+
+
+def test_a_time_of_day_told_is_the_residents_case():
+    assert told_clock_words("nộp hồ sơ lúc 4h chiều thì tính ngày từ bao giờ") == {"luc", "4h", "chieu"}
+    assert told_clock_words("bộ phận một cửa mở cửa mấy giờ") == set()

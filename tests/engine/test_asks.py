@@ -46,3 +46,12 @@ def test_two_asks_are_split(question, asks):
 )
 def test_one_ask_stays_whole(question):
     assert split_asks(question) == [" ".join(question.split())]
+
+
+def test_an_aside_that_asks_nothing_is_not_an_ask():
+    """ "em cũng chẳng biết trả lời sao" says the resident does not know; it is not a third question."""
+    question = "nghị quyết 57 do ai ban hành, từ bao giờ, em cũng chẳng biết trả lời sao"
+    assert split_asks(question) == ["nghị quyết 57 do ai ban hành", "từ bao giờ"]
+    assert split_asks("mẹ không biết làm thế nào, VNeID quên mật khẩu thì làm gì") == [
+        "mẹ không biết làm thế nào, VNeID quên mật khẩu thì làm gì"
+    ]
