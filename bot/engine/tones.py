@@ -35,7 +35,10 @@ QUESTION_PHRASES = (
     "vậy ad, thì xong, thì có, thì phải, thì làm, thì được, hay phải, hay là, có phải, được không, "
     "cho cháu, cháu hỏi, em hỏi, cho em hỏi, nói về, nói gì, cái gì, những gì, bao nhiêu, bao nhiêu tiền, "
     "trên bao nhiêu, dưới bao nhiêu, tiền thì, thì mất, thì app, quét mặt, cho bé, cho con, tài khoản cũ, "
-    "còn dùng, còn được, mức mấy, mức nào, có bị"
+    "còn dùng, còn được, mức mấy, mức nào, có bị, "
+    # the people and hearsay of residents' stories ("chi gai e 45 tuoi, nghe noi …")
+    "chị gái, em gái, con gái, cháu gái, con trai, cháu trai, nghe nói, người ta nói, nghe bảo, bà nội, ông nội, "
+    "bà ngoại, ông ngoại, bố mẹ, cha mẹ, lớn tuổi, cao tuổi, tuổi rồi"
 ).split(", ")
 
 _SYLLABLE = re.compile(r"[^\W\d_]+")

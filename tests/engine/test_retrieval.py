@@ -162,4 +162,6 @@ def test_question_words_typed_without_marks_are_read_as_asked():
     assert r.restore("mat may ngay thi xong").startswith("Mất mấy") and "thì xong" in r.restore("mat may ngay thi xong")
     assert r.restore("nghi quyet do ai ky").endswith("do ai ký")
     assert r.restore("tai khoan muc may").endswith("mức mấy")
+    # the people and hearsay of a story
+    assert r.restore("chi gai e nghe noi").lower() == "chị gái e nghe nói"
     assert CorpusToneRestorer([], phrases=[]).phrases == {}
