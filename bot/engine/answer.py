@@ -569,7 +569,8 @@ class AnswerEngine:
             body = answer.rsplit("\n\nNguồn:", 1)[0]
             titles = " ".join(dict.fromkeys(c.title for c in chunks))
             missing = missing_kinds(query.text, body, asked, titles)
-            near_kinds = strong - missing - {Kind.LINK}  # a web address stands beside its name, not in a sentence
+            # a web address stands beside its name, and a list item under its list's lead, not in a sentence
+            near_kinds = strong - missing - {Kind.LINK, Kind.ITEM}
             if wait:
                 near_kinds -= {Kind.DATE}  # "tiền đến ngay": the wait is said once, of the whole section's subject
             if t.kind_near_coverage and near_kinds and subject:

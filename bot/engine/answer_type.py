@@ -30,6 +30,7 @@ LABELS = {  # what was asked, as the answer names it when the knowledge lacks th
     "menu": "mục cần chọn trên màn hình",
     "benefit": "khoản hỗ trợ, phụ cấp",
     "choice": "lựa chọn anh/chị hỏi",
+    "item": "mục cụ thể anh/chị hỏi trong danh sách",
 }
 
 
@@ -49,6 +50,7 @@ class Kind(StrEnum):
     BENEFIT = "benefit"  # an allowance or support asked by name ("có được trả phụ cấp không")
     CHOICE = "choice"  # one of two things named at the end ("bắt đầu bằng PA hay PB"): the answer names one
     MENU = "menu"  # an item on a screen ("vào mục nào", "bấm nút gì"): the knowledge quotes it, “Tạo mới yêu cầu”
+    ITEM = "item"  # one item of a list by its place ("nhóm thứ 5", "quan điểm đầu tiên", "hình thức thứ 17")
 
 
 # Number words, folded; "tư" (four) and "sáu" (six) are left out: folded they are "tu" (từ, tự) and "sau" (after).
@@ -86,7 +88,7 @@ _ASKS = [
             r"\b(?:bao nhieu|bn|may) (?:tien|dong|trieu|nghin|ngan(?! hang)|k)\b"
             r"|\b(?:phi|le phi|hoc phi|muc phat|tien phat|phat(?! tu\b)|ngan sach|kinh phi|phu cap|luong|han muc|"
             r"gia(?! (?:lai|dinh|han|tri|mao|danh|tang|nhap|su|nghiep|vi|giam|dao)\b))\b"  # giá, not Gia Lai
-            r"(?:\s+\w+){0,8}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b(?!\s*(?:%|phan tram))"  # a share
+            r"(?:\s+\w+){0,10}\s+(?:bao nhieu|bn|het bao nhieu|la bao nhieu)\b(?!\s*(?:%|phan tram))"  # a share
             # "tiền điện tháng này hết bao nhiêu": what it costs, not how long ("mất bao nhiêu ngày")
             rf"|\b(?:het|ton|mat|tra|dong|nop) (?:bao nhieu|bn)\b(?! (?:{_TIME_UNITS}|lau|lan|nguoi|%|phan tram))"
         ),
@@ -168,6 +170,38 @@ _ASKS = [
         re.compile(r"\b(?:vao|chon|bam|an|nhan|mo|cham) (?:muc|nut|chuc nang|tab|o) (?:nao|gi|j)\b"),
     ),
 ]
+# One item of a list asked by its place: "nhóm nhiệm vụ thứ 5", "quan điểm đầu tiên", "hình thức thứ 17", "nhóm
+# cuối". Folded. (A guide's "bước cuối" is a step, which the guides name by number.)
+_ORDINALS = {"nhat": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10}
+_ASKS_ITEM = re.compile(
+    r"\b(?:hinh thuc|nhom(?: nhiem vu| giai phap)?|nhiem vu|giai phap|co che|quan diem|loai|chieu|dieu|"
+    r"muc tieu|chinh sach|tru cot|dot pha)\s+"
+    r"(?:thu\s+(\d+|nhat|hai|ba|tu|nam|sau|bay|tam|chin|muoi)\b|(dau tien)\b|(cuoi cung|cuoi)\b)"
+)
+_LIST_ITEM = re.compile(r"(?m)^\s*(?:[-•*+]|\d+[.)]|[a-zđ][.)])\s")
+
+
+def _item_asked(question: str) -> int:
+    """The place of the list item asked (1 for "đầu tiên", 2 for "cuối": a list, at least), 0 when none is."""
+    m = _ASKS_ITEM.search(question)
+    if not m:
+        return 0
+    if m.group(2):
+        return 1
+    if m.group(3):
+        return 2
+    return int(m.group(1)) if m.group(1).isdigit() else _ORDINALS[m.group(1)]
+
+
+def _holds_item(question: str, answer: str) -> bool:
+    """A list long enough to hold the item asked, or the item named by its place ("Nhóm nhiệm vụ 5", "thứ năm")."""
+    place = _item_asked(fold(question))
+    folded = fold(answer)
+    words = [w for w, n in _ORDINALS.items() if n == place]
+    named = rf"\bthu (?:{place}|{'|'.join(words) or place})\b|\b(?:nhiem vu|nhom|quan diem|dieu|hinh thuc) {place}\b"
+    return len(_LIST_ITEM.findall(answer)) >= place or bool(re.search(named, folded))
+
+
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
 _NOT_UNITS = frozenset(
     "la thi vay a ha so con cai the vao cho de khi moi trong tren o duoc dc nua roi nhi vay ak ah nhe khong ko "
@@ -212,7 +246,21 @@ _LINK_ASKED = re.compile(r"\b(?:web|website|trang|link|cong thong tin|email|zalo
 _QUOTED_LABEL = re.compile(r"[“\"][^”\"\n]{2,80}[”\"]")
 # What a question asks for exactly; the weaker checks (a body, a place) may be missing from a partial answer.
 STRONG = frozenset(
-    {"phone", "money", "date", "clock", "duration", "count", "person", "account", "benefit", "choice", "link", "email"}
+    {
+        "phone",
+        "money",
+        "date",
+        "clock",
+        "duration",
+        "count",
+        "person",
+        "account",
+        "benefit",
+        "choice",
+        "link",
+        "email",
+        "item",
+    }
 )
 # "Thôn nào ở Bình Giang đã có màn hình LED", "xã nào ở Cao Bằng đã dùng chatbot": one named by its name. Folded
 # word -> how the answer writes it before the name.
@@ -317,6 +365,8 @@ def asked_kinds(question: str) -> set[Kind]:
     kinds = {kind for kind, pattern in _ASKS if pattern.search(q)}
     if Kind.MENU in kinds and has_diacritics(question) and not re.search(r"\b(?:mục|nút|chức năng|tab|ô)\b", question):
         kinds.discard(Kind.MENU)  # "ở mức nào": a level, not an item on a screen
+    if _ASKS_ITEM.search(q):
+        kinds.add(Kind.ITEM)  # "nhóm nhiệm vụ thứ 5 nói về gì": that item, not the overview that counts them
     if Kind.EMAIL in kinds or (Kind.LINK in kinds and re.search(r"\bdia chi (?:web|trang|website)\b", q)):
         kinds.discard(Kind.PLACE)  # "địa chỉ email", "địa chỉ web": an address to write to, not a place to go
     if Kind.MONEY in kinds and re.search(r"\b(?:giam|tiet kiem|cat giam)\b", q):
@@ -499,6 +549,8 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return bool(EMAIL_ADDRESS.search(folded))
     if kind is Kind.MENU:
         return bool(_QUOTED_LABEL.search(answer))
+    if kind is Kind.ITEM:
+        return _holds_item(question, answer)
     if kind is Kind.CHOICE:
         m = _CHOICE.search(fold(question).strip())
         return not m or any(re.search(rf"\b{re.escape(w)}\b", folded) for w in m.groups())

@@ -262,11 +262,11 @@ def test_a_plan_the_knowledge_only_cites_goes_to_the_team(home_engine):
 
 
 def test_a_question_naming_the_bots_own_subject_is_not_out_of_scope(home_engine):
-    """Unaccented, "chuyển tiền … lúc nửa đêm" reads close to the out-of-scope descriptions; it names VietQR, one of
-    the bot's own subjects, so it is answered (VietQR runs 24/7)."""
-    question = "chuyen tien qua vietqr luc nua dem co duoc khong hay phai cho sang"
+    """Unaccented, "nạp 15 triệu vào ví … xác thực kiểu gì" reads close to the out-of-scope descriptions; it names
+    MoMo, an e-wallet and one of the bot's own subjects, so it is answered (the face check over 10 million)."""
+    question = "nap 15 trieu vao vi momo thi phai xac thuc kieu gi"
     a = home_engine.ask(question)
-    assert a.answered and "24/7" in a.text, a.text
+    assert a.answered and "10 triệu" in a.text, a.text
     assert variant(home_engine, subject_terms=False).ask(question).reason == Reason.OUT_OF_SCOPE
 
 

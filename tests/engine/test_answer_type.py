@@ -483,3 +483,22 @@ def test_a_web_address_asked_is_a_link_not_a_place():
 def test_a_time_of_day_told_is_the_residents_case():
     assert told_clock_words("nộp hồ sơ lúc 4h chiều thì tính ngày từ bao giờ") == {"luc", "4h", "chieu"}
     assert told_clock_words("bộ phận một cửa mở cửa mấy giờ") == set()
+
+
+def test_one_item_of_a_list_asked_by_its_place_needs_the_list_or_the_item():
+    question = "nq57 nhóm nhiệm vụ thứ 5 là gì"
+    assert asked_kinds(question) == {Kind.ITEM}
+    listing = "7 nhóm nhiệm vụ:\n- Nhóm nhiệm vụ 1: A.\n- Nhóm nhiệm vụ 2: B."
+    assert missing_kinds(question, listing) == {Kind.ITEM}
+    assert missing_kinds(question, "- Nhóm nhiệm vụ 5: Đẩy mạnh chuyển đổi số.") == set()
+    assert missing_kinds("quan điểm đầu tiên nói gì", listing) == set()
+    # a sentence that only counts the items answers none of them
+    counted = "Cẩm nang gồm 24 hình thức."
+    assert missing_kinds("cẩm nang có 24 hình thức, hình thức thứ 17 là gì", counted) == {Kind.ITEM}
+    # a guide's last step is a step, not a list item
+    assert Kind.ITEM not in asked_kinds("tới bước cuối thì bấm gì")
+
+
+def test_a_fee_asked_far_from_its_how_much_is_still_a_sum():
+    assert asked_kinds("phí chuyển khoản liên ngân hàng của BIDV bây giờ là bao nhiêu") == {Kind.MONEY}
+    assert asked_kinds("lệ phí đăng ký kết hôn ở xã mình nộp online là bao nhiêu") == {Kind.MONEY}
