@@ -70,9 +70,9 @@ _PLAN_SUBJECT = re.compile(
     r"|phong su|chuyen muc|chuyen trang|mo hinh|dien hinh|khcn|khoa hoc|chuyen doi so|doi moi sang tao)\b"
 )
 _LOCAL_OFFICE = re.compile(r"\b(?:cong an|ubnd|uy ban|dien luc|truong|tram y te|buu dien|bo phan mot cua)\b")
-# A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 # A later ask about what comes next: "…bấm nút nào, rồi nhập cái gì", "…, xong kiểm tra gì". Folded.
 _THEN = re.compile(r"^(?:roi|xong|xong roi|sau do|tiep theo|tiep|roi sau do)\b(?=.*\b(?:gi|j|nao|sao|ntn)\b)")
+# A later ask that points back to the first ask's subject: "…, cái 66 đó nói về lĩnh vực gì", "người đó giữ chức gì"
 _POINTS_BACK = re.compile(
     r"\b(?:cai|nguoi|viec|trang|app|ung dung|so|muc|ben|nghi quyet|ke hoach|chuong trinh|nen tang|tai khoan|lop|"
     r"van ban|quyet dinh|to)\b(?: \w+)? (?:do|day|ay|nay)\b"

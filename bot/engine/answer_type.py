@@ -196,10 +196,9 @@ def _item_asked(question: str) -> int:
 def _holds_item(question: str, answer: str) -> bool:
     """A list long enough to hold the item asked, or the item named by its place ("Nhóm nhiệm vụ 5", "thứ năm")."""
     place = _item_asked(fold(question))
-    folded = fold(answer)
-    words = [w for w, n in _ORDINALS.items() if n == place]
-    named = rf"\bthu (?:{place}|{'|'.join(words) or place})\b|\b(?:nhiem vu|nhom|quan diem|dieu|hinh thuc) {place}\b"
-    return len(_LIST_ITEM.findall(answer)) >= place or bool(re.search(named, folded))
+    said = "|".join([str(place), *(w for w, n in _ORDINALS.items() if n == place)])  # "5", "nam"
+    named = rf"\bthu (?:{said})\b|\b(?:nhiem vu|nhom|quan diem|dieu|hinh thuc) {place}\b"
+    return len(_LIST_ITEM.findall(answer)) >= place or bool(re.search(named, fold(answer)))
 
 
 # Words after "bao nhiêu" that are not the thing counted ("đóng góp bao nhiêu vào tăng trưởng").
@@ -560,9 +559,10 @@ def holds(kind: Kind, question: str, answer: str, known: str = "") -> bool:
         return bool(_TITLED_NAME.search(answer))
     if kind is Kind.BODY:
         return bool(_BODY.search(folded)) or bool(_NAME.search(answer))
-    if _ASKS_ADDRESS.search(_asking(question)) and not _LINK_ASKED.search(_asking(question)):
+    asking = _asking(question)
+    if _ASKS_ADDRESS.search(asking) and not _LINK_ASKED.search(asking):  # where an office stands: its address
         return bool(_ADDRESS.search(answer))
-    if m := _WHICH_LOCALITY.search(_asking(question)):  # "thôn nào", "xã nào": a hamlet or commune by its name
+    if m := _WHICH_LOCALITY.search(asking):  # "thôn nào", "xã nào": a hamlet or commune by its name
         return bool(re.search(rf"\b{_LOCALITY_WORDS[m.group(1) or m.group(2)]}\s+[{UPPER_LETTERS}]", answer))
     return bool(_PLACE.search(folded))  # Kind.PLACE
 
