@@ -151,13 +151,13 @@ _TOKEN_SPLIT = re.compile(r"(\s+)")
 
 
 _GLUED_NUMBER = re.compile(r"\b(nq|qd|qđ|nd|nđ)[-.]?(\d+)", re.IGNORECASE)
-# "KH 209", "kh.45": before a number "kh" is a plan (kế hoạch), never "không".
-_PLAN_NUMBER = re.compile(r"\bkh[-.]?\s*(?=\d)", re.IGNORECASE)
-# "kh của Bình Giang", "kh tuyên truyền", "kh xã mình": a plan, since "không" never comes before these.
-_PLAN_NAMED = re.compile(
-    r"\bkh\s+(?=(?:của|cua|tuyên truyền|tuyen truyen|truyền thông|truyen thong|số|so (?:hieu|may|bao nhieu|bn)|"
-    r"thực hiện|thuc hien|"
-    r"triển khai|trien khai|xã|xa (?:minh|ta|toi)|tỉnh|tinh (?:minh|ta)|nq|nghị quyết|nghi quyet)\b)",
+# "KH 209", "kh.45", "kh của Bình Giang", "kh tuyên truyền", "kh xã mình": a plan (kế hoạch), never "không", which
+# comes before none of these.
+_PLAN = re.compile(
+    r"\bkh[-.]?\s*(?=\d)"
+    r"|\bkh\s+(?=(?:của|cua|tuyên truyền|tuyen truyen|truyền thông|truyen thong|số|so (?:hieu|may|bao nhieu|bn)|"
+    r"thực hiện|thuc hien|triển khai|trien khai|xã|xa (?:minh|ta|toi)|tỉnh|tinh (?:minh|ta)|nq|nghị quyết|"
+    r"nghi quyet)\b)",
     re.IGNORECASE,
 )
 
@@ -184,7 +184,7 @@ def _mk_as_minh(text: str) -> str:
 def expand_abbreviations(text: str) -> str:
     """Replace whole-token abbreviations and teencode with their full Vietnamese forms."""
     out = []
-    text = _PLAN_NAMED.sub("kế hoạch ", _PLAN_NUMBER.sub("kế hoạch ", _mk_as_minh(nfc(text))))
+    text = _PLAN.sub("kế hoạch ", _mk_as_minh(nfc(text)))
     text = _GLUED_NUMBER.sub(r"\1 \2", text)  # "nq57" -> "nq 57"
     for part in _TOKEN_SPLIT.split(text):
         core = part.strip("?!.,;:()\"'")

@@ -331,15 +331,16 @@ class AnswerEngine:
         named = self.retriever.localities.named
         first_names_a_place = bool(named(parts[0]))
         for i, part in enumerate(parts):
+            folded = fold(part)
             # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao";
             # "xã Tân Hội làm theo kế hoạch số mấy của tỉnh, ai ký kế hoạch của xã": so does the place named first
             follows = (
                 len(part.split()) < 6
                 or part.lower().startswith("còn ")
-                or bool(_POINTS_BACK.search(fold(part)))
-                or (first_names_a_place and not named(part) and not OUR_COMMUNE.search(fold(part)))
+                or bool(_POINTS_BACK.search(folded))
+                or (first_names_a_place and not named(part) and not OUR_COMMUNE.search(folded))
             )
-            if i and _THEN.search(fold(part)) and (later := self._later_step(question, answers[0], part)):
+            if i and _THEN.search(folded) and (later := self._later_step(question, answers[0], part)):
                 answers.append(later)  # the step the later ask is about, after the one the first was answered by
             elif i and follows and not answers[0].answered:
                 answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold

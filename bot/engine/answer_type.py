@@ -195,7 +195,7 @@ def _item_asked(question: str) -> int:
 
 def _holds_item(question: str, answer: str) -> bool:
     """A list long enough to hold the item asked, or the item named by its place ("Nhóm nhiệm vụ 5", "thứ năm")."""
-    place = _item_asked(fold(question))
+    place = _item_asked(_asking(question))  # as asked_kinds reads it
     said = "|".join([str(place), *(w for w, n in _ORDINALS.items() if n == place)])  # "5", "nam"
     named = rf"\bthu (?:{said})\b|\b(?:nhiem vu|nhom|quan diem|dieu|hinh thuc) {place}\b"
     return len(_LIST_ITEM.findall(answer)) >= place or bool(re.search(named, fold(answer)))
@@ -278,7 +278,7 @@ _WHICH_LOCALITY = re.compile(r"\b(?:(?:o|tai|xuong|den|ve|len|vao) (ban)|(thon|x
 # office's own name, or a task it is given, is no answer; a street, hamlet, floor or landmark is.
 _OFFICE = r"(?:trung tam|tru so|ubnd|uy ban|buu dien|nha van hoa|bo phan mot cua|bo phan tiep nhan)"
 _ASKS_ADDRESS = re.compile(
-    rf"\b{_OFFICE}\b(?:\s+\w+){{0,8}}?\s+(?:nam|dat|o|dia chi|dia chi o)\s+(?:o\s+)?(?:dau|cho nao)\b"
+    rf"\b{_OFFICE}\b(?:\s+\w+){{0,8}}?\s+(?:nam|dat|o|dia chi)\s+(?:o\s+)?(?:dau|cho nao)\b"
     rf"|\bdia chi (?:cua )?{_OFFICE}\b|\b{_OFFICE}\b(?:\s+\w+){{0,8}}?\s+dia chi\b"
 )
 _ADDRESS = re.compile(
@@ -457,11 +457,12 @@ def _holds_count(question: str, folded: str, known: str = "") -> bool:
         named = set(re.findall(r"\d+", question))
         named |= {m.group(1) or m.group(2) for m in _DOCUMENT_NUMBER.finditer(fold(known))}
         return any((m.group(1) or m.group(2)) not in named for m in _DOCUMENT_NUMBER.finditer(folded))
-    units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(_asking(question))) if kind is Kind.COUNT]
-    if per := _PER_UNIT.search(_asking(question)):  # "mỗi tổ thường có mấy người": not the country's total
+    asking = _asking(question)
+    units = [u for kind, u in map(_unit_kind, _COUNT_ASK.findall(asking)) if kind is Kind.COUNT]
+    if per := _PER_UNIT.search(asking):  # "mỗi tổ thường có mấy người": not the country's total
         # the unit is the word after "mỗi", or else the question's first word ("tổ … thường có bao nhiêu người");
         # a sentence about another unit ("mỗi hộ gia đình có ít nhất 1 người") is no answer either
-        unit = per.group(1) or _asking(question).split()[0]
+        unit = per.group(1) or asking.split()[0]
         folded = " ".join(
             s
             for s in re.split(r"(?<=[.;:\n])\s+", folded)

@@ -503,7 +503,7 @@ RULES: list[tuple[str, list[str]]] = [
             # a deposit to a person's own account to hold a booking or an order seen online ("trang bán combo du lịch
             # bắt cọc trước 50% vào stk cá nhân")
             r"\A(?=.*\b(?:facebook|zalo|trang|page|fanpage|tren mang|online|livestream)\b).*"
-            r"\b(?:coc|dat coc|chuyen khoan|chuyen tien|chuyen)\b.{0,40}\b(?:so tai khoan|tai khoan) ca nhan\b",
+            r"\b(?:coc|chuyen)\b.{0,40}\btai khoan ca nhan\b",
         ],
     ),
     (
