@@ -37,6 +37,7 @@ from bot.engine.answer_type import (
     names_other_documents,
     target_for_now,
     told_clock_words,
+    waited_words,
 )
 from bot.engine.asks import split_asks
 from bot.engine.embedding import Embedder
@@ -335,7 +336,7 @@ class AnswerEngine:
             # "…, ai bấm nút?": a short later ask keeps the subject of the first, and so does "…? còn X thì sao";
             # "xã Tân Hội làm theo kế hoạch số mấy của tỉnh, ai ký kế hoạch của xã": so does the place named first
             follows = (
-                len(part.split()) < 6
+                (len(part.split()) < 6 and not _restates(parts[0], part))
                 or part.lower().startswith("còn ")
                 or bool(_POINTS_BACK.search(folded))
                 or (first_names_a_place and not named(part) and not OUR_COMMUNE.search(folded))
@@ -346,7 +347,12 @@ class AnswerEngine:
                 answers.append(answers[0])  # "…, ngày nào?" about a subject the knowledge does not hold
             elif i and follows:
                 # found with the first ask's subject, quoted by its own words ("nhà khoa học … then chốt")
-                answers.append(self._answer(question, f"{parts[0]} {part}", whole=False, focus=part))
+                joined = self._answer(question, f"{parts[0]} {part}", whole=False, focus=part)
+                if not joined.answered and _POINTS_BACK.search(folded):
+                    # "…phải mức mấy, mức đó làm ở đâu": the first ask's words pull to its own section; the later
+                    # ask's words ("mức … làm ở đâu") find the one that holds what it asks
+                    joined = self._answer(question, part, whole=False)
+                answers.append(joined)
             else:
                 answers.append(self._answer(question, part, whole=False))  # each part keeps to its point
         known = [a for a in answers if a.answered]
@@ -551,7 +557,8 @@ class AnswerEngine:
         is in a guide's step, not its introduction); None when none does. When only a weaker part (a place, a
         body) is missing, the answer says which part it does not know (bot/engine/answer_type.py)."""
         t = self.tuning
-        asking = ask_words(query.text) | told_clock_words(query.text)  # "nộp lúc 4h chiều": the resident's case
+        # "nộp lúc 4h chiều": the resident's case; "bao lâu thì có kết quả": what is waited for
+        asking = ask_words(query.text) | told_clock_words(query.text) | waited_words(query.text)
         subject = [tok for tok in toks if tok not in asking]
         if Kind.MENU in asked:
             # "vào mục nào": the step of the same document that quotes the screen's items (“Tạo mới yêu cầu”);
@@ -1077,6 +1084,17 @@ class AnswerEngine:
 
 
 QUOTED_WORDS = 12
+
+
+def _restates(first: str, later: str) -> bool:
+    """A later ask that names the first ask's subject again ("mức 2 khác mức 1 chỗ nào, làm mức 2 ở đâu") stands on
+    its own: two words in a row it shares with the first ask, not both function words."""
+
+    def pairs(text: str) -> set[tuple[str, str]]:
+        words = fold(text).split()
+        return {(a, b) for a, b in zip(words, words[1:], strict=False) if not ({a, b} & FOLDED_STOPWORDS)}
+
+    return bool(pairs(first) & pairs(later))
 
 
 def _quoted(part: str) -> str:

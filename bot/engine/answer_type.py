@@ -506,6 +506,19 @@ def told_clock_words(question: str) -> set[str]:
     return {w for m in _TOLD_CLOCK.finditer(fold(question)) for w in m.group().split()}
 
 
+# What a "how long / when" question waits for ("bao lâu thì có kết quả", "khi nào nhận được"): the wait, not the
+# subject, so a duration need not stand beside those words ("Cả nhóm thủ tục: không quá 3 ngày làm việc"). Folded.
+_WAITED = re.compile(
+    r"\b(?:bao lau|bao gio|khi nao|luc nao|may ngay)\b(?:\s+\w+){0,2}?\s+(nhan duoc|nhan dc|co ket qua|co giay|xong)\b"
+    r"|\b(nhan duoc|nhan dc|co ket qua|xong)\b(?:\s+\w+){0,2}?\s+(?:bao lau|bao gio|khi nao|luc nao|may ngay)\b"
+)
+
+
+def waited_words(question: str) -> set[str]:
+    """The folded words of what a question waits for ("bao lâu có kết quả" -> {"co", "ket", "qua"})."""
+    return {w for m in _WAITED.finditer(fold(question)) for g in m.groups() if g for w in g.split()}
+
+
 def asks_wait(question: str) -> bool:
     """ "bao giờ bên kia nhận được", "khi nào có kết quả": how long until something happens, not a calendar date."""
     return bool(_ASKS_WAIT.search(fold(question)))

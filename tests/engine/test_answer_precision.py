@@ -580,3 +580,28 @@ def test_the_section_naming_the_part_wins_when_the_question_says_xa_ta(home_engi
     more words ("truyền thông đại chúng" folds to "chung")."""
     a = home_engine.ask("mục tiêu chung của kế hoạch truyền thông nq57 ở xã ta là gì")
     assert a.answered and a.sources[0]["section"].endswith("Mục tiêu chung"), a.text
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        # a short later ask that names the first ask's subject again stands on its own
+        ("tài khoản mức 2 với mức 1 khác nhau gì, đăng ký mức 2 ở đâu", "đối chiếu", "Công an xã"),
+        # "mức đó": with the first ask's words the later ask finds nothing; its own words find the place
+        (
+            "Muốn tích hợp giấy phép lái xe vào VNeID thì cần tài khoản mức mấy, mức đó đăng ký ở đâu",
+            "mức 2",
+            "Công an xã",
+        ),
+    ],
+)
+def test_a_later_ask_with_its_own_subject_is_answered_by_its_own_section(engine, question, first, second):
+    a = engine.ask(question)
+    assert a.answered and first in a.text and second in a.text and "chưa có thông tin" not in a.text, a.text
+    assert len({s["section"] for s in a.sources}) == 2, a.sources
+
+
+def test_how_long_until_a_result_is_answered_by_the_duration_not_by_the_word_result(engine):
+    """ "bao lâu thì có kết quả": the days stand in a list under the step's lead, not beside "kết quả"."""
+    a = engine.ask("đăng ký khai sinh trực tuyến cho con bao lâu thì có kết quả")
+    assert a.answered and "3 ngày làm việc" in a.text, a.text

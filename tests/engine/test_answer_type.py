@@ -19,6 +19,7 @@ from bot.engine.answer_type import (
     names_other_documents,
     target_for_now,
     told_clock_words,
+    waited_words,
 )
 
 ASKS = [
@@ -502,3 +503,9 @@ def test_one_item_of_a_list_asked_by_its_place_needs_the_list_or_the_item():
 def test_a_fee_asked_far_from_its_how_much_is_still_a_sum():
     assert asked_kinds("phí chuyển khoản liên ngân hàng của BIDV bây giờ là bao nhiêu") == {Kind.MONEY}
     assert asked_kinds("lệ phí đăng ký kết hôn ở xã mình nộp online là bao nhiêu") == {Kind.MONEY}
+
+
+def test_what_a_question_waits_for_is_not_its_subject():
+    assert waited_words("khai sinh online bao lâu thì có kết quả") == {"co", "ket", "qua"}
+    assert waited_words("chuyển khoản rồi khi nào bên kia nhận được") == {"nhan", "duoc"}
+    assert waited_words("khai sinh online cần giấy tờ gì") == set()
