@@ -108,6 +108,7 @@ _ASKS = [
             rf"\b(?:bao lau|(?<!ngay )(?:bao nhieu|bn) {_TIME_UNITS}|"  # "ký ngày bao nhiêu tháng 4": a date
             rf"(?<!ngay )may{_TOLD_TIME} (?:ngay|tuan|thang|nam|phut|tieng|buoi)|"
             r"mat may gio|"
+            r"co (?:thoi )?han(?: su dung)? (?:khong|ko|k|hok|hong)|"  # "chứng chỉ có hạn không": how long it holds
             r"trong bao lau|sau bao lau)\b"
         ),
     ),
@@ -116,6 +117,9 @@ _ASKS = [
         re.compile(
             r"\b(?:ten (?:la )?gi|ten gi|ho ten|ten la ai|ten ai|la ong nao|la ba nao|ai (?:da )?ky|nguoi ky|"
             r"dong chi nao)\b"
+            # "Tổng biên tập tạp chí … hiện nay là ai": one office's holder is a person
+            r"|\b(?:tong bien tap|giam doc|truong phong|to truong)\b"
+            r"(?:\s+\w+){0,8}?\s+(?:(?:hien nay|hien tai|bay gio|hien) )?la ai\b"
         ),
     ),
     (
@@ -311,11 +315,20 @@ NOT_SUBJECT = frozenset(
 _EVERY = re.compile(r"\b(?:nao|dau|gio)\b(?=(?: \w+){0,2} cung\b)")
 
 
+# "mới học xong mấy khóa", "đã đi mấy buổi", "vừa nộp mấy lần": some, told of what was done, not asked. Folded.
+_TOLD_SOME = re.compile(r"\b(xong|(?:da|vua) \w+(?: xong)?) may\b")
+
+
+def without_told_some(folded: str) -> str:
+    """The folded text with "mấy" told of what was done ("học xong mấy khóa") read as "vài" (some)."""
+    return _TOLD_SOME.sub(r"\1 vai", folded)
+
+
 def _asking(question: str) -> str:
-    """The folded question as the ask patterns read it: "X nào cũng" (every X) and "máy" (a machine) ask for
-    nothing."""
+    """The folded question as the ask patterns read it: "X nào cũng" (every X), "máy" (a machine) and "học xong
+    mấy khóa" (some) ask for nothing."""
     typed = re.sub(r"\b[Mm]áy\b", "thiết bị", nfc(question))  # "máy" typed with its mark is a machine
-    return _EVERY.sub("ca", fold(typed))
+    return without_told_some(_EVERY.sub("ca", fold(typed)))
 
 
 def ask_words(question: str) -> set[str]:
@@ -685,8 +698,9 @@ def missing_kinds(question: str, answer: str, asked: set[Kind] | None = None, kn
 # Where things stand now ("hiện giờ … đứng thứ mấy rồi", "đến nay đã có bao nhiêu"), not a target. Folded.
 _ASKS_NOW = re.compile(
     r"\b(?:hien (?:gio|nay|tai)|bay gio|den nay|toi nay|den gio|hien dang)\b.*\b(?:thu may|bao nhieu|bn|may)\b"
+    r"|\b(?:xep|dung|xep hang|nam o) (?:thu|hang|vi tri) (?:may|bao nhieu|bn)\b"  # "VN xếp thứ mấy": a standing now
 )
-_ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|nam 20\d\d|ke hoach)\b")
+_ASKS_TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau|dat ra|den nam|(?:nam|den|toi) 20\d\d|ke hoach|muon)\b")
 _TARGET = re.compile(r"\b(?:muc tieu|chi tieu|phan dau)\b")
 _NOW_FIGURE = re.compile(r"\b(?:hien nay|hien co|den nay|da dat|nam 2024|nam 2025|thang \d+/20\d\d)\b")
 # What a plan is for: "kế hoạch … để làm gì", "nhằm mục đích gì", "mục đích (chính) là gì". Folded.

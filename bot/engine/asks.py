@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.engine.answer_type import without_told_some
 from bot.text import fold
 
 # A clause asks something when it holds a question word (folded, whole words).
@@ -54,7 +55,7 @@ def split_asks(question: str) -> list[str]:
         if asks and not pending and _CONSEQUENCE.match(fold(piece)):
             # "Mẹ em không xài điện thoại thông minh, vậy đóng tiền điện kiểu gì?": what came before is the situation
             pending = asks.pop()
-        if _ASKS.search(fold(piece)) and len(piece.split()) >= MIN_WORDS:
+        if _ASKS.search(without_told_some(fold(piece))) and len(piece.split()) >= MIN_WORDS:
             asks.append(f"{pending} {piece}".strip())
             pending = ""
         elif closes and asks and not pending:

@@ -181,7 +181,7 @@ SECRET = (
     r"\b(?:otp|smart otp|ma xac (?:thuc|nhan|minh)|ma (?:kich hoat|bao mat|pin|cvv|cvc|giao dich|dang nhap)"
     r"|mat khau|mat ma|so the|thong tin the|(?:3|ba) so (?:mat )?sau|ma so bi mat"
     r"|ma(?: so)?(?: \w+){0,3} (?:gui|ve|nhan duoc)(?: \w+){0,2} (?:dien thoai|may|tin nhan)"
-    r"|(?:\d|sau|6) (?:chu )?so (?:vua )?(?:gui|nhan|ve)"
+    r"|(?:\d|sau|6) (?:chu )?so (?:vua )?(?:gui|nhan|ve)|(?:day|chuoi|ma) so vua (?:gui|nhan|ve)"
     r"|(?:video|clip|anh) (?:quay )?(?:khuon )?mat|quay (?:video |clip )?(?:khuon )?mat|sinh trac hoc"
     r"|anh (?:chup )?(?:\w+ ){0,2}(?:can cuoc|chung minh nhan dan|cmnd|the can cuoc))\b"
 )
@@ -400,7 +400,7 @@ SERVICE = _any(
 # A web address that dresses as a state portal but does not end in .gov.vn: "dichvucongquocgia.vn",
 # "dichvucong.gov.vn.xyz", "vneid-capnhat.com". Read on the folded text, before teencode is spelled out.
 LOOKALIKE = re.compile(
-    r"\b(?![\w-]*\.gov\.vn\b(?!\.))[\w-]*(?:dichvucong|dvc|vneid|bocongan|congan|chinhphu|baohiemxahoi|evn)"
+    r"\b(?![\w-]*\.gov\.vn\b(?![.\w-]))[\w-]*(?:dichvucong|dvc|vneid|bocongan|congan|chinhphu|baohiemxahoi|evn)"
     r"[\w.-]*\.(?:vn|com|net|org|info|xyz|top|online|site|cc|me)\b(?![\w-])"
 )
 LOST = _any(r"bi lua", r"lua dao", r"da mat", r"mat tien", r"bi chiem", r"bi hack", r"bi lay", r"da chuyen")
@@ -471,6 +471,9 @@ RULES: list[tuple[str, list[str]]] = [
             r"\bung dung la\b(?!\s+(?:gi|sao|cua|ung dung))",
             r"\b(?:bam|an|click|nhan|mo|vao|truy cap) (?:vao )?(?:link|duong link|duong dan)\b.{0,50}"
             r"\b(?:tin nhan|zalo|facebook|messenger|nguoi ta|ho|no|so la|nguoi la)\b",
+            # "tin nhắn báo tài khoản bị khóa, bấm vào link để xác minh lại": a message sends one to a link to act
+            rf"\A(?=.*{CONTACT}).*\b(?:bam|an|click|nhan|mo|vao|truy cap) (?:vao )?(?:link|duong link|duong dan)\b"
+            r"(?: \w+){0,2} (?:de )?(?:xac minh|xac thuc|cap nhat|mo khoa|nhan (?:thuong|tien|qua))\b",
         ],
     ),
     (

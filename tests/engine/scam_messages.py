@@ -14,6 +14,7 @@ SCAMS = [
     "có nên gửi mã xác thực cho người lạ không ạ",
     "Bên tổng đài Viettel gọi hỏi mã OTP để nâng cấp sim 4G, đưa có sao không?",
     "ai đó nhắn tin nhờ tôi đọc hộ mã xác nhận gửi về điện thoại, bảo là gửi nhầm",
+    "ong ay xung ben tong dai, bao bo toi doc day so vua gui ve may de doi sim mien phi",
     # a caller claiming to be police, bank, electricity, court… asking for a transfer, a verification, an app
     "công an gọi điện bảo tôi liên quan đường dây rửa tiền, phải chuyển tiền vào tài khoản tạm giữ để điều tra",
     "cong an goi dien bao vneid cua toi sai thong tin, bat cai app qua link de dong bo, co dung ko",
@@ -26,6 +27,9 @@ SCAMS = [
     "Bưu điện gọi báo có bưu phẩm bị giữ, bắt tôi nộp phí 300k mới giao",
     "nha mang goi bao sim sap bi khoa, bat xac minh bang cach bam vao link",
     "ngân hàng nhắn tin bảo tài khoản bị khóa, yêu cầu xác minh tài khoản qua đường link",
+    "Sáng nay nhận tin nhắn báo ví điện tử bị tạm khóa, bấm vào link để mở khóa, có thật không ạ",
+    "co tin nhan gui link dang ky lai dinh danh vneid-gov.vn-xacthuc.com, bam vao co sao ko",
+    "tin nhan bao ho so cap nhat o trang dichvucong.gov.vn-hoso.net, em co nen vao khong",
     "Cán bộ bảo hiểm xã hội gọi điện bảo tôi cài ứng dụng để nhận tiền trợ cấp",
     "thằng tự xưng công an bắt e chuyển 50 triệu vào tk an toàn",
     # a link or app to install

@@ -509,3 +509,27 @@ def test_what_a_question_waits_for_is_not_its_subject():
     assert waited_words("khai sinh online bao lâu thì có kết quả") == {"co", "ket", "qua"}
     assert waited_words("chuyển khoản rồi khi nào bên kia nhận được") == {"nhan", "duoc"}
     assert waited_words("khai sinh online cần giấy tờ gì") == set()
+
+
+def test_some_told_of_what_was_done_asks_no_count():
+    """ "mới học xong mấy khóa": some courses, told; "học mấy khóa thì được cấp": asked."""
+    assert Kind.COUNT not in asked_kinds("chị em mới học xong mấy khóa trên mạng, có được cấp giấy gì không")
+    assert Kind.COUNT not in asked_kinds("bố em đã đi mấy buổi rồi mà chưa làm được, giờ làm thế nào")
+    assert Kind.COUNT in asked_kinds("phải học mấy khóa thì được cấp chứng chỉ")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("giấy chứng nhận này có thời hạn không ạ", Kind.DURATION),  # how long it holds: a duration
+        ("tong bien tap bao tinh hien nay la ai", Kind.PERSON),  # one office's holder: a person, not a body
+    ],
+)
+def test_validity_and_an_offices_holder_are_asked_kinds(question, kind):
+    assert kind in asked_kinds(question)
+
+
+def test_a_standing_asked_is_now_unless_a_target_year_or_wish_is_named():
+    target = "Nghị quyết đặt mục tiêu đến năm 2030 Việt Nam thuộc top 50 thế giới"
+    assert target_for_now("Việt Nam xếp thứ mấy về chỉ số đổi mới sáng tạo", target)
+    assert not target_for_now("đến 2030 Việt Nam muốn đứng thứ mấy về chỉ số đổi mới sáng tạo", target)

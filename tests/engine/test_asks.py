@@ -55,3 +55,9 @@ def test_an_aside_that_asks_nothing_is_not_an_ask():
     assert split_asks("mẹ không biết làm thế nào, VNeID quên mật khẩu thì làm gì") == [
         "mẹ không biết làm thế nào, VNeID quên mật khẩu thì làm gì"
     ]
+
+
+def test_some_told_of_what_was_done_is_not_an_ask():
+    """ "mới học xong mấy khóa" tells what was done; the one ask is what follows."""
+    question = "chị em mới học xong mấy khóa trên mạng, giờ có được cấp giấy gì không"
+    assert split_asks(question) == [question]
