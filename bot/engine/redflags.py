@@ -398,7 +398,8 @@ SERVICE = _any(
     r"ai do",
 )
 # A web address that dresses as a state portal but does not end in .gov.vn: "dichvucongquocgia.vn",
-# "dichvucong.gov.vn.xyz", "vneid-capnhat.com". Read on the folded text, before teencode is spelled out.
+# "dichvucong.gov.vn.xyz", "vneid-capnhat.com", "dichvucong.gov.vn-capnhat.com" (".gov.vn" with more address after it).
+# Read on the folded text, before teencode is spelled out.
 LOOKALIKE = re.compile(
     r"\b(?![\w-]*\.gov\.vn\b(?![.\w-]))[\w-]*(?:dichvucong|dvc|vneid|bocongan|congan|chinhphu|baohiemxahoi|evn)"
     r"[\w.-]*\.(?:vn|com|net|org|info|xyz|top|online|site|cc|me)\b(?![\w-])"
